@@ -1,0 +1,20 @@
+"""kstate: Kubernetes workloads and the pod network as explicit state machines
+driven by pure reconcile functions, on a deterministic simulated clock.
+
+    import kstate
+    c = kstate.Cluster(nodes=3, seed=0)
+    c.apply_file("specs/manifests/web-pod.yaml")
+    c.run_until_stable()
+"""
+from kstate.api import Cluster
+from kstate.errors import (
+    AlreadyExists, InvalidOperation, InvalidTransition, KstateError, NotFound, NotStable, SpecError,
+    UnknownFieldError,
+)
+from kstate.io import load_file, parse_manifests, to_manifest
+
+__all__ = [
+    "AlreadyExists", "Cluster", "InvalidOperation", "InvalidTransition", "KstateError", "NotFound", "NotStable",
+    "SpecError", "UnknownFieldError", "load_file", "parse_manifests", "to_manifest",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,380 @@
+"""`kstate.Cluster`: the public API, joining the engine and io/.
+
+Owns: argument handling the way kubectl users expect (kind aliases, durations
+as strings, selectors as dicts or strings), all-or-nothing apply, and the user
+operations (node faults, cordon/drain, snapshots). The engine does the work;
+io/ parses manifests. Nothing here reconciles.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Iterable, Optional, Union
+
+import attrs
+
+from kstate.controllers.actions import Delete
+from kstate.controllers.timing import Profile
+from kstate.engine import serial
+from kstate.engine.core import Engine
+from kstate.errors import InvalidOperation, NotFound, NotStable, SpecError
+from kstate.io import load_file, parse_manifests
+from kstate.io.profile import load_profile
+from kstate.network import ipam
+from kstate.resources import KINDS
+from kstate.resources.frozen import FrozenDict, freeze
+from kstate.resources.meta import ObjectMeta, controller_of, parse_time, to_datetime
+from kstate.resources.node import Node, NodeSpec, NodeStatus, Taint
+from kstate.resources.pod import ContainerState
+from kstate.resources.quantity import parse_quantity
+from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
+from kstate.units import parse_duration
+
+_ALIASES = {}
+for _kind, _names in {"Pod": ("pod", "pods", "po"), "Node": ("node", "nodes", "no"),
+                      "Namespace": ("namespace", "namespaces", "ns")}.items():
+    for _n in _names + (_kind.lower(),):
+        _ALIASES[_n] = _kind
+
+DEFAULT_START = "2026-01-01T00:00:00Z"
+
+
+def resolve_kind(kind: str) -> str:
+    """'pods', 'po', 'Pod' → 'Pod' (kubectl's resource names)."""
+    if kind in KINDS:
+        return kind
+    k = _ALIASES.get(kind.lower()) if isinstance(kind, str) else None
+    if k is None:
+        raise SpecError(f'the server doesn\'t have a resource type "{kind}"', "kind")
+    return k
+
+
+def _ms(value: Union[str, int, float], what: str) -> int:
+    try:
+        return parse_duration(value)
+    except SpecError as e:
+        raise SpecError(e.message, what) from None
+
+
+def _start_ms(start: Union[str, int, _dt.datetime]) -> int:
+    if isinstance(start, _dt.datetime):
+        if start.tzinfo is None:
+            raise SpecError("start must be timezone-aware (UTC)", "start")
+        return int(start.timestamp() * 1000)
+    if isinstance(start, int) and not isinstance(start, bool):
+        return start
+    try:
+        return parse_time(str(start))
+    except ValueError:
+        raise SpecError(f"invalid start time {start!r}: want RFC 3339 like {DEFAULT_START}", "start") from None
+
+
+class Cluster:
+    """A simulated Kubernetes cluster on a deterministic clock.
+
+    >>> c = Cluster(nodes=3, seed=0)
+    >>> c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+    ...          "spec": {"containers": [{"name": "app", "image": "nginx"}]}}).metadata.name
+    'web'
+    >>> c.run_until_stable()
+    >>> c.get("Pod", "web").status.phase
+    'Running'
+    """
+
+    def __init__(self, nodes: Union[int, Iterable[Any]] = 3, seed: int = 0,
+                 start: Union[str, int, _dt.datetime] = DEFAULT_START, profile: Any = "default",
+                 cluster_cidr: str = ipam.DEFAULT_CLUSTER_CIDR, node_cidr_mask: int = ipam.DEFAULT_NODE_MASK,
+                 controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True):
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
+        prof = profile if isinstance(profile, Profile) else load_profile(profile)
+        self._engine = Engine(seed=seed, start=_start_ms(start), profile=prof, cluster_cidr=cluster_cidr,
+                              node_cidr_mask=node_cidr_mask, controllers=controllers,
+                              enforce_machines=enforce_machines, record_trace=record_trace)
+        if isinstance(nodes, bool):
+            raise SpecError("nodes must be a count or a list of Node manifests", "nodes")
+        if isinstance(nodes, int):
+            if nodes < 0:
+                raise SpecError(f"Invalid value: {nodes}: must be greater than or equal to 0", "nodes")
+            for i in range(nodes):
+                self.add_node(f"node-{i}")
+        else:
+            objs = parse_manifests(list(nodes) if not isinstance(nodes, str) else nodes, source="nodes")
+            if any(o.KIND != "Node" for o in objs):
+                raise SpecError("nodes: only Node manifests are allowed", "nodes")
+            self._apply_objects(objs)
+        self._engine.run_to(self._engine.now)
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def now(self) -> _dt.datetime:
+        return to_datetime(self._engine.now)
+
+    @property
+    def elapsed_ms(self) -> int:
+        return self._engine.now - self._engine.start
+
+    def get(self, kind: str, name: str, namespace: str = "default"):
+        kind = resolve_kind(kind)
+        ns = namespace if KINDS[kind].NAMESPACED else ""
+        obj = self._engine.get(kind, ns, name)
+        if obj is None:
+            raise NotFound(f'{kind.lower()}s "{name}" not found' + (f" in namespace {ns}" if ns else ""))
+        return obj
+
+    def list(self, kind: str, namespace: Optional[str] = None,
+             selector: Union[None, str, dict, LabelSelector] = None) -> list:
+        kind = resolve_kind(kind)
+        if not KINDS[kind].NAMESPACED:
+            namespace = None
+        objs = self._engine.store.list(kind, namespace)
+        if selector is None:
+            return objs
+        if isinstance(selector, str):
+            sel = parse_selector(selector)
+        elif isinstance(selector, dict):
+            sel = selector_from_labels(selector)
+        else:
+            sel = selector
+        return [o for o in objs if sel.matches(o.metadata.labels)]
+
+    def events(self, kind: Optional[str] = None, name: Optional[str] = None, namespace: Optional[str] = None):
+        return self._engine.events(resolve_kind(kind) if kind else None, name, namespace)
+
+    def trace(self) -> list[str]:
+        """Every applied change, one line each: `<ms> <verb> <Kind> <ns>/<name> <detail>`."""
+        return self._engine.trace_lines()
+
+    def violations(self) -> list:
+        from kstate.invariants import check_all
+        return check_all(self._engine)
+
+    # ------------------------------------------------------------ writing
+
+    def apply(self, value: Any, source: str = ""):
+        """Create or update like `kubectl apply`: a resource object, a dict, a
+        list of those, or YAML text (multi-document). All documents or none.
+        Returns the stored object, or a list when several were given."""
+        objs = parse_manifests(value, source=source or "<input>")
+        stored = self._apply_objects(objs)
+        many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
+            isinstance(value, str) and len(stored) != 1)
+        return stored if many else stored[0]
+
+    def apply_file(self, path: Union[str, os.PathLike]):
+        objs = load_file(str(path))
+        stored = self._apply_objects(objs)
+        return stored if len(stored) != 1 else stored[0]
+
+    def _apply_objects(self, objs) -> list:
+        eng = self._engine
+        # Validate everything first (all or nothing), then write.
+        new_namespaces = set()
+        seen = set()
+        plan = []
+        for obj in objs:
+            kind, m = obj.KIND, obj.metadata
+            key = (kind, m.namespace, m.name)
+            if m.name and key in seen:
+                raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
+            seen.add(key)
+            if kind == "Namespace" and m.name:
+                new_namespaces.add(m.name)
+            if KINDS[kind].NAMESPACED:
+                ns = eng.get("Namespace", "", m.namespace)
+                if ns is None and m.namespace not in new_namespaces:
+                    raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
+                if ns is not None and ns.status.phase == "Terminating":
+                    raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
+                                           "being terminated", "metadata.namespace")
+            cur = eng.get(kind, m.namespace, m.name) if m.name else None
+            if cur is not None:
+                plan.append(("update", self._checked_update(cur, obj)))
+            else:
+                if kind == "Node" and obj.spec.pod_cidr:
+                    idx = ipam.node_cidr_index(eng.cluster_cidr, obj.spec.pod_cidr, eng.node_cidr_mask)
+                    if idx is None:
+                        raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: not a /{eng.node_cidr_mask} inside "
+                                        f"the cluster CIDR {eng.cluster_cidr}", "spec.podCIDR")
+                    if idx in eng._cidr_used:
+                        raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
+                                        f"{eng._cidr_used[idx]}", "spec.podCIDR")
+                plan.append(("create", obj))
+        out = []
+        for verb, obj in plan:
+            if verb == "create":
+                out.append(eng.create(obj))
+            else:
+                eng.update(obj)
+                out.append(eng.get(obj.KIND, obj.metadata.namespace, obj.metadata.name))
+        return out
+
+    def _checked_update(self, cur, obj):
+        """What `kubectl apply` may change on a live object; pods are mostly
+        immutable (validation.go ValidatePodUpdate)."""
+        kind = obj.KIND
+        meta = attrs.evolve(cur.metadata, labels=obj.metadata.labels, annotations=obj.metadata.annotations)
+        if kind == "Pod":
+            images = {c.name: c.image for c in obj.spec.containers}
+            spec = attrs.evolve(cur.spec, containers=tuple(attrs.evolve(c, image=images.get(c.name, c.image))
+                                                          for c in cur.spec.containers))
+            probe = attrs.evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations)
+            if attrs.evolve(probe, containers=spec.containers) != attrs.evolve(cur.spec, containers=spec.containers):
+                raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
+                                "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
+                                "`spec.tolerations` (only additions to existing tolerations), "
+                                "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
+                                "negative)", "spec")
+            return attrs.evolve(cur, metadata=meta, spec=spec)
+        if kind == "Node":
+            return attrs.evolve(cur, metadata=meta, spec=attrs.evolve(
+                cur.spec, unschedulable=obj.spec.unschedulable, taints=obj.spec.taints))
+        return attrs.evolve(cur, metadata=meta)
+
+    def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:
+        obj = self.get(kind, name, namespace)
+        if grace_period is not None and (isinstance(grace_period, bool) or not isinstance(grace_period, int)):
+            raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
+        if obj.KIND == "Node":
+            self.remove_node(name)
+            return
+        self._engine.delete(obj.KIND, obj.metadata.namespace, name, grace_period)
+
+    # ------------------------------------------------------------ time
+
+    def advance(self, duration: Union[str, int, float] = 0) -> None:
+        """Move simulated time forward (a duration string or seconds)."""
+        self._engine.run_to(self._engine.now + _ms(duration, "duration"))
+
+    def run_until_stable(self, timeout: Union[str, int, float] = "10m") -> None:
+        """Run until no work is pending (no queued keys, no timers); raise
+        NotStable if that does not happen within `timeout`."""
+        eng = self._engine
+        end = eng.now + _ms(timeout, "timeout")
+        while True:
+            eng.run_to(eng.now)
+            at = eng.next_event_time()
+            if at is None:
+                return
+            if at > end:
+                eng.run_to(end)
+                raise NotStable(f"still pending after {_fmt(end - eng.start)}: next event at "
+                                f"{_fmt(at - eng.start)}")
+            eng.run_to(at)
+
+    # ------------------------------------------------------------ nodes
+
+    def add_node(self, name: Optional[str] = None, labels: Optional[dict] = None, taints: Optional[list] = None,
+                 cpu: Union[str, int] = "4", memory: str = "16Gi", pods: Union[str, int] = 110) -> Node:
+        eng = self._engine
+        if name is None:
+            i = eng.store.count("Node")
+            while eng.get("Node", "", f"node-{i}") is not None:
+                i += 1
+            name = f"node-{i}"
+        doc = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": dict(labels or {})},
+               "spec": {"taints": [t if isinstance(t, dict) else _taint_dict(t) for t in (taints or [])]},
+               "status": {"capacity": {"cpu": str(cpu), "memory": str(memory), "pods": str(pods)}}}
+        (node,) = parse_manifests(doc, source="add_node")
+        out = self._apply_objects([node])[0]
+        return out
+
+    def _node(self, name: str) -> Node:
+        return self.get("Node", name)
+
+    def fail_node(self, name: str) -> None:
+        """The node's kubelet stops posting status (crash, partition). After the
+        node-monitor grace period the node goes Unknown, is tainted, its pods
+        become NotReady and, after their tolerations, are evicted."""
+        node = self._node(name)
+        self._engine.node_transition(name, "stop_heartbeat", {"last_heartbeat": self._engine.last_heartbeat(node)})
+
+    def recover_node(self, name: str) -> None:
+        node = self._node(name)
+        self._engine.node_transition(name, "resume_heartbeat", {"conditions": self._engine.ready_conditions(node),
+                                                                "last_heartbeat": self._engine.now})
+
+    def remove_node(self, name: str) -> None:
+        self._node(name)
+        self._engine.delete("Node", "", name)
+
+    def cordon(self, name: str) -> None:
+        self._set_unschedulable(name, True)
+
+    def uncordon(self, name: str) -> None:
+        self._set_unschedulable(name, False)
+
+    def _set_unschedulable(self, name: str, value: bool) -> None:
+        node = self._node(name)
+        if node.spec.unschedulable != value:
+            self._engine.update(attrs.evolve(node, spec=attrs.evolve(node.spec, unschedulable=value)))
+
+    def drain(self, name: str, force: bool = False, grace_period: Optional[int] = None) -> list[str]:
+        """`kubectl drain`: cordon, then delete every pod on the node. Like
+        kubectl it refuses (and changes nothing) when a pod has no controller,
+        unless force=True. DaemonSet pods are left alone. Returns the pods
+        deleted, as namespace/name."""
+        self._node(name)
+        pods = [p for p in self._engine.pods_on_node(name) if p.metadata.deletion_timestamp is None]
+        unmanaged = [p for p in pods if controller_of(p.metadata) is None]
+        if unmanaged and not force:
+            names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in unmanaged)
+            raise InvalidOperation(f"cannot delete Pods that declare no controller (use force=True to override): "
+                                   f"{names}", "")
+        self.cordon(name)
+        out = []
+        for p in pods:
+            ref = controller_of(p.metadata)
+            if ref is not None and ref.kind == "DaemonSet":
+                continue
+            self._engine.delete("Pod", p.metadata.namespace, p.metadata.name, grace_period)
+            out.append(f"{p.metadata.namespace}/{p.metadata.name}")
+        return out
+
+    def crash_container(self, name: str, namespace: str = "default", exit_code: int = 1) -> None:
+        """Fault: the pod's running containers exit with `exit_code` now; the
+        kubelet then restarts them (or not) per restartPolicy and back-off."""
+        from kstate.controllers.kubelet import _with_status, _exit_reason
+        pod = self.get("Pod", name, namespace)
+        if pod.status.state != "Running" or pod.metadata.deletion_timestamp is not None:
+            raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "")
+        now = self._engine.now
+        sts = tuple(attrs.evolve(s, ready=False, state=ContainerState(
+            "terminated", _exit_reason(exit_code), exit_code=exit_code, started_at=s.state.started_at,
+            finished_at=now)) if s.state.kind == "running" else s for s in pod.status.container_statuses)
+        new = _with_status(pod, now, "Terminated", container_statuses=sts)
+        from kstate.controllers.actions import UpdateStatus
+        self._engine.apply_action(UpdateStatus(new, "exit"))
+
+    # ------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> dict:
+        """Everything needed to continue this cluster: a JSON-serialisable dict."""
+        return serial.snapshot(self._engine)
+
+    @classmethod
+    def restore(cls, snapshot: dict) -> "Cluster":
+        c = cls.__new__(cls)
+        c._engine = serial.restore(snapshot)
+        return c
+
+
+def _taint_dict(t) -> dict:
+    if isinstance(t, Taint):
+        return {"key": t.key, "value": t.value, "effect": t.effect}
+    if isinstance(t, str):
+        # kubectl taint syntax: key[=value]:Effect
+        body, _, effect = t.rpartition(":")
+        key, _, value = body.partition("=")
+        return {"key": key, "value": value, "effect": effect}
+    raise SpecError(f"taint must be a dict, Taint or 'key=value:Effect' string, got {t!r}", "taints")
+
+
+def _fmt(ms: int) -> str:
+    from kstate.units import format_duration
+    return format_duration(ms)

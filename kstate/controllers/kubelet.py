@@ -1,0 +1,461 @@
+"""The kubelet, one pod at a time: a pure reconcile over the Pod lifecycle.
+
+Owns: admission onto the node, init containers in order, container start,
+readiness, exits, restarts with the crash-loop back-off, graceful termination
+and the final grace-0 delete; the phase computation and the pod conditions.
+Timing comes from the declarative `Profile` (controllers/timing.py).
+Must not import engine/ or io/, touch a store, the clock or randomness.
+
+Kubernetes sources: pkg/kubelet/kubelet.go (SyncPod, SyncTerminatingPod),
+pkg/kubelet/kubelet_pods.go (getPhase, generateAPIPodStatus),
+pkg/kubelet/status/generate.go (conditions), pkg/kubelet/kuberuntime/
+kuberuntime_manager.go (doBackOff) and client-go util/flowcontrol/backoff.go.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import attrs
+
+from kstate.controllers.actions import (
+    NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
+)
+from kstate.controllers.timing import Profile, due
+from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.meta import Condition, get_condition, set_condition
+from kstate.resources.pod import (
+    ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
+)
+
+NAME = "kubelet"
+
+#: client-go backoff as the kubelet configures it (kubelet.go newCrashLoopBackOff;
+#: v1beta1 MaxContainerBackOff): 10 s initial, 300 s cap; an entry older than
+#: 600 s is forgotten (backoff.go hasExpired, ≈1.32+ HasExpiredFunc).
+INITIAL_BACKOFF_MS = 10_000
+MAX_BACKOFF_MS = 300_000
+BACKOFF_EXPIRY_MS = 600_000
+#: exit codes of a container stopped by SIGTERM / killed by SIGKILL at the end of the grace period.
+EXIT_SIGTERM = 143
+EXIT_SIGKILL = 137
+
+
+@attrs.frozen
+class KubeletObs:
+    pod: Optional[Pod]
+    node: object = None
+    node_alive: bool = False
+    profile: Optional[Profile] = None
+    #: container name → (backoff ms, last update ms): the kubelet's in-memory back-off.
+    backoff: FrozenDict = EMPTY
+
+
+def observe_kubelet(view, key) -> KubeletObs:
+    namespace, name = key
+    pod = view.get("Pod", namespace, name)
+    if pod is None or not pod.spec.node_name:
+        return KubeletObs(pod=pod)
+    node = view.get("Node", "", pod.spec.node_name)
+    alive = node is not None and node.status.state in ("Ready", "NotReady")
+    return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
+                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY))
+
+
+# -- the crash-loop back-off (client-go flowcontrol.Backoff as the kubelet uses it)
+
+
+def is_in_backoff_since(entry: Optional[tuple[int, int]], finished_at: int, now: int) -> bool:
+    """backoff.go IsInBackOffSince(id, eventTime=finishedAt): an entry exists,
+    has not expired (finishedAt − lastUpdate ≤ 600 s) and now − finishedAt < backoff.
+
+    Example: entry (10 s, lastUpdate 5 s), crash at 10 s → in back-off until 20 s.
+    """
+    if entry is None:
+        return False
+    backoff, last_update = entry
+    if finished_at - last_update > BACKOFF_EXPIRY_MS:
+        return False
+    return now - finished_at < backoff
+
+
+def next_backoff(entry: Optional[tuple[int, int]], finished_at: int, now: int) -> tuple[int, int]:
+    """backoff.go Next(id, eventTime=finishedAt): a missing or expired entry
+    starts at 10 s, otherwise the back-off doubles up to 300 s; lastUpdate = now.
+
+    Example: a container that crashes 5 s after every start restarts at
+    0, 5, 20, 45, 90, 175, 340, 645 s (delays 0, 10, 20, 40, 80, 160, 300).
+    """
+    if entry is None or finished_at - entry[1] > BACKOFF_EXPIRY_MS:
+        return (INITIAL_BACKOFF_MS, now)
+    return (min(entry[0] * 2, MAX_BACKOFF_MS), now)
+
+
+def format_go_duration(ms: int) -> str:
+    from kstate.units import format_duration
+    return format_duration(ms)
+
+
+# -- phase and conditions
+
+
+def get_phase(pod: Pod, init_statuses, statuses) -> str:
+    """kubelet_pods.go getPhase for regular (non-sidecar) containers.
+
+    Example: restartPolicy Never, one container terminated with exit 1 → Failed;
+    restartPolicy Always, the same → Running (it will be restarted).
+    """
+    policy = pod.spec.restart_policy
+    pending_init = failed_init = 0
+    for st in init_statuses:
+        s = st.state
+        if s.kind == "running" or (s.kind == "waiting" and st.last_state.kind != "terminated") or s.kind == "":
+            pending_init += 1
+        elif (s.kind == "terminated" and s.exit_code) or (
+                s.kind == "waiting" and st.last_state.kind == "terminated" and st.last_state.exit_code):
+            failed_init += 1
+    missing_init = len(pod.spec.init_containers) - len(init_statuses)
+    pending_init += max(0, missing_init)
+    if failed_init and policy == "Never":
+        return "Failed"
+    running = waiting = stopped = succeeded = unknown = 0
+    for st in statuses:
+        s = st.state
+        if s.kind == "running":
+            running += 1
+        elif s.kind == "terminated":
+            stopped += 1
+            if s.exit_code == 0:
+                succeeded += 1
+        elif s.kind == "waiting":
+            if st.last_state.kind == "terminated":
+                stopped += 1
+            else:
+                waiting += 1
+        else:
+            unknown += 1
+    unknown += max(0, len(pod.spec.containers) - len(statuses))
+    if pending_init or waiting:
+        return "Pending"
+    if running and not unknown:
+        return "Running"
+    if not running and stopped and not unknown:
+        if pod.status.phase in TERMINAL_PHASES:
+            return "Succeeded" if succeeded == stopped else "Failed"
+        if policy == "Always":
+            return "Running"
+        if succeeded == stopped:
+            return "Succeeded"
+        if policy == "Never":
+            return "Failed"
+        return "Running"
+    return "Pending"
+
+
+def pod_conditions(pod: Pod, status: PodStatus, now: int) -> tuple[Condition, ...]:
+    """status/generate.go: PodReadyToStartContainers, Initialized, Ready,
+    ContainersReady, PodScheduled, in the order the kubelet writes them."""
+    conds = status.conditions
+    sandbox = status.state not in ("Pending", "Scheduled")
+    conds = set_condition(conds, Condition("PodReadyToStartContainers", "True" if sandbox else "False"), now)
+    phase = status.phase
+    # Initialized
+    incomplete = [c.name for c, st in _zip_statuses(pod.spec.init_containers, status.init_container_statuses)
+                  if not (st is not None and st.state.kind == "terminated" and st.state.exit_code == 0)]
+    any_started = any(st.state.kind in ("running", "terminated") or st.last_state.kind == "terminated"
+                      for st in status.container_statuses)
+    if not incomplete or any_started:
+        init = Condition("Initialized", "True", "PodCompleted" if phase == "Succeeded" and pod.spec.init_containers else "")
+    else:
+        init = Condition("Initialized", "False", "ContainersNotInitialized",
+                         f"containers with incomplete status: [{' '.join(incomplete)}]")
+    conds = set_condition(conds, init, now)
+    # ContainersReady, then Ready copies it (readiness gates aside)
+    unready = [c.name for c, st in _zip_statuses(pod.spec.containers, status.container_statuses)
+               if st is None or not st.ready]
+    if not unready:
+        cready = Condition("ContainersReady", "True")
+    elif phase == "Succeeded":
+        cready = Condition("ContainersReady", "False", "PodCompleted")
+    elif phase == "Failed":
+        cready = Condition("ContainersReady", "False", "PodFailed")
+    else:
+        cready = Condition("ContainersReady", "False", "ContainersNotReady",
+                           f"containers with unready status: [{' '.join(unready)}]")
+    ready = Condition("Ready", cready.status, cready.reason, cready.message)
+    if cready.status == "True" and pod.spec.readiness_gates:
+        missing = [g for g in pod.spec.readiness_gates
+                   if not ((c := get_condition(status.conditions, g)) and c.status == "True")]
+        if missing:
+            ready = Condition("Ready", "False", "ReadinessGatesNotReady",
+                              "corresponding condition of pod readiness gate " + ", ".join(f'"{g}"' for g in missing)
+                              + " does not exist.")
+    conds = set_condition(conds, ready, now)
+    conds = set_condition(conds, cready, now)
+    conds = set_condition(conds, Condition("PodScheduled", "True"), now)
+    order = {"PodReadyToStartContainers": 0, "Initialized": 1, "Ready": 2, "ContainersReady": 3, "PodScheduled": 4}
+    return tuple(sorted(conds, key=lambda c: order.get(c.type, -1)))
+
+
+def _zip_statuses(containers, statuses):
+    by = {s.name: s for s in statuses}
+    return [(c, by.get(c.name)) for c in containers]
+
+
+def _with_status(pod: Pod, now: int, state: Optional[str] = None, **changes) -> Pod:
+    """A copy of the pod whose status has `changes`, the lifecycle state
+    `state` (entered now) and a recomputed phase and conditions."""
+    st = pod.status
+    if state is not None and state != st.state:
+        changes["state"] = state
+        changes["state_since"] = now
+    st = attrs.evolve(st, **changes)
+    phase = get_phase(pod, st.init_container_statuses, st.container_statuses)
+    if st.phase in TERMINAL_PHASES:
+        phase = st.phase  # generateAPIPodStatus never leaves a terminal phase
+    if "phase" in changes:
+        phase = changes["phase"]
+    st = attrs.evolve(st, phase=phase)
+    st = attrs.evolve(st, conditions=pod_conditions(pod, st, now))
+    return attrs.evolve(pod, status=st)
+
+
+def _waiting(pod: Pod, containers, reason: str) -> tuple[ContainerStatus, ...]:
+    prev = {s.name: s for s in pod.status.container_statuses}
+    out = []
+    for c in containers:
+        old = prev.get(c.name)
+        out.append(ContainerStatus(name=c.name, image=c.image, ready=False, started=False,
+                                   restart_count=old.restart_count if old else 0,
+                                   state=ContainerState("waiting", reason),
+                                   last_state=old.last_state if old else NO_STATE))
+    return tuple(out)
+
+
+def _running(c, now: int, restart_count: int = 0, last_state: ContainerState = NO_STATE) -> ContainerStatus:
+    return ContainerStatus(name=c.name, image=c.image, ready=False, started=True,
+                           restart_count=restart_count, state=ContainerState("running", started_at=now),
+                           last_state=last_state)
+
+
+def _exit_reason(code: int) -> str:
+    """containerd's reason for a terminated container (pkg/cri/server/helpers.go)."""
+    return "Completed" if code == 0 else "Error"
+
+
+# -- the reconcile
+
+
+def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
+    pod = obs.pod
+    if pod is None or not pod.spec.node_name or not obs.node_alive:
+        return NOTHING
+    if pod.metadata.deletion_timestamp is not None:
+        return sync_terminating_pod(obs, now)
+    state = pod.status.state
+    if state == "Scheduled":
+        return admit_pod(obs, now)
+    if state in ("Initializing", "ContainerCreating", "Running"):
+        return _fire_rules(obs, now)
+    if state in ("Terminated", "CrashLoopBackOff"):
+        return restart_or_finish(obs, now)
+    return NOTHING
+
+
+def admit_pod(obs: KubeletObs, now: int) -> Result:
+    """Scheduled → Initializing (first init container runs) or ContainerCreating.
+    Without a pod CIDR on the node the sandbox cannot be set up (flannel has
+    no subnet.env), so the pod waits, as on a real node."""
+    pod = obs.pod
+    if not obs.node.spec.pod_cidr:
+        return Result((RecordEvent(ref_of(pod), "FailedCreatePodSandBox",
+                                   f'node "{pod.spec.node_name}" pod cidr not assigned', "Warning", NAME),))
+    host_ip = next((a.address for a in obs.node.status.addresses if a.type == "InternalIP"), "")
+    base = dict(start_time=pod.status.start_time or now, host_ip=host_ip)
+    if pod.spec.init_containers:
+        first = pod.spec.init_containers[0]
+        inits = (_running(first, now),) + tuple(
+            ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
+            for c in pod.spec.init_containers[1:])
+        new = _with_status(pod, now, "Initializing", init_container_statuses=inits,
+                           container_statuses=_waiting(pod, pod.spec.containers, "PodInitializing"), **base)
+        return Result((UpdateStatus(new, "init"),))
+    new = _with_status(pod, now, "ContainerCreating",
+                       container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
+    return Result((UpdateStatus(new, "create_containers"),))
+
+
+def _anchor(pod: Pod, rule_state: str) -> Optional[int]:
+    if rule_state == "ContainerCreating":
+        return pod.status.state_since
+    if rule_state == "Initializing":
+        for st in pod.status.init_container_statuses:
+            if st.state.kind == "running":
+                return st.state.started_at
+        return None
+    if rule_state == "Running":
+        starts = [st.state.started_at for st in pod.status.container_statuses if st.state.kind == "running"]
+        return max(starts) if starts else None
+    if rule_state == "Terminating":
+        m = pod.metadata
+        return m.deletion_timestamp - (m.deletion_grace_period_seconds or 0) * 1000
+    return None
+
+
+def _fire_rules(obs: KubeletObs, now: int) -> Result:
+    """Fire the earliest due timing rule for the pod's state, or ask to be
+    requeued when the next one falls due."""
+    pod = obs.pod
+    state = pod.status.state
+    anchor = _anchor(pod, state)
+    best = None
+    for rule in obs.profile.rules_for(state):
+        if rule.fire == "become_ready" and all(s.ready for s in pod.status.container_statuses):
+            continue
+        t = due(rule, pod, anchor)
+        if t is not None and (best is None or t < best[0]):
+            best = (t, rule)
+    if best is None:
+        return NOTHING
+    t, rule = best
+    if t > now:
+        return Result(requeue_after=t - now)
+    return _FIRE[rule.fire](pod, rule, now)
+
+
+def _fire_init_done(pod: Pod, rule, now: int) -> Result:
+    inits = list(pod.status.init_container_statuses)
+    i = next(i for i, st in enumerate(inits) if st.state.kind == "running")
+    st = inits[i]
+    inits[i] = attrs.evolve(st, ready=True, started=False, state=ContainerState(
+        "terminated", "Completed", exit_code=0, started_at=st.state.started_at, finished_at=now))
+    if i + 1 < len(inits):
+        inits[i + 1] = _running(pod.spec.init_containers[i + 1], now)
+        return Result((UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))),))
+    new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
+                       container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"))
+    return Result((UpdateStatus(new, "create_containers"),))
+
+
+def _fire_start(pod: Pod, rule, now: int) -> Result:
+    prev = {s.name: s for s in pod.status.container_statuses}
+    sts = tuple(_running(c, now, prev[c.name].restart_count if c.name in prev else 0,
+                         prev[c.name].last_state if c.name in prev else NO_STATE)
+                for c in pod.spec.containers)
+    return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=sts), "start"),))
+
+
+def _fire_ready(pod: Pod, rule, now: int) -> Result:
+    sts = tuple(attrs.evolve(s, ready=True) if s.state.kind == "running" else s
+                for s in pod.status.container_statuses)
+    return Result((UpdateStatus(_with_status(pod, now, container_statuses=sts)),))
+
+
+def _fire_exit(pod: Pod, rule, now: int) -> Result:
+    code = rule.code(pod)
+    sts = tuple(attrs.evolve(s, ready=False, state=ContainerState(
+        "terminated", _exit_reason(code), exit_code=code, started_at=s.state.started_at, finished_at=now))
+        if s.state.kind == "running" else s for s in pod.status.container_statuses)
+    return Result((UpdateStatus(_with_status(pod, now, "Terminated", container_statuses=sts), "exit"),))
+
+
+_FIRE = {"init_done": _fire_init_done, "start": _fire_start, "become_ready": _fire_ready, "exit": _fire_exit}
+
+
+def _should_restart(pod: Pod) -> bool:
+    policy = pod.spec.restart_policy
+    if policy == "Always":
+        return True
+    if policy == "Never":
+        return False
+    return any(_last_exit(s) not in (0, None) for s in pod.status.container_statuses)
+
+
+def _last_exit(st: ContainerStatus) -> Optional[int]:
+    if st.state.kind == "terminated":
+        return st.state.exit_code
+    if st.last_state.kind == "terminated":
+        return st.last_state.exit_code
+    return None
+
+
+def restart_or_finish(obs: KubeletObs, now: int) -> Result:
+    """After containers exited: finish the pod (Succeeded/Failed) when the
+    restartPolicy does not restart them; otherwise restart at once unless the
+    crash-loop back-off says wait (kuberuntime_manager.go doBackOff)."""
+    pod = obs.pod
+    if not _should_restart(pod):
+        if pod.status.phase not in TERMINAL_PHASES:
+            return NOTHING  # cannot happen: the phase already says terminal
+        trigger = "succeed" if pod.status.phase == "Succeeded" else "fail"
+        return Result((UpdateStatus(_with_status(pod, now, pod.status.phase), trigger),))
+    actions = []
+    new_sts = []
+    memory = dict(obs.backoff)
+    wait_until = None
+    for c, st in _zip_statuses(pod.spec.containers, pod.status.container_statuses):
+        crashed = st.state if st.state.kind == "terminated" else (
+            st.last_state if st.state.kind == "waiting" and st.last_state.kind == "terminated" else None)
+        if crashed is None:
+            new_sts.append(st)
+            continue
+        entry = memory.get(c.name)
+        finished = crashed.finished_at
+        if is_in_backoff_since(entry, finished, now):
+            until = finished + entry[0]
+            wait_until = until if wait_until is None else min(wait_until, until)
+            msg = (f"back-off {format_go_duration(entry[0])} restarting failed container={c.name} "
+                   f"pod={pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})")
+            new_sts.append(attrs.evolve(st, ready=False, started=False,
+                                        state=ContainerState("waiting", "CrashLoopBackOff", msg),
+                                        last_state=crashed))
+            continue
+        memory[c.name] = next_backoff(entry, finished, now)
+        new_sts.append(_running(c, now, st.restart_count + 1, crashed))
+    if memory != dict(obs.backoff):
+        actions.append(SetMemory(NAME, pod.metadata.uid, FrozenDict(memory)))
+    any_running = any(s.state.kind == "running" for s in new_sts)
+    if any_running:
+        new = _with_status(pod, now, "Running", container_statuses=tuple(new_sts))
+        actions.append(UpdateStatus(new, "restart"))
+        return Result(tuple(actions))
+    new = _with_status(pod, now, "CrashLoopBackOff", container_statuses=tuple(new_sts))
+    if pod.status.state != "CrashLoopBackOff":
+        actions.append(UpdateStatus(new, "back_off"))
+        name = new_sts[0].name if new_sts else ""
+        actions.append(RecordEvent(ref_of(pod), "BackOff", f"Back-off restarting failed container {name} in pod "
+                                   f"{pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})",
+                                   "Warning", NAME))
+    return Result(tuple(actions), requeue_after=max(0, wait_until - now))
+
+
+def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
+    """kubelet.go SyncTerminatingPod: stop the containers (SIGTERM, SIGKILL at
+    the end of the grace period), write the terminal phase — Succeeded only if
+    every container exited 0 — then delete the object with grace 0 (uid
+    precondition). A pod whose containers never started just ends Failed."""
+    pod = obs.pod
+    if pod.status.state in ("Succeeded", "Failed"):
+        return Result((Delete("Pod", pod.metadata.namespace, pod.metadata.name, pod.metadata.uid, 0),))
+    m = pod.metadata
+    grace_ms = (m.deletion_grace_period_seconds or 0) * 1000
+    start = m.deletion_timestamp - grace_ms
+    stop_at, code = start, EXIT_SIGTERM
+    for rule in obs.profile.rules_for("Terminating"):
+        t = due(rule, pod, start)
+        if t is not None:
+            stop_at = t
+            break
+    if stop_at > start + grace_ms:
+        stop_at, code = start + grace_ms, EXIT_SIGKILL
+    if now < stop_at:
+        return Result(requeue_after=stop_at - now)
+    sts = tuple(attrs.evolve(s, ready=False, started=False, state=ContainerState(
+        "terminated", _exit_reason(code), exit_code=code, started_at=s.state.started_at, finished_at=now))
+        if s.state.kind == "running" else attrs.evolve(s, ready=False) for s in pod.status.container_statuses)
+    all_ok = bool(sts) and all(_last_exit(s) == 0 for s in sts)
+    phase = "Succeeded" if all_ok else "Failed"
+    new = _with_status(pod, now, phase, container_statuses=sts, phase=phase)
+    return Result((UpdateStatus(new, "succeed" if all_ok else "fail"),))
+
+
+WATCHES = ("Pod", "Node")

@@ -1,0 +1,49 @@
+"""Seeded randomness split into named streams. The engine is the only user.
+
+Each stream is a `random.Random` seeded from sha256(seed, name), so adding a
+stream or drawing from one never shifts another, and nothing depends on
+PYTHONHASHSEED.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
+
+
+class Streams:
+    def __init__(self, seed: int):
+        self.seed = seed
+        self._streams: dict[str, random.Random] = {}
+
+    def stream(self, name: str) -> random.Random:
+        r = self._streams.get(name)
+        if r is None:
+            digest = hashlib.sha256(f"{self.seed}/{name}".encode()).digest()
+            r = random.Random(int.from_bytes(digest[:16], "big"))
+            self._streams[name] = r
+        return r
+
+    def uid(self) -> str:
+        """An RFC 4122 version-4 UUID string from the `uid` stream."""
+        v = self.stream("uid").getrandbits(128)
+        v = (v & ~(0xF000 << 64)) | (0x4000 << 64)
+        v = (v & ~(0xC000 << 48)) | (0x8000 << 48)
+        h = f"{v:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def name_suffix(self, n: int = 5) -> str:
+        """What the API server appends to generateName (rand.String(5))."""
+        r = self.stream("names")
+        return "".join(NAME_ALPHABET[r.randrange(len(NAME_ALPHABET))] for _ in range(n))
+
+    def getstate(self) -> dict:
+        return {name: r.getstate() for name, r in sorted(self._streams.items())}
+
+    def setstate(self, state: dict) -> None:
+        self._streams = {}
+        for name, st in state.items():
+            r = random.Random()
+            r.setstate(st)
+            self._streams[name] = r

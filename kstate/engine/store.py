@@ -1,0 +1,155 @@
+"""The indexed object store. Engine-private: controllers read it only through
+the engine's View.
+
+Indexes: by kind (→ namespace → name), by uid, by owner uid, pods by node,
+nodes by zone, and by label (kind, namespace, key, value). Every index is a
+dict of sets, so maintenance is O(labels) per write and a read costs what it
+returns; callers sort what they iterate.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from kstate.resources.node import LABEL_ZONE
+
+Key = tuple[str, str, str]  # (kind, namespace, name)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.objects: dict[Key, Any] = {}
+        self.by_kind: dict[str, dict[str, set[str]]] = {}
+        self.by_uid: dict[str, Key] = {}
+        self.by_owner: dict[str, set[Key]] = {}
+        self.pods_by_node: dict[str, set[tuple[str, str]]] = {}
+        self.nodes_by_zone: dict[str, set[str]] = {}
+        self.by_label: dict[tuple[str, str, str, str], set[str]] = {}
+
+    def get(self, kind: str, namespace: str, name: str) -> Optional[Any]:
+        return self.objects.get((kind, namespace, name))
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def put(self, obj: Any) -> Optional[Any]:
+        """Insert or replace; returns the previous object."""
+        m = obj.metadata
+        key = (obj.KIND, m.namespace, m.name)
+        old = self.objects.get(key)
+        self.objects[key] = obj
+        if old is None:
+            self.by_kind.setdefault(obj.KIND, {}).setdefault(m.namespace, set()).add(m.name)
+            if m.uid:
+                self.by_uid[m.uid] = key
+            self._index_labels(obj, key, add=True)
+            self._index_owner(obj, key, add=True)
+            self._index_place(obj, add=True)
+        else:
+            om = old.metadata
+            if om.labels is not m.labels and om.labels != m.labels:
+                self._index_labels(old, key, add=False)
+                self._index_labels(obj, key, add=True)
+            if om.owner_references != m.owner_references:
+                self._index_owner(old, key, add=False)
+                self._index_owner(obj, key, add=True)
+            if self._place(old) != self._place(obj):
+                self._index_place(old, add=False)
+                self._index_place(obj, add=True)
+        return old
+
+    def remove(self, kind: str, namespace: str, name: str) -> Optional[Any]:
+        key = (kind, namespace, name)
+        old = self.objects.pop(key, None)
+        if old is None:
+            return None
+        names = self.by_kind[kind][namespace]
+        names.discard(name)
+        if not names:
+            del self.by_kind[kind][namespace]
+        self.by_uid.pop(old.metadata.uid, None)
+        self._index_labels(old, key, add=False)
+        self._index_owner(old, key, add=False)
+        self._index_place(old, add=False)
+        return old
+
+    # -- reads
+
+    def list(self, kind: str, namespace: Optional[str] = None) -> list:
+        """Objects of a kind, sorted by namespace then name."""
+        spaces = self.by_kind.get(kind, {})
+        out = []
+        for ns in sorted(spaces) if namespace is None else [namespace]:
+            for name in sorted(spaces.get(ns, ())):
+                out.append(self.objects[(kind, ns, name)])
+        return out
+
+    def count(self, kind: str) -> int:
+        return sum(len(v) for v in self.by_kind.get(kind, {}).values())
+
+    def with_label(self, kind: str, namespace: str, key: str, value: str) -> set[str]:
+        return self.by_label.get((kind, namespace, key, value), set())
+
+    def pods_on_node(self, node: str) -> list:
+        return [self.objects[("Pod", ns, n)] for ns, n in sorted(self.pods_by_node.get(node, ()))]
+
+    def owned_by(self, uid: str, kind: Optional[str] = None) -> list:
+        keys = sorted(k for k in self.by_owner.get(uid, ()) if kind is None or k[0] == kind)
+        return [self.objects[k] for k in keys]
+
+    def namespaces_of(self, kind: str) -> list[str]:
+        return sorted(self.by_kind.get(kind, {}))
+
+    # -- index maintenance
+
+    def _index_labels(self, obj: Any, key: Key, add: bool) -> None:
+        kind, ns, name = key
+        for k, v in obj.metadata.labels.items():
+            ik = (kind, ns, k, v)
+            if add:
+                self.by_label.setdefault(ik, set()).add(name)
+            else:
+                s = self.by_label.get(ik)
+                if s is not None:
+                    s.discard(name)
+                    if not s:
+                        del self.by_label[ik]
+
+    def _index_owner(self, obj: Any, key: Key, add: bool) -> None:
+        for ref in obj.metadata.owner_references:
+            if add:
+                self.by_owner.setdefault(ref.uid, set()).add(key)
+            else:
+                s = self.by_owner.get(ref.uid)
+                if s is not None:
+                    s.discard(key)
+                    if not s:
+                        del self.by_owner[ref.uid]
+
+    @staticmethod
+    def _place(obj: Any) -> Optional[str]:
+        if obj.KIND == "Pod":
+            return obj.spec.node_name or None
+        if obj.KIND == "Node":
+            return obj.metadata.labels.get(LABEL_ZONE, "")
+        return None
+
+    def _index_place(self, obj: Any, add: bool) -> None:
+        place = self._place(obj)
+        if place is None:
+            return
+        if obj.KIND == "Pod":
+            index, member = self.pods_by_node, (obj.metadata.namespace, obj.metadata.name)
+        else:
+            index, member = self.nodes_by_zone, obj.metadata.name
+        if add:
+            index.setdefault(place, set()).add(member)
+        else:
+            s = index.get(place)
+            if s is not None:
+                s.discard(member)
+                if not s:
+                    del index[place]
+
+    def all_objects(self) -> Iterable[Any]:
+        for key in sorted(self.objects):
+            yield self.objects[key]

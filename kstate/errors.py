@@ -1,0 +1,68 @@
+"""Exceptions users see. Imported by every layer; imports nothing of kstate.
+
+Every error a user can provoke with bad input is a `SpecError` (or a subclass)
+carrying the file and the Kubernetes field path of the offending value, so a
+message reads like the API server's: `web.yaml: spec.containers[0].name: Required value`.
+"""
+from __future__ import annotations
+
+
+class KstateError(Exception):
+    """Base of every kstate exception."""
+
+
+class SpecError(KstateError, ValueError):
+    """A manifest, scenario, duration, quantity or operation is invalid.
+
+    `path` is the field path (`spec.containers[0].image`), `source` the file or
+    document it came from. Raising one never leaves the cluster half-changed.
+    """
+
+    def __init__(self, message: str, path: str = "", source: str = ""):
+        self.message = message
+        self.path = path
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ": ".join(p for p in (self.source, self.path) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+    def at(self, prefix: str = "", source: str = "") -> "SpecError":
+        """The same error seen from an enclosing field (`prefix`) or file."""
+        path = self.path
+        if prefix:
+            path = prefix + ("" if not path else (path if path.startswith("[") else "." + path))
+        err = type(self).__new__(type(self))
+        SpecError.__init__(err, self.message, path, source or self.source)
+        return err
+
+
+class UnknownFieldError(SpecError):
+    """A field that the kind does not have (Kubernetes' strict decoding)."""
+
+
+class InvalidOperation(SpecError):
+    """An operation that cannot be carried out on the current cluster
+    (draining a node with unmanaged pods, scaling a kind that has no scale)."""
+
+
+class NotFound(KstateError, LookupError):
+    """`Cluster.get` of an object that does not exist."""
+
+
+class AlreadyExists(KstateError):
+    """A create of a name that is taken."""
+
+
+class NotStable(KstateError):
+    """`run_until_stable` timed out with work still pending."""
+
+
+class InvalidTransition(KstateError):
+    """A status change that is not an edge of the object's lifecycle machine."""
+
+    def __init__(self, machine: str, state: str, trigger: str, dest: str | None = None):
+        self.machine, self.state, self.trigger, self.dest = machine, state, trigger, dest
+        detail = f" to {dest}" if dest else ""
+        super().__init__(f"{machine}: no transition {trigger!r} from {state!r}{detail}")

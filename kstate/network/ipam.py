@@ -1,0 +1,74 @@
+"""Node pod-CIDRs and pod IPs, as kube-controller-manager and flannel's
+host-local IPAM hand them out. Pure: state (cursors, used sets) is passed in
+and returned; the engine keeps it. Must not import engine/.
+
+Sources: pkg/controller/nodeipam/ipam/cidrset/cidr_set.go (AllocateNext: a
+round-robin cursor from index 0, so the first node gets 10.244.0.0/24 and a
+freed subnet is reused only after wrap-around); containernetworking/plugins
+host-local range.go / allocator.go (gateway .1, pods from .2 to the last
+address before broadcast, sequential after the last reserved IP).
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Optional
+
+DEFAULT_CLUSTER_CIDR = "10.244.0.0/16"
+DEFAULT_NODE_MASK = 24
+
+
+def subnet_count(cluster_cidr: str, mask: int = DEFAULT_NODE_MASK) -> int:
+    net = ipaddress.ip_network(cluster_cidr)
+    return 1 << (mask - net.prefixlen) if mask >= net.prefixlen else 0
+
+
+def allocate_node_cidr(cluster_cidr: str, used: frozenset | set, cursor: int,
+                       mask: int = DEFAULT_NODE_MASK) -> tuple[Optional[str], int]:
+    """cidr_set.go AllocateNext: the first free subnet index at or after the
+    cursor (wrapping); returns (cidr or None when full, new cursor).
+
+    Example: 10.244.0.0/16, nothing used, cursor 0 → ("10.244.0.0/24", 1).
+    """
+    net = ipaddress.ip_network(cluster_cidr)
+    n = subnet_count(cluster_cidr, mask)
+    size = 1 << (net.max_prefixlen - mask)
+    base = int(net.network_address)
+    for j in range(n):
+        idx = (cursor + j) % n
+        if idx not in used:
+            addr = ipaddress.ip_address(base + idx * size)
+            return f"{addr}/{mask}", (idx + 1) % n
+    return None, cursor
+
+
+def node_cidr_index(cluster_cidr: str, cidr: str, mask: int = DEFAULT_NODE_MASK) -> Optional[int]:
+    net = ipaddress.ip_network(cluster_cidr)
+    sub = ipaddress.ip_network(cidr, strict=False)
+    if not sub.subnet_of(net) or sub.prefixlen != mask:
+        return None
+    return (int(sub.network_address) - int(net.network_address)) >> (net.max_prefixlen - mask)
+
+
+def next_pod_ip(cidr: str, used: set | frozenset, last: Optional[int]) -> tuple[Optional[str], Optional[int]]:
+    """host-local allocator: the next free offset after `last` in .2 ….(bcast−1),
+    wrapping; .1 is the bridge gateway. Returns (ip or None when full, offset).
+
+    Example: 10.244.3.0/24, nothing used → ("10.244.3.2", 2); then .3; a freed
+    .2 is handed out again only after .254.
+    """
+    net = ipaddress.ip_network(cidr)
+    first, last_ok = 2, net.num_addresses - 2
+    span = last_ok - first + 1
+    if span <= 0:
+        return None, last
+    start = first if last is None else last + 1
+    for j in range(span):
+        off = first + (start - first + j) % span
+        if off not in used:
+            return str(ipaddress.ip_address(int(net.network_address) + off)), off
+    return None, last
+
+
+def node_internal_ip(index: int) -> str:
+    """Node addresses on a kind-like node network 172.18.0.0/16 from .2."""
+    return str(ipaddress.ip_address(int(ipaddress.ip_address("172.18.0.0")) + 2 + index))

@@ -1,0 +1,139 @@
+"""ObjectMeta, owner references, conditions and timestamps shared by every kind.
+
+Owns: the metadata shape (k8s.io/apimachinery/pkg/apis/meta/v1 types.go) and the
+condition helpers every controller uses. Must not import anything of kstate but
+`kstate.errors` and sibling resource modules.
+
+Timestamps are integers: milliseconds since the Unix epoch (UTC). The engine's
+clock speaks the same unit, so a reconcile compares them without conversion;
+`to_manifest` renders RFC 3339.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Iterable, Optional
+
+import attrs
+
+from kstate.resources.frozen import EMPTY, FrozenDict
+
+
+@attrs.frozen
+class OwnerReference:
+    api_version: str
+    kind: str
+    name: str
+    uid: str
+    controller: Optional[bool] = None
+    block_owner_deletion: Optional[bool] = None
+
+
+@attrs.frozen
+class ObjectMeta:
+    name: str = ""
+    generate_name: str = ""
+    namespace: str = ""
+    uid: str = ""
+    labels: FrozenDict = EMPTY
+    annotations: FrozenDict = EMPTY
+    owner_references: tuple[OwnerReference, ...] = ()
+    creation_timestamp: Optional[int] = None
+    deletion_timestamp: Optional[int] = None
+    deletion_grace_period_seconds: Optional[int] = None
+    generation: int = 0
+    resource_version: str = ""
+    finalizers: tuple[str, ...] = ()
+
+
+def controller_of(meta: ObjectMeta) -> Optional[OwnerReference]:
+    """The owner reference with controller=true (metav1.GetControllerOf)."""
+    for ref in meta.owner_references:
+        if ref.controller:
+            return ref
+    return None
+
+
+@attrs.frozen
+class Condition:
+    """One status condition. Pod, Node, Deployment, Job … conditions all fit:
+    the kind-specific timestamps are optional and omitted from the manifest
+    when unset."""
+
+    type: str
+    status: str  # "True" | "False" | "Unknown"
+    reason: str = ""
+    message: str = ""
+    last_transition_time: Optional[int] = None
+    last_probe_time: Optional[int] = None
+    last_heartbeat_time: Optional[int] = None
+    last_update_time: Optional[int] = None
+
+
+def get_condition(conditions: Iterable[Condition], type_: str) -> Optional[Condition]:
+    for c in conditions:
+        if c.type == type_:
+            return c
+    return None
+
+
+def condition_true(conditions: Iterable[Condition], type_: str) -> bool:
+    c = get_condition(conditions, type_)
+    return c is not None and c.status == "True"
+
+
+def set_condition(
+    conditions: tuple[Condition, ...], new: Condition, now: int
+) -> tuple[Condition, ...]:
+    """Replace or append `new`, keeping lastTransitionTime when the status is
+    unchanged (pkg/api/v1/pod/util.go UpdatePodCondition; the same rule as
+    deployment_util.go SetDeploymentCondition). Returns the same tuple object
+    when nothing changes, so callers can test `is` for a no-op.
+
+    Example: Ready False since t=5 s, set Ready False reason X at t=9 s →
+    lastTransitionTime stays 5 s; set Ready True at t=9 s → it becomes 9 s.
+    """
+    for i, old in enumerate(conditions):
+        if old.type != new.type:
+            continue
+        if old.status == new.status:
+            if old.reason == new.reason and old.message == new.message:
+                return conditions
+            new = attrs.evolve(new, last_transition_time=old.last_transition_time)
+        elif new.last_transition_time is None:
+            new = attrs.evolve(new, last_transition_time=now)
+        return conditions[:i] + (new,) + conditions[i + 1:]
+    if new.last_transition_time is None:
+        new = attrs.evolve(new, last_transition_time=now)
+    return conditions + (new,)
+
+
+def remove_condition(conditions: tuple[Condition, ...], type_: str) -> tuple[Condition, ...]:
+    kept = tuple(c for c in conditions if c.type != type_)
+    return conditions if len(kept) == len(conditions) else kept
+
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def format_time(ms: Optional[int]) -> Optional[str]:
+    """RFC 3339 in UTC, seconds precision as the API server writes metav1.Time
+    (`2026-01-01T00:00:05Z`). Sub-second parts are dropped like Kubernetes does."""
+    if ms is None:
+        return None
+    t = _EPOCH + _dt.timedelta(milliseconds=ms - ms % 1000)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> int:
+    """RFC 3339 → ms since epoch. Raises ValueError on bad input."""
+    s = text.strip()
+    if s.endswith("Z") or s.endswith("z"):
+        s = s[:-1] + "+00:00"
+    t = _dt.datetime.fromisoformat(s)
+    if t.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return (t - _EPOCH) // _dt.timedelta(milliseconds=1)
+
+
+def to_datetime(ms: int) -> _dt.datetime:
+    return _EPOCH + _dt.timedelta(milliseconds=ms)
