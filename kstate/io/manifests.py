@@ -132,7 +132,13 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> SpecError:
         ctx = f" ({exc.context})" if exc.context and exc.problem else ""
         where = f" at {_mark(mark)}" if mark is not None else ""
         return SpecError(f"invalid YAML: {problem}{ctx}{where}", "", source)
-    return SpecError(f"invalid YAML: {exc}", "", source)
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character
+        code = ord(char) if isinstance(char, str) else char
+        return SpecError(f"invalid YAML: {exc.reason} (#x{code:04x}) at position {exc.position}",
+                         "", source)
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return SpecError(f"invalid YAML: {first_line}", "", source)
 
 
 def _alias_expansion(root: yaml.Node, mark_source: str) -> tuple[int, int]:
@@ -238,8 +244,9 @@ def _load_indexed(text: str, source: str) -> list[tuple[int, Any]]:
         raise SpecError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", "", source)
     out: list[tuple[int, Any]] = []
     aliased = 0
-    loader = _Loader(text)
+    loader: Optional[_Loader] = None
     try:
+        loader = _Loader(text)
         index = 0
         while loader.check_node():
             node = loader.get_node()
@@ -252,7 +259,16 @@ def _load_indexed(text: str, source: str) -> list[tuple[int, Any]]:
                 raise SpecError(
                     f"document has excessive aliasing (more than {MAX_ALIAS_NODES} nodes "
                     f"reached through aliases)", "", source)
-            data = loader.construct_document(node)
+            try:
+                data = loader.construct_document(node)
+            except yaml.YAMLError:
+                raise
+            except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+                # PyYAML's constructors trip over odd explicit tags (`!!int ""`
+                # → IndexError, `!!int 1_e` → ValueError, 5000-digit ints …).
+                mark = f" at {_mark(node.start_mark)}"
+                raise SpecError(f"invalid YAML value{mark}: {type(exc).__name__}: {exc}", "",
+                                source) from None
             if data is None:
                 continue
             out.append((index, _jsonable(data, {})))
@@ -262,10 +278,9 @@ def _load_indexed(text: str, source: str) -> list[tuple[int, Any]]:
         raise SpecError("document is nested too deeply", "", source) from None
     except SpecError as exc:
         raise (exc if exc.source else SpecError(exc.message, exc.path, source)) from None
-    except (ValueError, OverflowError) as exc:  # e.g. int('1' * 5000)
-        raise SpecError(f"invalid YAML value: {exc}", "", source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return out
 
 
@@ -1350,7 +1365,7 @@ def _pod_spec(ctx: _Ctx, v: Any, path: str) -> Any:
         return _BAD
     init = r.get("initContainers", ())
     containers = r.get("containers", ())
-    if r.ok("containers") and not containers:
+    if r.ok("containers") and not r.raw.get("containers"):
         ctx.required(_p(path, "containers"))
     # Names unique across init and app containers (validateInitContainers runs first).
     names: set[str] = set()

@@ -1,0 +1,129 @@
+"""kube-scheduler: window size, scores, filters, FailedScheduling.
+
+numFeasibleNodesToFind cases follow pkg/scheduler/schedule_one_test.go
+TestNumFeasibleNodesToFind; leastRequestedScore follows
+noderesources/least_allocated_test.go arithmetic.
+"""
+import pytest
+
+import kstate
+from kstate.controllers.scheduler import (
+    least_allocated_score, least_requested_score, num_feasible_nodes_to_find, pod_requests,
+)
+from kstate.io import parse_manifests
+
+
+@pytest.mark.parametrize("nodes,percentage,want", [
+    (10, 0, 10),          # not set percentageOfNodesToScore and nodes number not more than 50
+    (10, 40, 10),         # set percentageOfNodesToScore and nodes number not more than 50
+    (1000, 0, 420),       # not set, nodes number more than 50: adaptive 50 − 1000/125 = 42 %
+    (1000, 40, 400),      # set to 40 %
+    (6000, 0, 300),       # adaptive 50 − 48 = 2 % → minimum 5 % = 300
+    (6000, 20, 1200),
+    (5000, 0, 500),       # the issue's figure: 10 % at 5,000 nodes
+    (150, 0, 100),        # at least 100
+])
+def test_num_feasible_nodes_to_find(nodes, percentage, want):
+    assert num_feasible_nodes_to_find(nodes, percentage) == want
+
+
+def test_least_requested_score():
+    assert least_requested_score(0, 4000) == 100
+    assert least_requested_score(1100, 4000) == 72
+    assert least_requested_score(4001, 4000) == 0
+    assert least_requested_score(10, 0) == 0
+    # cpu 3000/4000 → 25, memory 5000/10000 → 50 → (25 + 50) // 2
+    assert least_allocated_score(4000, 10000, 3000, 5000) == 37
+
+
+def _pod_doc(name, cpu=None, memory=None, **spec):
+    res = {"requests": {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}} if (cpu or memory) else {}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "app", "image": "nginx", "resources": res}], **spec}}
+
+
+def test_pod_requests_non_zero_defaults_and_init_max():
+    (p,) = parse_manifests(_pod_doc("a"))
+    r = pod_requests(p)
+    assert (r.cpu, r.memory, r.nz_cpu, r.nz_memory) == (0, 0, 100, 200 * 1024 * 1024)
+    (p,) = parse_manifests({**_pod_doc("b", cpu="250m"), "spec": {
+        "initContainers": [{"name": "i", "image": "x", "resources": {"requests": {"cpu": "1"}}}],
+        "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "250m"}}}]}})
+    assert pod_requests(p).cpu == 1000
+
+
+def test_spreads_by_least_allocated_ties_by_name():
+    c = kstate.Cluster(nodes=3)
+    for i in range(6):
+        c.apply(_pod_doc(f"p{i}", cpu="1"))
+    c.advance("0s")
+    nodes = [c.get("Pod", f"p{i}").spec.node_name for i in range(6)]
+    assert nodes == ["node-0", "node-1", "node-2", "node-0", "node-1", "node-2"]
+
+
+def test_filters_capacity_and_reports_failed_scheduling():
+    c = kstate.Cluster(nodes=2)
+    c.apply(_pod_doc("big", cpu="64"))
+    c.advance("0s")
+    p = c.get("Pod", "big")
+    assert p.spec.node_name == "" and p.status.phase == "Pending"
+    cond = next(x for x in p.status.conditions if x.type == "PodScheduled")
+    assert cond.status == "False" and cond.reason == "Unschedulable"
+    assert cond.message.startswith("0/2 nodes are available: 2 Insufficient cpu.")
+    (ev,) = [e for e in c.events("Pod", "big") if e.reason == "FailedScheduling"]
+    assert ev.type == "Warning"
+    c.add_node("huge", cpu="128")
+    c.advance("0s")
+    assert c.get("Pod", "big").spec.node_name == "huge"
+
+
+def test_taints_selector_affinity_and_cordon():
+    c = kstate.Cluster(nodes=0)
+    c.add_node("tainted", taints=["dedicated=gpu:NoSchedule"], labels={"zone": "a"})
+    c.add_node("plain", labels={"zone": "b"})
+    c.add_node("cordoned", labels={"zone": "a"})
+    c.cordon("cordoned")
+    c.apply(_pod_doc("sel", nodeSelector={"zone": "a"}))
+    c.apply(_pod_doc("tol", nodeSelector={"zone": "a"},
+                     tolerations=[{"key": "dedicated", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}]))
+    c.apply(_pod_doc("aff", affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]}]}}}))
+    c.advance("0s")
+    assert c.get("Pod", "sel").spec.node_name == ""
+    msg = next(x for x in c.get("Pod", "sel").status.conditions if x.type == "PodScheduled").message
+    assert msg.startswith("0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, "
+                          "1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable.")
+    assert c.get("Pod", "tol").spec.node_name == "tainted"
+    assert c.get("Pod", "aff").spec.node_name == "plain"
+    c.uncordon("cordoned")
+    c.advance("0s")
+    assert c.get("Pod", "sel").spec.node_name == "cordoned"
+
+
+def test_max_pods():
+    c = kstate.Cluster(nodes=0)
+    c.add_node("small", pods=2)
+    for i in range(3):
+        c.apply(_pod_doc(f"p{i}"))
+    c.advance("0s")
+    assert [c.get("Pod", f"p{i}").spec.node_name for i in range(3)] == ["small", "small", ""]
+    assert "1 Too many pods" in next(x for x in c.get("Pod", "p2").status.conditions if x.type == "PodScheduled").message
+    c.delete("Pod", "p0", grace_period=0)
+    c.advance("0s")
+    assert c.get("Pod", "p2").spec.node_name == "small"
+
+
+def test_search_window_rotates_over_large_clusters():
+    """With 200 nodes the scheduler examines 100 (numFeasibleNodesToFind) per
+    pod from a rotating start, so consecutive pods land in different halves."""
+    c = kstate.Cluster(nodes=200, cluster_cidr="10.0.0.0/8")
+    c.apply(_pod_doc("a", cpu="1"))
+    c.apply(_pod_doc("b", cpu="1"))
+    c.advance("0s")
+    names = sorted(c.engine.table.names)
+    a, b = c.get("Pod", "a").spec.node_name, c.get("Pod", "b").spec.node_name
+    assert a == names[0]                       # window rows 0..99, all score equal → first by name
+    assert c.engine.memory("default-scheduler", "next_start") == 0   # 100 + 100 processed, wrapped
+    assert b != a
+    rows = c.engine.table.row
+    assert rows[b] >= 100                      # the second pod's window started at row 100
