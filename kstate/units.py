@@ -112,6 +112,8 @@ def parse_duration(value: str | int | float) -> int:
     """
     t = type(value)
     if t is str:
+        if len(value) > 256:  # no real duration is this long; also keeps int() under its digit limit
+            raise _invalid(value[:20] + "...", "too long")
         return _parse_str(value)
     if t is int:
         if value < 0:

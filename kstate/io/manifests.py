@@ -73,6 +73,8 @@ __all__ = [
     "load_file",
     "parse_manifests",
     "parse_object",
+    "parse_pod_template",
+    "pod_template_to_manifest",
     "qos_class",
     "to_manifest",
 ]
@@ -402,7 +404,7 @@ class _Ctx:
         rest = self.errors[1:]
         if rest:
             shown = "; ".join(str(e) for e in rest[:3])
-            more = f"; …" if len(rest) > 3 else ""
+            more = "; …" if len(rest) > 3 else ""
             noun = "error" if len(rest) == 1 else "errors"
             message = f"{message} (and {len(rest)} more {noun}: {shown}{more})"
         raise type(first)(message, first.path, source)
@@ -551,7 +553,8 @@ def _str_map(ctx: _Ctx, v: Any, path: str) -> Any:
             ctx.invalid(path, k, "keys must be strings")
             ok = False
         elif not isinstance(x, str):
-            ctx.invalid(_key(path, k), x, "must be a string")
+            # Errors on map entries sit at the map's path, the key in the message.
+            ctx.invalid(path, x, f'value of "{k}" must be a string')
             ok = False
         else:
             out[k] = x
@@ -596,8 +599,7 @@ def _struct(
     if not isinstance(extra, Mapping):
         extra = dict.fromkeys(extra, _json)
     if not isinstance(v, dict):
-        ctx.invalid(path, v, "must be a mapping") if path else ctx.add(
-            path, f"object must be a mapping, not {_json_type(v)}")
+        ctx.invalid(path, v, "must be a mapping")
         return None
     typed: dict = {}
     ext: dict = {}
@@ -787,16 +789,18 @@ def _annotations(ctx: _Ctx, v: Any, path: str) -> Any:
         msg = validate_label_key(k)
         if msg:
             ctx.invalid(path, k, msg)
-        size += len(k) + len(x)
+        size += len(k.encode("utf-8", "surrogatepass")) + len(x.encode("utf-8", "surrogatepass"))
     if size > _MAX_ANNOTATIONS_SIZE:
         ctx.too_long(path, _MAX_ANNOTATIONS_SIZE)
     return r
 
 
-def _meta(ctx: _Ctx, v: Any, path: str, cls: type) -> ObjectMeta:
+def _meta(ctx: _Ctx, v: Any, path: str, cls: type, template: bool = False) -> ObjectMeta:
     """ValidateObjectMeta (apimachinery/pkg/api/validation/objectmeta.go) with the
     kind's name rule: DNS-1123 subdomain for Pod and Node (ValidatePodName,
-    ValidateNodeName), DNS-1123 label for Namespace (ValidateNamespaceName)."""
+    ValidateNodeName), DNS-1123 label for Namespace (ValidateNamespaceName).
+    A pod template's metadata (`template=True`) needs no name and gets no
+    namespace default."""
     name_check = dns1123_label_error if cls is Namespace else dns1123_subdomain_error
     r = _struct(ctx, v, path, {
         "name": _validated(lambda s: name_check(s) if s else None),
@@ -817,7 +821,8 @@ def _meta(ctx: _Ctx, v: Any, path: str, cls: type) -> ObjectMeta:
     }, drop=("managedFields", "selfLink"))
     if r is None:
         return ObjectMeta()
-    if r.ok("name") and r.ok("generateName") and not r.get("name") and not r.get("generateName"):
+    if (not template and r.ok("name") and r.ok("generateName") and not r.get("name")
+            and not r.get("generateName")):
         ctx.required(_p(path, "name"), "name or generateName is required")
     if cls is Pod and "annotations" in r.typed:
         _check_timing_annotations(ctx, r.typed["annotations"], _p(path, "annotations"))
@@ -826,7 +831,7 @@ def _meta(ctx: _Ctx, v: Any, path: str, cls: type) -> ObjectMeta:
         ctx.invalid(_p(path, "ownerReferences"), "",
                     "Only one reference can have Controller set to true")
     namespace = r.get("namespace", "") if cls.NAMESPACED else ""
-    if cls.NAMESPACED and not namespace:
+    if cls.NAMESPACED and not namespace and not template:
         namespace = "default"
     labels = r.get("labels", EMPTY)
     if cls is Namespace and r.get("name"):
@@ -1656,6 +1661,41 @@ def _decode_namespace(ctx: _Ctx, doc: dict) -> Namespace:
     status = r.get("status")
     phase = (status.get("phase") if status is not None else None) or "Active"
     return Namespace(metadata=r.get("metadata", ObjectMeta()), status=NamespaceStatus(phase=phase))
+
+
+# ========================================================== pod templates
+
+
+def parse_pod_template(value: Any, path: str = "spec.template",
+                       source: str = "") -> tuple[ObjectMeta, PodSpec]:
+    """A PodTemplateSpec (`{metadata, spec}`, as in a Deployment's
+    `spec.template`) → (ObjectMeta, PodSpec), decoded, defaulted and validated
+    like a Pod's (ValidatePodTemplateSpec): no name required, no namespace
+    defaulted, kstate timing annotations checked. Errors carry paths under
+    `path` (`spec.template.spec.containers[0].image`).
+    """
+    ctx = _Ctx()
+    try:
+        r = _struct(ctx, value, path, {
+            "metadata": lambda c, x, p: _meta(c, x, p, Pod, template=True),
+            "spec": _pod_spec,
+        })
+        if r is not None and value.get("spec") is None:
+            ctx.required(_p(_p(path, "spec"), "containers"))
+    except RecursionError:
+        raise SpecError("object is nested too deeply", path, source) from None
+    ctx.raise_first(source)
+    assert r is not None
+    return r.get("metadata", ObjectMeta()), r.get("spec")
+
+
+def pod_template_to_manifest(metadata: ObjectMeta, spec: PodSpec) -> dict:
+    """The inverse of parse_pod_template: `{"metadata": …, "spec": …}`
+    (metadata without name/namespace when they are empty)."""
+    meta = _meta_out(metadata, bool(metadata.namespace))
+    if not meta.get("name"):
+        meta.pop("name", None)
+    return {"metadata": meta, "spec": _pod_spec_out(spec)}
 
 
 # ================================================================ dispatch

@@ -103,6 +103,8 @@ def parse_quantity(value: str | int | float) -> Fraction:
     """
     t = type(value)
     if t is str:
+        if len(value) > 256:  # no real quantity is this long; also keeps int() under its digit limit
+            raise _error()
         return _parse_str(value)
     if t is int:
         return Fraction(value)

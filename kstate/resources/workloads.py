@@ -1,0 +1,131 @@
+"""apps/v1 ReplicaSet and Deployment, v1 ReplicationController.
+
+Owns: their shapes (k8s.io/api/apps/v1 types.go, core/v1 ReplicationController)
+as frozen attrs classes. Must not import anything of kstate above `resources/`.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Union
+
+import attrs
+
+from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.meta import Condition, ObjectMeta
+from kstate.resources.pod import PodSpec
+from kstate.resources.selector import LabelSelector
+
+IntOrString = Union[int, str]
+
+ANN_REVISION = "deployment.kubernetes.io/revision"
+ANN_REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
+ANN_DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
+ANN_MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
+ANN_CHANGE_CAUSE = "kubernetes.io/change-cause"
+ANN_RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+ANN_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+LABEL_POD_TEMPLATE_HASH = "pod-template-hash"
+
+
+@attrs.frozen
+class PodTemplateSpec:
+    metadata: ObjectMeta = ObjectMeta()
+    spec: Optional[PodSpec] = None
+
+
+@attrs.frozen
+class ReplicaSetSpec:
+    selector: Optional[LabelSelector]
+    template: PodTemplateSpec
+    replicas: int = 1
+    min_ready_seconds: int = 0
+
+
+@attrs.frozen
+class ReplicaSetStatus:
+    replicas: int = 0
+    fully_labeled_replicas: int = 0
+    ready_replicas: int = 0
+    available_replicas: int = 0
+    observed_generation: int = 0
+    conditions: tuple[Condition, ...] = ()
+    state: str = ""
+
+
+@attrs.frozen
+class ReplicaSet:
+    KIND: ClassVar[str] = "ReplicaSet"
+    API_VERSION: ClassVar[str] = "apps/v1"
+    NAMESPACED: ClassVar[bool] = True
+
+    metadata: ObjectMeta
+    spec: ReplicaSetSpec
+    status: ReplicaSetStatus = ReplicaSetStatus()
+
+
+@attrs.frozen
+class ReplicationControllerSpec:
+    selector: FrozenDict
+    template: PodTemplateSpec
+    replicas: int = 1
+    min_ready_seconds: int = 0
+
+
+@attrs.frozen
+class ReplicationController:
+    KIND: ClassVar[str] = "ReplicationController"
+    API_VERSION: ClassVar[str] = "v1"
+    NAMESPACED: ClassVar[bool] = True
+
+    metadata: ObjectMeta
+    spec: ReplicationControllerSpec
+    status: ReplicaSetStatus = ReplicaSetStatus()
+
+
+@attrs.frozen
+class RollingUpdateDeployment:
+    max_unavailable: Optional[IntOrString] = "25%"
+    max_surge: Optional[IntOrString] = "25%"
+
+
+@attrs.frozen
+class DeploymentStrategy:
+    type: str = "RollingUpdate"  # RollingUpdate | Recreate
+    rolling_update: Optional[RollingUpdateDeployment] = RollingUpdateDeployment()
+
+
+@attrs.frozen
+class DeploymentSpec:
+    selector: Optional[LabelSelector]
+    template: PodTemplateSpec
+    replicas: int = 1
+    strategy: DeploymentStrategy = DeploymentStrategy()
+    min_ready_seconds: int = 0
+    revision_history_limit: Optional[int] = 10
+    paused: bool = False
+    progress_deadline_seconds: Optional[int] = 600
+
+
+@attrs.frozen
+class DeploymentStatus:
+    observed_generation: int = 0
+    replicas: int = 0
+    updated_replicas: int = 0
+    ready_replicas: int = 0
+    available_replicas: int = 0
+    unavailable_replicas: int = 0
+    conditions: tuple[Condition, ...] = ()
+    collision_count: Optional[int] = None
+    # kstate's rollout lifecycle state (machines/deployment.py).
+    state: str = "Progressing"
+    state_since: Optional[int] = None
+
+
+@attrs.frozen
+class Deployment:
+    KIND: ClassVar[str] = "Deployment"
+    API_VERSION: ClassVar[str] = "apps/v1"
+    NAMESPACED: ClassVar[bool] = True
+
+    metadata: ObjectMeta
+    spec: DeploymentSpec
+    status: DeploymentStatus = DeploymentStatus()
