@@ -234,6 +234,12 @@ class Cluster:
         if kind == "Node":
             return attrs.evolve(cur, metadata=meta, spec=attrs.evolve(
                 cur.spec, unschedulable=obj.spec.unschedulable, taints=obj.spec.taints))
+        if kind in ("Deployment", "ReplicaSet", "ReplicationController"):
+            # apps/validation ValidateDeploymentUpdate / ValidateReplicaSetUpdate:
+            # the selector of apps/v1 kinds is immutable.
+            if kind != "ReplicationController" and obj.spec.selector != cur.spec.selector:
+                raise SpecError("Invalid value: field is immutable", "spec.selector")
+            return attrs.evolve(cur, metadata=meta, spec=obj.spec)
         return attrs.evolve(cur, metadata=meta)
 
     def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:

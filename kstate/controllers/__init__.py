@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
 
-from kstate.controllers import kubelet, nodelifecycle, scheduler
+from kstate.controllers import deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -17,6 +17,11 @@ class Controller(NamedTuple):
     name: str
     observe: Callable[[Any, Any], Any]
     reconcile: Callable[[Any, int], Result]
+    #: workqueue tier: at one instant lower tiers drain first. Node-local
+    #: work (scheduling, the kubelet) settles before the ReplicaSet
+    #: controller looks, and ReplicaSets before Deployments — the order in
+    #: which a real cluster's informers would observe instantaneous changes.
+    tier: int = 0
 
 
 CONTROLLERS: dict[str, Controller] = {c.name: c for c in (
@@ -27,4 +32,8 @@ CONTROLLERS: dict[str, Controller] = {c.name: c for c in (
     Controller(nodelifecycle.TAINT_EVICTION, nodelifecycle.observe_taint_eviction,
                nodelifecycle.reconcile_taint_eviction),
     Controller(nodelifecycle.PODGC, nodelifecycle.observe_podgc, nodelifecycle.reconcile_podgc),
+    Controller(replicaset.NAME, replicaset.observe_replicaset, replicaset.reconcile_replicaset, 1),
+    Controller(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1),
+    Controller(deployment.NAME, deployment.observe_deployment, deployment.reconcile_deployment, 2),
 )}
+TIERS = 3

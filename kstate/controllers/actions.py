@@ -15,8 +15,11 @@ from kstate.resources.event import ObjectReference
 
 @attrs.frozen
 class Create:
-    """POST: the engine assigns uid, name (from generateName), timestamps."""
+    """POST: the engine assigns uid, name (from generateName), timestamps.
+    `event` = (involved, reason, source): record "Created pod: <name>" once
+    the name is known (controller_utils.go CreatePods' SuccessfulCreate)."""
     obj: Any
+    event: Optional[tuple] = None
 
 
 @attrs.frozen

@@ -21,7 +21,10 @@ from typing import Any, Iterable, Optional
 
 import attrs
 
-from kstate.controllers import CONTROLLERS, Controller
+from kstate.controllers import CONTROLLERS, TIERS, Controller
+from kstate.controllers import deployment as deploy_mod
+from kstate.controllers import garbagecollector as gc_mod
+from kstate.controllers import replicaset as rs_mod
 from kstate.controllers import kubelet as kubelet_mod
 from kstate.controllers import nodelifecycle as nl
 from kstate.controllers import scheduler as sched
@@ -79,7 +82,7 @@ class Engine:
         self.table = NodeTable()
         self._heap: list[tuple[int, int, int, str, Any]] = []
         self._waiting: dict[tuple[str, Any], int] = {}
-        self._queue: deque = deque()
+        self._queues: list[deque] = [deque() for _ in range(TIERS)]
         self._queued: set = set()
         self._memory: dict[tuple[str, Any], Any] = {}
         self.trace: list[tuple] = []
@@ -123,6 +126,30 @@ class Engine:
     def owned_by(self, uid: str, kind: Optional[str] = None) -> list:
         return self.store.owned_by(uid, kind)
 
+    def by_uid(self, uid: str):
+        key = self.store.by_uid.get(uid)
+        return self.store.objects.get(key) if key is not None else None
+
+    def objects_matching(self, kind: str, namespace: str, selector) -> list:
+        """Objects of `kind` in `namespace` whose labels match `selector`,
+        read through the label index when the selector has matchLabels."""
+        if selector is None:
+            return []
+        ml = selector.match_labels
+        if ml:
+            k = min(ml, key=lambda key: len(self.store.with_label(kind, namespace, key, ml[key])))
+            names = sorted(self.store.with_label(kind, namespace, k, ml[k]))
+            objs = [self.store.objects[(kind, namespace, n)] for n in names]
+        else:
+            objs = self.store.list(kind, namespace)
+        return [o for o in objs if selector.matches(o.metadata.labels)]
+
+    def pods_matching(self, namespace: str, selector) -> list:
+        return self.objects_matching("Pod", namespace, selector)
+
+    def replicasets_matching(self, namespace: str, selector) -> list:
+        return self.objects_matching("ReplicaSet", namespace, selector)
+
     def namespace_objects(self, namespace: str) -> list:
         return [o for kind in sorted(self.store.by_kind) if kind != "Namespace"
                 for o in self.store.list(kind, namespace)]
@@ -162,8 +189,11 @@ class Engine:
     def enqueue(self, controller: str, key: Any) -> None:
         item = (controller, key)
         if item not in self._queued:
+            ctrl = self.controllers.get(controller)
+            if ctrl is None:
+                return
             self._queued.add(item)
-            self._queue.append(item)
+            self._queues[ctrl.tier].append(item)
 
     def enqueue_after(self, controller: str, key: Any, delay: int) -> None:
         if delay <= 0:
@@ -180,8 +210,13 @@ class Engine:
 
     def _drain(self) -> None:
         steps = 0
-        queue, queued, controllers = self._queue, self._queued, self.controllers
-        while queue:
+        queues, queued, controllers = self._queues, self._queued, self.controllers
+        while True:
+            for queue in queues:
+                if queue:
+                    break
+            else:
+                break
             item = queue.popleft()
             queued.discard(item)
             name, key = item
@@ -190,8 +225,13 @@ class Engine:
                 continue
             result = ctrl.reconcile(ctrl.observe(self, key), self.now)
             self.apply_result(result)
+            # A reconcile sees the whole state, so its answer replaces any
+            # earlier wake-up it asked for: a stale timer is dropped.
             if result.requeue_after is not None:
+                self._waiting.pop(item, None)
                 self.enqueue_after(name, key, result.requeue_after)
+            elif item in self._waiting:
+                del self._waiting[item]
             steps += 1
             if steps > MAX_STEPS_PER_INSTANT:
                 raise Livelock(f"controllers did not converge at t={self.now - self.start} ms (last: {name} {key})")
@@ -202,7 +242,7 @@ class Engine:
         return item in self._queued or item in self._waiting
 
     def pending(self) -> bool:
-        return bool(self._queue) or bool(self._heap)
+        return bool(self._queued) or bool(self._heap)
 
     def next_event_time(self) -> Optional[int]:
         while self._heap:
@@ -249,15 +289,21 @@ class Engine:
             else:
                 self._memory[(a.controller, a.key)] = a.value
         elif t is Delete:
-            self.delete(a.kind, a.namespace, a.name, a.grace_period_seconds, uid=a.uid)
+            self.delete(a.kind, a.namespace, a.name, a.grace_period_seconds, uid=a.uid, propagation=a.propagation)
         elif t is Update:
             self.update(a.obj)
         elif t is Create:
-            self.create(a.obj)
+            obj = self.create(a.obj)
+            if a.event is not None:
+                involved, reason, source = a.event
+                self.record_event(involved, reason, f"Created {obj.KIND.lower()}: {obj.metadata.name}", "Normal",
+                                  source)
         else:
             raise TypeError(f"unknown action {a!r}")
 
     def _check_transition(self, kind: str, old_state: str, trigger: Optional[str], new_state: str) -> None:
+        if kind not in _MACHINE_KINDS:
+            return
         machine = lifecycle(kind.lower())
         if trigger is None:
             if old_state != new_state and self.enforce_machines:
@@ -299,7 +345,9 @@ class Engine:
             meta = attrs.evolve(meta, generation=cur.metadata.generation + 1)
         if meta == cur.metadata and not changes:
             return
-        self._replace(attrs.evolve(cur, metadata=meta, **changes), "update", _update_detail(cur, obj))
+        new = self._replace(attrs.evolve(cur, metadata=meta, **changes), "update", _update_detail(cur, obj))
+        if meta.deletion_timestamp is not None and not meta.finalizers and new.KIND != "Pod":
+            self._remove(new)
 
     def _apply_bind(self, a: Bind) -> None:
         pod = self.store.get("Pod", a.namespace, a.name)
@@ -365,6 +413,14 @@ class Engine:
             return self._create_node(obj)
         if kind == "Namespace":
             return self._put_new(attrs.evolve(obj, status=NamespaceStatus()))
+        if kind in _WORKLOAD_KINDS:
+            self.check_namespace(obj.metadata.namespace)
+            status = type(obj.status)()
+            if kind == "Deployment":
+                status = attrs.evolve(status, state="Progressing", state_since=self.now)
+            obj = self._put_new(attrs.evolve(obj, status=status))
+            self._on_change(None, obj)
+            return obj
         raise SpecError(f"kind {kind} is not supported", "kind")
 
     def check_namespace(self, namespace: str) -> None:
@@ -457,11 +513,13 @@ class Engine:
     # ----------------------------------------------------------- delete
 
     def delete(self, kind: str, namespace: str, name: str, grace_period: Optional[int] = None,
-               uid: Optional[str] = None) -> bool:
+               uid: Optional[str] = None, propagation: Optional[str] = None) -> bool:
         obj = self.store.get(kind, namespace, name)
         if obj is None or (uid is not None and obj.metadata.uid != uid):
             return False
-        if kind == "Pod":
+        if kind in _WORKLOAD_KINDS:
+            self._delete_with_propagation(obj, propagation or "Background")
+        elif kind == "Pod":
             self._delete_pod(obj, grace_period)
         elif kind == "Node":
             self._remove_node(obj)
@@ -502,14 +560,35 @@ class Engine:
                            status=attrs.evolve(pod.status, state="Terminating", state_since=self.now))
         self._replace(new, "delete", f"{pod.status.state}->Terminating (delete) grace={g}s")
 
+    def _delete_with_propagation(self, obj, propagation: str) -> None:
+        """rest/delete.go + the garbage collector: Background removes the
+        owner now and lets the GC delete its dependents; Foreground and Orphan
+        keep it (deletionTimestamp + finalizer) until the GC is done."""
+        m = obj.metadata
+        if propagation not in ("Background", "Foreground", "Orphan"):
+            raise SpecError(f'Unsupported value: "{propagation}": supported values: "Background", "Foreground", '
+                            '"Orphan"', "propagationPolicy")
+        if propagation == "Background" and not m.finalizers:
+            self._remove(obj)
+            return
+        if m.deletion_timestamp is not None:
+            return
+        fin = {"Foreground": gc_mod.FOREGROUND, "Orphan": gc_mod.ORPHAN}.get(propagation)
+        fins = m.finalizers + ((fin,) if fin and fin not in m.finalizers else ())
+        new = attrs.evolve(obj, metadata=attrs.evolve(m, deletion_timestamp=self.now, finalizers=fins))
+        self._replace(new, "delete", f"propagation={propagation}")
+        self.enqueue(gc_mod.NAME, m.uid)
+
     def _remove(self, obj) -> None:
         m = obj.metadata
-        if obj.KIND in ("Pod", "Node"):
-            self._check_transition(obj.KIND, obj.status.state, "remove", "Deleted" if obj.KIND == "Pod" else "Removed")
+        gone = _GONE_STATE.get(obj.KIND)
+        if gone is not None:
+            self._check_transition(obj.KIND, obj.status.state, "remove", gone)
         self.store.remove(obj.KIND, m.namespace, m.name)
         self._trace("remove", obj.KIND, m.namespace, m.name,
-                    f"{obj.status.state}->{'Deleted' if obj.KIND == 'Pod' else 'Removed'} (remove)"
-                    if obj.KIND in ("Pod", "Node") else "")
+                    f"{obj.status.state}->{gone} (remove)" if gone else "")
+        if m.uid in self.store.by_owner:
+            self.enqueue(gc_mod.NAME, m.uid)
         if obj.KIND == "Pod":
             self._release_pod_ip(obj)
             self._memory.pop((kubelet_mod.NAME, m.uid), None)
@@ -552,8 +631,14 @@ class Engine:
         kind = obj.KIND
         if kind == "Pod":
             self._on_pod_change(old, new)
+            self._enqueue_pod_controllers(old, new)
         elif kind == "Node":
             self._on_node_change(old, new)
+        elif kind in ("ReplicaSet", "ReplicationController"):
+            self._on_replicaset_change(old, new)
+        elif kind == "Deployment":
+            m = obj.metadata
+            self.enqueue(deploy_mod.NAME, (m.namespace, m.name))
 
     def _on_pod_change(self, old: Optional[Pod], new: Optional[Pod]) -> None:
         obj = new if new is not None else old
@@ -589,6 +674,50 @@ class Engine:
         node = self.store.get("Node", "", new.spec.node_name)
         if node is not None and any(t.effect == "NoExecute" for t in node.spec.taints):
             self.enqueue(nl.TAINT_EVICTION, key)
+
+    def _enqueue_pod_controllers(self, old: Optional[Pod], new: Optional[Pod]) -> None:
+        """replica_set.go addPod/updatePod/deletePod: the controlling RS, or for
+        an orphan every RS whose selector matches (it may adopt it); a pod's
+        deletion also wakes the Deployment (recreate.go waits for old pods)."""
+        for pod in (old, new):
+            if pod is None:
+                continue
+            ref = controller_of(pod.metadata)
+            if ref is not None:
+                if ref.kind in ("ReplicaSet", "ReplicationController"):
+                    self.enqueue(rs_mod.NAME, (ref.kind, pod.metadata.namespace, ref.name))
+                    if new is None:
+                        rs = self.store.get(ref.kind, pod.metadata.namespace, ref.name)
+                        dref = controller_of(rs.metadata) if rs is not None else None
+                        if dref is not None and dref.kind == "Deployment":
+                            self.enqueue(deploy_mod.NAME, (pod.metadata.namespace, dref.name))
+            elif pod.metadata.labels and new is not None:
+                ns = pod.metadata.namespace
+                for kind in ("ReplicaSet", "ReplicationController"):
+                    if ns in self.store.by_kind.get(kind, {}):
+                        for rs in self.store.list(kind, ns):
+                            if rs_mod.selector_of(rs) is not None and rs_mod.selector_of(rs).matches(pod.metadata.labels):
+                                self.enqueue(rs_mod.NAME, (kind, ns, rs.metadata.name))
+
+    def _on_replicaset_change(self, old, new) -> None:
+        """deployment_controller.go addReplicaSet/updateReplicaSet/deleteReplicaSet."""
+        obj = new if new is not None else old
+        m = obj.metadata
+        if new is not None:
+            self.enqueue(rs_mod.NAME, (obj.KIND, m.namespace, m.name))
+        if obj.KIND != "ReplicaSet":
+            return
+        for rs in (old, new):
+            if rs is None:
+                continue
+            ref = controller_of(rs.metadata)
+            if ref is not None:
+                if ref.kind == "Deployment":
+                    self.enqueue(deploy_mod.NAME, (m.namespace, ref.name))
+            elif new is not None and "Deployment" in self.store.by_kind:
+                for d in self.store.list("Deployment", m.namespace):
+                    if d.spec.selector is not None and d.spec.selector.matches(rs.metadata.labels):
+                        self.enqueue(deploy_mod.NAME, (m.namespace, d.metadata.name))
 
     def _retry_unschedulable(self) -> None:
         """MoveAllToActiveOrBackoffQueue: capacity or nodes changed."""
@@ -656,6 +785,11 @@ class Engine:
 
     def time_str(self) -> str:
         return to_datetime(self.now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+_MACHINE_KINDS = frozenset({"Pod", "Node", "Deployment"})
+_WORKLOAD_KINDS = frozenset({"ReplicaSet", "ReplicationController", "Deployment"})
+_GONE_STATE = {"Pod": "Deleted", "Node": "Removed", "Deployment": "Deleted"}
 
 
 def _no_execute(node: Node) -> tuple:

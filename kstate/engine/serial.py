@@ -19,6 +19,7 @@ FORMAT = 1
 
 _MODULES = ("kstate.resources.meta", "kstate.resources.pod", "kstate.resources.node",
             "kstate.resources.namespace", "kstate.resources.event", "kstate.resources.selector",
+            "kstate.resources.workloads",
             "kstate.controllers.timing", "kstate.controllers.scheduler")
 
 
@@ -73,7 +74,7 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
-           "_heap", "_waiting", "_queue", "_queued", "_memory", "trace", "_events", "_event_index", "_rv", "_seq",
+           "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_index", "_rv", "_seq",
            "steps", "_unschedulable", "_usage", "_cidr_used", "_cidr_cursor", "_pod_ips", "_node_serial")
 
 
@@ -110,7 +111,7 @@ def restore(data: dict):
         eng.table.add_node(eng.store.get("Node", "", name))
     for name in _FIELDS:
         setattr(eng, name, decode(data["engine"][name], classes))
-    eng._queue = deque(tuple(i) if isinstance(i, list) else i for i in eng._queue)
+    eng._queues = [deque(tuple(i) if isinstance(i, list) else i for i in q) for q in eng._queues]
     eng._heap = [tuple(h) for h in eng._heap]
     eng.trace = [tuple(t) for t in eng.trace]
     eng._events = [list(e) for e in eng._events]

@@ -133,4 +133,4 @@ def lifecycle(name: str) -> Lifecycle:
     return lc
 
 
-MACHINE_NAMES = ("pod", "node")
+MACHINE_NAMES = ("pod", "node", "deployment")

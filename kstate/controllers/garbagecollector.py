@@ -1,0 +1,66 @@
+"""The garbage collector, per owner uid: deletion propagation through
+ownerReferences.
+
+Owns: Background (the owner is gone: delete its dependents, or drop the
+reference when they have other owners), Foreground (the owner waits with the
+`foregroundDeletion` finalizer until its dependents are gone) and Orphan (the
+`orphan` finalizer: strip the references, keep the dependents). Must not
+import engine/ or io/.
+
+Kubernetes source: pkg/controller/garbagecollector/garbagecollector.go
+(attemptToDeleteItem, processDeletingDependentsItem, orphanDependents).
+"""
+from __future__ import annotations
+
+import attrs
+
+from kstate.controllers.actions import NOTHING, Delete, Result, Update
+
+NAME = "garbage-collector"
+FOREGROUND = "foregroundDeletion"
+ORPHAN = "orphan"
+
+
+@attrs.frozen
+class GCObs:
+    uid: str
+    owner: object = None
+    dependents: tuple = ()
+
+
+def observe_gc(view, uid) -> GCObs:
+    return GCObs(uid=uid, owner=view.by_uid(uid), dependents=tuple(view.owned_by(uid)))
+
+
+def _without_ref(obj, uid: str):
+    refs = tuple(r for r in obj.metadata.owner_references if r.uid != uid)
+    return attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, owner_references=refs))
+
+
+def _without_finalizer(obj, name: str):
+    fins = tuple(f for f in obj.metadata.finalizers if f != name)
+    return attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, finalizers=fins))
+
+
+def reconcile_gc(obs: GCObs, now: int) -> Result:
+    owner, uid = obs.owner, obs.uid
+    if owner is not None and owner.metadata.deletion_timestamp is None:
+        return NOTHING
+    if owner is not None and ORPHAN in owner.metadata.finalizers:
+        acts = [Update(_without_ref(d, uid)) for d in obs.dependents]
+        return Result(tuple(acts) + (Update(_without_finalizer(owner, ORPHAN)),))
+    if owner is not None and FOREGROUND in owner.metadata.finalizers:
+        if obs.dependents:
+            return Result(tuple(Delete(d.KIND, d.metadata.namespace, d.metadata.name, d.metadata.uid,
+                                       propagation="Foreground")
+                                for d in obs.dependents if d.metadata.deletion_timestamp is None))
+        return Result((Update(_without_finalizer(owner, FOREGROUND)),))
+    if owner is not None:
+        return NOTHING
+    acts = []
+    for d in obs.dependents:
+        if any(r.uid != uid for r in d.metadata.owner_references):
+            acts.append(Update(_without_ref(d, uid)))
+        elif d.metadata.deletion_timestamp is None:
+            acts.append(Delete(d.KIND, d.metadata.namespace, d.metadata.name, d.metadata.uid, propagation="Background"))
+    return Result(tuple(acts))

@@ -1,0 +1,275 @@
+"""The ReplicaSet controller, which also runs ReplicationControllers.
+
+Owns: claiming pods (adopt matching orphans, release owned pods that stop
+matching), creating or deleting pods to reach spec.replicas (≤ 500 per sync,
+creates in slow-start batches), which pods go first (the full
+ActivePodsWithRanks order), and the status (replicas, fullyLabeledReplicas,
+readyReplicas, availableReplicas with minReadySeconds, observedGeneration).
+Must not import engine/ or io/.
+
+Kubernetes sources: pkg/controller/replicaset/replica_set.go (syncReplicaSet,
+manageReplicas, getPodsToDelete, getPodsRankedByRelatedPodsOnSameNode),
+replica_set_utils.go (calculateStatus), pkg/controller/controller_utils.go
+(FilterActivePods, ActivePodsWithRanks.Less, slowStartBatch, logarithmicRankDiff),
+pkg/controller/controller_ref_manager.go (ClaimPods).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import Optional
+
+import attrs
+
+from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, Update, UpdateStatus, ref_of
+from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
+from kstate.resources.pod import Pod, PodStatus, is_pod_active, is_pod_available, is_pod_ready
+from kstate.resources.selector import LabelSelector, selector_from_labels
+from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSet, ReplicaSetStatus
+
+NAME = "replicaset-controller"
+BURST_REPLICAS = 500
+SLOW_START_INITIAL_BATCH = 1
+
+
+@attrs.frozen
+class RSObs:
+    rs: object                 # ReplicaSet or ReplicationController
+    pods: tuple = ()           # pods in the namespace this RS owns or could adopt
+    related: tuple = ()        # pods of every RS owned by the same controller (for ranking)
+    owner_deleting: bool = False
+
+
+def selector_of(rs) -> Optional[LabelSelector]:
+    """RCs carry a plain map (equality only); ReplicaSets a LabelSelector."""
+    sel = rs.spec.selector
+    if sel is None or isinstance(sel, LabelSelector):
+        return sel
+    return selector_from_labels(sel)
+
+
+def observe_replicaset(view, key) -> RSObs:
+    kind, namespace, name = key
+    rs = view.get(kind, namespace, name)
+    if rs is None:
+        return RSObs(rs=None)
+    sel = selector_of(rs)
+    pods = {p.metadata.name: p for p in view.owned_by(rs.metadata.uid, "Pod")}
+    if sel is not None:
+        for p in view.pods_matching(namespace, sel):
+            pods.setdefault(p.metadata.name, p)
+    related = ()
+    ctrl = controller_of(rs.metadata)
+    if ctrl is not None:
+        out = []
+        for sibling in view.owned_by(ctrl.uid, kind):
+            out.extend(view.owned_by(sibling.metadata.uid, "Pod"))
+        related = tuple(out)
+    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related)
+
+
+def owner_reference(rs) -> OwnerReference:
+    return OwnerReference(api_version=rs.API_VERSION, kind=rs.KIND, name=rs.metadata.name, uid=rs.metadata.uid,
+                          controller=True, block_owner_deletion=True)
+
+
+def claim_pods(rs, sel: Optional[LabelSelector], pods) -> tuple[list, list]:
+    """ClaimPods over active pods: keep owned+matching, adopt matching orphans
+    (not while the RS is being deleted), release owned pods that no longer
+    match. Returns (claimed pods, Update actions)."""
+    claimed, actions = [], []
+    uid = rs.metadata.uid
+    deleting = rs.metadata.deletion_timestamp is not None
+    for p in pods:
+        ref = controller_of(p.metadata)
+        match = sel is not None and sel.matches(p.metadata.labels)
+        if ref is not None:
+            if ref.uid != uid:
+                continue
+            if match:
+                claimed.append(p)
+            elif not deleting:
+                refs = tuple(r for r in p.metadata.owner_references if r.uid != uid)
+                actions.append(Update(attrs.evolve(p, metadata=attrs.evolve(p.metadata, owner_references=refs))))
+            continue
+        if match and not deleting and p.metadata.deletion_timestamp is None:
+            new = attrs.evolve(p, metadata=attrs.evolve(
+                p.metadata, owner_references=p.metadata.owner_references + (owner_reference(rs),)))
+            actions.append(Update(new))
+            claimed.append(new)
+    return claimed, actions
+
+
+def _ready_time(p: Pod) -> Optional[int]:
+    c = get_condition(p.status.conditions, "Ready")
+    return c.last_transition_time if c is not None and c.status == "True" else None
+
+
+def logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
+    """controller_utils.go logarithmicRankDiff: floor(log2(now − t)) of the two
+    ages in nanoseconds (−1 for a non-positive age), subtracted.
+
+    Example: ages 3 s and 5 s → log2(3e9) = 31.48 → 31, log2(5e9) = 32.2 → 32 → −1.
+    """
+    def rank(t: int) -> int:
+        d = (now - t) * 1_000_000
+        return int(math.log2(d)) if d > 0 else -1
+    return rank(t1) - rank(t2)
+
+
+_PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
+def _deletion_cost(p: Pod) -> int:
+    try:
+        return int(p.metadata.annotations.get(ANN_DELETION_COST, "0"))
+    except ValueError:
+        return 0
+
+
+def _max_restarts(p: Pod) -> int:
+    return max((s.restart_count for s in p.status.container_statuses), default=0)
+
+
+def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> bool:
+    """ActivePodsWithRanks.Less: True when `a` should be deleted before `b`.
+    Rules in order: unassigned; Pending < Unknown < Running; not ready; lower
+    pod-deletion-cost; more co-located pods (rank); more recently ready (log2
+    buckets, then uid); more restarts; newer (log2 buckets, then uid)."""
+    if bool(a.spec.node_name) != bool(b.spec.node_name):
+        return not a.spec.node_name
+    pa, pb = _PHASE_ORDINAL.get(a.status.phase, 0), _PHASE_ORDINAL.get(b.status.phase, 0)
+    if pa != pb:
+        return pa < pb
+    ready_a, ready_b = is_pod_ready(a), is_pod_ready(b)
+    if ready_a != ready_b:
+        return not ready_a
+    ca, cb = _deletion_cost(a), _deletion_cost(b)
+    if ca != cb:
+        return ca < cb
+    if ra != rb:
+        return ra > rb
+    if ready_a and ready_b:
+        t1, t2 = _ready_time(a), _ready_time(b)
+        if t1 != t2:
+            if t1 is None or t2 is None:
+                return t1 is None  # zero time counts as most recent
+            diff = logarithmic_rank_diff(t1, t2, now)
+            if diff == 0:
+                return a.metadata.uid < b.metadata.uid
+            return diff < 0
+    ra_, rb_ = _max_restarts(a), _max_restarts(b)
+    if ra_ != rb_:
+        return ra_ > rb_
+    t1, t2 = a.metadata.creation_timestamp, b.metadata.creation_timestamp
+    if t1 != t2:
+        if t1 is None or t2 is None:
+            return t1 is None
+        diff = logarithmic_rank_diff(t1, t2, now)
+        if diff == 0:
+            return a.metadata.uid < b.metadata.uid
+        return diff < 0
+    return False
+
+
+def get_pods_to_delete(filtered, related, diff: int, now: int) -> list:
+    """getPodsToDelete: when deleting fewer than all, rank by co-located related
+    pods and sort with ActivePodsWithRanks; take the first `diff`."""
+    if diff >= len(filtered):
+        return list(filtered)
+    on_node: dict[str, int] = {}
+    for p in related:
+        if is_pod_active(p) and p.spec.node_name:
+            on_node[p.spec.node_name] = on_node.get(p.spec.node_name, 0) + 1
+    ranked = [(p, on_node.get(p.spec.node_name, 0) if p.spec.node_name else 0) for p in filtered]
+
+    def cmp(x, y) -> int:
+        if active_pods_with_ranks_less(x[0], x[1], y[0], y[1], now):
+            return -1
+        if active_pods_with_ranks_less(y[0], y[1], x[0], x[1], now):
+            return 1
+        return 0
+    ranked.sort(key=functools.cmp_to_key(cmp))
+    return [p for p, _ in ranked[:diff]]
+
+
+def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH) -> list[int]:
+    """slowStartBatch sizes: 1, 2, 4, … until `count` is reached.
+
+    Example: 10 → [1, 2, 4, 3].
+    """
+    out, remaining, batch = [], count, min(count, initial)
+    while remaining > 0:
+        out.append(batch)
+        remaining -= batch
+        batch = min(2 * batch, remaining)
+    return out
+
+
+def pod_from_template(rs) -> Pod:
+    """controller_utils.go GetPodFromTemplate: labels, annotations, finalizers
+    from the template; generateName `<rs>-`; a controller ownerReference."""
+    t = rs.spec.template
+    meta = ObjectMeta(generate_name=f"{rs.metadata.name}-", namespace=rs.metadata.namespace,
+                      labels=t.metadata.labels, annotations=t.metadata.annotations,
+                      finalizers=t.metadata.finalizers, owner_references=(owner_reference(rs),))
+    return Pod(metadata=meta, spec=t.spec, status=PodStatus())
+
+
+def calculate_status(rs, filtered, now: int) -> ReplicaSetStatus:
+    """replica_set_utils.go calculateStatus."""
+    template_labels = rs.spec.template.metadata.labels
+    fully = ready = available = 0
+    for p in filtered:
+        if all(p.metadata.labels.get(k) == v for k, v in template_labels.items()):
+            fully += 1
+        if is_pod_ready(p):
+            ready += 1
+            if is_pod_available(p, rs.spec.min_ready_seconds, now):
+                available += 1
+    return attrs.evolve(rs.status, replicas=len(filtered), fully_labeled_replicas=fully, ready_replicas=ready,
+                        available_replicas=available, observed_generation=rs.metadata.generation)
+
+
+def next_availability_check(rs, filtered, now: int) -> Optional[int]:
+    """FindMinNextPodAvailabilityCheck: ms until the next ready pod becomes
+    available under minReadySeconds, if any."""
+    mrs = rs.spec.min_ready_seconds
+    if mrs <= 0:
+        return None
+    best = None
+    for p in filtered:
+        t = _ready_time(p)
+        if t is not None and t + mrs * 1000 > now:
+            wait = t + mrs * 1000 - now
+            best = wait if best is None else min(best, wait)
+    return best
+
+
+def reconcile_replicaset(obs: RSObs, now: int) -> Result:
+    rs = obs.rs
+    if rs is None:
+        return NOTHING
+    sel = selector_of(rs)
+    active = [p for p in obs.pods if is_pod_active(p)]
+    filtered, actions = claim_pods(rs, sel, active)
+    if rs.metadata.deletion_timestamp is None:
+        diff = len(filtered) - rs.spec.replicas
+        if diff < 0:
+            n = min(-diff, BURST_REPLICAS)
+            template = pod_from_template(rs)
+            event = (ref_of(rs), "SuccessfulCreate", NAME)
+            actions.extend(Create(template, event) for _ in range(n))
+        elif diff > 0:
+            n = min(diff, BURST_REPLICAS)
+            for p in get_pods_to_delete(filtered, obs.related or filtered, n, now):
+                actions.append(Delete("Pod", p.metadata.namespace, p.metadata.name, p.metadata.uid))
+                actions.append(RecordEvent(ref_of(rs), "SuccessfulDelete", f"Deleted pod: {p.metadata.name}",
+                                           "Normal", NAME))
+    status = calculate_status(rs, filtered, now)
+    if status != rs.status:
+        actions.append(UpdateStatus(attrs.evolve(rs, status=status)))
+    requeue = None
+    if status.ready_replicas != status.available_replicas:
+        requeue = next_availability_check(rs, filtered, now)
+    return Result(tuple(actions), requeue_after=requeue)
