@@ -32,7 +32,10 @@ from kstate.units import parse_duration
 
 _ALIASES = {}
 for _kind, _names in {"Pod": ("pod", "pods", "po"), "Node": ("node", "nodes", "no"),
-                      "Namespace": ("namespace", "namespaces", "ns")}.items():
+                      "Namespace": ("namespace", "namespaces", "ns"),
+                      "ReplicaSet": ("replicaset", "replicasets", "rs"),
+                      "ReplicationController": ("replicationcontroller", "replicationcontrollers", "rc"),
+                      "Deployment": ("deployment", "deployments", "deploy")}.items():
     for _n in _names + (_kind.lower(),):
         _ALIASES[_n] = _kind
 
@@ -357,6 +360,149 @@ class Cluster:
         from kstate.controllers.actions import UpdateStatus
         self._engine.apply_action(UpdateStatus(new, "exit"))
 
+    # ------------------------------------------------------------ workloads
+
+    def _workload(self, kind: str, name: str, namespace: str, kinds=("Deployment", "ReplicaSet",
+                                                                       "ReplicationController")):
+        kind = resolve_kind(kind)
+        if kind not in kinds:
+            raise InvalidOperation(f"{kind} has no {'scale subresource' if 'Pod' not in kinds else 'such field'}; "
+                                   f"use one of {', '.join(kinds)}", "kind")
+        return self.get(kind, name, namespace)
+
+    def scale(self, kind: str, name: str, replicas: int, namespace: str = "default"):
+        """`kubectl scale`: set spec.replicas of a Deployment, ReplicaSet or RC."""
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise SpecError(f"Invalid value: {replicas!r}: must be greater than or equal to 0", "spec.replicas")
+        obj = self._workload(kind, name, namespace)
+        if obj.spec.replicas != replicas:
+            self._engine.update(attrs.evolve(obj, spec=attrs.evolve(obj.spec, replicas=replicas)))
+        return self.get(obj.KIND, name, namespace)
+
+    def set_image(self, kind: str, name: str, container: str, image: str, namespace: str = "default"):
+        """`kubectl set image KIND/NAME CONTAINER=IMAGE` for a Pod or a workload's template."""
+        if not isinstance(image, str) or not image.strip():
+            raise SpecError("Required value: image", "image")
+        obj = self._workload(kind, name, namespace, ("Deployment", "ReplicaSet", "ReplicationController", "Pod"))
+        spec = obj.spec if obj.KIND == "Pod" else obj.spec.template.spec
+        names = [c.name for c in spec.containers + spec.init_containers]
+        if container not in names:
+            raise SpecError(f'unable to find container named "{container}"', "container")
+        new_spec = attrs.evolve(spec, containers=tuple(attrs.evolve(c, image=image) if c.name == container else c
+                                                       for c in spec.containers),
+                                init_containers=tuple(attrs.evolve(c, image=image) if c.name == container else c
+                                                      for c in spec.init_containers))
+        if obj.KIND == "Pod":
+            new = attrs.evolve(obj, spec=new_spec)
+        else:
+            new = attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(obj.spec.template,
+                                                                                         spec=new_spec)))
+        if new != obj:
+            self._engine.update(new)
+        return self.get(obj.KIND, name, namespace)
+
+    def _deployment(self, name: str, namespace: str):
+        return self.get("Deployment", name, namespace)
+
+    def rollout_status(self, name: str, namespace: str = "default") -> "RolloutStatus":
+        """`kubectl rollout status` (kubectl polymorphichelpers DeploymentStatusViewer)."""
+        d = self._deployment(name, namespace)
+        st = d.status
+        if d.metadata.generation > st.observed_generation:
+            return RolloutStatus(False, False, "Waiting for deployment spec update to be observed...")
+        cond = next((c for c in st.conditions if c.type == "Progressing"), None)
+        if cond is not None and cond.reason == "ProgressDeadlineExceeded":
+            return RolloutStatus(False, True, f'deployment "{name}" exceeded its progress deadline')
+        r = d.spec.replicas
+        if st.updated_replicas < r:
+            return RolloutStatus(False, False, f'Waiting for deployment "{name}" rollout to finish: '
+                                               f"{st.updated_replicas} out of {r} new replicas have been updated...")
+        if st.replicas > st.updated_replicas:
+            return RolloutStatus(False, False, f'Waiting for deployment "{name}" rollout to finish: '
+                                               f"{st.replicas - st.updated_replicas} old replicas are pending "
+                                               "termination...")
+        if st.available_replicas < st.updated_replicas:
+            return RolloutStatus(False, False, f'Waiting for deployment "{name}" rollout to finish: '
+                                               f"{st.available_replicas} of {st.updated_replicas} updated replicas "
+                                               "are available...")
+        return RolloutStatus(True, False, f'deployment "{name}" successfully rolled out')
+
+    def _owned_replica_sets(self, d) -> list:
+        return [rs for rs in self._engine.owned_by(d.metadata.uid, "ReplicaSet")]
+
+    def rollout_history(self, name: str, namespace: str = "default") -> list[dict]:
+        """`kubectl rollout history`: each ReplicaSet once, at its current
+        revision (a rolled-back revision reappears under its new number),
+        oldest first, with its kubernetes.io/change-cause."""
+        from kstate.controllers.deployment_util import revision
+        d = self._deployment(name, namespace)
+        out = [{"revision": revision(rs), "replica_set": rs.metadata.name,
+                "change_cause": rs.metadata.annotations.get("kubernetes.io/change-cause", "")}
+               for rs in self._owned_replica_sets(d)]
+        out.sort(key=lambda e: e["revision"])
+        return out
+
+    def rollout_undo(self, name: str, to_revision: Optional[int] = None, namespace: str = "default"):
+        """`kubectl rollout undo [--to-revision=N]` (kubectl rollback.go
+        DeploymentRollbacker): copy the template of revision N (default: the
+        previous one) into the Deployment; the controller then finds that
+        ReplicaSet as new and bumps its revision."""
+        from kstate.controllers.deployment_util import ANNOTATIONS_TO_SKIP_ON_ROLLBACK, last_revision, revision
+        from kstate.controllers.deployment_util import template_without_hash
+        d = self._deployment(name, namespace)
+        if d.spec.paused:
+            raise InvalidOperation(f'you cannot rollback a paused deployment; resume it first with '
+                                   f'rollout_resume("{name}") and try again', "spec.paused")
+        rss = self._owned_replica_sets(d)
+        if to_revision is None or to_revision == 0:
+            target_rev = last_revision(rss)
+            if target_rev == 0:
+                raise InvalidOperation(f'no rollout history found for deployment "{name}"', "")
+        else:
+            if isinstance(to_revision, bool) or not isinstance(to_revision, int) or to_revision < 0:
+                raise SpecError(f"Invalid value: {to_revision!r}: must be a revision number", "toRevision")
+            target_rev = to_revision
+        target = next((rs for rs in rss if revision(rs) == target_rev), None)
+        if target is None:
+            raise InvalidOperation(f"unable to find specified revision {target_rev} in history", "toRevision")
+        template = template_without_hash(target.spec.template)
+        if template == d.spec.template:
+            return d  # kubectl: "skipped rollback (current template already matches revision N)"
+        ann = dict(d.metadata.annotations)
+        for k, v in target.metadata.annotations.items():
+            if k not in ANNOTATIONS_TO_SKIP_ON_ROLLBACK:
+                ann[k] = v
+        new = attrs.evolve(d, metadata=attrs.evolve(d.metadata, annotations=FrozenDict(ann)),
+                           spec=attrs.evolve(d.spec, template=template))
+        self._engine.update(new)
+        return self._deployment(name, namespace)
+
+    def rollout_pause(self, name: str, namespace: str = "default"):
+        return self._set_paused(name, namespace, True)
+
+    def rollout_resume(self, name: str, namespace: str = "default"):
+        return self._set_paused(name, namespace, False)
+
+    def _set_paused(self, name: str, namespace: str, paused: bool):
+        d = self._deployment(name, namespace)
+        if d.spec.paused == paused:
+            raise InvalidOperation(f'deployment "{name}" is {"already" if paused else "not"} paused', "spec.paused")
+        self._engine.update(attrs.evolve(d, spec=attrs.evolve(d.spec, paused=paused)))
+        return self._deployment(name, namespace)
+
+    def rollout_restart(self, name: str, namespace: str = "default"):
+        """`kubectl rollout restart`: stamp kubectl.kubernetes.io/restartedAt on the template."""
+        from kstate.resources.meta import format_time
+        d = self._deployment(name, namespace)
+        if d.spec.paused:
+            raise InvalidOperation(f'can\'t restart paused deployment (run rollout_resume("{name}") first)',
+                                   "spec.paused")
+        t = d.spec.template
+        ann = t.metadata.annotations.set("kubectl.kubernetes.io/restartedAt", format_time(self._engine.now))
+        self._engine.update(attrs.evolve(d, spec=attrs.evolve(d.spec, template=attrs.evolve(
+            t, metadata=attrs.evolve(t.metadata, annotations=ann)))))
+        return self._deployment(name, namespace)
+
     # ------------------------------------------------------------ snapshots
 
     def snapshot(self) -> dict:
@@ -368,6 +514,14 @@ class Cluster:
         c = cls.__new__(cls)
         c._engine = serial.restore(snapshot)
         return c
+
+
+@attrs.frozen
+class RolloutStatus:
+    """What `kubectl rollout status` would print, and whether it is done or failed."""
+    done: bool
+    failed: bool
+    message: str
 
 
 def _taint_dict(t) -> dict:

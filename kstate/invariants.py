@@ -175,3 +175,121 @@ def check_all(view, names: Iterable[str] | None = None) -> list[Violation]:
     for name in sorted(INVARIANTS) if names is None else names:
         out.extend(INVARIANTS[name](view))
     return out
+
+
+# -- workloads (ReplicaSet / Deployment)
+
+
+def _deployment_rss(view, d):
+    return [rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")]
+
+
+def _settled_for_spec(d, rss) -> bool:
+    """The controller has acted on this spec: observed it, and every active RS
+    carries the desired/max annotations for it (no scaling event pending)."""
+    from kstate.controllers import deployment_util as du
+    if d.status.observed_generation < d.metadata.generation:
+        return False
+    want = (str(d.spec.replicas), str(d.spec.replicas + du.max_surge(d)))
+    for rs in rss:
+        if rs.spec.replicas > 0:
+            a = rs.metadata.annotations
+            if (a.get("deployment.kubernetes.io/desired-replicas"), a.get("deployment.kubernetes.io/max-replicas")) != want:
+                return False
+    return True
+
+
+@invariant("deployment-max-surge")
+def deployment_max_surge(view) -> Iterator[Violation]:
+    """RollingUpdate: Σ RS spec.replicas ≤ replicas + maxSurge once the
+    controller has acted on the current spec."""
+    from kstate.controllers import deployment_util as du
+    for d in view.store.list("Deployment"):
+        if d.spec.strategy.type != "RollingUpdate" or d.spec.paused:
+            continue
+        rss = _deployment_rss(view, d)
+        if not _settled_for_spec(d, rss):
+            continue
+        total = sum(rs.spec.replicas for rs in rss)
+        bound = d.spec.replicas + du.max_surge(d)
+        if total > bound:
+            yield Violation("deployment-max-surge", f"Deployment {d.metadata.namespace}/{d.metadata.name}",
+                            f"ReplicaSets ask for {total} pods > replicas {d.spec.replicas} + maxSurge "
+                            f"{du.max_surge(d)}")
+
+
+@invariant("deployment-min-available")
+def deployment_min_available(view) -> Iterator[Violation]:
+    """The controller never asks ReplicaSets to drop available pods below
+    replicas − maxUnavailable: Σ min(spec, available) over its ReplicaSets ≥
+    min(replicas − maxUnavailable, Σ available)."""
+    from kstate.controllers import deployment_util as du
+    for d in view.store.list("Deployment"):
+        if d.spec.strategy.type != "RollingUpdate":
+            continue
+        rss = _deployment_rss(view, d)
+        if not _settled_for_spec(d, rss):
+            continue
+        kept = sum(min(rs.spec.replicas, rs.status.available_replicas) for rs in rss)
+        available = sum(rs.status.available_replicas for rs in rss)
+        floor = min(d.spec.replicas - du.max_unavailable(d), available)
+        if kept < floor:
+            yield Violation("deployment-min-available", f"Deployment {d.metadata.namespace}/{d.metadata.name}",
+                            f"ReplicaSets keep {kept} available pods < {floor}")
+
+
+@invariant("paused-deployment-creates-no-replicaset")
+def paused_deployment_creates_no_replicaset(view) -> Iterator[Violation]:
+    """No ReplicaSet is created after the controller marked the Deployment paused."""
+    for d in view.store.list("Deployment"):
+        if not d.spec.paused:
+            continue
+        cond = get_condition(d.status.conditions, "Progressing")
+        if cond is None or cond.reason != "DeploymentPaused":
+            continue
+        for rs in _deployment_rss(view, d):
+            if (rs.metadata.creation_timestamp or 0) > (cond.last_transition_time or 0):
+                yield Violation("paused-deployment-creates-no-replicaset",
+                                f"Deployment {d.metadata.namespace}/{d.metadata.name}",
+                                f"ReplicaSet {rs.metadata.name} created while paused")
+
+
+@invariant("one-replicaset-per-template")
+def one_replicaset_per_template(view) -> Iterator[Violation]:
+    """A Deployment never owns two ReplicaSets with the same pod-template-hash or template."""
+    from kstate.controllers.deployment_util import template_without_hash
+    for d in view.store.list("Deployment"):
+        seen_hash, seen_tpl = {}, {}
+        for rs in _deployment_rss(view, d):
+            h = rs.metadata.labels.get("pod-template-hash")
+            t = template_without_hash(rs.spec.template)
+            for seen, key in ((seen_hash, h), (seen_tpl, t)):
+                if key in seen:
+                    yield Violation("one-replicaset-per-template", f"Deployment {d.metadata.namespace}/{d.metadata.name}",
+                                    f"{rs.metadata.name} duplicates {seen[key]}")
+                seen[key] = rs.metadata.name
+
+
+@invariant("complete-deployment-has-one-active-replicaset")
+def complete_deployment_has_one_active_replicaset(view) -> Iterator[Violation]:
+    for d in view.store.list("Deployment"):
+        if d.status.state != "Complete" or d.spec.replicas == 0:
+            continue
+        if d.status.observed_generation < d.metadata.generation:
+            continue
+        active = [rs.metadata.name for rs in _deployment_rss(view, d) if rs.spec.replicas > 0]
+        if len(active) != 1:
+            yield Violation("complete-deployment-has-one-active-replicaset",
+                            f"Deployment {d.metadata.namespace}/{d.metadata.name}", f"active ReplicaSets {active}")
+
+
+@invariant("owners-in-same-namespace")
+def owners_in_same_namespace(view) -> Iterator[Violation]:
+    """Ownership never crosses namespaces: an owner that exists is in the dependent's namespace."""
+    for kind in ("Pod", "ReplicaSet"):
+        for obj in view.store.list(kind):
+            for ref in obj.metadata.owner_references:
+                owner = view.by_uid(ref.uid)
+                if owner is not None and owner.metadata.namespace != obj.metadata.namespace:
+                    yield Violation("owners-in-same-namespace", f"{kind} {obj.metadata.namespace}/{obj.metadata.name}",
+                                    f"owner {ref.kind} {ref.name} lives in {owner.metadata.namespace}")

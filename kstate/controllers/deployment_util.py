@@ -211,6 +211,13 @@ def last_revision(rss) -> int:
     return sec
 
 
+#: kubectl rollback.go annotationsToSkip: not copied from the old RS to the deployment.
+ANNOTATIONS_TO_SKIP_ON_ROLLBACK = frozenset({
+    "kubectl.kubernetes.io/last-applied-configuration", ANN_REVISION, "deployment.kubernetes.io/revision-history",
+    ANN_DESIRED_REPLICAS, ANN_MAX_REPLICAS, "deprecated.deployment.rollback.to",
+})
+
+
 def template_without_hash(t: PodTemplateSpec) -> PodTemplateSpec:
     labels = t.metadata.labels
     if LABEL_POD_TEMPLATE_HASH in labels:

@@ -589,6 +589,10 @@ class Engine:
                     f"{obj.status.state}->{gone} (remove)" if gone else "")
         if m.uid in self.store.by_owner:
             self.enqueue(gc_mod.NAME, m.uid)
+        for ref in m.owner_references:
+            owner = self.by_uid(ref.uid)
+            if owner is not None and owner.metadata.deletion_timestamp is not None:
+                self.enqueue(gc_mod.NAME, ref.uid)  # a foreground owner may now be free to go
         if obj.KIND == "Pod":
             self._release_pod_ip(obj)
             self._memory.pop((kubelet_mod.NAME, m.uid), None)
