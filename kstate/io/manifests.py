@@ -2328,3 +2328,13 @@ def to_manifest(obj: Any) -> dict:
     if attrs.has(type(obj)):
         return _generic_out(obj)
     raise TypeError(f"to_manifest: not a kstate resource: {type(obj).__name__}")
+
+
+# ===================================================== workload kinds (hook)
+# Registered last: kstate.io.workloads imports the helpers above.
+from kstate.io import workloads as _workloads  # noqa: E402
+
+_DECODERS.update(_workloads.DECODERS)
+_KIND_VERSIONS.update({kind: version for version, kind in _workloads.DECODERS})
+_EMITTERS.update(_workloads.EMITTERS)
+_PART_EMITTERS.update(_workloads.PART_EMITTERS)

@@ -10,14 +10,24 @@ from kstate.resources.pod import (
     NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, PodStatus, Probe,
     ResourceRequirements, Toleration,
 )
+from kstate.resources.selector import LabelSelector, Requirement
+from kstate.resources.workloads import (
+    Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy, PodTemplateSpec,
+    ReplicaSet, ReplicaSetSpec, ReplicaSetStatus, ReplicationController,
+    ReplicationControllerSpec, RollingUpdateDeployment,
+)
 
 #: kind name → class, for every kind kstate accepts in a manifest.
-KINDS = {cls.KIND: cls for cls in (Pod, Node, Namespace)}
+KINDS = {cls.KIND: cls for cls in (Pod, Node, Namespace, ReplicaSet, ReplicationController,
+                                   Deployment)}
 
 __all__ = [
     "Affinity", "Condition", "Container", "ContainerPort", "ContainerState", "ContainerStatus",
-    "EMPTY", "Event", "FrozenDict", "KINDS", "Namespace", "NamespaceStatus", "Node", "NodeAddress",
+    "Deployment", "DeploymentSpec", "DeploymentStatus", "DeploymentStrategy", "EMPTY", "Event",
+    "FrozenDict", "KINDS", "LabelSelector", "Namespace", "NamespaceStatus", "Node", "NodeAddress",
     "NodeSelectorRequirement", "NodeSelectorTerm", "NodeSpec", "NodeStatus", "ObjectMeta",
-    "ObjectReference", "OwnerReference", "Pod", "PodSpec", "PodStatus", "Probe",
-    "ResourceRequirements", "Taint", "Toleration", "deep_freeze", "freeze", "thaw",
+    "ObjectReference", "OwnerReference", "Pod", "PodSpec", "PodStatus", "PodTemplateSpec", "Probe",
+    "ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicationController",
+    "ReplicationControllerSpec", "Requirement", "ResourceRequirements", "RollingUpdateDeployment",
+    "Taint", "Toleration", "deep_freeze", "freeze", "thaw",
 ]
