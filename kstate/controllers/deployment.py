@@ -228,23 +228,35 @@ def requeue_stuck_deployment(d: Deployment, st: DeploymentStatus, now: int) -> O
 # -- the new ReplicaSet
 
 
+MAX_REV_HISTORY_LENGTH_IN_CHARS = 2000  # sync.go maxRevHistoryLengthInChars
+
+
 def new_rs_annotations(d: Deployment, new_revision: int, rs_annotations: FrozenDict,
-                       old_revision: Optional[str] = None) -> FrozenDict:
+                       exists: bool = False) -> FrozenDict:
     """SetNewReplicaSetAnnotations: copy the deployment's annotations (minus
     the skip list), set the revision and, when an old revision is re-used by a
-    rollback, append it to revision-history."""
+    rollback, append it to revision-history (oldest entries dropped past 2000
+    characters); the desired/max-replicas annotations only on creation.
+
+    Example: an RS at revision 2 re-used as revision 5 gets revision "5" and
+    revision-history "2" (or "1,2" if it already had "1")."""
     ann = dict(rs_annotations)
     for k, v in d.metadata.annotations.items():
         if k not in ANNOTATIONS_TO_SKIP:
             ann[k] = v
     old = ann.get(ANN_REVISION)
-    if old is None or int(old or 0) < new_revision:
+    old_n = int(old) if old is not None and old.isdigit() else 0
+    if old is None or old_n < new_revision:
         ann[ANN_REVISION] = str(new_revision)
         if old:
             hist = ann.get(ANN_REVISION_HISTORY)
-            ann[ANN_REVISION_HISTORY] = f"{hist},{old}" if hist else old
-    ann[ANN_DESIRED_REPLICAS] = str(d.spec.replicas)
-    ann[ANN_MAX_REPLICAS] = str(d.spec.replicas + du.max_surge(d))
+            entries = (hist.split(",") if hist else []) + [old]
+            while len(",".join(entries)) > MAX_REV_HISTORY_LENGTH_IN_CHARS and len(entries) > 1:
+                entries.pop(0)
+            ann[ANN_REVISION_HISTORY] = ",".join(entries)
+    if not exists:
+        ann[ANN_DESIRED_REPLICAS] = str(d.spec.replicas)
+        ann[ANN_MAX_REPLICAS] = str(d.spec.replicas + du.max_surge(d))
     return FrozenDict(ann)
 
 
@@ -259,7 +271,7 @@ def build_new_replica_set(d: Deployment, old_rss, now: int) -> tuple[ReplicaSet,
     new_revision = du.max_revision(old_rss) + 1
     meta = ObjectMeta(name=f"{d.metadata.name}-{h}", namespace=d.metadata.namespace,
                       labels=template.metadata.labels,
-                      annotations=new_rs_annotations(d, new_revision, FrozenDict()),
+                      annotations=new_rs_annotations(d, new_revision, FrozenDict(), exists=False),
                       owner_references=(OwnerReference(api_version="apps/v1", kind="Deployment", name=d.metadata.name,
                                                        uid=d.metadata.uid, controller=True, block_owner_deletion=True),))
     rs = ReplicaSet(metadata=meta, spec=ReplicaSetSpec(selector=_selector_with_hash(d.spec.selector, h),
@@ -277,15 +289,9 @@ def get_new_replica_set(d: Deployment, rss, new_rs, old_rss, create: bool, now: 
     max_old = du.max_revision(old_rss)
     new_revision = max_old + 1
     if new_rs is not None:
-        ann = new_rs_annotations(d, new_revision, new_rs.metadata.annotations)
+        ann = new_rs_annotations(d, new_revision, new_rs.metadata.annotations, exists=True)
         changes = {}
-        if ann != new_rs.metadata.annotations and (
-                du.revision(new_rs) < new_revision or any(new_rs.metadata.annotations.get(k) != v for k, v in ann.items()
-                                                          if k not in (ANN_REVISION, ANN_REVISION_HISTORY))):
-            if du.revision(new_rs) >= new_revision:
-                ann = ann.set(ANN_REVISION, new_rs.metadata.annotations.get(ANN_REVISION, str(new_revision)))
-                hist = new_rs.metadata.annotations.get(ANN_REVISION_HISTORY)
-                ann = ann.set(ANN_REVISION_HISTORY, hist) if hist else ann.without(ANN_REVISION_HISTORY)
+        if ann != new_rs.metadata.annotations:
             changes["metadata"] = attrs.evolve(new_rs.metadata, annotations=ann)
         if new_rs.spec.min_ready_seconds != d.spec.min_ready_seconds:
             changes["spec"] = attrs.evolve(new_rs.spec, min_ready_seconds=d.spec.min_ready_seconds)
@@ -358,14 +364,9 @@ def _size_newer_key(rs):
 def is_scaling_event(d: Deployment, rss) -> bool:
     """isScalingEvent: an active RS whose desired-replicas annotation differs from spec.replicas."""
     for rs in filter_active(rss):
-        ann = rs.metadata.annotations.get(ANN_DESIRED_REPLICAS)
-        if ann is None:
-            continue
-        try:
-            if int(ann) != d.spec.replicas:
-                return True
-        except ValueError:
-            continue
+        desired = du.get_non_negative_int32_annotation(rs, ANN_DESIRED_REPLICAS)
+        if desired is not None and desired != d.spec.replicas:
+            return True
     return False
 
 
@@ -477,6 +478,11 @@ def reconcile_old_replica_sets(d: Deployment, all_rss, old_rss, new_rs) -> list:
     return actions + more
 
 
+def _then_status(acts: list, status: Result) -> Result:
+    """A scaling step followed by syncRolloutStatus, as rolling.go/recreate.go do."""
+    return Result(tuple(acts) + status.actions, requeue_after=0)
+
+
 def rollout_rolling(d: Deployment, obs: DeploymentObs, now: int) -> Result:
     rss = list(obs.rss)
     new_rs = find_new_replica_set(d, rss)
@@ -485,12 +491,9 @@ def rollout_rolling(d: Deployment, obs: DeploymentObs, now: int) -> Result:
     if step is not None:
         return step
     all_rss = old_rss + [new_rs]
-    acts = reconcile_new_replica_set(d, all_rss, new_rs)
+    acts = reconcile_new_replica_set(d, all_rss, new_rs) or reconcile_old_replica_sets(d, all_rss, old_rss, new_rs)
     if acts:
-        return Result(tuple(acts), requeue_after=0)
-    acts = reconcile_old_replica_sets(d, all_rss, old_rss, new_rs)
-    if acts:
-        return Result(tuple(acts), requeue_after=0)
+        return _then_status(acts, sync_rollout_status(d, all_rss, new_rs, now))
     st = calculate_status(d, all_rss, new_rs, now)
     if du.deployment_complete(d, st):
         acts = cleanup_deployment(d, old_rss)
@@ -520,21 +523,21 @@ def rollout_recreate(d: Deployment, obs: DeploymentObs, now: int) -> Result:
     step = get_new_replica_set(d, rss, new_rs, old_rss, False, now)
     if step is not None:
         return step
-    active_old = filter_active(old_rss)
+    all_rss = old_rss + ([new_rs] if new_rs else [])
     acts = []
-    for rs in active_old:
+    for rs in filter_active(old_rss):
         acts.extend(scale_replica_set_and_record_event(d, rs, 0)[0])
     if acts:
-        return Result(tuple(acts), requeue_after=0)
+        return _then_status(acts, sync_rollout_status(d, all_rss, new_rs, now))
     if old_pods_running(new_rs, old_rss, obs.pods_by_rs):
-        return sync_rollout_status(d, old_rss + ([new_rs] if new_rs else []), new_rs, now)
+        return sync_rollout_status(d, all_rss, new_rs, now)
     if new_rs is None:
         step = get_new_replica_set(d, rss, None, old_rss, True, now)
         if step is not None:
             return step
     if new_rs is not None and new_rs.spec.replicas != d.spec.replicas:
-        return Result(tuple(scale_replica_set_and_record_event(d, new_rs, d.spec.replicas)[0]), requeue_after=0)
-    all_rss = old_rss + ([new_rs] if new_rs else [])
+        acts = scale_replica_set_and_record_event(d, new_rs, d.spec.replicas)[0]
+        return _then_status(acts, sync_rollout_status(d, all_rss, new_rs, now))
     st = calculate_status(d, all_rss, new_rs, now)
     if du.deployment_complete(d, st):
         acts = cleanup_deployment(d, old_rss)
@@ -554,15 +557,11 @@ def sync(d: Deployment, obs: DeploymentObs, now: int) -> Result:
     if step is not None:
         return step
     acts = scale(d, new_rs, old_rss)
-    if acts:
-        return Result(tuple(acts), requeue_after=0)
     if d.spec.paused:
-        acts = cleanup_deployment(d, old_rss)
-        if acts:
-            return Result(tuple(acts), requeue_after=0)
+        acts = acts + cleanup_deployment(d, old_rss)
     all_rss = old_rss + ([new_rs] if new_rs else [])
-    st = calculate_status(d, all_rss, new_rs, now)
-    return Result(tuple(_status_update(d, st, new_rs, now)))
+    st = calculate_status(d, all_rss, new_rs, now)       # syncDeploymentStatus
+    return Result(tuple(acts) + tuple(_status_update(d, st, new_rs, now)), requeue_after=0 if acts else None)
 
 
 def check_paused_conditions(d: Deployment, now: int) -> list:

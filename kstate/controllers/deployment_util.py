@@ -135,22 +135,32 @@ def new_rs_new_replicas(d: Deployment, all_rss, new_rs: ReplicaSet) -> int:
     return d.spec.replicas
 
 
+def get_non_negative_int32_annotation(obj, key: str) -> Optional[int]:
+    """getNonNegativeInt32FromAnnotation: a base-10 unsigned value ≤ MaxInt32,
+    else None (missing, malformed, negative or out of range).
+
+    Example: "13" → 13; "-1" → None; "2147483648" → None.
+    """
+    v = obj.metadata.annotations.get(key)
+    if v is None or not v.isdigit() or not v.isascii():
+        return None
+    n = int(v)
+    return n if n <= MAX_INT32 else None
+
+
 def is_saturated(d: Deployment, rs: Optional[ReplicaSet]) -> bool:
     """IsSaturated: the new RS has spec = desired-replicas annotation = d.replicas
     and all of them available."""
     if rs is None:
         return False
-    desired = rs.metadata.annotations.get(ANN_DESIRED_REPLICAS)
-    try:
-        desired_n = int(desired) if desired is not None else None
-    except ValueError:
-        return False
-    return (rs.spec.replicas == d.spec.replicas and desired_n == d.spec.replicas
+    desired = get_non_negative_int32_annotation(rs, ANN_DESIRED_REPLICAS)
+    return (desired is not None and rs.spec.replicas == d.spec.replicas and desired == d.spec.replicas
             and rs.status.available_replicas == d.spec.replicas)
 
 
 def get_replica_set_fraction(rs: ReplicaSet, d: Deployment) -> int:
-    """getReplicaSetFraction: round(rs × (replicas + maxSurge) / annotated max) − rs.
+    """getReplicaSetFraction: round(rs × (replicas + maxSurge) / annotated max) − rs;
+    a missing, invalid or 0 max-replicas annotation falls back to status.replicas.
 
     Example: rs 5, d 10 → 50 with surge 25 % of 50 = 13 → 63; annotated max 13
     → round(5 × 63 / 13) − 5 = 24 − 5 = 19.
@@ -158,12 +168,8 @@ def get_replica_set_fraction(rs: ReplicaSet, d: Deployment) -> int:
     if d.spec.replicas == 0:
         return -rs.spec.replicas
     deployment_replicas = d.spec.replicas + max_surge(d)
-    ann = rs.metadata.annotations.get(ANN_MAX_REPLICAS)
-    try:
-        annotated = int(ann) if ann is not None else None
-    except ValueError:
-        annotated = None
-    if annotated is None:
+    annotated = get_non_negative_int32_annotation(rs, ANN_MAX_REPLICAS)
+    if not annotated:
         annotated = d.status.replicas
     if annotated == 0:
         return 0

@@ -81,6 +81,8 @@ def claim_pods(rs, sel: Optional[LabelSelector], pods) -> tuple[list, list]:
     uid = rs.metadata.uid
     deleting = rs.metadata.deletion_timestamp is not None
     for p in pods:
+        if rs.metadata.namespace and p.metadata.namespace != rs.metadata.namespace:
+            continue  # a namespaced controller never claims across namespaces
         ref = controller_of(p.metadata)
         match = sel is not None and sel.matches(p.metadata.labels)
         if ref is not None:
@@ -93,8 +95,10 @@ def claim_pods(rs, sel: Optional[LabelSelector], pods) -> tuple[list, list]:
                 actions.append(Update(attrs.evolve(p, metadata=attrs.evolve(p.metadata, owner_references=refs))))
             continue
         if match and not deleting and p.metadata.deletion_timestamp is None:
-            new = attrs.evolve(p, metadata=attrs.evolve(
-                p.metadata, owner_references=p.metadata.owner_references + (owner_reference(rs),)))
+            # AdoptPod patches by uid: an existing non-controller reference to
+            # this owner becomes the controller reference.
+            refs = tuple(r for r in p.metadata.owner_references if r.uid != uid) + (owner_reference(rs),)
+            new = attrs.evolve(p, metadata=attrs.evolve(p.metadata, owner_references=refs))
             actions.append(Update(new))
             claimed.append(new)
     return claimed, actions
@@ -227,8 +231,11 @@ def calculate_status(rs, filtered, now: int) -> ReplicaSetStatus:
             ready += 1
             if is_pod_available(p, rs.spec.min_ready_seconds, now):
                 available += 1
+    # manageReplicas cannot fail here, so a ReplicaFailure condition is removed (syncReplicaSet).
+    conditions = tuple(c for c in rs.status.conditions if c.type != "ReplicaFailure")
     return attrs.evolve(rs.status, replicas=len(filtered), fully_labeled_replicas=fully, ready_replicas=ready,
-                        available_replicas=available, observed_generation=rs.metadata.generation)
+                        available_replicas=available, observed_generation=rs.metadata.generation,
+                        conditions=conditions)
 
 
 def next_availability_check(rs, filtered, now: int) -> Optional[int]:

@@ -481,6 +481,15 @@ class Engine:
         node = attrs.evolve(node, metadata=attrs.evolve(node.metadata, labels=FrozenDict(labels), namespace=""),
                             spec=spec, status=status)
         node = self._put_new(node)
+        for pod in self.store.pods_on_node(name):
+            # Pods left bound to a removed node of the same name (PodGC had not
+            # run yet): the new kubelet has no sandbox for them.
+            if pod.status.state in _SANDBOX_STATES and pod.metadata.deletion_timestamp is None:
+                st = attrs.evolve(pod.status, state="Scheduled", state_since=self.now, pod_ip="",
+                                  host_ip="")
+                self._check_transition("Pod", pod.status.state, "sandbox_lost", "Scheduled")
+                self._replace(attrs.evolve(pod, status=st), "status",
+                              f"{pod.status.state}->Scheduled (sandbox_lost)")
         if not spec.pod_cidr:
             self.record_event(ref_of(node), "CIDRNotAvailable",
                               f"Node {name} status is now: CIDRNotAvailable", "Normal", "cidrAllocator")
@@ -739,6 +748,10 @@ class Engine:
             self.table.update_node(new)
         else:
             self.table.add_node(new)
+            for pod in self.store.pods_on_node(name):  # pods still bound to a former node of this name
+                counted = self._usage.get((pod.metadata.namespace, pod.metadata.name))
+                if counted is not None:
+                    self.table.add_usage(name, counted[1])
         self.enqueue(nl.NAME, name)
         if old is None or old.status.state != new.status.state or old.spec.taints != new.spec.taints:
             self._enqueue_zone(new)
@@ -792,6 +805,7 @@ class Engine:
 
 
 _MACHINE_KINDS = frozenset({"Pod", "Node", "Deployment"})
+_SANDBOX_STATES = frozenset({"Initializing", "ContainerCreating", "Running", "Terminated", "CrashLoopBackOff"})
 _WORKLOAD_KINDS = frozenset({"ReplicaSet", "ReplicationController", "Deployment"})
 _GONE_STATE = {"Pod": "Deleted", "Node": "Removed", "Deployment": "Deleted"}
 

@@ -44,7 +44,8 @@ import dataclasses
 import json
 import os
 import re
-from dataclasses import dataclass, field
+import textwrap
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, TextIO
 
 from kstate.errors import KstateError, SpecError, UnknownFieldError
@@ -52,9 +53,9 @@ from kstate.io.manifests import load_documents, load_file, parse_manifests, to_m
 from kstate.units import format_duration, parse_duration
 
 __all__ = [
-    "Condition", "ClusterSpec", "Eventually", "Operation", "OPERATIONS", "Predicate", "RunReport",
-    "Scenario", "is_scenario_document", "load_scenario", "nodes_table", "parse_scenario",
-    "pods_table", "run_scenario",
+    "COMPARATORS", "Condition", "ClusterSpec", "Eventually", "Operation", "OPERATIONS", "Predicate",
+    "RunReport", "Scenario", "evaluate", "human_duration", "is_scenario_document", "load_scenario",
+    "nodes_table", "parse_scenario", "pod_status", "pods_table", "run_scenario",
 ]
 
 #: The timeline operations, in the order the README documents them.
@@ -242,7 +243,7 @@ class _P:
         rel = self.string(v, path)
         full = os.path.normpath(rel if os.path.isabs(rel) else os.path.join(self.base_dir, rel))
         if not os.path.isfile(full):
-            raise self.err(f"Invalid value: {rel!r}: file not found (looked for {full})", path)
+            raise self.err(f"Invalid value: {_show(rel)}: file not found ({full})", path)
         return full
 
 
@@ -269,20 +270,20 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
 def is_scenario_document(doc: Any) -> bool:
     """True for a mapping that looks like a scenario (top-level `cluster`,
     `manifests`, `timeline`, … and no `kind`)."""
-    return isinstance(doc, dict) and "kind" not in doc and any(k in doc for k in ("timeline", "cluster", "manifests"))
+    return isinstance(doc, dict) and "kind" not in doc and any(k in doc for k in SCENARIO_KEYS)
 
 
 def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """A Scenario from already-loaded YAML data; relative file references are
     resolved against the directory of `source`."""
-    p = _P(source, os.path.dirname(os.path.abspath(source)) if source and not source.startswith("<") else os.getcwd())
+    p = _P(source, os.path.dirname(source) if source and not source.startswith("<") else "")
     if not isinstance(data, dict):
         raise p.err(f"a scenario must be a mapping (got {_kind_of(data)})", "")
     p.mapping(data, "", _TOP_KEYS)
 
     name = data.get("name")
     if name is None:
-        name = os.path.splitext(os.path.basename(source))[0] if source else "scenario"
+        name = os.path.splitext(os.path.basename(source))[0] if source and not source.startswith("<") else "scenario"
     else:
         name = p.string(name, "name")
     description = data.get("description")
@@ -325,7 +326,7 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
             objs, _ = _parse_manifest_items(p, raw, "cluster.nodes")
             for i, o in enumerate(objs):
                 if o.KIND != "Node":
-                    raise p.err(f"Invalid value: {o.KIND} {o.metadata.name!r}: only Node manifests are allowed "
+                    raise p.err(f"Invalid value: {o.KIND} {_show(o.metadata.name)}: only Node manifests are allowed "
                                 f"here", f"cluster.nodes[{i}]")
             nodes = objs
         else:
@@ -336,13 +337,13 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
     try:
         parse_time(start)
     except ValueError:
-        raise p.err(f"Invalid value: {start!r}: want an RFC 3339 time like 2026-01-01T00:00:00Z",
+        raise p.err(f"Invalid value: {_show(start)}: want an RFC 3339 time like 2026-01-01T00:00:00Z",
                     "cluster.start") from None
     prof_name = "default" if v.get("profile") is None else p.string(v["profile"], "cluster.profile")
     if os.sep not in prof_name and "/" not in prof_name and not prof_name.endswith((".yaml", ".yml")):
         if not os.path.isfile(os.path.join(PROFILE_DIR, prof_name + ".yaml")):
             builtin = sorted(f[:-5] for f in os.listdir(PROFILE_DIR) if f.endswith(".yaml"))
-            raise p.err(f"Unsupported value: {prof_name!r}: built-in profiles: {', '.join(builtin)} "
+            raise p.err(f"Unsupported value: {_show(prof_name)}: built-in profiles: {', '.join(builtin)} "
                         "(or give a path to a profile file)", "cluster.profile")
         profile = load_profile(prof_name)
     else:
@@ -407,7 +408,7 @@ def _parse_timeline(p: _P, v: Any, until: int) -> tuple:
         ops = [k for k in entry if k != "at"]
         for k in ops:
             if k not in OPERATIONS:
-                raise p.err(f"Unsupported value: unknown operation {k!r}: supported operations: "
+                raise p.err(f"Unsupported value: unknown operation {_show(k)}: supported operations: "
                             f"{', '.join(OPERATIONS)}", _join(path, k))
         if not ops:
             raise p.err(f"Required value: one operation ({', '.join(OPERATIONS)})", path)
@@ -533,7 +534,7 @@ def _parse_expect(p: _P, v: Any, until: int):
         for i, n in enumerate(raw):
             n = p.string(n, f"expect.always[{i}]")
             if n not in INVARIANTS:
-                raise p.err(f"Unsupported value: {n!r}: invariants: {', '.join(sorted(INVARIANTS))}",
+                raise p.err(f"Unsupported value: {_show(n)}: invariants: {', '.join(sorted(INVARIANTS))}",
                             f"expect.always[{i}]")
             names.append(n)
         always = tuple(names)
@@ -646,7 +647,7 @@ def _parse_selector(p: _P, v: Any, path: str):
     try:
         parse_selector(s)
     except (SpecError, ValueError) as e:
-        raise p.err(f"Invalid value: {s!r}: {getattr(e, 'message', e)}", path) from None
+        raise p.err(f"Invalid value: {_show(s)}: {getattr(e, 'message', e)}", path) from None
     return s
 
 
@@ -655,7 +656,7 @@ def _parse_predicate(p: _P, v: dict, path: str) -> Predicate:
     text = p.string(text, f"{path}.path")
     segs = _parse_path(text)
     if segs is None:
-        raise p.err(f"Invalid value: {text!r}: not a field path like status.containerStatuses[0].restartCount, "
+        raise p.err(f"Invalid value: {_show(text)}: not a field path like status.containerStatuses[0].restartCount, "
                     "metadata.annotations[kstate.io/exit-code] or status.conditions[type=Ready].status",
                     f"{path}.path")
     ops = [c for c in COMPARATORS if c in v]
@@ -877,7 +878,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     sc = scenario
     w = _Out(out)
     failures: list[str] = []
-    tw = len(_stamp(sc.until))
+    tw = _stamp_width(sc.until)
 
     def stamp(t: int) -> str:
         return _stamp(t).rjust(tw)
@@ -889,7 +890,9 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     cluster = Cluster(nodes=sc.cluster.nodes, seed=sc.cluster.seed, start=sc.cluster.start,
                       profile=sc.cluster.profile)
     eng = cluster.engine
-    w.line(f"scenario {sc.name}" + (f": {sc.description.strip()}" if sc.description.strip() else ""))
+    head = f"scenario {sc.name}" + (f": {' '.join(sc.description.split())}" if sc.description.strip() else "")
+    for line in textwrap.wrap(head, width=100, subsequent_indent=" " * 9, break_on_hyphens=False):
+        w.line(line)
     node_names = [n.metadata.name for n in cluster.list("Node")]
     w.line(f"cluster  {_plural(len(node_names), 'node')} ({_abbrev(node_names)}), seed {sc.cluster.seed}, "
            f"start {sc.cluster.start}, profile {sc.cluster.profile_name}")
@@ -934,13 +937,15 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
         while oi < len(ops) and ops[oi].at == t:
             op = ops[oi]
             oi += 1
-            w.line(f"  {stamp(t)}  >>> {op.text}")
             if op.verb == "check":
-                for c in op.args[0]:
-                    ok, seen_text = evaluate(c, cluster)
-                    if not ok:
-                        fail(t, f"{op.field}.check: {c.describe()} ({seen_text})")
+                results = [(c, *evaluate(c, cluster)) for c in op.args[0]]
+                bad = [(c, got) for c, ok, got in results if not ok]
+                w.line(f"  {stamp(t)}  >>> check {_plural(len(results), 'condition')}: "
+                       + ("ok" if not bad else f"{len(bad)} failed"))
+                for c, got in bad:
+                    fail(t, f"{c.field}: {c.describe()} ({got})")
                 continue
+            w.line(f"  {stamp(t)}  >>> {op.text}")
             try:
                 _execute(cluster, op)
             except KstateError as e:
@@ -1049,6 +1054,12 @@ def _stamp(ms: int) -> str:
     return "+" + out
 
 
+def _stamp_width(until: int) -> int:
+    """Width of the widest stamp up to `until` (+1m59.000s is wider than +2m0.000s)."""
+    cands = [until, until - until % 60_000 - 1000, until - until % 3_600_000 - 1000]
+    return max(len(_stamp(t)) for t in cands if t >= 0)
+
+
 def _render_trace(entries: list) -> list[tuple[int, str]]:
     """Engine trace entries (t, verb, kind, ns, name, detail) → one line per
     object and instant: `Pod default/web  Pending -> Scheduled -> ContainerCreating
@@ -1060,6 +1071,7 @@ def _render_trace(entries: list) -> list[tuple[int, str]]:
     for (t, kind, ns, name), items in groups.items():
         segments: list[str] = []
         chain: Optional[list] = None   # [states, triggers, extras]
+        last_update: Optional[tuple] = None   # (segment index, fields)
 
         def close() -> None:
             nonlocal chain
@@ -1090,19 +1102,41 @@ def _render_trace(entries: list) -> list[tuple[int, str]]:
             if verb == "create":
                 segments.append("created" + (f" {detail}" if detail else ""))
             elif verb == "update":
-                segments.append(f"updated {detail}" if detail else "updated")
+                # Several updates of one object at one instant: the last value
+                # of each field (`taints=[...] unschedulable=false`).
+                fields = _kv(detail)
+                if fields is not None and last_update is not None and last_update[0] == len(segments) - 1:
+                    merged = last_update[1]
+                    merged.update(fields)
+                    segments[-1] = "updated " + " ".join(f"{k}={v}" for k, v in merged.items())
+                else:
+                    segments.append(f"updated {detail}" if detail else "updated")
+                    if fields is not None:
+                        last_update = (len(segments) - 1, dict(fields))
+                continue
             else:
-                segments.append(detail or f"{verb} (status updated)")
+                segments.append(detail or ("status updated" if verb == "status" else verb))
         close()
         obj = f"{kind} {ns + '/' if ns else ''}{name}"
         out.append((t, f"{obj}  {'; '.join(segments)}"))
     return out
 
 
+def _kv(detail: str) -> Optional[dict]:
+    """`a=1 b=[x,y]` → {"a": "1", "b": "[x,y]"}; None if not of that form."""
+    out = {}
+    for tok in (detail or "").split(" "):
+        k, eq, v = tok.partition("=")
+        if not eq or not k:
+            return None
+        out[k] = v
+    return out or None
+
+
 def _abbrev(names: list[str]) -> str:
     if len(names) <= 4:
         return ", ".join(names) or "none"
-    return f"{names[0]}, {names[1]}, …, {names[-1]}"
+    return f"{names[0]}, {names[1]}, ..., {names[-1]}"
 
 
 # ------------------------------------------------------------ kubectl tables

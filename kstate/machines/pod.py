@@ -40,5 +40,9 @@ TRANSITIONS = (
     ("fail", ["Terminated", "Terminating", "Scheduled", "Initializing", "ContainerCreating",
               "Running", "CrashLoopBackOff"], "Failed"),
     ("delete", _LIVE, "Terminating"),
+    # A node object re-created under the same name: its kubelet finds these
+    # pods bound to it with no sandbox and starts them again.
+    ("sandbox_lost", ["Initializing", "ContainerCreating", "Running", "Terminated", "CrashLoopBackOff"],
+     "Scheduled"),
     ("remove", ["Pending", "Succeeded", "Failed", "Terminating"] + _LIVE, "Deleted"),
 )

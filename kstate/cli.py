@@ -1,0 +1,134 @@
+"""The `kstate` command.
+
+    kstate run SCENARIO [--quiet] [--seed N] [--until DURATION]
+    kstate validate FILE...
+    kstate graph pod|node [--format mermaid]
+    kstate --version
+
+Exit codes: 0 success; 1 an expectation failed (run) or a file is invalid
+(validate); 2 a usage error or an invalid scenario (`error: <message>` on
+stderr, no traceback). Holds no logic the library lacks: scenarios are
+`kstate.io.scenario`, lifecycles `kstate.machines`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+import kstate
+from kstate.errors import SpecError
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="kstate",
+        description="Kubernetes workloads as explicit state machines on a deterministic simulated clock.")
+    ap.add_argument("--version", action="version", version=f"kstate {kstate.__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario and check its expectations",
+                         description="Run a scenario file: print the timeline, the final pods and nodes, and "
+                                     "PASS or FAIL. Exit 0 when every expectation holds, 1 otherwise, 2 when the "
+                                     "scenario is invalid.")
+    run.add_argument("scenario", metavar="SCENARIO")
+    run.add_argument("--quiet", "-q", action="store_true", help="print only PASS/FAIL and the failures")
+    run.add_argument("--seed", type=int, default=None, metavar="N", help="override cluster.seed")
+    run.add_argument("--until", default=None, metavar="DURATION", help="override run.until (e.g. 10m)")
+
+    val = sub.add_parser("validate", help="check manifest and scenario files without running them",
+                         description="Check each FILE: a manifest file (one or more Kubernetes documents) or a "
+                                     "scenario. Exit 1 if any is invalid.")
+    val.add_argument("files", nargs="+", metavar="FILE")
+
+    graph = sub.add_parser("graph", help="print a lifecycle state machine",
+                           description="Print a lifecycle state machine as a Mermaid state diagram.")
+    from kstate.machines import MACHINE_NAMES
+    graph.add_argument("machine", metavar="MACHINE", help="one of: " + ", ".join(sorted(MACHINE_NAMES)))
+    graph.add_argument("--format", choices=["mermaid"], default="mermaid")
+    return ap
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return {"run": _run, "validate": _validate, "graph": _graph}[args.command](args)
+    except SpecError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `kstate run x.yaml | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+def _run(args) -> int:
+    from kstate.io.scenario import load_scenario, run_scenario
+    from kstate.units import parse_duration
+    until = None
+    if args.until is not None:
+        try:
+            until = parse_duration(args.until)
+        except SpecError as e:
+            raise SpecError(e.message, "--until") from None
+    sc = load_scenario(args.scenario).with_overrides(seed=args.seed, until=until)
+    if args.quiet:
+        report = run_scenario(sc)
+        sys.stdout.write(report.verdict())
+    else:
+        report = run_scenario(sc, out=sys.stdout)
+    sys.stdout.flush()
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def _validate(args) -> int:
+    from kstate.io import load_documents, load_file
+    from kstate.io.scenario import is_scenario_document, load_scenario
+    bad = 0
+    for path in args.files:
+        try:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except OSError as exc:
+                raise SpecError(f"cannot read file: {exc.strerror or exc}", "", path) from None
+            except UnicodeDecodeError as exc:
+                raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", path) from None
+            docs = load_documents(text, path)
+            if len(docs) == 1 and is_scenario_document(docs[0]):
+                sc = load_scenario(path)
+                n = sc.object_count()
+                print(f"{path}: ok ({n} object{'' if n == 1 else 's'}; scenario with "
+                      f"{len(sc.timeline)} timeline step{'' if len(sc.timeline) == 1 else 's'})")
+            else:
+                n = len(load_file(path))
+                print(f"{path}: ok ({n} object{'' if n == 1 else 's'})")
+        except SpecError as e:
+            bad += 1
+            msg = str(e)
+            if e.source == path:  # don't repeat the file name
+                msg = SpecError(e.message, e.path).args[0]
+            print(f"{path}: error: {msg}")
+    return EXIT_FAIL if bad else EXIT_OK
+
+
+def _graph(args) -> int:
+    from kstate.machines import MACHINE_NAMES, lifecycle
+    if args.machine not in MACHINE_NAMES:
+        print(f"error: unknown machine {args.machine!r}: machines: {', '.join(sorted(MACHINE_NAMES))}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(lifecycle(args.machine).to_mermaid())
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
