@@ -174,7 +174,8 @@ class Engine:
                             resource_version=self._next_rv(), generation=1 if obj.KIND != "Pod" else 0)
         obj = attrs.evolve(obj, metadata=meta)
         self.store.put(obj)
-        self._trace("create", obj.KIND, meta.namespace, meta.name)
+        self._trace("create", obj.KIND, meta.namespace, meta.name,
+                    f"replicas={obj.spec.replicas}" if obj.KIND in _WORKLOAD_KINDS else "")
         return obj
 
     def _replace(self, obj, verb: str, detail: str = ""):
@@ -328,6 +329,9 @@ class Engine:
         detail = f"{old_state}->{new_state} ({trigger})" if trigger else ""
         if obj.KIND == "Pod" and not detail:
             detail = _pod_status_detail(cur, new)
+        elif obj.KIND in ("ReplicaSet", "ReplicationController", "Deployment") and not detail:
+            st = new.status
+            detail = f"replicas={st.replicas} ready={st.ready_replicas} available={st.available_replicas}"
         self._replace(new, "status", detail)
 
     def update(self, obj) -> None:
@@ -846,6 +850,8 @@ def _pod_status_detail(old: Pod, new: Pod) -> str:
 
 
 def _update_detail(old, new) -> str:
+    if old.KIND in ("ReplicaSet", "ReplicationController", "Deployment") and old.spec.replicas != new.spec.replicas:
+        return f"replicas={old.spec.replicas}->{new.spec.replicas}"
     if old.KIND == "Node":
         taints = ",".join(f"{t.key}:{t.effect}" for t in new.spec.taints)
         return f"taints=[{taints}] unschedulable={str(new.spec.unschedulable).lower()}"

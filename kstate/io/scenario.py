@@ -60,7 +60,8 @@ __all__ = [
 
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
-              "uncordon", "drain", "crash-container", "check")
+              "uncordon", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
+              "rollout-resume", "rollout-restart", "check")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
@@ -505,6 +506,42 @@ def _op_crash(p: _P, v: Any, path: str):
     return (name, ns, code), f"{ns}/{name} exit-code={code}"
 
 
+def _workload_arg(p: _P, v: Any, path: str, extra: tuple = (), required: tuple = (), kind_default=None):
+    from kstate.api import resolve_kind
+    if isinstance(v, str) and kind_default is not None:
+        v = {"name": v}
+    a = p.mapping(v, path, ("kind", "name", "namespace") + extra, required=("name",) + required)
+    kind = kind_default if a.get("kind") is None and kind_default else _kind(
+        p, a.get("kind"), f"{path}.kind", resolve_kind)
+    name = p.string(a["name"], f"{path}.name")
+    ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
+    return a, kind, name, ns
+
+
+def _op_scale(p: _P, v: Any, path: str):
+    a, kind, name, ns = _workload_arg(p, v, path, ("replicas",), ("kind", "replicas"))
+    n = p.integer(a["replicas"], f"{path}.replicas", 0)
+    return (kind, name, n, ns), f"{kind} {ns}/{name} replicas={n}"
+
+
+def _op_set_image(p: _P, v: Any, path: str):
+    a, kind, name, ns = _workload_arg(p, v, path, ("container", "image"), ("kind", "container", "image"))
+    container = p.string(a["container"], f"{path}.container")
+    image = p.string(a["image"], f"{path}.image")
+    return (kind, name, container, image, ns), f"{kind} {ns}/{name} {container}={image}"
+
+
+def _op_rollout(verb: str):
+    def parse(p: _P, v: Any, path: str):
+        extra = ("to-revision",) if verb == "rollout-undo" else ()
+        a, _, name, ns = _workload_arg(p, v, path, extra, kind_default="Deployment")
+        rev = None
+        if a.get("to-revision") is not None:
+            rev = p.integer(a["to-revision"], f"{path}.to-revision", 1)
+        return (name, ns, rev), f"deployment {ns}/{name}" + (f" to-revision={rev}" if rev else "")
+    return parse
+
+
 def _op_check(p: _P, v: Any, path: str):
     conds = _parse_conditions(p, v, path)
     return (conds,), "; ".join(c.describe() for c in conds)
@@ -515,6 +552,9 @@ _OP_PARSERS: dict[str, Callable] = {
     "fail-node": _op_node("fail-node"), "recover-node": _op_node("recover-node"),
     "remove-node": _op_node("remove-node"), "cordon": _op_node("cordon"), "uncordon": _op_node("uncordon"),
     "drain": _op_drain, "crash-container": _op_crash, "check": _op_check,
+    "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
+    "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
+    "rollout-restart": _op_rollout("rollout-restart"),
 }
 
 
@@ -991,6 +1031,18 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     for line in nodes_table(cluster):
         w.line(line)
     w.line()
+    sizes = replicaset_sizes(cluster.engine.trace)
+    if sizes:
+        w.line("ReplicaSet sizes (spec.replicas) over time:")
+        width = _stamp_width(sc.until)
+        for t, row in sizes:
+            w.line(f"  {_stamp(t):>{width}}  {row}")
+        w.line()
+    for table in (deployments_table(cluster), replicasets_table(cluster)):
+        if table:
+            for line in table:
+                w.line(line)
+            w.line()
     report = RunReport(scenario=sc, ok=not failures, failures=failures, cluster=cluster, output="",
                        checked=checked)
     for line in report.verdict().splitlines():
@@ -1025,6 +1077,18 @@ def _execute(cluster, op: Operation) -> None:
     elif v == "crash-container":
         name, ns, code = a
         cluster.crash_container(name, ns, exit_code=code)
+    elif v == "scale":
+        kind, name, n, ns = a
+        cluster.scale(kind, name, n, namespace=ns)
+    elif v == "set-image":
+        kind, name, container, image, ns = a
+        cluster.set_image(kind, name, container, image, namespace=ns)
+    elif v == "rollout-undo":
+        name, ns, rev = a
+        cluster.rollout_undo(name, to_revision=rev, namespace=ns)
+    elif v in ("rollout-pause", "rollout-resume", "rollout-restart"):
+        name, ns, _ = a
+        getattr(cluster, v.replace("-", "_"))(name, namespace=ns)
     else:  # pragma: no cover - the parser only builds known verbs
         raise AssertionError(v)
 
@@ -1274,6 +1338,54 @@ def pods_table(cluster) -> list[str]:
         rows.append(([p.metadata.namespace] if all_ns else []) + row)
     header = (["NAMESPACE"] if all_ns else []) + ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
     return _table(header, rows)
+
+
+_REPLICAS = re.compile(r"replicas=(?:(\d+)->)?(\d+)$")
+
+
+def replicaset_sizes(entries) -> list[tuple[int, str]]:
+    """Every change of a ReplicaSet's spec.replicas, as one line of all sizes
+    (newest ReplicaSet first): `web-749c486774=3 web-596d7c75b=10`."""
+    sizes: dict[str, int] = {}
+    order: list[str] = []
+    out: list[tuple[int, str]] = []
+    for t, verb, kind, ns, name, detail in entries:
+        if kind not in ("ReplicaSet", "ReplicationController"):
+            continue
+        key = f"{ns}/{name}" if ns != "default" else name
+        if verb == "remove":
+            if key in sizes:
+                del sizes[key]
+                order.remove(key)
+                out.append((t, " ".join(f"{k}={sizes[k]}" for k in reversed(order)) or "(none)"))
+            continue
+        if verb not in ("create", "update"):
+            continue
+        m = _REPLICAS.search(detail or "")
+        if m is None:
+            continue
+        if key not in sizes:
+            order.append(key)
+        sizes[key] = int(m.group(2))
+        out.append((t, " ".join(f"{k}={sizes[k]}" for k in reversed(order))))
+    return out
+
+
+def deployments_table(cluster) -> list[str]:
+    """`kubectl get deployments` (NAME READY UP-TO-DATE AVAILABLE AGE); empty when there are none."""
+    ds = cluster.list("Deployment")
+    rows = [[d.metadata.name, f"{d.status.ready_replicas}/{d.spec.replicas}", str(d.status.updated_replicas),
+             str(d.status.available_replicas), _age(cluster, to_manifest(d)["metadata"].get("creationTimestamp"))]
+            for d in ds]
+    return _table(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], rows) if rows else []
+
+
+def replicasets_table(cluster) -> list[str]:
+    """`kubectl get rs` (NAME DESIRED CURRENT READY AGE); empty when there are none."""
+    rows = [[rs.metadata.name, str(rs.spec.replicas), str(rs.status.replicas), str(rs.status.ready_replicas),
+             _age(cluster, to_manifest(rs)["metadata"].get("creationTimestamp"))]
+            for kind in ("ReplicaSet", "ReplicationController") for rs in cluster.list(kind)]
+    return _table(["NAME", "DESIRED", "CURRENT", "READY", "AGE"], rows) if rows else []
 
 
 def nodes_table(cluster) -> list[str]:
