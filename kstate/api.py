@@ -29,6 +29,7 @@ from kstate.resources.pod import ContainerState
 from kstate.resources.quantity import parse_quantity
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
 from kstate.units import parse_duration
+from kstate.resources.frozen import evolve
 
 _ALIASES = {}
 for _kind, _names in {"Pod": ("pod", "pods", "po"), "Node": ("node", "nodes", "no"),
@@ -154,8 +155,17 @@ class Cluster:
         return self._engine.trace_lines()
 
     def violations(self) -> list:
-        from kstate.invariants import check_all
-        return check_all(self._engine)
+        """Invariant violations of the current state (empty when healthy). The
+        trace-based machine-edge check only reads what is new since the last
+        call, so calling this after every step stays cheap."""
+        from kstate.invariants import INVARIANTS, check_all, status_changes_are_machine_edges
+        eng = self._engine
+        cursor = getattr(self, "_edge_cursor", 0)
+        found = getattr(self, "_edge_violations", [])
+        found = found + list(status_changes_are_machine_edges(eng, since=cursor))
+        self._edge_cursor, self._edge_violations = len(eng.trace), found
+        others = [n for n in sorted(INVARIANTS) if n != "status-changes-are-machine-edges"]
+        return found + check_all(eng, others)
 
     # ------------------------------------------------------------ writing
 
@@ -221,29 +231,29 @@ class Cluster:
         """What `kubectl apply` may change on a live object; pods are mostly
         immutable (validation.go ValidatePodUpdate)."""
         kind = obj.KIND
-        meta = attrs.evolve(cur.metadata, labels=obj.metadata.labels, annotations=obj.metadata.annotations)
+        meta = evolve(cur.metadata, labels=obj.metadata.labels, annotations=obj.metadata.annotations)
         if kind == "Pod":
             images = {c.name: c.image for c in obj.spec.containers}
-            spec = attrs.evolve(cur.spec, containers=tuple(attrs.evolve(c, image=images.get(c.name, c.image))
+            spec = evolve(cur.spec, containers=tuple(evolve(c, image=images.get(c.name, c.image))
                                                           for c in cur.spec.containers))
-            probe = attrs.evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations)
-            if attrs.evolve(probe, containers=spec.containers) != attrs.evolve(cur.spec, containers=spec.containers):
+            probe = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations)
+            if evolve(probe, containers=spec.containers) != evolve(cur.spec, containers=spec.containers):
                 raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
                                 "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
                                 "`spec.tolerations` (only additions to existing tolerations), "
                                 "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
                                 "negative)", "spec")
-            return attrs.evolve(cur, metadata=meta, spec=spec)
+            return evolve(cur, metadata=meta, spec=spec)
         if kind == "Node":
-            return attrs.evolve(cur, metadata=meta, spec=attrs.evolve(
+            return evolve(cur, metadata=meta, spec=evolve(
                 cur.spec, unschedulable=obj.spec.unschedulable, taints=obj.spec.taints))
         if kind in ("Deployment", "ReplicaSet", "ReplicationController"):
             # apps/validation ValidateDeploymentUpdate / ValidateReplicaSetUpdate:
             # the selector of apps/v1 kinds is immutable.
             if kind != "ReplicationController" and obj.spec.selector != cur.spec.selector:
                 raise SpecError("Invalid value: field is immutable", "spec.selector")
-            return attrs.evolve(cur, metadata=meta, spec=obj.spec)
-        return attrs.evolve(cur, metadata=meta)
+            return evolve(cur, metadata=meta, spec=obj.spec)
+        return evolve(cur, metadata=meta)
 
     def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:
         obj = self.get(kind, name, namespace)
@@ -321,7 +331,7 @@ class Cluster:
     def _set_unschedulable(self, name: str, value: bool) -> None:
         node = self._node(name)
         if node.spec.unschedulable != value:
-            self._engine.update(attrs.evolve(node, spec=attrs.evolve(node.spec, unschedulable=value)))
+            self._engine.update(evolve(node, spec=evolve(node.spec, unschedulable=value)))
 
     def drain(self, name: str, force: bool = False, grace_period: Optional[int] = None) -> list[str]:
         """`kubectl drain`: cordon, then delete every pod on the node. Like
@@ -353,7 +363,7 @@ class Cluster:
         if pod.status.state != "Running" or pod.metadata.deletion_timestamp is not None:
             raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "")
         now = self._engine.now
-        sts = tuple(attrs.evolve(s, ready=False, state=ContainerState(
+        sts = tuple(evolve(s, ready=False, state=ContainerState(
             "terminated", _exit_reason(exit_code), exit_code=exit_code, started_at=s.state.started_at,
             finished_at=now)) if s.state.kind == "running" else s for s in pod.status.container_statuses)
         new = _with_status(pod, now, "Terminated", container_statuses=sts)
@@ -376,7 +386,7 @@ class Cluster:
             raise SpecError(f"Invalid value: {replicas!r}: must be greater than or equal to 0", "spec.replicas")
         obj = self._workload(kind, name, namespace)
         if obj.spec.replicas != replicas:
-            self._engine.update(attrs.evolve(obj, spec=attrs.evolve(obj.spec, replicas=replicas)))
+            self._engine.update(evolve(obj, spec=evolve(obj.spec, replicas=replicas)))
         return self.get(obj.KIND, name, namespace)
 
     def set_image(self, kind: str, name: str, container: str, image: str, namespace: str = "default"):
@@ -388,14 +398,14 @@ class Cluster:
         names = [c.name for c in spec.containers + spec.init_containers]
         if container not in names:
             raise SpecError(f'unable to find container named "{container}"', "container")
-        new_spec = attrs.evolve(spec, containers=tuple(attrs.evolve(c, image=image) if c.name == container else c
+        new_spec = evolve(spec, containers=tuple(evolve(c, image=image) if c.name == container else c
                                                        for c in spec.containers),
-                                init_containers=tuple(attrs.evolve(c, image=image) if c.name == container else c
+                                init_containers=tuple(evolve(c, image=image) if c.name == container else c
                                                       for c in spec.init_containers))
         if obj.KIND == "Pod":
-            new = attrs.evolve(obj, spec=new_spec)
+            new = evolve(obj, spec=new_spec)
         else:
-            new = attrs.evolve(obj, spec=attrs.evolve(obj.spec, template=attrs.evolve(obj.spec.template,
+            new = evolve(obj, spec=evolve(obj.spec, template=evolve(obj.spec.template,
                                                                                          spec=new_spec)))
         if new != obj:
             self._engine.update(new)
@@ -472,8 +482,8 @@ class Cluster:
         for k, v in target.metadata.annotations.items():
             if k not in ANNOTATIONS_TO_SKIP_ON_ROLLBACK:
                 ann[k] = v
-        new = attrs.evolve(d, metadata=attrs.evolve(d.metadata, annotations=FrozenDict(ann)),
-                           spec=attrs.evolve(d.spec, template=template))
+        new = evolve(d, metadata=evolve(d.metadata, annotations=FrozenDict(ann)),
+                           spec=evolve(d.spec, template=template))
         self._engine.update(new)
         return self._deployment(name, namespace)
 
@@ -487,7 +497,7 @@ class Cluster:
         d = self._deployment(name, namespace)
         if d.spec.paused == paused:
             raise InvalidOperation(f'deployment "{name}" is {"already" if paused else "not"} paused', "spec.paused")
-        self._engine.update(attrs.evolve(d, spec=attrs.evolve(d.spec, paused=paused)))
+        self._engine.update(evolve(d, spec=evolve(d.spec, paused=paused)))
         return self._deployment(name, namespace)
 
     def rollout_restart(self, name: str, namespace: str = "default"):
@@ -499,8 +509,8 @@ class Cluster:
                                    "spec.paused")
         t = d.spec.template
         ann = t.metadata.annotations.set("kubectl.kubernetes.io/restartedAt", format_time(self._engine.now))
-        self._engine.update(attrs.evolve(d, spec=attrs.evolve(d.spec, template=attrs.evolve(
-            t, metadata=attrs.evolve(t.metadata, annotations=ann)))))
+        self._engine.update(evolve(d, spec=evolve(d.spec, template=evolve(
+            t, metadata=evolve(t.metadata, annotations=ann)))))
         return self._deployment(name, namespace)
 
     # ------------------------------------------------------------ snapshots

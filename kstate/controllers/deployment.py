@@ -35,6 +35,7 @@ from kstate.resources.workloads import (
     ANN_DESIRED_REPLICAS, ANN_MAX_REPLICAS, ANN_REVISION, ANN_REVISION_HISTORY, LABEL_POD_TEMPLATE_HASH,
     Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
 )
+from kstate.resources.frozen import evolve
 
 NAME = "deployment-controller"
 
@@ -119,8 +120,8 @@ def scale_replica_set(d: Deployment, rs: ReplicaSet, new_scale: int, operation: 
     if not size_changed and not replicas_annotations_need_update(rs, desired, mx):
         return [], rs
     ann = rs.metadata.annotations.set(ANN_DESIRED_REPLICAS, str(desired)).set(ANN_MAX_REPLICAS, str(mx))
-    new = attrs.evolve(rs, metadata=attrs.evolve(rs.metadata, annotations=ann),
-                       spec=attrs.evolve(rs.spec, replicas=new_scale))
+    new = evolve(rs, metadata=evolve(rs.metadata, annotations=ann),
+                       spec=evolve(rs.spec, replicas=new_scale))
     actions = [Update(new)]
     if size_changed:
         actions.append(RecordEvent(ref_of(d), "ScalingReplicaSet",
@@ -142,7 +143,7 @@ def calculate_status(d: Deployment, all_rss, new_rs, now: int) -> DeploymentStat
     """sync.go calculateStatus."""
     available = du.get_available_replica_count_for_replica_sets(all_rss)
     total = du.get_replica_count_for_replica_sets(all_rss)
-    st = attrs.evolve(d.status, observed_generation=d.metadata.generation,
+    st = evolve(d.status, observed_generation=d.metadata.generation,
                       replicas=du.get_actual_replica_count_for_replica_sets(all_rss),
                       updated_replicas=du.get_actual_replica_count_for_replica_sets([new_rs]),
                       ready_replicas=du.get_ready_replica_count_for_replica_sets(all_rss),
@@ -153,7 +154,7 @@ def calculate_status(d: Deployment, all_rss, new_rs, now: int) -> DeploymentStat
     else:
         cond = du.new_condition("Available", "False", du.REASON_MIN_UNAVAILABLE,
                                 "Deployment does not have minimum availability.", now)
-    return attrs.evolve(st, conditions=du.set_deployment_condition(st.conditions, cond))
+    return evolve(st, conditions=du.set_deployment_condition(st.conditions, cond))
 
 
 def rollout_state(d: Deployment, status: DeploymentStatus, new_rs) -> str:
@@ -173,11 +174,11 @@ def rollout_state(d: Deployment, status: DeploymentStatus, new_rs) -> str:
 def _status_update(d: Deployment, status: DeploymentStatus, new_rs, now: int) -> list:
     state = rollout_state(d, status, new_rs)
     if state != d.status.state:
-        status = attrs.evolve(status, state=state, state_since=now)
+        status = evolve(status, state=state, state_since=now)
     if status == d.status:
         return []
     trigger = TRIGGER_FOR.get((d.status.state, status.state)) if status.state != d.status.state else None
-    return [UpdateStatus(attrs.evolve(d, status=status), trigger)]
+    return [UpdateStatus(evolve(d, status=status), trigger)]
 
 
 def sync_rollout_status(d: Deployment, all_rss, new_rs, now: int) -> Result:
@@ -186,7 +187,7 @@ def sync_rollout_status(d: Deployment, all_rss, new_rs, now: int) -> Result:
     progress deadline (+1 s) while the rollout is stuck (requeueStuckDeployment)."""
     st = calculate_status(d, all_rss, new_rs, now)
     if not du.has_progress_deadline(d):
-        st = attrs.evolve(st, conditions=tuple(c for c in st.conditions if c.type != "Progressing"))
+        st = evolve(st, conditions=tuple(c for c in st.conditions if c.type != "Progressing"))
     cur = get_condition(d.status.conditions, "Progressing")
     complete_already = st.replicas == st.updated_replicas and cur is not None and cur.reason == du.REASON_NEW_RS_AVAILABLE
     name = new_rs.metadata.name if new_rs is not None else ""
@@ -194,19 +195,19 @@ def sync_rollout_status(d: Deployment, all_rss, new_rs, now: int) -> Result:
         if du.deployment_complete(d, st):
             c = du.new_condition("Progressing", "True", du.REASON_NEW_RS_AVAILABLE,
                                  f'ReplicaSet "{name}" has successfully progressed.', now)
-            st = attrs.evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
+            st = evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
         elif du.deployment_progressing(d, st):
             c = du.new_condition("Progressing", "True", du.REASON_RS_UPDATED, f'ReplicaSet "{name}" is progressing.',
                                  now)
             if cur is not None:
                 if cur.status == "True":
-                    c = attrs.evolve(c, last_transition_time=cur.last_transition_time)
-                st = attrs.evolve(st, conditions=tuple(x for x in st.conditions if x.type != "Progressing"))
-            st = attrs.evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
+                    c = evolve(c, last_transition_time=cur.last_transition_time)
+                st = evolve(st, conditions=tuple(x for x in st.conditions if x.type != "Progressing"))
+            st = evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
         elif du.deployment_timed_out(d, st, now):
             c = du.new_condition("Progressing", "False", du.REASON_TIMED_OUT,
                                  f'ReplicaSet "{name}" has timed out progressing.', now)
-            st = attrs.evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
+            st = evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
     return Result(tuple(_status_update(d, st, new_rs, now)), requeue_after=requeue_stuck_deployment(d, st, now))
 
 
@@ -261,13 +262,13 @@ def new_rs_annotations(d: Deployment, new_revision: int, rs_annotations: FrozenD
 
 
 def _selector_with_hash(sel: LabelSelector, h: str) -> LabelSelector:
-    return attrs.evolve(sel, match_labels=sel.match_labels.set(LABEL_POD_TEMPLATE_HASH, h))
+    return evolve(sel, match_labels=sel.match_labels.set(LABEL_POD_TEMPLATE_HASH, h))
 
 
 def build_new_replica_set(d: Deployment, old_rss, now: int) -> tuple[ReplicaSet, str]:
     h = du.compute_hash(d.spec.template, d.status.collision_count)
     t = d.spec.template
-    template = attrs.evolve(t, metadata=attrs.evolve(t.metadata, labels=t.metadata.labels.set(LABEL_POD_TEMPLATE_HASH, h)))
+    template = evolve(t, metadata=evolve(t.metadata, labels=t.metadata.labels.set(LABEL_POD_TEMPLATE_HASH, h)))
     new_revision = du.max_revision(old_rss) + 1
     meta = ObjectMeta(name=f"{d.metadata.name}-{h}", namespace=d.metadata.namespace,
                       labels=template.metadata.labels,
@@ -279,7 +280,7 @@ def build_new_replica_set(d: Deployment, old_rss, now: int) -> tuple[ReplicaSet,
                                                        min_ready_seconds=d.spec.min_ready_seconds),
                     status=ReplicaSetStatus())
     all_rss = list(old_rss) + [rs]
-    return attrs.evolve(rs, spec=attrs.evolve(rs.spec, replicas=du.new_rs_new_replicas(d, all_rss, rs))), h
+    return evolve(rs, spec=evolve(rs.spec, replicas=du.new_rs_new_replicas(d, all_rss, rs))), h
 
 
 def get_new_replica_set(d: Deployment, rss, new_rs, old_rss, create: bool, now: int) -> Optional[Result]:
@@ -292,21 +293,21 @@ def get_new_replica_set(d: Deployment, rss, new_rs, old_rss, create: bool, now: 
         ann = new_rs_annotations(d, new_revision, new_rs.metadata.annotations, exists=True)
         changes = {}
         if ann != new_rs.metadata.annotations:
-            changes["metadata"] = attrs.evolve(new_rs.metadata, annotations=ann)
+            changes["metadata"] = evolve(new_rs.metadata, annotations=ann)
         if new_rs.spec.min_ready_seconds != d.spec.min_ready_seconds:
-            changes["spec"] = attrs.evolve(new_rs.spec, min_ready_seconds=d.spec.min_ready_seconds)
+            changes["spec"] = evolve(new_rs.spec, min_ready_seconds=d.spec.min_ready_seconds)
         actions = []
         if changes:
-            actions.append(Update(attrs.evolve(new_rs, **changes)))
+            actions.append(Update(evolve(new_rs, **changes)))
         rev = (changes.get("metadata") or new_rs.metadata).annotations.get(ANN_REVISION)
         if rev is not None and d.metadata.annotations.get(ANN_REVISION) != rev:
-            actions.append(Update(attrs.evolve(d, metadata=attrs.evolve(
+            actions.append(Update(evolve(d, metadata=evolve(
                 d.metadata, annotations=d.metadata.annotations.set(ANN_REVISION, rev)))))
         cond = get_condition(d.status.conditions, "Progressing")
         if du.has_progress_deadline(d) and cond is None:
             c = du.new_condition("Progressing", "True", du.REASON_FOUND_NEW_RS,
                                  f'Found new replica set "{new_rs.metadata.name}"', now)
-            st = attrs.evolve(d.status, conditions=du.set_deployment_condition(d.status.conditions, c))
+            st = evolve(d.status, conditions=du.set_deployment_condition(d.status.conditions, c))
             actions.extend(_status_update(d, st, new_rs, now))
         return Result(tuple(actions)) if actions else None
     if not create:
@@ -316,19 +317,19 @@ def get_new_replica_set(d: Deployment, rss, new_rs, old_rss, create: bool, now: 
     if existing is not None:
         # Hash collision (sync.go): a different RS already has this name.
         count = (d.status.collision_count or 0) + 1
-        st = attrs.evolve(d.status, collision_count=count)
+        st = evolve(d.status, collision_count=count)
         return Result(tuple(_status_update(d, st, None, now)), requeue_after=0)
     actions: list = [Create(rs)]
     if rs.spec.replicas > 0:
         actions.append(RecordEvent(ref_of(d), "ScalingReplicaSet",
                                    f"Scaled up replica set {rs.metadata.name} to {rs.spec.replicas} from 0",
                                    "Normal", NAME))
-    actions.append(Update(attrs.evolve(d, metadata=attrs.evolve(
+    actions.append(Update(evolve(d, metadata=evolve(
         d.metadata, annotations=d.metadata.annotations.set(ANN_REVISION, rs.metadata.annotations[ANN_REVISION])))))
     if du.has_progress_deadline(d):
         c = du.new_condition("Progressing", "True", du.REASON_NEW_RS_CREATED,
                              f'Created new replica set "{rs.metadata.name}"', now)
-        st = attrs.evolve(d.status, conditions=du.set_deployment_condition(d.status.conditions, c))
+        st = evolve(d.status, conditions=du.set_deployment_condition(d.status.conditions, c))
         actions.extend(_status_update(d, st, rs, now))
     return Result(tuple(actions))
 
@@ -579,8 +580,8 @@ def check_paused_conditions(d: Deployment, now: int) -> list:
         c = du.new_condition("Progressing", "Unknown", du.REASON_RESUMED, "Deployment is resumed", now)
     else:
         return []
-    st = attrs.evolve(d.status, conditions=du.set_deployment_condition(d.status.conditions, c))
-    return [UpdateStatus(attrs.evolve(d, status=st), None)] if st != d.status else []
+    st = evolve(d.status, conditions=du.set_deployment_condition(d.status.conditions, c))
+    return [UpdateStatus(evolve(d, status=st), None)] if st != d.status else []
 
 
 def _claim_replica_sets(d: Deployment, rss) -> tuple[list, list]:
@@ -595,13 +596,13 @@ def reconcile_deployment(obs: DeploymentObs, now: int) -> Result:
         acts = [RecordEvent(ref_of(d), "SelectingAll", "This deployment is selecting all pods. A non-empty selector "
                             "is required.", "Warning", NAME)]
         if d.status.observed_generation < d.metadata.generation:
-            acts.append(UpdateStatus(attrs.evolve(d, status=attrs.evolve(
+            acts.append(UpdateStatus(evolve(d, status=evolve(
                 d.status, observed_generation=d.metadata.generation))))
         return Result(tuple(acts))
     rss, claim_actions = _claim_replica_sets(d, obs.rss)
     if claim_actions:
         return Result(tuple(claim_actions), requeue_after=0)
-    obs = attrs.evolve(obs, rss=tuple(rss))
+    obs = evolve(obs, rss=tuple(rss))
     if d.metadata.deletion_timestamp is not None:
         new_rs = find_new_replica_set(d, rss)
         old = find_old_replica_sets(d, rss, new_rs)

@@ -21,6 +21,7 @@ from kstate.resources.workloads import (
     ANN_DESIRED_REPLICAS, ANN_MAX_REPLICAS, ANN_REVISION, LABEL_POD_TEMPLATE_HASH, Deployment, PodTemplateSpec,
     ReplicaSet,
 )
+from kstate.resources.frozen import evolve
 
 MAX_INT32 = 2**31 - 1
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -228,7 +229,7 @@ def template_without_hash(t: PodTemplateSpec) -> PodTemplateSpec:
     labels = t.metadata.labels
     if LABEL_POD_TEMPLATE_HASH in labels:
         labels = labels.without(LABEL_POD_TEMPLATE_HASH)
-    return attrs.evolve(t, metadata=attrs.evolve(t.metadata, labels=labels))
+    return evolve(t, metadata=evolve(t.metadata, labels=labels))
 
 
 def equal_ignore_hash(a: PodTemplateSpec, b: PodTemplateSpec) -> bool:
@@ -308,7 +309,7 @@ def set_deployment_condition(conditions: tuple[Condition, ...], new: Condition) 
     if cur is not None and cur.status == new.status and cur.reason == new.reason:
         return conditions
     if cur is not None and cur.status == new.status:
-        new = attrs.evolve(new, last_transition_time=cur.last_transition_time)
+        new = evolve(new, last_transition_time=cur.last_transition_time)
     return tuple(c for c in conditions if c.type != new.type) + (new,)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import attrs
 
 from kstate.controllers.actions import NOTHING, Delete, Result, Update
+from kstate.resources.frozen import evolve
 
 NAME = "garbage-collector"
 FOREGROUND = "foregroundDeletion"
@@ -34,12 +35,12 @@ def observe_gc(view, uid) -> GCObs:
 
 def _without_ref(obj, uid: str):
     refs = tuple(r for r in obj.metadata.owner_references if r.uid != uid)
-    return attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, owner_references=refs))
+    return evolve(obj, metadata=evolve(obj.metadata, owner_references=refs))
 
 
 def _without_finalizer(obj, name: str):
     fins = tuple(f for f in obj.metadata.finalizers if f != name)
-    return attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, finalizers=fins))
+    return evolve(obj, metadata=evolve(obj.metadata, finalizers=fins))
 
 
 def reconcile_gc(obs: GCObs, now: int) -> Result:

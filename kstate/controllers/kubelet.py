@@ -26,6 +26,7 @@ from kstate.resources.meta import Condition, get_condition, set_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
 )
+from kstate.resources.frozen import evolve
 
 NAME = "kubelet"
 
@@ -151,49 +152,59 @@ def get_phase(pod: Pod, init_statuses, statuses) -> str:
     return "Pending"
 
 
+_KUBELET_CONDITIONS = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+
+
 def pod_conditions(pod: Pod, status: PodStatus, now: int) -> tuple[Condition, ...]:
-    """status/generate.go: PodReadyToStartContainers, Initialized, Ready,
-    ContainersReady, PodScheduled, in the order the kubelet writes them."""
-    conds = status.conditions
-    sandbox = status.state not in ("Pending", "Scheduled")
-    conds = set_condition(conds, Condition("PodReadyToStartContainers", "True" if sandbox else "False"), now)
-    phase = status.phase
+    """status/generate.go: conditions the kubelet does not own first (copied
+    through), then PodReadyToStartContainers, Initialized, Ready,
+    ContainersReady, PodScheduled. An unchanged condition keeps its object;
+    a changed reason keeps lastTransitionTime unless the status flips."""
+    return _conditions(pod, status.conditions, status.phase, status.state, status.init_container_statuses,
+                       status.container_statuses, now)
+
+
+def _conditions(pod: Pod, conditions, phase: str, state: str, init_statuses, statuses,
+                now: int) -> tuple[Condition, ...]:
+    old = {c.type: c for c in conditions}
+    sandbox = "True" if state not in ("Pending", "Scheduled") else "False"
     # Initialized
-    incomplete = [c.name for c, st in _zip_statuses(pod.spec.init_containers, status.init_container_statuses)
-                  if not (st is not None and st.state.kind == "terminated" and st.state.exit_code == 0)]
+    done = {s.name for s in init_statuses if s.state.kind == "terminated" and s.state.exit_code == 0}
+    incomplete = [c.name for c in pod.spec.init_containers if c.name not in done]
     any_started = any(st.state.kind in ("running", "terminated") or st.last_state.kind == "terminated"
-                      for st in status.container_statuses)
+                      for st in statuses)
     if not incomplete or any_started:
-        init = Condition("Initialized", "True", "PodCompleted" if phase == "Succeeded" and pod.spec.init_containers else "")
+        init = ("True", "PodCompleted" if phase == "Succeeded" and pod.spec.init_containers else "", "")
     else:
-        init = Condition("Initialized", "False", "ContainersNotInitialized",
-                         f"containers with incomplete status: [{' '.join(incomplete)}]")
-    conds = set_condition(conds, init, now)
+        init = ("False", "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(incomplete)}]")
     # ContainersReady, then Ready copies it (readiness gates aside)
-    unready = [c.name for c, st in _zip_statuses(pod.spec.containers, status.container_statuses)
-               if st is None or not st.ready]
+    ready_names = {s.name for s in statuses if s.ready}
+    unready = [c.name for c in pod.spec.containers if c.name not in ready_names]
     if not unready:
-        cready = Condition("ContainersReady", "True")
+        cready = ("True", "", "")
     elif phase == "Succeeded":
-        cready = Condition("ContainersReady", "False", "PodCompleted")
+        cready = ("False", "PodCompleted", "")
     elif phase == "Failed":
-        cready = Condition("ContainersReady", "False", "PodFailed")
+        cready = ("False", "PodFailed", "")
     else:
-        cready = Condition("ContainersReady", "False", "ContainersNotReady",
-                           f"containers with unready status: [{' '.join(unready)}]")
-    ready = Condition("Ready", cready.status, cready.reason, cready.message)
-    if cready.status == "True" and pod.spec.readiness_gates:
-        missing = [g for g in pod.spec.readiness_gates
-                   if not ((c := get_condition(status.conditions, g)) and c.status == "True")]
+        cready = ("False", "ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]")
+    ready = cready
+    if cready[0] == "True" and pod.spec.readiness_gates:
+        missing = [g for g in pod.spec.readiness_gates if not (g in old and old[g].status == "True")]
         if missing:
-            ready = Condition("Ready", "False", "ReadinessGatesNotReady",
-                              "corresponding condition of pod readiness gate " + ", ".join(f'"{g}"' for g in missing)
-                              + " does not exist.")
-    conds = set_condition(conds, ready, now)
-    conds = set_condition(conds, cready, now)
-    conds = set_condition(conds, Condition("PodScheduled", "True"), now)
-    order = {"PodReadyToStartContainers": 0, "Initialized": 1, "Ready": 2, "ContainersReady": 3, "PodScheduled": 4}
-    return tuple(sorted(conds, key=lambda c: order.get(c.type, -1)))
+            ready = ("False", "ReadinessGatesNotReady", "corresponding condition of pod readiness gate "
+                     + ", ".join(f'"{g}"' for g in missing) + " does not exist.")
+    desired = (("PodReadyToStartContainers", (sandbox, "", "")), ("Initialized", init), ("Ready", ready),
+               ("ContainersReady", cready), ("PodScheduled", ("True", "", "")))
+    out = [c for c in conditions if c.type not in _KUBELET_CONDITIONS]
+    for type_, (st, reason, message) in desired:
+        prev = old.get(type_)
+        if prev is not None and prev.status == st and prev.reason == reason and prev.message == message:
+            out.append(prev)
+        else:
+            since = prev.last_transition_time if prev is not None and prev.status == st else now
+            out.append(Condition(type_, st, reason, message, last_transition_time=since))
+    return tuple(out)
 
 
 def _zip_statuses(containers, statuses):
@@ -208,15 +219,14 @@ def _with_status(pod: Pod, now: int, state: Optional[str] = None, **changes) -> 
     if state is not None and state != st.state:
         changes["state"] = state
         changes["state_since"] = now
-    st = attrs.evolve(st, **changes)
-    phase = get_phase(pod, st.init_container_statuses, st.container_statuses)
-    if st.phase in TERMINAL_PHASES:
-        phase = st.phase  # generateAPIPodStatus never leaves a terminal phase
-    if "phase" in changes:
-        phase = changes["phase"]
-    st = attrs.evolve(st, phase=phase)
-    st = attrs.evolve(st, conditions=pod_conditions(pod, st, now))
-    return attrs.evolve(pod, status=st)
+    inits = changes.get("init_container_statuses", st.init_container_statuses)
+    conts = changes.get("container_statuses", st.container_statuses)
+    if "phase" not in changes:
+        # generateAPIPodStatus never leaves a terminal phase.
+        changes["phase"] = st.phase if st.phase in TERMINAL_PHASES else get_phase(pod, inits, conts)
+    changes["conditions"] = _conditions(pod, st.conditions, changes["phase"], changes.get("state", st.state),
+                                        inits, conts, now)
+    return evolve(pod, status=evolve(st, **changes))
 
 
 def _waiting(pod: Pod, containers, reason: str) -> tuple[ContainerStatus, ...]:
@@ -326,7 +336,7 @@ def _fire_init_done(pod: Pod, rule, now: int) -> Result:
     inits = list(pod.status.init_container_statuses)
     i = next(i for i, st in enumerate(inits) if st.state.kind == "running")
     st = inits[i]
-    inits[i] = attrs.evolve(st, ready=True, started=False, state=ContainerState(
+    inits[i] = evolve(st, ready=True, started=False, state=ContainerState(
         "terminated", "Completed", exit_code=0, started_at=st.state.started_at, finished_at=now))
     if i + 1 < len(inits):
         inits[i + 1] = _running(pod.spec.init_containers[i + 1], now)
@@ -345,14 +355,14 @@ def _fire_start(pod: Pod, rule, now: int) -> Result:
 
 
 def _fire_ready(pod: Pod, rule, now: int) -> Result:
-    sts = tuple(attrs.evolve(s, ready=True) if s.state.kind == "running" else s
+    sts = tuple(evolve(s, ready=True) if s.state.kind == "running" else s
                 for s in pod.status.container_statuses)
     return Result((UpdateStatus(_with_status(pod, now, container_statuses=sts)),))
 
 
 def _fire_exit(pod: Pod, rule, now: int) -> Result:
     code = rule.code(pod)
-    sts = tuple(attrs.evolve(s, ready=False, state=ContainerState(
+    sts = tuple(evolve(s, ready=False, state=ContainerState(
         "terminated", _exit_reason(code), exit_code=code, started_at=s.state.started_at, finished_at=now))
         if s.state.kind == "running" else s for s in pod.status.container_statuses)
     return Result((UpdateStatus(_with_status(pod, now, "Terminated", container_statuses=sts), "exit"),))
@@ -405,7 +415,7 @@ def restart_or_finish(obs: KubeletObs, now: int) -> Result:
             wait_until = until if wait_until is None else min(wait_until, until)
             msg = (f"back-off {format_go_duration(entry[0])} restarting failed container={c.name} "
                    f"pod={pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})")
-            new_sts.append(attrs.evolve(st, ready=False, started=False,
+            new_sts.append(evolve(st, ready=False, started=False,
                                         state=ContainerState("waiting", "CrashLoopBackOff", msg),
                                         last_state=crashed))
             continue
@@ -449,9 +459,9 @@ def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
         stop_at, code = start + grace_ms, EXIT_SIGKILL
     if now < stop_at:
         return Result(requeue_after=stop_at - now)
-    sts = tuple(attrs.evolve(s, ready=False, started=False, state=ContainerState(
+    sts = tuple(evolve(s, ready=False, started=False, state=ContainerState(
         "terminated", _exit_reason(code), exit_code=code, started_at=s.state.started_at, finished_at=now))
-        if s.state.kind == "running" else attrs.evolve(s, ready=False) for s in pod.status.container_statuses)
+        if s.state.kind == "running" else evolve(s, ready=False) for s in pod.status.container_statuses)
     all_ok = bool(sts) and all(_last_exit(s) == 0 for s in sts)
     phase = "Succeeded" if all_ok else "Failed"
     new = _with_status(pod, now, phase, container_statuses=sts, phase=phase)

@@ -30,6 +30,7 @@ from kstate.resources.node import (
     LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint,
 )
 from kstate.resources.pod import TERMINAL_PHASES
+from kstate.resources.frozen import evolve
 
 NAME = "node-lifecycle-controller"
 ZONE = "node-lifecycle-zone"
@@ -92,7 +93,7 @@ def observe_node_lifecycle(view, key) -> NodeObs:
 
 
 def _with_taints(node, taints) -> object:
-    return attrs.evolve(node, spec=attrs.evolve(node.spec, taints=tuple(taints)))
+    return evolve(node, spec=evolve(node.spec, taints=tuple(taints)))
 
 
 def desired_no_schedule_taints(node) -> list:
@@ -123,7 +124,7 @@ def reconcile_node_lifecycle(obs: NodeObs, now: int) -> Result:
             conds = set_condition(conds, Condition(t, "Unknown", "NodeStatusUnknown",
                                                    "Kubelet stopped posting node status.",
                                                    last_heartbeat_time=node.status.last_heartbeat), now)
-        new = attrs.evolve(node, status=attrs.evolve(node.status, conditions=conds, state="Unknown",
+        new = evolve(node, status=evolve(node.status, conditions=conds, state="Unknown",
                                                      state_since=now))
         actions = [UpdateStatus(new, "grace_expired"),
                    RecordEvent(ref_of(node), "NodeNotReady", f"Node {node.metadata.name} status is now: NodeNotReady",
@@ -160,7 +161,7 @@ def mark_pod_not_ready(pod, now: int) -> list:
     conds = set_condition(pod.status.conditions, Condition("Ready", "False"), now)
     if conds is pod.status.conditions:
         return []
-    new = attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=conds))
+    new = evolve(pod, status=evolve(pod.status, conditions=conds))
     return [UpdateStatus(new), RecordEvent(ref_of(pod), "NodeNotReady", "Node is not ready", "Warning",
                                            "node-controller")]
 
@@ -316,7 +317,7 @@ def _evict(pod, now: int) -> Result:
         "DisruptionTarget", "True", "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint"), now)
     m = pod.metadata
     return Result((
-        UpdateStatus(attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=conds))),
+        UpdateStatus(evolve(pod, status=evolve(pod.status, conditions=conds))),
         RecordEvent(ref_of(pod), "TaintManagerEviction", f"Marking for deletion Pod {m.namespace}/{m.name}",
                     "Normal", TAINT_EVICTION),
         Delete("Pod", m.namespace, m.name, m.uid),
@@ -363,7 +364,7 @@ def reconcile_podgc(obs: PodGCObs, now: int) -> Result:
         conds = set_condition(st.conditions, Condition("DisruptionTarget", "True", "DeletionByPodGC",
                                                        "PodGC: node no longer exists"), now)
         if st.phase not in TERMINAL_PHASES:
-            new = attrs.evolve(pod, status=attrs.evolve(st, phase="Failed", conditions=conds, state="Failed",
+            new = evolve(pod, status=evolve(st, phase="Failed", conditions=conds, state="Failed",
                                                         state_since=now))
             actions.append(UpdateStatus(new, "fail"))
         actions.append(Delete("Pod", m.namespace, m.name, m.uid, 0))

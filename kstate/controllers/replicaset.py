@@ -26,6 +26,7 @@ from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get
 from kstate.resources.pod import Pod, PodStatus, is_pod_active, is_pod_available, is_pod_ready
 from kstate.resources.selector import LabelSelector, selector_from_labels
 from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSet, ReplicaSetStatus
+from kstate.resources.frozen import evolve
 
 NAME = "replicaset-controller"
 BURST_REPLICAS = 500
@@ -92,13 +93,13 @@ def claim_pods(rs, sel: Optional[LabelSelector], pods) -> tuple[list, list]:
                 claimed.append(p)
             elif not deleting:
                 refs = tuple(r for r in p.metadata.owner_references if r.uid != uid)
-                actions.append(Update(attrs.evolve(p, metadata=attrs.evolve(p.metadata, owner_references=refs))))
+                actions.append(Update(evolve(p, metadata=evolve(p.metadata, owner_references=refs))))
             continue
         if match and not deleting and p.metadata.deletion_timestamp is None:
             # AdoptPod patches by uid: an existing non-controller reference to
             # this owner becomes the controller reference.
             refs = tuple(r for r in p.metadata.owner_references if r.uid != uid) + (owner_reference(rs),)
-            new = attrs.evolve(p, metadata=attrs.evolve(p.metadata, owner_references=refs))
+            new = evolve(p, metadata=evolve(p.metadata, owner_references=refs))
             actions.append(Update(new))
             claimed.append(new)
     return claimed, actions
@@ -233,7 +234,7 @@ def calculate_status(rs, filtered, now: int) -> ReplicaSetStatus:
                 available += 1
     # manageReplicas cannot fail here, so a ReplicaFailure condition is removed (syncReplicaSet).
     conditions = tuple(c for c in rs.status.conditions if c.type != "ReplicaFailure")
-    return attrs.evolve(rs.status, replicas=len(filtered), fully_labeled_replicas=fully, ready_replicas=ready,
+    return evolve(rs.status, replicas=len(filtered), fully_labeled_replicas=fully, ready_replicas=ready,
                         available_replicas=available, observed_generation=rs.metadata.generation,
                         conditions=conditions)
 
@@ -275,7 +276,7 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
                                            "Normal", NAME))
     status = calculate_status(rs, filtered, now)
     if status != rs.status:
-        actions.append(UpdateStatus(attrs.evolve(rs, status=status)))
+        actions.append(UpdateStatus(evolve(rs, status=status)))
     requeue = None
     if status.ready_replicas != status.available_replicas:
         requeue = next_availability_check(rs, filtered, now)

@@ -25,6 +25,7 @@ from kstate.controllers.actions import NOTHING, Bind, RecordEvent, Result, SetMe
 from kstate.resources.meta import Condition, set_condition
 from kstate.resources.pod import NodeSelectorRequirement, Pod
 from kstate.resources.quantity import cpu_millis, to_int
+from kstate.resources.frozen import evolve
 
 NAME = "default-scheduler"
 
@@ -279,6 +280,6 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     new_conds = set_condition(pod.status.conditions, Condition("PodScheduled", "False", "Unschedulable", message), now)
     actions = []
     if new_conds is not pod.status.conditions:
-        actions.append(UpdateStatus(attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=new_conds))))
+        actions.append(UpdateStatus(evolve(pod, status=evolve(pod.status, conditions=new_conds))))
     actions.append(RecordEvent(ref_of(pod), "FailedScheduling", message, "Warning", NAME))
     return Result(tuple(actions))

@@ -19,7 +19,6 @@ import heapq
 from collections import deque
 from typing import Any, Iterable, Optional
 
-import attrs
 
 from kstate.controllers import CONTROLLERS, TIERS, Controller
 from kstate.controllers import deployment as deploy_mod
@@ -46,6 +45,7 @@ from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeSpec, NodeStatus,
 )
 from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration
+from kstate.resources.frozen import evolve
 
 #: Kubernetes' initial namespaces.
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -170,16 +170,16 @@ class Engine:
 
     def _put_new(self, obj):
         m = obj.metadata
-        meta = attrs.evolve(m, uid=m.uid or self.rng.uid(), creation_timestamp=self.now,
+        meta = evolve(m, uid=m.uid or self.rng.uid(), creation_timestamp=self.now,
                             resource_version=self._next_rv(), generation=1 if obj.KIND != "Pod" else 0)
-        obj = attrs.evolve(obj, metadata=meta)
+        obj = evolve(obj, metadata=meta)
         self.store.put(obj)
         self._trace("create", obj.KIND, meta.namespace, meta.name,
                     f"replicas={obj.spec.replicas}" if obj.KIND in _WORKLOAD_KINDS else "")
         return obj
 
     def _replace(self, obj, verb: str, detail: str = ""):
-        obj = attrs.evolve(obj, metadata=attrs.evolve(obj.metadata, resource_version=self._next_rv()))
+        obj = evolve(obj, metadata=evolve(obj.metadata, resource_version=self._next_rv()))
         old = self.store.put(obj)
         self._trace(verb, obj.KIND, obj.metadata.namespace, obj.metadata.name, detail)
         self._on_change(old, obj)
@@ -324,8 +324,8 @@ class Engine:
         if obj.KIND == "Pod" and new_state in ("Initializing", "ContainerCreating") and not status.pod_ip:
             ip = self._allocate_pod_ip(cur.spec.node_name)
             if ip:
-                status = attrs.evolve(status, pod_ip=ip)
-        new = attrs.evolve(cur, status=status)
+                status = evolve(status, pod_ip=ip)
+        new = evolve(cur, status=status)
         detail = f"{old_state}->{new_state} ({trigger})" if trigger else ""
         if obj.KIND == "Pod" and not detail:
             detail = _pod_status_detail(cur, new)
@@ -343,13 +343,13 @@ class Engine:
         changes = {}
         if hasattr(obj, "spec") and obj.spec != cur.spec:
             changes["spec"] = obj.spec
-        meta = attrs.evolve(cur.metadata, labels=m.labels, annotations=m.annotations,
+        meta = evolve(cur.metadata, labels=m.labels, annotations=m.annotations,
                             owner_references=m.owner_references, finalizers=m.finalizers)
         if "spec" in changes and obj.KIND != "Pod":
-            meta = attrs.evolve(meta, generation=cur.metadata.generation + 1)
+            meta = evolve(meta, generation=cur.metadata.generation + 1)
         if meta == cur.metadata and not changes:
             return
-        new = self._replace(attrs.evolve(cur, metadata=meta, **changes), "update", _update_detail(cur, obj))
+        new = self._replace(evolve(cur, metadata=meta, **changes), "update", _update_detail(cur, obj))
         if meta.deletion_timestamp is not None and not meta.finalizers and new.KIND != "Pod":
             self._remove(new)
 
@@ -362,8 +362,8 @@ class Engine:
         self._check_transition("Pod", pod.status.state, "bind", "Scheduled")
         # registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True.
         conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), self.now)
-        new = attrs.evolve(pod, spec=attrs.evolve(pod.spec, node_name=a.node_name),
-                           status=attrs.evolve(pod.status, conditions=conds, state="Scheduled",
+        new = evolve(pod, spec=evolve(pod.spec, node_name=a.node_name),
+                           status=evolve(pod.status, conditions=conds, state="Scheduled",
                                                state_since=self.now))
         self._replace(new, "bind", f"Pending->Scheduled (bind) node={a.node_name}")
 
@@ -407,8 +407,8 @@ class Engine:
                 name = m.generate_name[:58] + self.rng.name_suffix()
                 if self.store.get(kind, m.namespace, name) is None:
                     break
-            m = attrs.evolve(m, name=name)
-            obj = attrs.evolve(obj, metadata=m)
+            m = evolve(m, name=name)
+            obj = evolve(obj, metadata=m)
         if self.store.get(kind, m.namespace, m.name) is not None:
             raise AlreadyExists(f'{kind.lower()}s "{m.name}" already exists')
         if kind == "Pod":
@@ -416,13 +416,13 @@ class Engine:
         if kind == "Node":
             return self._create_node(obj)
         if kind == "Namespace":
-            return self._put_new(attrs.evolve(obj, status=NamespaceStatus()))
+            return self._put_new(evolve(obj, status=NamespaceStatus()))
         if kind in _WORKLOAD_KINDS:
             self.check_namespace(obj.metadata.namespace)
             status = type(obj.status)()
             if kind == "Deployment":
-                status = attrs.evolve(status, state="Progressing", state_since=self.now)
-            obj = self._put_new(attrs.evolve(obj, status=status))
+                status = evolve(status, state="Progressing", state_since=self.now)
+            obj = self._put_new(evolve(obj, status=status))
             self._on_change(None, obj)
             return obj
         raise SpecError(f"kind {kind} is not supported", "kind")
@@ -439,13 +439,13 @@ class Engine:
         self.check_namespace(pod.metadata.namespace)
         pod = admit_default_tolerations(pod)
         status = PodStatus(phase="Pending", state="Pending", state_since=self.now)
-        pod = attrs.evolve(pod, status=status)
+        pod = evolve(pod, status=status)
         pod = self._put_new(pod)
         key = (pod.metadata.namespace, pod.metadata.name)
         if pod.spec.node_name:
             # A pod created with nodeName bypasses the scheduler.
             conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), self.now)
-            pod = attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=conds, state="Scheduled"))
+            pod = evolve(pod, status=evolve(pod.status, conditions=conds, state="Scheduled"))
             self.store.put(pod)
             self._trace("bind", "Pod", *key, f"Pending->Scheduled (bind) node={pod.spec.node_name}")
         self._on_change(None, pod)
@@ -462,7 +462,7 @@ class Engine:
             cidr, self._cidr_cursor = ipam.allocate_node_cidr(self.cluster_cidr, self._cidr_used.keys(),
                                                               self._cidr_cursor, self.node_cidr_mask)
             if cidr is not None:
-                spec = attrs.evolve(spec, pod_cidr=cidr, pod_cidrs=(cidr,))
+                spec = evolve(spec, pod_cidr=cidr, pod_cidrs=(cidr,))
         if spec.pod_cidr:
             idx = ipam.node_cidr_index(self.cluster_cidr, spec.pod_cidr, self.node_cidr_mask)
             if idx is not None:
@@ -482,17 +482,17 @@ class Engine:
             conds = set_condition(conds, Condition(t, s, reason, msg, last_heartbeat_time=self.now), self.now)
         status = NodeStatus(capacity=freeze(capacity), allocatable=freeze(st.allocatable or capacity),
                             conditions=conds, addresses=addresses, state="Ready", state_since=self.now)
-        node = attrs.evolve(node, metadata=attrs.evolve(node.metadata, labels=FrozenDict(labels), namespace=""),
+        node = evolve(node, metadata=evolve(node.metadata, labels=FrozenDict(labels), namespace=""),
                             spec=spec, status=status)
         node = self._put_new(node)
         for pod in self.store.pods_on_node(name):
             # Pods left bound to a removed node of the same name (PodGC had not
             # run yet): the new kubelet has no sandbox for them.
             if pod.status.state in _SANDBOX_STATES and pod.metadata.deletion_timestamp is None:
-                st = attrs.evolve(pod.status, state="Scheduled", state_since=self.now, pod_ip="",
+                st = evolve(pod.status, state="Scheduled", state_since=self.now, pod_ip="",
                                   host_ip="")
                 self._check_transition("Pod", pod.status.state, "sandbox_lost", "Scheduled")
-                self._replace(attrs.evolve(pod, status=st), "status",
+                self._replace(evolve(pod, status=st), "status",
                               f"{pod.status.state}->Scheduled (sandbox_lost)")
         if not spec.pod_cidr:
             self.record_event(ref_of(node), "CIDRNotAvailable",
@@ -561,16 +561,16 @@ class Engine:
             if g == 0:
                 self._remove(pod)
                 return
-            new = attrs.evolve(pod, metadata=attrs.evolve(m, deletion_timestamp=ts, deletion_grace_period_seconds=g))
+            new = evolve(pod, metadata=evolve(m, deletion_timestamp=ts, deletion_grace_period_seconds=g))
             self._replace(new, "delete", f"grace={g}s")
             return
         if g == 0:
             self._remove(pod)
             return
         self._check_transition("Pod", pod.status.state, "delete", "Terminating")
-        new = attrs.evolve(pod, metadata=attrs.evolve(m, deletion_timestamp=self.now + g * 1000,
+        new = evolve(pod, metadata=evolve(m, deletion_timestamp=self.now + g * 1000,
                                                       deletion_grace_period_seconds=g),
-                           status=attrs.evolve(pod.status, state="Terminating", state_since=self.now))
+                           status=evolve(pod.status, state="Terminating", state_since=self.now))
         self._replace(new, "delete", f"{pod.status.state}->Terminating (delete) grace={g}s")
 
     def _delete_with_propagation(self, obj, propagation: str) -> None:
@@ -588,7 +588,7 @@ class Engine:
             return
         fin = {"Foreground": gc_mod.FOREGROUND, "Orphan": gc_mod.ORPHAN}.get(propagation)
         fins = m.finalizers + ((fin,) if fin and fin not in m.finalizers else ())
-        new = attrs.evolve(obj, metadata=attrs.evolve(m, deletion_timestamp=self.now, finalizers=fins))
+        new = evolve(obj, metadata=evolve(m, deletion_timestamp=self.now, finalizers=fins))
         self._replace(new, "delete", f"propagation={propagation}")
         self.enqueue(gc_mod.NAME, m.uid)
 
@@ -627,8 +627,8 @@ class Engine:
         if ns.metadata.name in SYSTEM_NAMESPACES:
             raise InvalidOperation(f'namespace "{ns.metadata.name}" is a system namespace and cannot be deleted')
         if ns.status.phase != "Terminating":
-            new = attrs.evolve(ns, status=NamespaceStatus(phase="Terminating"),
-                               metadata=attrs.evolve(ns.metadata, deletion_timestamp=self.now))
+            new = evolve(ns, status=NamespaceStatus(phase="Terminating"),
+                               metadata=evolve(ns.metadata, deletion_timestamp=self.now))
             self._replace(new, "delete", "Active->Terminating")
         for obj in self.namespace_objects(ns.metadata.name):
             self.delete(obj.KIND, obj.metadata.namespace, obj.metadata.name)
@@ -781,7 +781,7 @@ class Engine:
         dest = lifecycle("node").table.get((node.status.state, trigger))
         if dest is None:
             raise InvalidOperation(f"node {name} is {node.status.state}: cannot {trigger.replace('_', ' ')}")
-        new = attrs.evolve(node, status=attrs.evolve(node.status, state=dest, state_since=self.now, **status_changes))
+        new = evolve(node, status=evolve(node.status, state=dest, state_since=self.now, **status_changes))
         self._replace(new, "status", f"{node.status.state}->{dest} ({trigger})")
         return new
 
@@ -833,7 +833,7 @@ def admit_default_tolerations(pod: Pod) -> Pod:
         added = True
     if not added:
         return pod
-    return attrs.evolve(pod, spec=attrs.evolve(pod.spec, tolerations=tuple(tols)))
+    return evolve(pod, spec=evolve(pod.spec, tolerations=tuple(tols)))
 
 
 def _pod_status_detail(old: Pod, new: Pod) -> str:

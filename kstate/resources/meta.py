@@ -16,6 +16,7 @@ from typing import Iterable, Optional
 import attrs
 
 from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.frozen import evolve
 
 
 @attrs.frozen
@@ -98,12 +99,12 @@ def set_condition(
         if old.status == new.status:
             if old.reason == new.reason and old.message == new.message:
                 return conditions
-            new = attrs.evolve(new, last_transition_time=old.last_transition_time)
+            new = evolve(new, last_transition_time=old.last_transition_time)
         elif new.last_transition_time is None:
-            new = attrs.evolve(new, last_transition_time=now)
+            new = evolve(new, last_transition_time=now)
         return conditions[:i] + (new,) + conditions[i + 1:]
     if new.last_transition_time is None:
-        new = attrs.evolve(new, last_transition_time=now)
+        new = evolve(new, last_transition_time=now)
     return conditions + (new,)
 
 
