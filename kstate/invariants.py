@@ -67,12 +67,14 @@ def status_changes_are_machine_edges(view, since: int = 0) -> Iterator[Violation
 
 @invariant("no-node-over-capacity")
 def no_node_over_capacity(view) -> Iterator[Violation]:
-    """The requests of bound, non-terminal pods fit each node's allocatable."""
+    """The requests of the pods a kubelet admitted (and that have not
+    finished) fit its node's allocatable."""
     for node in _nodes(view):
         alloc = node.status.allocatable
         cpu = mem = count = 0
         for pod in view.pods_on_node(node.metadata.name):
-            if pod.status.phase in TERMINAL_PHASES:
+            # What the kubelet admitted: bound pods awaiting admission may still be rejected.
+            if pod.status.phase in TERMINAL_PHASES or pod.status.state in ("Pending", "Scheduled"):
                 continue
             r = pod_requests(pod)
             cpu += r.cpu

@@ -49,6 +49,8 @@ class KubeletObs:
     profile: Optional[Profile] = None
     #: container name → (backoff ms, last update ms): the kubelet's in-memory back-off.
     backoff: FrozenDict = EMPTY
+    #: for a pod awaiting admission: the other pods this kubelet already admitted.
+    admitted: tuple = ()
 
 
 def observe_kubelet(view, key) -> KubeletObs:
@@ -58,8 +60,13 @@ def observe_kubelet(view, key) -> KubeletObs:
         return KubeletObs(pod=pod)
     node = view.get("Node", "", pod.spec.node_name)
     alive = node is not None and node.status.state in ("Ready", "NotReady")
+    admitted = ()
+    if pod.status.state == "Scheduled" and alive:
+        admitted = tuple(p for p in view.pods_on_node(pod.spec.node_name)
+                         if p.status.state not in ("Pending", "Scheduled") and p.status.phase not in TERMINAL_PHASES
+                         and p.metadata.uid != pod.metadata.uid)
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
-                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY))
+                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted)
 
 
 # -- the crash-loop back-off (client-go flowcontrol.Backoff as the kubelet uses it)
@@ -264,6 +271,14 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
     state = pod.status.state
     if state == "Scheduled":
         return admit_pod(obs, now)
+    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff"):
+        fresh = _conditions(pod, pod.status.conditions, pod.status.phase, state, pod.status.init_container_statuses,
+                            pod.status.container_statuses, now)
+        if fresh != pod.status.conditions:
+            # The status manager rewrites what the kubelet owns, e.g. Ready
+            # after the node controller marked the pod NotReady.
+            new = evolve(pod, status=evolve(pod.status, conditions=fresh))
+            return Result((UpdateStatus(new),), requeue_after=0)
     if state in ("Initializing", "ContainerCreating", "Running"):
         return _fire_rules(obs, now)
     if state in ("Terminated", "CrashLoopBackOff"):
@@ -271,11 +286,44 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
     return NOTHING
 
 
+def can_admit_pod(pod: Pod, node, admitted) -> Optional[tuple[str, str]]:
+    """lifecycle/predicate.go GeneralPredicates (NodeResourcesFit) at kubelet
+    admission: the pod's requests must fit beside the pods already admitted.
+    Returns (reason, message) for a rejection, None to admit.
+
+    Example: 1 CPU node, 800m admitted, 800m more → ("OutOfcpu", "Pod was
+    rejected: Node didn't have enough resource: cpu, requested: 800, used: 800,
+    capacity: 1000").
+    """
+    from kstate.controllers.scheduler import pod_requests
+    from kstate.resources.quantity import cpu_millis, to_int
+    alloc = node.status.allocatable or node.status.capacity
+    if len(admitted) + 1 > (to_int(alloc["pods"]) if "pods" in alloc else 110):
+        return "OutOfpods", "Pod was rejected: Node didn't have enough resource: pods"
+    req = pod_requests(pod)
+    used = [pod_requests(p) for p in admitted]
+    for name, want, have, cap in (
+            ("cpu", req.cpu, sum(u.cpu for u in used), cpu_millis(alloc["cpu"]) if "cpu" in alloc else 0),
+            ("memory", req.memory, sum(u.memory for u in used), to_int(alloc["memory"]) if "memory" in alloc else 0)):
+        if want and want + have > cap:
+            return (f"OutOf{name}", f"Pod was rejected: Node didn't have enough resource: {name}, requested: {want}, "
+                                  f"used: {have}, capacity: {cap}")
+    return None
+
+
 def admit_pod(obs: KubeletObs, now: int) -> Result:
-    """Scheduled → Initializing (first init container runs) or ContainerCreating.
+    """Scheduled → Initializing (first init container runs) or ContainerCreating,
+    once admission passes (a pod that does not fit fails: OutOfcpu …).
     Without a pod CIDR on the node the sandbox cannot be set up (flannel has
     no subnet.env), so the pod waits, as on a real node."""
     pod = obs.pod
+    rejected = can_admit_pod(pod, obs.node, obs.admitted)
+    if rejected is not None:
+        reason, message = rejected
+        # kubelet.go rejectPod: only phase, reason and message are written.
+        new = _with_status(pod, now, "Failed", phase="Failed", reason=reason, message=message)
+        return Result((UpdateStatus(new, "fail"),
+                       RecordEvent(ref_of(pod), reason, message, "Warning", NAME)))
     if not obs.node.spec.pod_cidr:
         return Result((RecordEvent(ref_of(pod), "FailedCreatePodSandBox",
                                    f'node "{pod.spec.node_name}" pod cidr not assigned', "Warning", NAME),))

@@ -282,4 +282,6 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     if new_conds is not pod.status.conditions:
         actions.append(UpdateStatus(evolve(pod, status=evolve(pod.status, conditions=new_conds))))
     actions.append(RecordEvent(ref_of(pod), "FailedScheduling", message, "Warning", NAME))
+    # Park the pod with the unschedulable ones: retried when nodes or capacity change.
+    actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name), True))
     return Result(tuple(actions))

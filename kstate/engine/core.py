@@ -285,6 +285,10 @@ class Engine:
         elif t is RecordEvent:
             self.record_event(a.involved, a.reason, a.message, a.type, a.source)
         elif t is SetMemory:
+            if a.controller == sched.NAME and isinstance(a.key, tuple) and a.key[0] == "unschedulable":
+                # The scheduling queue's unschedulable pods: retried when nodes or capacity change.
+                self._unschedulable.add(a.key[1:])
+                return
             if a.value is None:
                 self._memory.pop((a.controller, a.key), None)
             else:
@@ -678,15 +682,12 @@ class Engine:
                 self._maybe_finish_namespace(old.metadata.namespace)
             return
         if not new.spec.node_name:
-            if new.metadata.deletion_timestamp is None:
-                if old is None:
-                    self.enqueue(sched.NAME, key)
-                else:
-                    c = next((c for c in new.status.conditions if c.type == "PodScheduled"), None)
-                    if c is not None and c.status == "False":
-                        self._unschedulable.add(key)
+            if new.metadata.deletion_timestamp is None and old is None:
+                self.enqueue(sched.NAME, key)
             return
         self._unschedulable.discard(key)
+        if self.store.get("Node", "", new.spec.node_name) is None:
+            self.enqueue(nl.PODGC, new.spec.node_name)   # bound to a node that does not exist
         self.enqueue(kubelet_mod.NAME, key)
         node = self.store.get("Node", "", new.spec.node_name)
         if node is not None and any(t.effect == "NoExecute" for t in node.spec.taints):

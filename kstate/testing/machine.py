@@ -1,9 +1,11 @@
 """`ClusterMachine`: a hypothesis rule-based state machine over a `Cluster`.
 
-Hypothesis drives a small cluster through random operations — nodes added,
-failed, recovered, removed, cordoned, drained; pods created, deleted,
-crashed; time advanced — and after every step checks each invariant of
-`kstate.invariants.INVARIANTS` (safety). The `settle` rule stops the faults
+Hypothesis drives a small cluster (1–4 nodes, a seed) through random
+operations — nodes added, failed, recovered, removed, cordoned, drained;
+pods created (1–3 at a time, some naming their node in spec.nodeName),
+deleted, crashed; time advanced by 500ms..10m — and after every step checks
+each invariant of `kstate.invariants.INVARIANTS` (safety); invariants
+registered later than this module are checked too. The `settle` rule stops the faults
 (every failed node recovers, every node is uncordoned), lets the cluster run
 and then checks liveness: what must have happened once nothing disturbs the
 cluster any more (DESIGN.md §6).
@@ -50,7 +52,7 @@ when the operation does not apply, so bundles may hold stale names.
 Liveness after `settle` (what the kstate model guarantees once faults stop):
 - every node is Ready, schedulable, and carries no lifecycle taint;
 - no pod is bound to a missing node (PodGC) and no pod is still terminating;
-- every non-terminal pod bound to a node is Running — or, for a pod that
+- every non-terminal pod bound to a Ready node is Running — or, for a pod that
   exits on its own (kstate.io/exit-after) and is restarted, Running,
   Terminated or CrashLoopBackOff;
 - a Running pod whose containers all run is Ready once its readiness delay
