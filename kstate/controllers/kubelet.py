@@ -49,8 +49,8 @@ class KubeletObs:
     profile: Optional[Profile] = None
     #: container name → (backoff ms, last update ms): the kubelet's in-memory back-off.
     backoff: FrozenDict = EMPTY
-    #: for a pod awaiting admission: the other pods this kubelet already admitted.
-    admitted: tuple = ()
+    #: for a pod awaiting admission: (cpu m, memory B, pods) this kubelet already admitted.
+    admitted: tuple = (0, 0, 0)
 
 
 def observe_kubelet(view, key) -> KubeletObs:
@@ -60,11 +60,7 @@ def observe_kubelet(view, key) -> KubeletObs:
         return KubeletObs(pod=pod)
     node = view.get("Node", "", pod.spec.node_name)
     alive = node is not None and node.status.state in ("Ready", "NotReady")
-    admitted = ()
-    if pod.status.state == "Scheduled" and alive:
-        admitted = tuple(p for p in view.pods_on_node(pod.spec.node_name)
-                         if p.status.state not in ("Pending", "Scheduled") and p.status.phase not in TERMINAL_PHASES
-                         and p.metadata.uid != pod.metadata.uid)
+    admitted = view.admitted_on_node(pod.spec.node_name) if pod.status.state == "Scheduled" else (0, 0, 0)
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
                       backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted)
 
@@ -271,7 +267,7 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
     state = pod.status.state
     if state == "Scheduled":
         return admit_pod(obs, now)
-    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff"):
+    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") and _ready_disagrees(pod):
         fresh = _conditions(pod, pod.status.conditions, pod.status.phase, state, pod.status.init_container_statuses,
                             pod.status.container_statuses, now)
         if fresh != pod.status.conditions:
@@ -286,7 +282,7 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
     return NOTHING
 
 
-def can_admit_pod(pod: Pod, node, admitted) -> Optional[tuple[str, str]]:
+def can_admit_pod(pod: Pod, node, admitted: tuple[int, int, int]) -> Optional[tuple[str, str]]:
     """lifecycle/predicate.go GeneralPredicates (NodeResourcesFit) at kubelet
     admission: the pod's requests must fit beside the pods already admitted.
     Returns (reason, message) for a rejection, None to admit.
@@ -298,17 +294,25 @@ def can_admit_pod(pod: Pod, node, admitted) -> Optional[tuple[str, str]]:
     from kstate.controllers.scheduler import pod_requests
     from kstate.resources.quantity import cpu_millis, to_int
     alloc = node.status.allocatable or node.status.capacity
-    if len(admitted) + 1 > (to_int(alloc["pods"]) if "pods" in alloc else 110):
+    used_cpu, used_mem, used_pods = admitted
+    if used_pods + 1 > (to_int(alloc["pods"]) if "pods" in alloc else 110):
         return "OutOfpods", "Pod was rejected: Node didn't have enough resource: pods"
     req = pod_requests(pod)
-    used = [pod_requests(p) for p in admitted]
     for name, want, have, cap in (
-            ("cpu", req.cpu, sum(u.cpu for u in used), cpu_millis(alloc["cpu"]) if "cpu" in alloc else 0),
-            ("memory", req.memory, sum(u.memory for u in used), to_int(alloc["memory"]) if "memory" in alloc else 0)):
+            ("cpu", req.cpu, used_cpu, cpu_millis(alloc["cpu"]) if "cpu" in alloc else 0),
+            ("memory", req.memory, used_mem, to_int(alloc["memory"]) if "memory" in alloc else 0)):
         if want and want + have > cap:
             return (f"OutOf{name}", f"Pod was rejected: Node didn't have enough resource: {name}, requested: {want}, "
                                   f"used: {have}, capacity: {cap}")
     return None
+
+
+def _ready_disagrees(pod: Pod) -> bool:
+    """The only kubelet-owned condition another controller rewrites is Ready
+    (MarkPodsNotReady); recompute when it disagrees with the containers."""
+    want = bool(pod.status.container_statuses) and all(s.ready for s in pod.status.container_statuses)
+    c = get_condition(pod.status.conditions, "Ready")
+    return c is not None and (c.status == "True") != want and not (want and pod.spec.readiness_gates)
 
 
 def admit_pod(obs: KubeletObs, now: int) -> Result:

@@ -70,10 +70,26 @@ class Requests:
     nz_memory: int
 
 
+_REQUESTS_MEMO: dict = {}
+
+
 def pod_requests(pod: Pod) -> Requests:
     """Effective requests (resource/helpers.go PodRequests): the sum over app
     containers, or the largest init container if that is more, per resource.
-    Non-zero variants give a container without a request 100m / 200Mi."""
+    Non-zero variants give a container without a request 100m / 200Mi.
+    Memoised by spec identity (pods of one template share their spec)."""
+    spec = pod.spec
+    hit = _REQUESTS_MEMO.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    req = _pod_requests(pod)
+    if len(_REQUESTS_MEMO) > 4096:
+        _REQUESTS_MEMO.clear()
+    _REQUESTS_MEMO[id(spec)] = (spec, req)
+    return req
+
+
+def _pod_requests(pod: Pod) -> Requests:
     cpu = mem = nzc = nzm = 0
     for c in pod.spec.containers:
         r = c.resources.requests

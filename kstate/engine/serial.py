@@ -75,7 +75,7 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
            "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_index", "_rv", "_seq",
-           "steps", "_unschedulable", "_usage", "_cidr_used", "_cidr_cursor", "_pod_ips", "_node_serial")
+           "steps", "_unschedulable", "_usage", "_admitted", "_admitted_by", "_cidr_used", "_cidr_cursor", "_pod_ips", "_node_serial")
 
 
 def snapshot(engine) -> dict:

@@ -11,6 +11,7 @@ address before broadcast, sequential after the last reserved IP).
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Optional
 
 DEFAULT_CLUSTER_CIDR = "10.244.0.0/16"
@@ -49,6 +50,22 @@ def node_cidr_index(cluster_cidr: str, cidr: str, mask: int = DEFAULT_NODE_MASK)
     return (int(sub.network_address) - int(net.network_address)) >> (net.max_prefixlen - mask)
 
 
+@lru_cache(maxsize=65536)
+def _range(cidr: str) -> tuple[int, int]:
+    net = ipaddress.ip_network(cidr)
+    return int(net.network_address), net.num_addresses
+
+
+def _ipv4(v: int) -> str:
+    return f"{v >> 24 & 255}.{v >> 16 & 255}.{v >> 8 & 255}.{v & 255}"
+
+
+def pod_ip_offset(cidr: str, ip: str) -> int:
+    """The offset of `ip` inside `cidr` (10.244.3.7 in 10.244.3.0/24 → 7)."""
+    a, b, c, d = (int(x) for x in ip.split("."))
+    return ((a << 24) | (b << 16) | (c << 8) | d) - _range(cidr)[0]
+
+
 def next_pod_ip(cidr: str, used: set | frozenset, last: Optional[int]) -> tuple[Optional[str], Optional[int]]:
     """host-local allocator: the next free offset after `last` in .2 ….(bcast−1),
     wrapping; .1 is the bridge gateway. Returns (ip or None when full, offset).
@@ -56,8 +73,8 @@ def next_pod_ip(cidr: str, used: set | frozenset, last: Optional[int]) -> tuple[
     Example: 10.244.3.0/24, nothing used → ("10.244.3.2", 2); then .3; a freed
     .2 is handed out again only after .254.
     """
-    net = ipaddress.ip_network(cidr)
-    first, last_ok = 2, net.num_addresses - 2
+    base, size = _range(cidr)
+    first, last_ok = 2, size - 2
     span = last_ok - first + 1
     if span <= 0:
         return None, last
@@ -65,7 +82,7 @@ def next_pod_ip(cidr: str, used: set | frozenset, last: Optional[int]) -> tuple[
     for j in range(span):
         off = first + (start - first + j) % span
         if off not in used:
-            return str(ipaddress.ip_address(int(net.network_address) + off)), off
+            return _ipv4(base + off), off
     return None, last
 
 

@@ -2,13 +2,18 @@
 
 Every strategy draws plain JSON-like dicts (``{"apiVersion": "v1", "kind":
 "Pod", ...}``), exactly what `Cluster.apply` accepts, so a falsifying example
-prints as a manifest you can paste into a test or a YAML file.
+prints as a manifest you can paste into a test or a YAML file::
 
-    >>> from hypothesis import given
-    >>> from kstate.testing.strategies import node_manifests, pod_manifests
-    >>> @given(pod_manifests(name="web"))
-    ... def test_pod_is_accepted(pod):
-    ...     Cluster(nodes=1).apply(pod)
+    from hypothesis import given
+    from kstate import Cluster
+    from kstate.testing.strategies import node_manifests, pod_manifests
+
+    @given(node_manifests(names="node-0"), pod_manifests(name="web"))
+    def test_pod_is_accepted(node, pod):
+        c = Cluster(nodes=[node])
+        c.apply(pod)
+        c.advance("1m")
+        assert c.violations() == []
 
 The values are chosen to exercise the model rather than its limits:
 

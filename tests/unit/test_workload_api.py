@@ -48,8 +48,8 @@ class Recorder:
         eng = c.engine
         orig = eng._replace
 
-        def spy(obj, verb, detail=""):
-            out = orig(obj, verb, detail)
+        def spy(obj, verb, detail="", **changes):
+            out = orig(obj, verb, detail, **changes)
             if obj.KIND == "ReplicaSet" and verb == "update":
                 self.snap()
             return out
