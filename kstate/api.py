@@ -185,6 +185,11 @@ class Cluster:
         return stored if len(stored) != 1 else stored[0]
 
     def _apply_objects(self, objs) -> list:
+        from kstate.engine.core import gc_paused
+        with gc_paused():
+            return self._apply_objects_now(objs)
+
+    def _apply_objects_now(self, objs) -> list:
         eng = self._engine
         # Validate everything first (all or nothing), then write.
         new_namespaces = set()
