@@ -8,6 +8,7 @@ import engine/ (the view is duck-typed) or io/.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Callable, Iterable, Iterator
 
 import attrs
@@ -49,18 +50,22 @@ def _nodes(view):
     return view.store.list("Node")
 
 
+_TRANSITION = re.compile(r"^([A-Za-z]+)->([A-Za-z]+) \(([^)]*)\)")
+
+
 @invariant("status-changes-are-machine-edges")
 def status_changes_are_machine_edges(view, since: int = 0) -> Iterator[Violation]:
-    """Every state change in the trace is an edge of its kind's machine."""
+    """Every state change in the trace (`Old->New (trigger)`) is an edge of
+    its kind's machine; a change written without a trigger shows as `<none>`."""
     for entry in view.trace[since:]:
         t, verb, kind, ns, name, detail = entry
-        if "->" not in detail or kind not in ("Pod", "Node"):
+        if kind not in ("Pod", "Node", "Deployment"):
             continue
-        head = detail.split(" ")
-        src, dst = head[0].split("->")
-        trigger = head[1].strip("()") if len(head) > 1 and head[1].startswith("(") else None
-        machine = lifecycle(kind.lower())
-        if trigger is None or machine.table.get((src, trigger)) != dst:
+        m = _TRANSITION.match(detail)
+        if m is None:
+            continue
+        src, dst, trigger = m.groups()
+        if lifecycle(kind.lower()).table.get((src, trigger)) != dst:
             yield Violation("status-changes-are-machine-edges", f"{kind} {ns}/{name}",
                             f"at {t} ms: {src} -> {dst} by {trigger!r} is not an edge")
 

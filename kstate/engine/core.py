@@ -345,7 +345,7 @@ class Engine:
             ip = self._allocate_pod_ip(cur.spec.node_name)
             if ip:
                 status = evolve(status, pod_ip=ip)
-        detail = f"{old_state}->{new_state} ({trigger})" if trigger else ""
+        detail = f"{old_state}->{new_state} ({trigger or '<none>'})" if trigger or old_state != new_state else ""
         if obj.KIND == "Pod" and not detail:
             detail = _pod_status_detail(cur.status, status)
         elif obj.KIND in ("ReplicaSet", "ReplicationController", "Deployment") and not detail:
@@ -506,8 +506,9 @@ class Engine:
             # Pods left bound to a removed node of the same name (PodGC had not
             # run yet): the new kubelet has no sandbox for them.
             if pod.status.state in _SANDBOX_STATES and pod.metadata.deletion_timestamp is None:
-                st = evolve(pod.status, state="Scheduled", state_since=self.now, pod_ip="",
-                                  host_ip="")
+                st = evolve(pod.status, state="Scheduled", state_since=self.now, pod_ip="", host_ip="",
+                            phase="Pending", container_statuses=(), init_container_statuses=())
+                st = evolve(st, conditions=kubelet_mod.pod_conditions(pod, st, self.now))
                 self._check_transition("Pod", pod.status.state, "sandbox_lost", "Scheduled")
                 self._replace(evolve(pod, status=st), "status",
                               f"{pod.status.state}->Scheduled (sandbox_lost)")
@@ -781,10 +782,12 @@ class Engine:
             self.table.update_node(new)
         else:
             self.table.add_node(new)
-            for pod in self.store.pods_on_node(name):  # pods still bound to a former node of this name
-                counted = self._usage.get((pod.metadata.namespace, pod.metadata.name))
+            for pod in self.store.pods_on_node(name):  # pods bound to this name before the node joined
+                key = (pod.metadata.namespace, pod.metadata.name)
+                counted = self._usage.get(key)
                 if counted is not None:
                     self.table.add_usage(name, counted[1])
+                self.enqueue(kubelet_mod.NAME, key)
         self.enqueue(nl.NAME, name)
         if old is None or old.status.state != new.status.state or old.spec.taints != new.spec.taints:
             self._enqueue_zone(new)

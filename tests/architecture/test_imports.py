@@ -1,0 +1,317 @@
+"""Architecture: the layer rules of DESIGN.md §1, read from the source with `ast`.
+
+Imports point one way only:
+
+    resources  → errors, units (and itself)
+    machines   → resources, errors
+    controllers↛ engine, io, testing, cli, api
+    network    ↛ engine, controllers, io
+    invariants ↛ engine, io
+    engine     ↛ io, and no yaml
+    core (everything but testing/ and the CLI) ↛ testing
+    yaml only inside kstate/io; no unsafe yaml loading anywhere
+    controllers are pure: no randomness, clocks, or I/O
+
+Every import counts, including those inside functions (a lazy import is
+still a dependency). Each rule is also run on a planted violation, so a
+checker that stopped seeing imports would fail here too.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from typing import Callable, Iterable, Optional
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PKG = os.path.join(ROOT, "kstate")
+
+#: the modules that form the CLI (allowed to import anything, even testing).
+CLI = ("kstate.cli", "kstate.__main__")
+
+
+# ---------------------------------------------------------------- reading the tree
+
+
+def module_name(path: str) -> str:
+    rel = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+    return rel[:-len(".__init__")] if rel.endswith(".__init__") else rel
+
+
+def read_tree(root: str = PKG) -> dict[str, tuple[str, str]]:
+    """module name → (path, source) for every .py file under kstate/."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for f in sorted(filenames):
+            if f.endswith(".py"):
+                p = os.path.join(dirpath, f)
+                with open(p, encoding="utf-8") as fh:
+                    out[module_name(p)] = (p, fh.read())
+    return out
+
+
+def is_package(name: str, modules: Iterable[str]) -> bool:
+    return any(m.startswith(name + ".") for m in modules)
+
+
+def imports_of(name: str, source: str, modules: Iterable[str]) -> set[str]:
+    """Every module `name` imports (absolute dotted names; `from a import b`
+    gives a.b when a.b is a module of the tree, else a)."""
+    modules = set(modules)
+    package = name if is_package(name, modules) else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            for a in node.names:
+                sub = f"{mod}.{a.name}"
+                out.add(sub if sub in modules else mod)
+    return out
+
+
+def within(mod: str, layer: str) -> bool:
+    return mod == layer or mod.startswith(layer + ".")
+
+
+# ---------------------------------------------------------------- the rules
+
+
+Rule = Callable[[str, set], list]
+
+
+def _only(layer: str, allowed: tuple) -> Rule:
+    def check(name: str, imported: set) -> list:
+        if not within(name, layer):
+            return []
+        return [m for m in sorted(imported) if within(m, "kstate") and not any(within(m, a) for a in allowed)]
+    return check
+
+
+def _never(layer: str, forbidden: tuple) -> Rule:
+    def check(name: str, imported: set) -> list:
+        if not within(name, layer):
+            return []
+        return [m for m in sorted(imported) if any(within(m, f) for f in forbidden)]
+    return check
+
+
+def _core_never_testing(name: str, imported: set) -> list:
+    if within(name, "kstate.testing") or name in CLI:
+        return []
+    return [m for m in sorted(imported) if within(m, "kstate.testing")]
+
+
+def _yaml_only_in_io(name: str, imported: set) -> list:
+    if within(name, "kstate.io"):
+        return []
+    return [m for m in sorted(imported) if within(m, "yaml")]
+
+
+RULES: dict[str, Rule] = {
+    "resources imports only errors, units and itself":
+        _only("kstate.resources", ("kstate.resources", "kstate.errors", "kstate.units")),
+    "machines imports only resources and errors":
+        _only("kstate.machines", ("kstate.machines", "kstate.resources", "kstate.errors")),
+    "controllers do not import engine, io, testing, cli or api":
+        _never("kstate.controllers", ("kstate.engine", "kstate.io", "kstate.testing", "kstate.cli", "kstate.api",
+                                      "kstate.__main__")),
+    "network does not import engine, controllers or io":
+        _never("kstate.network", ("kstate.engine", "kstate.controllers", "kstate.io")),
+    "invariants do not import engine or io":
+        _never("kstate.invariants", ("kstate.engine", "kstate.io")),
+    "engine does not import io or yaml":
+        _never("kstate.engine", ("kstate.io", "yaml")),
+    "the core does not import kstate.testing": _core_never_testing,
+    "only kstate.io imports yaml": _yaml_only_in_io,
+}
+
+#: yaml entry points that build arbitrary Python objects (or do by default).
+UNSAFE_YAML = ("load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all")
+#: modules a pure controller must not use (randomness, clocks, I/O, processes).
+IMPURE_MODULES = ("random", "secrets", "uuid", "time", "os", "io", "socket", "subprocess", "threading",
+                  "multiprocessing", "asyncio", "urllib", "http", "logging", "pathlib", "shutil", "tempfile")
+IMPURE_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+                ("time", "time"), ("time", "monotonic"), ("time", "perf_counter"), ("time", "sleep")}
+IMPURE_BUILTINS = ("open", "input", "print", "exec", "eval", "breakpoint")
+
+
+def layer_violations(tree: dict[str, tuple[str, str]]) -> list[str]:
+    out = []
+    names = set(tree)
+    for name in sorted(tree):
+        imported = imports_of(name, tree[name][1], names)
+        for label, rule in RULES.items():
+            for m in rule(name, imported):
+                out.append(f"{name} imports {m}: violates '{label}'")
+    return out
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def unsafe_yaml_calls(tree: dict[str, tuple[str, str]]) -> list[str]:
+    out = []
+    for name, (_path, source) in sorted(tree.items()):
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call):
+                d = _dotted(node.func) or ""
+                if d.split(".")[0] == "yaml" and d.split(".")[-1] in UNSAFE_YAML:
+                    out.append(f"{name}:{node.lineno}: {d}(...)")
+            elif isinstance(node, ast.ImportFrom) and node.module == "yaml":
+                bad = [a.name for a in node.names if a.name in UNSAFE_YAML]
+                if bad:
+                    out.append(f"{name}:{node.lineno}: from yaml import {', '.join(bad)}")
+    return out
+
+
+def impurities(tree: dict[str, tuple[str, str]], layer: str = "kstate.controllers") -> list[str]:
+    out = []
+    for name, (_path, source) in sorted(tree.items()):
+        if not within(name, layer):
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.split(".")[0] in IMPURE_MODULES:
+                        out.append(f"{name}:{node.lineno}: import {a.name}")
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                root = node.module.split(".")[0]
+                if root in IMPURE_MODULES:
+                    out.append(f"{name}:{node.lineno}: from {node.module} import ...")
+            elif isinstance(node, ast.Call):
+                d = _dotted(node.func) or ""
+                parts = tuple(d.split("."))
+                if len(parts) >= 2 and parts[-2:] in IMPURE_CALLS:
+                    out.append(f"{name}:{node.lineno}: {d}()")
+                if isinstance(node.func, ast.Name) and node.func.id in IMPURE_BUILTINS:
+                    out.append(f"{name}:{node.lineno}: {node.func.id}()")
+    return out
+
+
+# ---------------------------------------------------------------- the real tree
+
+
+@pytest.fixture(scope="module")
+def tree():
+    t = read_tree()
+    assert "kstate.engine.core" in t and "kstate.resources" in t and "kstate.controllers.kubelet" in t
+    return t
+
+
+def test_layers_import_one_way_only(tree):
+    assert layer_violations(tree) == []
+
+
+def test_no_unsafe_yaml_loading(tree):
+    assert unsafe_yaml_calls(tree) == []
+
+
+def test_no_unsafe_yaml_loading_in_tests_or_benchmarks():
+    found = []
+    for sub in ("tests", "benchmarks"):
+        d = os.path.join(ROOT, sub)
+        if os.path.isdir(d):
+            found += unsafe_yaml_calls(read_tree(d))
+    assert found == []
+
+
+def test_controllers_are_pure(tree):
+    assert impurities(tree) == []
+
+
+def test_the_checker_sees_the_imports_it_should(tree):
+    """The import reader really resolves what the engine and the API use."""
+    names = set(tree)
+    core = imports_of("kstate.engine.core", tree["kstate.engine.core"][1], names)
+    assert "kstate.controllers" in core and "kstate.machines" in core
+    api = imports_of("kstate.api", tree["kstate.api"][1], names)
+    assert "kstate.io" in api and "kstate.engine.core" in api
+    # a lazy import inside a function counts
+    assert "kstate.controllers.kubelet" in api
+
+
+# ---------------------------------------------------------------- every rule catches a planted violation
+
+
+PLANTED = {
+    "kstate.resources.bad": "from kstate.controllers import scheduler\n",
+    "kstate.resources.bad2": "def f():\n    from ..engine import core\n",
+    "kstate.machines.bad": "import kstate.network.ipam\n",
+    "kstate.controllers.bad": "def f():\n    import kstate.engine.core\n",
+    "kstate.controllers.bad2": "from kstate.api import Cluster\n",
+    "kstate.network.bad": "from kstate.controllers.scheduler import pod_requests\n",
+    "kstate.invariants": "from kstate.io import manifests\n",
+    "kstate.engine.bad": "import yaml\n",
+    "kstate.engine.bad2": "from kstate import io\n",
+    "kstate.api": "from kstate.testing import strategies\n",
+    "kstate.units": "import yaml\n",
+}
+
+
+def _planted_tree(real: dict) -> dict:
+    t = {name: ("<planted>", src) for name, src in PLANTED.items()}
+    for name in real:       # so that `from kstate import io` resolves to a module
+        t.setdefault(name, ("<real>", ""))
+    return t
+
+
+def test_every_layer_rule_catches_a_planted_violation(tree):
+    found = layer_violations(_planted_tree(tree))
+    for label in RULES:
+        assert any(label in v for v in found), f"rule {label!r} caught nothing"
+    for name in PLANTED:
+        assert any(v.startswith(name + " ") for v in found), f"planted {name} not reported"
+
+
+def test_allowed_imports_are_not_reported(tree):
+    ok = {
+        "kstate.resources.ok": "from kstate.errors import SpecError\nfrom kstate.units import parse_duration\n"
+                               "from . import meta\n",
+        "kstate.machines.ok": "from kstate.resources.pod import Pod\nfrom kstate.errors import InvalidTransition\n",
+        "kstate.controllers.ok": "from kstate.resources.pod import Pod\nfrom kstate.machines import lifecycle\n",
+        "kstate.io.ok": "import yaml\n",
+        "kstate.testing.ok": "from kstate.engine.core import Engine\n",
+        "kstate.cli": "from kstate.testing import strategies\n",
+    }
+    t = {name: ("<ok>", src) for name, src in ok.items()}
+    for name in tree:
+        t.setdefault(name, ("<real>", ""))
+    assert layer_violations(t) == []
+
+
+def test_unsafe_yaml_checker_catches_planted_calls():
+    t = {"kstate.io.a": ("", "import yaml\nyaml.load(open('x'))\n"),
+         "kstate.io.b": ("", "import yaml\ndef f(s):\n    return yaml.full_load(s)\n"),
+         "kstate.io.c": ("", "from yaml import load\n"),
+         "kstate.io.ok": ("", "import yaml\nyaml.safe_load('a: 1')\nyaml.compose('a')\n")}
+    found = unsafe_yaml_calls(t)
+    assert [f.split(":")[0] for f in found] == ["kstate.io.a", "kstate.io.b", "kstate.io.c"]
+
+
+def test_purity_checker_catches_planted_impurities():
+    t = {"kstate.controllers.a": ("", "import random\n"),
+         "kstate.controllers.b": ("", "import datetime\ndef f():\n    return datetime.datetime.now()\n"),
+         "kstate.controllers.c": ("", "from time import monotonic\n"),
+         "kstate.controllers.d": ("", "def f():\n    return open('/etc/hosts').read()\n"),
+         "kstate.controllers.ok": ("", "import hashlib\nfrom datetime import timedelta\n"),
+         "kstate.engine.rng": ("", "import random\n")}
+    found = impurities(t)
+    assert sorted({f.split(":")[0] for f in found}) == ["kstate.controllers.a", "kstate.controllers.b",
+                                                       "kstate.controllers.c", "kstate.controllers.d"]

@@ -1,0 +1,54 @@
+"""Minimised failures of the cluster machine that a scenario file cannot
+express, kept forever. (Everything else lives in specs/scenarios/regressions/.)
+
+The scenario runner advances the clock by 0 ms after every timeline step, so
+it never sees the state a `Cluster` call leaves before the controllers run —
+which a library user calling `Cluster.get` or `Cluster.violations()` does see.
+
+While a bug is open its test is xfail(strict=True, raises=AssertionError):
+it flips to XPASS — failing the suite — the moment the bug is fixed; then
+drop the marker and keep the test.
+"""
+import pytest
+
+from kstate import Cluster
+
+POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+       "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+
+
+def test_pod_adopted_by_a_recreated_node_is_consistent_before_the_kubelet_runs():
+    """Hypothesis (thorough profile), minimised:
+
+        (nodes_0,) = state.setup(k=1, seed=0)
+        state.create_pods(pods=[{... 'name': 'pod-0', 'nodeName': 'node-0' ...}])
+        state.settle()
+        state.remove_node(name=nodes_0)
+        nodes_1 = state.add_node(node={... 'name': 'node-0' ...})
+        -> invariant pod-phase-consistent violated at t=1200000 ms:
+           Pod default/pod-0: state Scheduled but phase Running
+    """
+    c = Cluster(nodes=1, seed=0)
+    c.apply(POD)
+    c.advance("5s")
+    c.remove_node("node-0")
+    c.add_node("node-0")
+    # no time has passed: what a user sees right after add_node
+    assert c.get("Pod", "web").status.state == "Scheduled"
+    assert c.violations() == []
+
+
+def test_pod_adopted_by_a_recreated_node_runs_again():
+    """The other half of the same sequence, fixed in 7efae94: once the
+    kubelet of the new node-0 ran, the pod has a fresh sandbox and IP."""
+    c = Cluster(nodes=1, seed=0)
+    c.apply(POD)
+    c.advance("5s")
+    old_ip = c.get("Pod", "web").status.pod_ip
+    c.remove_node("node-0")
+    c.add_node("node-0")
+    c.advance("5s")
+    pod = c.get("Pod", "web")
+    assert pod.status.state == "Running" and pod.status.phase == "Running"
+    assert pod.status.pod_ip and pod.status.pod_ip != old_ip
+    assert c.violations() == []

@@ -1,0 +1,614 @@
+"""Quality: every invariant catches a deliberately broken controller.
+
+For each name in `kstate.invariants.INVARIANTS` there is a scenario run on a
+broken controller registry (passed to `Cluster(controllers=...)`) that the
+invariant must report — and the same scenario on kstate's own controllers
+that it must not. A newly registered invariant without a case here fails
+`test_invariant_catches_a_broken_controller` until one is added.
+
+The second half does the same for `ClusterMachine`'s liveness checks: a
+controller that silently stops doing its job must make `settle` fail.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from kstate import Cluster, InvalidTransition
+from kstate.controllers import CONTROLLERS
+from kstate.controllers import deployment, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers.actions import NOTHING, Bind, Create, Result, SetMemory, Update, UpdateStatus
+from kstate.invariants import INVARIANTS
+from kstate.resources.meta import Condition, set_condition
+from kstate.resources.pod import is_pod_ready
+from kstate.testing.machine import ClusterMachine
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def pod(name: str = "web", cpu: Optional[str] = None, **annotations) -> dict:
+    c = {"name": "app", "image": "nginx"}
+    if cpu:
+        c["resources"] = {"requests": {"cpu": cpu}}
+    meta = {"name": name}
+    if annotations:
+        meta["annotations"] = {f"kstate.io/{k.replace('_', '-')}": v for k, v in annotations.items()}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [c]}}
+
+
+def replace(name: str, reconcile: Callable = None, observe: Callable = None) -> dict:
+    """kstate's controller registry with one controller's functions swapped
+    (everything else about it, e.g. its workqueue tier, kept)."""
+    reg = dict(CONTROLLERS)
+    c = reg[name]
+    reg[name] = c._replace(observe=observe or c.observe, reconcile=reconcile or c.reconcile)
+    return reg
+
+
+def rewrite_actions(name: str, fn: Callable) -> dict:
+    """A registry where controller `name` runs as usual but each action it
+    returns passes through `fn(action)` (or `fn(obs, action)` when `fn` takes
+    two arguments), which returns an action, a list of actions, or None to
+    drop it."""
+    real = CONTROLLERS[name].reconcile
+    two = fn.__code__.co_argcount == 2
+
+    def reconcile(obs, now):
+        r = real(obs, now)
+        out = []
+        for a in r.actions:
+            b = fn(obs, a) if two else fn(a)
+            out.extend(() if b is None else b if isinstance(b, list) else (b,))
+        return Result(tuple(out), r.requeue_after)
+    return replace(name, reconcile=reconcile)
+
+
+def fired(cluster: Cluster, name: str) -> list:
+    return list(INVARIANTS[name](cluster.engine))
+
+
+def status_of(a, **changes):
+    return attrs.evolve(a, obj=attrs.evolve(a.obj, status=attrs.evolve(a.obj.status, **changes)))
+
+
+def is_update(a, trigger) -> bool:
+    return isinstance(a, UpdateStatus) and a.trigger == trigger
+
+
+# ---------------------------------------------------------------- broken controllers, one per invariant
+
+
+def kubelet_skipping_container_creating():
+    """Scheduled → Running in one step ('start' is not an edge from Scheduled)."""
+    return rewrite_actions(kubelet.NAME, lambda a: UpdateStatus(
+        status_of(a, state="Running").obj, "start") if is_update(a, "create_containers") else a)
+
+
+def scheduler_ignoring_capacity(registry: Optional[dict] = None) -> dict:
+    """Binds every pending pod to the first node, whatever it has room for."""
+    def reconcile(obs, now):
+        if obs.pod is None or not obs.table.size:
+            return NOTHING
+        m = obs.pod.metadata
+        return Result((Bind(m.namespace, m.name, m.uid, obs.table.names[0]),))
+    reg = dict(registry or CONTROLLERS)
+    reg[scheduler.NAME] = reg[scheduler.NAME]._replace(reconcile=reconcile)
+    return reg
+
+
+def kubelet_skipping_admission() -> dict:
+    """Admits every pod bound to it, as if the node were empty."""
+    nothing = attrs.fields(kubelet.KubeletObs).admitted.default   # "nothing admitted yet"
+
+    def observe(view, key):
+        return attrs.evolve(kubelet.observe_kubelet(view, key), admitted=nothing)
+    return replace(kubelet.NAME, observe=observe)
+
+
+def podgc_never_collecting():
+    return replace(nodelifecycle.PODGC, reconcile=lambda obs, now: NOTHING)
+
+
+def kubelet_writing_wrong_phase():
+    """Writes phase Pending whenever the containers run."""
+    return rewrite_actions(kubelet.NAME, lambda a: status_of(a, phase="Pending")
+                           if isinstance(a, UpdateStatus) and a.obj.status.state == "Running" else a)
+
+
+def kubelet_ready_too_early():
+    """Marks a pod Ready while its containers are still being created (and
+    skips the status sync that would recompute the condition)."""
+    def reconcile(obs, now):
+        pod = obs.pod
+        if (pod is not None and obs.node_alive and pod.metadata.deletion_timestamp is None
+                and pod.status.state == "ContainerCreating"):
+            if not is_pod_ready(pod):
+                conds = set_condition(pod.status.conditions, Condition("Ready", "True"), now)
+                return Result((UpdateStatus(attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=conds))),))
+            return kubelet._fire_rules(obs, now)
+        return kubelet.reconcile_kubelet(obs, now)
+    return replace(kubelet.NAME, reconcile=reconcile)
+
+
+def kubelet_with_fixed_ip(ip: str):
+    """Sets the sandbox IP itself (the engine only allocates when it is empty)."""
+    return rewrite_actions(kubelet.NAME, lambda a: status_of(a, pod_ip=ip) if is_update(a, "create_containers") else a)
+
+
+def node_controller_reusing_first_cidr():
+    """Rewrites every node's podCIDR to the first node's subnet."""
+    real = CONTROLLERS[nodelifecycle.NAME].reconcile
+
+    def reconcile(obs, now):
+        node = obs.node
+        if node is not None and node.spec.pod_cidr != "10.244.0.0/24":
+            spec = attrs.evolve(node.spec, pod_cidr="10.244.0.0/24", pod_cidrs=("10.244.0.0/24",))
+            return Result((Update(attrs.evolve(node, spec=spec)),))
+        return real(obs, now)
+    return replace(nodelifecycle.NAME, reconcile=reconcile)
+
+
+# ---------------------------------------------------------------- scenarios: (broken registry) -> cluster
+
+
+def run_one_pod(controllers, **annotations) -> Cluster:
+    c = Cluster(nodes=1, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(pod(**annotations))
+    c.advance("5s")
+    return c
+
+
+def run_two_pods_on_one_small_node(controllers) -> Cluster:
+    c = Cluster(nodes=0, seed=0, controllers=controllers, enforce_machines=False)
+    c.add_node("node-0", cpu="1")
+    c.apply([pod("a", cpu="800m"), pod("b", cpu="800m")])
+    c.advance("5s")
+    return c
+
+
+def run_two_pinned_pods_on_one_small_node(controllers) -> Cluster:
+    c = Cluster(nodes=0, seed=0, controllers=controllers, enforce_machines=False)
+    c.add_node("node-0", cpu="1")
+    pinned = [pod("a", cpu="800m"), pod("b", cpu="800m")]
+    for p in pinned:
+        p["spec"]["nodeName"] = "node-0"
+    c.apply(pinned)
+    c.advance("5s")
+    return c
+
+
+def test_kubelet_admission_rejects_what_a_capacity_blind_scheduler_overcommits():
+    c = run_two_pods_on_one_small_node(scheduler_ignoring_capacity())
+    assert sorted(p.status.phase for p in c.list("Pod")) == ["Failed", "Running"]
+    assert fired(c, "no-node-over-capacity") == []
+
+
+def run_node_removed_under_a_pod(controllers) -> Cluster:
+    c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(pod())
+    c.advance("5s")
+    node = c.get("Pod", "web").spec.node_name
+    assert node
+    c.remove_node(node)
+    assert not fired(c, "pods-bound-to-existing-nodes"), "GC is queued: nothing to report yet"
+    c.advance("30s")
+    return c
+
+
+def run_pod_creating_containers(controllers) -> Cluster:
+    c = Cluster(nodes=1, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(pod(start_after="30s"))
+    c.advance("1s")
+    assert c.get("Pod", "web").status.state == "ContainerCreating"
+    return c
+
+
+def run_two_pods(controllers) -> Cluster:
+    c = Cluster(nodes=1, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply([pod("a"), pod("b")])
+    c.advance("5s")
+    return c
+
+
+def run_two_nodes(controllers) -> Cluster:
+    c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False)
+    c.advance("5s")
+    return c
+
+
+# ---------------------------------------------------------------- Deployments
+
+
+def deployment_manifest(replicas: int = 3) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]}}}}
+
+
+def rollout(controllers=None, *, enforce: bool = False, check_every: Optional[list] = None) -> Cluster:
+    """A 3-replica Deployment that completes, then a set-image rollout run to
+    the end one second at a time (checking `check_every` invariants each second)."""
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=enforce)
+    c.apply(deployment_manifest())
+    c.advance("30s")
+    c.set_image("Deployment", "web", "app", "nginx:1.27")
+    for _ in range(60):
+        c.advance("1s")
+        for name in check_every or ():
+            assert fired(c, name) == [], name
+    return c
+
+
+def replica_sets(c: Cluster) -> list:
+    return sorted(c.list("ReplicaSet"), key=lambda rs: rs.metadata.creation_timestamp or 0)
+
+
+def write(c: Cluster, action) -> Cluster:
+    """Feed one broken write through the engine, as a buggy controller would
+    issue it, and look before any controller reacts."""
+    c.engine.apply_action(action)
+    return c
+
+
+def rs_scaled(rs, replicas: int) -> Update:
+    return Update(attrs.evolve(rs, spec=attrs.evolve(rs.spec, replicas=replicas)))
+
+
+def run_rs_scaled_beyond_surge(broken: bool) -> Cluster:
+    """The Deployment controller writing replicas + maxSurge + 1 on the new RS."""
+    c = rollout(check_every=["deployment-max-surge"])
+    new = replica_sets(c)[-1]
+    return write(c, rs_scaled(new, 3 + 1 + 1)) if broken else c
+
+
+def run_rs_scaled_below_available(broken: bool) -> Cluster:
+    """The Deployment controller scaling its only RS to 0 (ignoring maxUnavailable)."""
+    c = rollout(check_every=["deployment-min-available"])
+    new = replica_sets(c)[-1]
+    return write(c, rs_scaled(new, 0)) if broken else c
+
+
+def run_complete_mid_rollout(broken: bool) -> Cluster:
+    """The Deployment controller reporting Complete while the old RS still runs pods."""
+    c = Cluster(nodes=3, seed=0, enforce_machines=False)
+    c.apply(deployment_manifest())
+    c.advance("30s")
+    c.set_image("Deployment", "web", "app", "nginx:1.27")
+    c.advance("0s")
+    assert len([rs for rs in c.list("ReplicaSet") if rs.spec.replicas > 0]) == 2
+    if not broken:
+        return c
+    d = c.get("Deployment", "web")
+    return write(c, UpdateStatus(attrs.evolve(d, status=attrs.evolve(d.status, state="Complete")), "complete"))
+
+
+def deployment_syncing_new_rs_while_paused():
+    """sync() called getNewReplicaSet with create=True: a paused Deployment
+    whose template changed gets its new ReplicaSet anyway."""
+    real = CONTROLLERS[deployment.NAME].reconcile
+
+    def reconcile(obs, now):
+        d = obs.d
+        if d is not None and d.spec.paused and d.status.state == "Paused":
+            rss = list(obs.rss)
+            new_rs = deployment.find_new_replica_set(d, rss)
+            old = deployment.find_old_replica_sets(d, rss, new_rs)
+            step = deployment.get_new_replica_set(d, rss, new_rs, old, True, now)
+            creates = tuple(a for a in step.actions if isinstance(a, Create)) if step is not None else ()
+            if creates:
+                return Result(creates)
+        return real(obs, now)
+    return replace(deployment.NAME, reconcile=reconcile)
+
+
+def run_paused_then_new_image(controllers) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(deployment_manifest())
+    c.advance("30s")
+    c.rollout_pause("web")
+    c.advance("5s")
+    c.set_image("Deployment", "web", "app", "nginx:1.27")
+    c.advance("30s")
+    return c
+
+
+def deployment_creating_each_replicaset_twice():
+    def fn(a):
+        if isinstance(a, Create) and a.obj.KIND == "ReplicaSet":
+            m = a.obj.metadata
+            return [a, Create(attrs.evolve(a.obj, metadata=attrs.evolve(m, name=m.name + "-again")))]
+        return a
+    return rewrite_actions(deployment.NAME, fn)
+
+
+def replicaset_creating_pods_in_another_namespace():
+    def fn(a):
+        if isinstance(a, Create) and a.obj.KIND == "Pod":
+            return Create(attrs.evolve(a.obj, metadata=attrs.evolve(a.obj.metadata, namespace="kube-public")))
+        return a
+    return rewrite_actions(replicaset.NAME, fn)
+
+
+def run_deployment(controllers) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(deployment_manifest())
+    c.advance("30s")
+    return c
+
+
+
+def write_it() -> bool:
+    """For the scenarios that take `broken: bool`: do the broken write."""
+    return True
+
+
+CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], Cluster]]]] = {
+    "status-changes-are-machine-edges": [
+        ("kubelet skipping ContainerCreating", kubelet_skipping_container_creating, run_one_pod),
+    ],
+    "no-node-over-capacity": [
+        # the kubelet's admission alone would reject what the scheduler overcommits
+        ("scheduler ignoring capacity, kubelet skipping admission",
+         lambda: scheduler_ignoring_capacity(kubelet_skipping_admission()), run_two_pods_on_one_small_node),
+        ("kubelet skipping admission of pods bound by nodeName", kubelet_skipping_admission,
+         run_two_pinned_pods_on_one_small_node),
+    ],
+    "pods-bound-to-existing-nodes": [
+        ("PodGC never collecting", podgc_never_collecting, run_node_removed_under_a_pod),
+    ],
+    "pod-phase-consistent": [
+        ("kubelet writing phase Pending while running", kubelet_writing_wrong_phase, run_one_pod),
+    ],
+    "ready-pods-are-running": [
+        ("kubelet Ready while creating containers", kubelet_ready_too_early, run_pod_creating_containers),
+    ],
+    "pod-ips-unique-in-node-cidr": [
+        ("duplicate pod IPs", lambda: kubelet_with_fixed_ip("10.244.0.2"), run_two_pods),
+        ("the bridge gateway as pod IP", lambda: kubelet_with_fixed_ip("10.244.0.1"), run_two_pods),
+        ("the subnet's network address as pod IP", lambda: kubelet_with_fixed_ip("10.244.0.0"), run_two_pods),
+        ("an IP outside the node's CIDR", lambda: kubelet_with_fixed_ip("10.244.7.9"), run_two_pods),
+    ],
+    "node-cidrs-disjoint": [
+        ("node controller reusing the first CIDR", node_controller_reusing_first_cidr, run_two_nodes),
+    ],
+    # Deployments: where a broken controller would only fight the real one
+    # (and the engine call it a livelock), the broken write is fed through
+    # the engine directly (`write_it`); a broken registry otherwise.
+    "deployment-max-surge": [
+        ("new RS scaled past replicas + maxSurge", write_it, run_rs_scaled_beyond_surge),
+    ],
+    "deployment-min-available": [
+        ("RS scaled below replicas - maxUnavailable", write_it, run_rs_scaled_below_available),
+    ],
+    "complete-deployment-has-one-active-replicaset": [
+        ("Complete reported mid-rollout", write_it, run_complete_mid_rollout),
+    ],
+    "paused-deployment-creates-no-replicaset": [
+        ("sync creating the new RS while paused", deployment_syncing_new_rs_while_paused, run_paused_then_new_image),
+    ],
+    "one-replicaset-per-template": [
+        ("each RS created twice", deployment_creating_each_replicaset_twice, run_deployment),
+    ],
+    "owners-in-same-namespace": [
+        ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVARIANTS))
+def test_invariant_catches_a_broken_controller(name):
+    cases = CASES.get(name)
+    assert cases, f"invariant {name!r} has no broken-controller case in {__name__}: add one"
+    for label, broken, scenario in cases:
+        found = fired(scenario(broken()), name)
+        assert found, f"{name} missed: {label}"
+        assert all(v.invariant == name for v in found)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_invariant_quiet_on_the_real_controllers(name):
+    for label, broken, scenario in CASES[name]:
+        c = scenario(False if broken is write_it else None)
+        assert fired(c, name) == [], f"{name} fired on kstate's own controllers in the scenario for {label}"
+        assert c.violations() == []
+
+
+def test_cases_only_name_registered_invariants():
+    assert set(CASES) <= set(INVARIANTS)
+
+
+def test_pod_bound_to_missing_node_is_fine_until_gc_ran_with_real_podgc():
+    c = run_node_removed_under_a_pod(None)
+    c.advance("2m")
+    assert c.list("Pod") == []  # PodGC collected it
+    assert c.violations() == []
+
+
+def test_trace_check_uses_the_since_cursor():
+    c = run_one_pod(kubelet_skipping_container_creating())
+    n = len(c.engine.trace)
+    assert list(INVARIANTS["status-changes-are-machine-edges"](c.engine, since=0))
+    assert list(INVARIANTS["status-changes-are-machine-edges"](c.engine, since=n)) == []
+
+
+def test_machine_edge_invariant_sees_a_state_change_without_trigger():
+    broken = rewrite_actions(kubelet.NAME, lambda a: UpdateStatus(a.obj, None)
+                             if is_update(a, "create_containers") else a)
+    c = run_one_pod(broken)
+    assert c.get("Pod", "web").status.state == "Running"  # it did skip the edge's trigger
+    assert fired(c, "status-changes-are-machine-edges")
+
+
+def test_machine_edge_invariant_sees_a_deployment_state_change_that_is_not_an_edge():
+    c = run_deployment(None)
+    d = c.get("Deployment", "web")
+    assert d.status.state == "Complete"
+    # Complete --complete--> Failed is no edge (Failed comes from time_out)
+    write(c, UpdateStatus(attrs.evolve(d, status=attrs.evolve(d.status, state="Failed")), "complete"))
+    assert any("Complete->Failed" in line for line in c.trace())
+    assert fired(c, "status-changes-are-machine-edges")
+
+
+# ---------------------------------------------------------------- the engine's own machine check
+
+
+def test_engine_refuses_a_transition_that_is_not_an_edge_and_changes_nothing():
+    c = Cluster(nodes=1, seed=0)
+    c.apply(pod())
+    c.advance("5s")
+    eng = c.engine
+    before = eng.get("Pod", "default", "web")
+    assert before.status.state == "Running"
+    objects = dict(eng.store.objects)
+    trace = list(eng.trace)
+    events = len(eng.events())
+    bad = attrs.evolve(before, status=attrs.evolve(before.status, state="Scheduled"))
+    for trigger in ("bind", "start", None):
+        with pytest.raises(InvalidTransition):
+            eng.apply_action(UpdateStatus(bad, trigger))
+    assert eng.get("Pod", "default", "web") is before
+    assert eng.store.objects == objects
+    assert eng.trace == trace
+    assert len(eng.events()) == events
+    assert c.violations() == []
+
+
+def test_engine_refuses_a_node_transition_that_is_not_an_edge():
+    c = Cluster(nodes=1, seed=0)
+    eng = c.engine
+    before = eng.get("Node", "", "node-0")
+    bad = attrs.evolve(before, status=attrs.evolve(before.status, state="Unknown"))
+    with pytest.raises(InvalidTransition):
+        eng.apply_action(UpdateStatus(bad, "grace_expired"))  # only from Silent
+    assert eng.get("Node", "", "node-0") is before
+
+
+def test_broken_kubelet_is_stopped_by_the_engine_when_machines_are_enforced():
+    c = Cluster(nodes=1, seed=0, controllers=kubelet_skipping_container_creating())
+    c.apply(pod())
+    with pytest.raises(InvalidTransition):
+        c.advance("5s")
+
+
+# ---------------------------------------------------------------- ClusterMachine liveness has teeth
+
+
+def machine_with(controllers: Optional[dict]) -> ClusterMachine:
+    cls = type("BrokenClusterMachine", (ClusterMachine,), {"controllers": controllers})
+    m = cls()
+    m.setup(k=1, seed=0)
+    return m
+
+
+def settle_fails(controllers: dict, drive: Callable[[ClusterMachine], None], match: str) -> None:
+    """`drive` then `settle` passes on the real controllers and fails on `controllers`."""
+    healthy = machine_with(None)
+    drive(healthy)
+    healthy.settle()
+    broken = machine_with(controllers)
+    drive(broken)
+    with pytest.raises(AssertionError, match=match):
+        broken.settle()
+
+
+def create(m: ClusterMachine, *pods: dict) -> None:
+    m.create_pods(list(pods))
+
+
+def test_settle_catches_a_scheduler_that_never_binds():
+    settle_fails(replace(scheduler.NAME, reconcile=lambda obs, now: NOTHING),
+                 lambda m: create(m, pod()), "unscheduled although it fits")
+
+
+def test_settle_catches_a_kubelet_that_never_starts_containers():
+    settle_fails(rewrite_actions(kubelet.NAME, lambda a: None if is_update(a, "start") else a),
+                 lambda m: create(m, pod()), r"is ContainerCreating .* want Running")
+
+
+def test_settle_catches_a_kubelet_that_never_marks_pods_ready():
+    def fn(a):
+        if isinstance(a, UpdateStatus) and a.trigger is None and is_pod_ready(a.obj):
+            return None
+        return a
+    settle_fails(rewrite_actions(kubelet.NAME, fn), lambda m: create(m, pod()), "but not Ready")
+
+
+def test_settle_catches_a_kubelet_that_never_finishes_terminating():
+    settle_fails(replace(kubelet.NAME, reconcile=lambda obs, now: NOTHING if obs.pod is not None
+                         and obs.pod.metadata.deletion_timestamp is not None else kubelet.reconcile_kubelet(obs, now)),
+                 lambda m: (create(m, pod()), m.advance("5s"), m.delete_pod(("default", "web"), None)),
+                 "still terminating")
+
+
+def test_settle_catches_a_podgc_that_never_collects():
+    def drive(m):
+        m.add_node({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"},
+                    "status": {"capacity": {"cpu": "2", "memory": "4Gi", "pods": "10"}}})
+        m.cordon("node-0")
+        create(m, pod())
+        m.advance("5s")
+        m.remove_node("node-1")
+    settle_fails(podgc_never_collecting(), drive, "was not garbage-collected")
+
+
+def test_settle_catches_a_node_controller_that_never_removes_its_taints():
+    real = CONTROLLERS[nodelifecycle.NAME].reconcile
+
+    def reconcile(obs, now):
+        r = real(obs, now)
+        keep = tuple(a for a in r.actions if not (isinstance(a, Update) and len(a.obj.spec.taints)
+                                                 < len(obs.node.spec.taints)))
+        return Result(keep, r.requeue_after)
+    settle_fails(replace(nodelifecycle.NAME, reconcile=reconcile),
+                 lambda m: (m.fail_node("node-0"), m.advance("2m")), "keeps lifecycle taints")
+
+
+def test_settle_catches_a_controller_that_never_goes_quiet():
+    real = CONTROLLERS[nodelifecycle.NAME].reconcile
+
+    def reconcile(obs, now):
+        r = real(obs, now)
+        return Result(r.actions, 1000)
+    settle_fails(replace(nodelifecycle.NAME, reconcile=reconcile), lambda m: None, "not quiescent")
+
+
+def test_settle_catches_a_lost_wakeup():
+    """A scheduler that neither records PodScheduled=False nor parks the pod
+    with the unschedulable ones is never retried when room appears, although
+    a pure reconcile would bind the pod now."""
+    def forgetful(a):
+        if isinstance(a, UpdateStatus) or (isinstance(a, SetMemory) and isinstance(a.key, tuple)
+                                           and a.key[:1] == ("unschedulable",)):
+            return None
+        return a
+    broken = rewrite_actions(scheduler.NAME, forgetful)
+
+    def drive(m):
+        create(m, pod("a", cpu="3"), pod("b", cpu="3"))  # node-0 has 4 cpu: one waits
+        m.advance("5s")
+        bound = [p.metadata.name for p in m.cluster.list("Pod") if p.spec.node_name]
+        assert len(bound) == 1
+        m.delete_pod(("default", bound[0]), 0)
+    settle_fails(broken, drive, "never woken up")
+
+
+def test_the_hypothesis_machine_finds_a_broken_kubelet():
+    """Driven by hypothesis, the machine checks its invariants after every
+    step. Only pod-phase-consistent is kept (and `settle` dropped), so that
+    open kstate bugs found by the other checks cannot decide the outcome."""
+    from hypothesis.stateful import INVARIANT_MARKER
+    body: dict = {"controllers": kubelet_writing_wrong_phase(), "settle": lambda self: None}
+    for name in dir(ClusterMachine):
+        if getattr(getattr(ClusterMachine, name), INVARIANT_MARKER, None) and name != "pod_phase_consistent":
+            body[name] = lambda self: None
+    cls = type("WrongPhaseMachine", (ClusterMachine,), body)
+    with pytest.raises(AssertionError, match="invariant pod-phase-consistent violated"):
+        run_state_machine_as_test(cls, settings=settings(
+            max_examples=100, stateful_step_count=20, derandomize=True, database=None, deadline=None,
+            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
