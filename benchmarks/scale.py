@@ -1,0 +1,129 @@
+"""Scale benchmark: N pods onto M nodes, from `apply` to every pod Running and Ready.
+
+    cd /work/main && PYTHONPATH=. python benchmarks/scale.py --nodes 5000 --pods 150000 --seed 0
+
+Prints one JSON object. Targets (issue): 150k pods / 5k nodes in ≤ 30 s wall
+and ≤ 2 GiB peak RSS on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import (  # noqa: E402
+    kstate_revision, load_average, make_pods, peak_rss_mib, pod_counts, pod_template, python_version,
+)
+
+from kstate import Cluster  # noqa: E402
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, default=5000)
+    ap.add_argument("--pods", type=int, default=150_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-trace", action="store_true", help="Cluster(record_trace=False)")
+    ap.add_argument("--cluster-cidr", default="10.0.0.0/8",
+                    help="the default 10.244.0.0/16 has room for only 256 /24 node subnets")
+    ap.add_argument("--timeout", default="10m", help="simulated-time budget for run_until_stable")
+    ap.add_argument("--gc", choices=("default", "off", "freeze"), default="default",
+                    help="experiment: 'off' disables the cyclic GC for the measured part, 'freeze' "
+                         "moves everything allocated before apply to the permanent generation")
+    args = ap.parse_args(argv)
+
+    rev0 = kstate_revision()
+    t0 = time.perf_counter()
+    cluster = Cluster(nodes=args.nodes, seed=args.seed, cluster_cidr=args.cluster_cidr,
+                      record_trace=not args.no_trace)
+    t1 = time.perf_counter()
+    tpl = pod_template()
+    pods = make_pods(args.pods, tpl=tpl)
+    t2 = time.perf_counter()
+    eng = cluster.engine
+    steps0, rv0, trace0 = eng.steps, eng._rv, len(eng.trace)
+
+    gc_pause = [0.0, 0]
+    gc_t = [0.0]
+
+    def _gc_cb(phase, info):
+        if phase == "start":
+            gc_t[0] = time.perf_counter()
+        else:
+            gc_pause[0] += time.perf_counter() - gc_t[0]
+            gc_pause[1] += info["generation"] == 2
+
+    gc.collect()
+    if args.gc == "freeze":
+        gc.freeze()
+    gc_before = [st["collections"] for st in gc.get_stats()]
+    gc.callbacks.append(_gc_cb)
+    if args.gc == "off":
+        gc.disable()
+
+    # -- the measured part: apply → all pods Running and Ready
+    load0 = load_average()
+    pa = time.process_time()
+    ta = time.perf_counter()
+    cluster.apply(pods)
+    tb = time.perf_counter()
+    cluster.run_until_stable(timeout=args.timeout)
+    tc = time.perf_counter()
+    pc = time.process_time()
+    gc.enable()
+    gc.callbacks.remove(_gc_cb)
+    gc_collections = [st["collections"] - b for st, b in zip(gc.get_stats(), gc_before)]
+
+    del pods
+    counts = pod_counts(eng)
+    assert counts["total"] == args.pods, counts
+    assert counts["running_and_ready"] == args.pods, counts
+    changes = len(eng.trace) - trace0 if eng.record_trace else None
+    writes = eng._rv - rv0
+    wall = tc - ta
+    applied = changes if changes is not None else writes
+    out = {
+        "benchmark": "scale",
+        "nodes": args.nodes,
+        "pods": args.pods,
+        "seed": args.seed,
+        "record_trace": eng.record_trace,
+        "wall_seconds": round(wall, 3),
+        "cpu_seconds": round(pc - pa, 3),
+        "apply_seconds": round(tb - ta, 3),
+        "run_seconds": round(tc - tb, 3),
+        "setup_seconds": {"cluster_with_nodes": round(t1 - t0, 3), "make_pods": round(t2 - t1, 3)},
+        "peak_rss_mib": peak_rss_mib(),
+        "applied_changes": applied,
+        "applied_changes_source": "len(engine.trace)" if changes is not None else "resource_version writes",
+        "resource_version_writes": writes,
+        "changes_per_second": round(applied / wall) if wall else None,
+        "reconciles": eng.steps - steps0,
+        "reconciles_per_pod": round((eng.steps - steps0) / args.pods, 3) if args.pods else None,
+        "gc_mode": args.gc,
+        "gc_collections_by_generation": gc_collections,
+        "gc_pause_seconds": round(gc_pause[0], 3),
+        "simulated_seconds": (eng.now - eng.start) / 1000,
+        "all_ready": counts["running_and_ready"] == args.pods,
+        "ready_pods": counts["running_and_ready"],
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load0,
+        "load_average_after": load_average(),
+        "python": python_version(),
+        # modules are imported before the run, so rev0 is what was measured; a
+        # different end revision only warns that the tree moved meanwhile
+        "kstate_revision": rev0,
+        "kstate_revision_at_end": kstate_revision(),
+    }
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
