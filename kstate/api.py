@@ -22,14 +22,13 @@ from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
 from kstate.resources import KINDS
-from kstate.resources.frozen import FrozenDict, freeze
+from kstate.resources.frozen import FrozenDict, evolve, freeze
 from kstate.resources.meta import ObjectMeta, controller_of, parse_time, to_datetime
 from kstate.resources.node import Node, NodeSpec, NodeStatus, Taint
 from kstate.resources.pod import ContainerState
 from kstate.resources.quantity import parse_quantity
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
 from kstate.units import parse_duration
-from kstate.resources.frozen import evolve
 
 _ALIASES = {}
 for _kind, _names in {"Pod": ("pod", "pods", "po"), "Node": ("node", "nodes", "no"),

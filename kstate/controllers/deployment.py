@@ -27,7 +27,7 @@ from kstate.controllers import deployment_util as du
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, Update, UpdateStatus, ref_of
 from kstate.controllers.replicaset import claim_pods  # same claim rules (controller_ref_manager.go)
 from kstate.machines.deployment import TRIGGER_FOR
-from kstate.resources.frozen import FrozenDict
+from kstate.resources.frozen import FrozenDict, evolve
 from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
 from kstate.resources.pod import TERMINAL_PHASES
 from kstate.resources.selector import LabelSelector, Requirement
@@ -35,7 +35,6 @@ from kstate.resources.workloads import (
     ANN_DESIRED_REPLICAS, ANN_MAX_REPLICAS, ANN_REVISION, ANN_REVISION_HISTORY, LABEL_POD_TEMPLATE_HASH,
     Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
 )
-from kstate.resources.frozen import evolve
 
 NAME = "deployment-controller"
 
@@ -484,10 +483,25 @@ def _then_status(acts: list, status: Result) -> Result:
     return Result(tuple(acts) + status.actions, requeue_after=0)
 
 
-def rollout_rolling(d: Deployment, obs: DeploymentObs, now: int) -> Result:
+def get_all_replica_sets(d: Deployment, obs: DeploymentObs) -> tuple[list, Optional[ReplicaSet], list]:
+    """getAllReplicaSetsAndSyncRevision's read half: (all, new, old)."""
     rss = list(obs.rss)
     new_rs = find_new_replica_set(d, rss)
-    old_rss = find_old_replica_sets(d, rss, new_rs)
+    return rss, new_rs, find_old_replica_sets(d, rss, new_rs)
+
+
+def _finish_rollout(d: Deployment, all_rss, new_rs, old_rss, now: int) -> Result:
+    """The tail of rolloutRolling/rolloutRecreate: once complete, clean up the
+    revision history; then syncRolloutStatus."""
+    if du.deployment_complete(d, calculate_status(d, all_rss, new_rs, now)):
+        acts = cleanup_deployment(d, old_rss)
+        if acts:
+            return Result(tuple(acts), requeue_after=0)
+    return sync_rollout_status(d, all_rss, new_rs, now)
+
+
+def rollout_rolling(d: Deployment, obs: DeploymentObs, now: int) -> Result:
+    rss, new_rs, old_rss = get_all_replica_sets(d, obs)
     step = get_new_replica_set(d, rss, new_rs, old_rss, True, now)
     if step is not None:
         return step
@@ -495,12 +509,7 @@ def rollout_rolling(d: Deployment, obs: DeploymentObs, now: int) -> Result:
     acts = reconcile_new_replica_set(d, all_rss, new_rs) or reconcile_old_replica_sets(d, all_rss, old_rss, new_rs)
     if acts:
         return _then_status(acts, sync_rollout_status(d, all_rss, new_rs, now))
-    st = calculate_status(d, all_rss, new_rs, now)
-    if du.deployment_complete(d, st):
-        acts = cleanup_deployment(d, old_rss)
-        if acts:
-            return Result(tuple(acts), requeue_after=0)
-    return sync_rollout_status(d, all_rss, new_rs, now)
+    return _finish_rollout(d, all_rss, new_rs, old_rss, now)
 
 
 # -- Recreate (recreate.go)
@@ -518,9 +527,7 @@ def old_pods_running(new_rs, old_rss, pods_by_rs) -> bool:
 
 
 def rollout_recreate(d: Deployment, obs: DeploymentObs, now: int) -> Result:
-    rss = list(obs.rss)
-    new_rs = find_new_replica_set(d, rss)
-    old_rss = find_old_replica_sets(d, rss, new_rs)
+    rss, new_rs, old_rss = get_all_replica_sets(d, obs)
     step = get_new_replica_set(d, rss, new_rs, old_rss, False, now)
     if step is not None:
         return step
@@ -539,21 +546,14 @@ def rollout_recreate(d: Deployment, obs: DeploymentObs, now: int) -> Result:
     if new_rs is not None and new_rs.spec.replicas != d.spec.replicas:
         acts = scale_replica_set_and_record_event(d, new_rs, d.spec.replicas)[0]
         return _then_status(acts, sync_rollout_status(d, all_rss, new_rs, now))
-    st = calculate_status(d, all_rss, new_rs, now)
-    if du.deployment_complete(d, st):
-        acts = cleanup_deployment(d, old_rss)
-        if acts:
-            return Result(tuple(acts), requeue_after=0)
-    return sync_rollout_status(d, all_rss, new_rs, now)
+    return _finish_rollout(d, all_rss, new_rs, old_rss, now)
 
 
 # -- paused / scaling: sync.go sync
 
 
 def sync(d: Deployment, obs: DeploymentObs, now: int) -> Result:
-    rss = list(obs.rss)
-    new_rs = find_new_replica_set(d, rss)
-    old_rss = find_old_replica_sets(d, rss, new_rs)
+    rss, new_rs, old_rss = get_all_replica_sets(d, obs)
     step = get_new_replica_set(d, rss, new_rs, old_rss, False, now)
     if step is not None:
         return step

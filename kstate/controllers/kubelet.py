@@ -21,12 +21,11 @@ from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
 from kstate.controllers.timing import Profile, due
-from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.frozen import EMPTY, FrozenDict, evolve
 from kstate.resources.meta import Condition, get_condition, set_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
 )
-from kstate.resources.frozen import evolve
 
 NAME = "kubelet"
 

@@ -40,14 +40,13 @@ from kstate.errors import AlreadyExists, InvalidOperation, InvalidTransition, Ks
 from kstate.machines import lifecycle
 from kstate.network import ipam
 from kstate.resources.event import Event, ObjectReference
-from kstate.resources.frozen import FrozenDict, freeze
+from kstate.resources.frozen import FrozenDict, evolve, freeze
 from kstate.resources.meta import Condition, ObjectMeta, controller_of, set_condition, to_datetime
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeSpec, NodeStatus,
 )
 from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration  # noqa: F401
-from kstate.resources.frozen import evolve
 
 #: Kubernetes' initial namespaces.
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")

@@ -15,8 +15,7 @@ from typing import Iterable, Optional
 
 import attrs
 
-from kstate.resources.frozen import EMPTY, FrozenDict
-from kstate.resources.frozen import evolve
+from kstate.resources.frozen import EMPTY, FrozenDict, evolve
 
 
 @attrs.frozen
