@@ -16,6 +16,11 @@ for i in range(12):
              "annotations": {"kstate.io/exit-after": f"{5 + i}s", "kstate.io/exit-code": str(i % 2)}},
              "spec": {"restartPolicy": ["Always", "OnFailure", "Never"][i % 3],
                       "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "300m"}}}]}})
+c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+         "spec": {"replicas": 6, "selector": {"matchLabels": {"app": "api"}},
+                  "template": {"metadata": {"labels": {"app": "api"}},
+                               "spec": {"containers": [{"name": "a", "image": "api:1"}]}}}})
+c.advance("20s"); c.set_image("deploy", "api", "a", "api:2")
 c.advance("40s"); c.fail_node("node-1"); c.advance("8m"); c.remove_node("node-1"); c.advance("3m")
 print("\\n".join(c.trace()))
 print(sorted(p.metadata.name + p.metadata.uid + p.status.pod_ip for p in c.list("pods")))
@@ -32,7 +37,7 @@ def _run(seed_env: str) -> str:
 def test_same_seed_same_trace_across_hash_seeds():
     a, b = _run("1"), _run("2")
     assert a == b
-    assert "Terminating" in a and "generateName" not in a
+    assert "Terminating" in a and "generateName" not in a and "ReplicaSet default/api-" in a
 
 
 def test_different_seed_changes_identity():
