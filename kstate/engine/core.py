@@ -511,6 +511,9 @@ class Engine:
                 self._check_transition("Pod", pod.status.state, "sandbox_lost", "Scheduled")
                 self._replace(evolve(pod, status=st), "status",
                               f"{pod.status.state}->Scheduled (sandbox_lost)")
+            elif pod.status.pod_ip:
+                # Terminating or finished: no sandbox here either, so no address.
+                self._replace(pod, "status", "sandbox lost", status=evolve(pod.status, pod_ip="", host_ip=""))
         if not spec.pod_cidr:
             self.record_event(ref_of(node), "CIDRNotAvailable",
                               f"Node {name} status is now: CIDRNotAvailable", "Normal", "cidrAllocator")

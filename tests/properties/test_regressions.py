@@ -52,3 +52,28 @@ def test_pod_adopted_by_a_recreated_node_runs_again():
     assert pod.status.state == "Running" and pod.status.phase == "Running"
     assert pod.status.pod_ip and pod.status.pod_ip != old_ip
     assert c.violations() == []
+
+
+def test_terminating_pod_of_a_removed_node_loses_its_address_when_the_name_returns():
+    """Hypothesis (thorough profile), minimised:
+
+        (nodes_0,) = state.setup(k=1, seed=0)
+        state.create_pods(pods=[{... 'name': 'pod-0', 'nodeName': 'node-0',
+                                 'annotations': {'kstate.io/exit-after': '1s'} ...}])
+        state.settle()
+        state.remove_node(name=nodes_0)
+        state.delete_pod(grace=None, pod=pods_0)     # Terminating: its kubelet is gone
+        state.add_node(node={... 'name': 'node-0' ...})
+        -> pod-ips-unique-in-node-cidr: IP 10.244.0.2 not a pod address of 10.244.1.0/24
+    """
+    c = Cluster(nodes=1, seed=0)
+    c.apply({**POD, "metadata": {"name": "web", "annotations": {"kstate.io/exit-after": "1s"}},
+             "spec": {**POD["spec"], "nodeName": "node-0"}})
+    c.advance("5m")
+    c.remove_node("node-0")
+    c.delete("Pod", "web")
+    assert c.get("Pod", "web").status.state == "Terminating"
+    c.add_node("node-0")
+    assert c.violations() == []
+    c.advance("1s")
+    assert c.list("pods") == []
