@@ -17,7 +17,7 @@ from kstate.controllers.kubelet import get_phase
 from kstate.controllers.scheduler import pod_requests
 from kstate.machines import lifecycle
 from kstate.resources.meta import get_condition
-from kstate.resources.pod import TERMINAL_PHASES
+from kstate.resources.pod import TERMINAL_PHASES, is_admitted
 from kstate.resources.quantity import cpu_millis, to_int
 
 
@@ -79,7 +79,7 @@ def no_node_over_capacity(view) -> Iterator[Violation]:
         cpu = mem = count = 0
         for pod in view.pods_on_node(node.metadata.name):
             # What the kubelet admitted: bound pods awaiting admission may still be rejected.
-            if pod.status.phase in TERMINAL_PHASES or pod.status.state in ("Pending", "Scheduled"):
+            if not is_admitted(pod):
                 continue
             r = pod_requests(pod)
             cpu += r.cpu

@@ -47,6 +47,7 @@ from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeSpec, NodeStatus,
 )
 from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration  # noqa: F401
+from kstate.resources.pod import is_admitted as is_admitted_pod
 
 #: Kubernetes' initial namespaces.
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -692,7 +693,7 @@ class Engine:
             self._usage[key] = (new.spec.node_name, req)
         # Kubelet admission totals: pods past admission that have not finished.
         admitted = self._admitted_by.get(key)
-        is_admitted = should and new.status.state not in ("Pending", "Scheduled")
+        is_admitted = bool(should) and is_admitted_pod(new)
         if admitted is not None and (not is_admitted or admitted[0] != new.spec.node_name):
             tot = self._admitted[admitted[0]]
             tot[0] -= admitted[1].cpu

@@ -234,3 +234,13 @@ def is_pod_available(pod: Pod, min_ready_seconds: int, now: int) -> bool:
     if c.last_transition_time is None:
         return False
     return c.last_transition_time + min_ready_seconds * 1000 <= now
+
+
+def is_admitted(pod: Pod) -> bool:
+    """The pod's kubelet has admitted it (kstate's lifecycle state is past
+    Scheduled) and it has not finished. A pod deleted before admission is
+    Terminating without any container status: never admitted."""
+    st = pod.status
+    if st.phase in TERMINAL_PHASES or st.state in ("Pending", "Scheduled"):
+        return False
+    return st.state != "Terminating" or bool(st.container_statuses or st.init_container_statuses)

@@ -24,7 +24,13 @@ The values are chosen to exercise the model rather than its limits:
   usually fits (≤ 500m cpu, ≤ 512Mi memory per container), any restartPolicy,
   and kstate's timing annotations (start-after, ready-after, never-ready,
   exit-after + exit-code, stop-after), optionally a nodeSelector on the zone,
-  a toleration for the taint, and (when asked) a spec.nodeName.
+  a toleration for the taint, and (when asked) a spec.nodeName;
+- deployments: 0–8 replicas, RollingUpdate (maxSurge / maxUnavailable 0–3 or
+  "0%"–"50%", never both zero) or Recreate, minReadySeconds 0–5,
+  progressDeadlineSeconds 30–600, revisionHistoryLimit 0–5, and a pod
+  template labelled app=<name> with one container (tiny requests, an image
+  from `DEPLOYMENT_IMAGES`) and optional timing annotations (start-after
+  0–3 s, ready-after 0–5 s, occasionally never-ready, stop-after 0–20 s).
 
 Strategy reprs are the calls that built them (``pod_manifests(name='web')``),
 so they can be pasted back.
@@ -39,8 +45,8 @@ from kstate.units import format_duration
 
 __all__ = [
     "ANN_EXIT_AFTER", "ANN_EXIT_CODE", "ANN_NEVER_READY", "ANN_READY_AFTER", "ANN_START_AFTER", "ANN_STOP_AFTER",
-    "TAINT_KEY", "TAINT_VALUE", "ZONE_LABEL", "ZONES", "dns_labels", "durations", "node_manifests",
-    "pod_manifests",
+    "DEPLOYMENT_IMAGES", "TAINT_KEY", "TAINT_VALUE", "ZONE_LABEL", "ZONES", "deployment_manifests",
+    "dns_labels", "durations", "int_or_percent", "node_manifests", "pod_manifests", "template_annotations",
 ]
 
 # The annotation names are kstate's public contract (kstate/io/manifests.py
@@ -63,6 +69,12 @@ IMAGES = ("nginx:1.27", "busybox:1.36", "redis:7", "registry.k8s.io/pause:3.9")
 CONTAINER_NAMES = ("app", "sidecar", "proxy", "worker")
 CPU_REQUESTS = ("50m", "100m", "250m", "500m")
 MEMORY_REQUESTS = ("64Mi", "128Mi", "256Mi", "512Mi")
+
+#: the images Deployment templates use (a small set, so rollouts return to old templates).
+DEPLOYMENT_IMAGES = ("nginx:1.25", "nginx:1.27", "busybox:1.36")
+#: Deployment pods ask for little, so that capacity rarely decides a rollout.
+DEPLOYMENT_CPU_REQUESTS = ("10m", "25m", "50m")
+DEPLOYMENT_MEMORY_REQUESTS = ("16Mi", "32Mi", "64Mi")
 
 NameArg = Union[str, st.SearchStrategy, None]
 
@@ -177,3 +189,73 @@ def pod_manifests(draw, name: NameArg = None, namespace: NameArg = None, node_na
     if ann:
         meta["annotations"] = ann
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+def int_or_percent(max_int: int = 3, max_percent: int = 50, minimum: int = 0) -> st.SearchStrategy:
+    """An IntOrString for maxSurge / maxUnavailable: an int `minimum`..`max_int`
+    or a percent string "`minimum`%".."`max_percent`%"."""
+    return st.integers(minimum, max_int) | st.integers(minimum, max_percent).map(lambda p: f"{p}%")
+
+
+@st.composite
+def template_annotations(draw) -> dict:
+    """kstate timing annotations for a Deployment's pod template: start-after
+    0–3 s, ready-after 0–5 s or (about one template in eight) never-ready,
+    stop-after 0–20 s; each optional."""
+    ann: dict[str, str] = {}
+    if draw(st.booleans()):
+        ann[ANN_START_AFTER] = draw(_seconds(0, 3))
+    if draw(st.integers(0, 7)) == 0:
+        ann[ANN_NEVER_READY] = "true"
+    elif draw(st.booleans()):
+        ann[ANN_READY_AFTER] = draw(_seconds(0, 5))
+    if draw(st.booleans()):
+        ann[ANN_STOP_AFTER] = draw(_seconds(0, 20))
+    return ann
+
+
+@st.composite
+def _strategy(draw) -> dict:
+    if draw(st.integers(0, 3)) == 0:
+        return {"type": "Recreate"}
+    surge = draw(int_or_percent())
+    zero = surge in (0, "0%")
+    unavailable = draw(int_or_percent(minimum=1 if zero else 0))  # validation: not both 0
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}}
+
+
+@st.composite
+def deployment_manifests(draw, name: NameArg = None, namespace: NameArg = None) -> dict:
+    """An apps/v1 Deployment manifest a user could apply: selector and
+    template label app=<name>, one container "app", a strategy, the rollout
+    knobs (minReadySeconds, progressDeadlineSeconds, revisionHistoryLimit)
+    and the template's timing annotations (`template_annotations`).
+    `name` is a name, a strategy of names, or None for any DNS label;
+    `namespace` None leaves the field out (the API server's "default")."""
+    d_name = draw(_names(name, dns_labels()))
+    ns = draw(_names(namespace, st.none()))
+    container: dict = {"name": "app", "image": draw(st.sampled_from(DEPLOYMENT_IMAGES))}
+    requests = {}
+    if draw(st.booleans()):
+        requests["cpu"] = draw(st.sampled_from(DEPLOYMENT_CPU_REQUESTS))
+    if draw(st.booleans()):
+        requests["memory"] = draw(st.sampled_from(DEPLOYMENT_MEMORY_REQUESTS))
+    if requests:
+        container["resources"] = {"requests": requests}
+    template: dict = {"metadata": {"labels": {"app": d_name}}, "spec": {"containers": [container]}}
+    ann = draw(template_annotations())
+    if ann:
+        template["metadata"]["annotations"] = ann
+    spec = {
+        "replicas": draw(st.integers(0, 8)),
+        "selector": {"matchLabels": {"app": d_name}},
+        "strategy": draw(_strategy()),
+        "minReadySeconds": draw(st.integers(0, 5)),
+        "progressDeadlineSeconds": draw(st.integers(30, 600)),
+        "revisionHistoryLimit": draw(st.integers(0, 5)),
+        "template": template,
+    }
+    meta: dict = {"name": d_name}
+    if ns is not None:
+        meta["namespace"] = ns
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
