@@ -4,14 +4,17 @@ On top of the cluster machine's node faults, bare pods and time, hypothesis
 applies Deployments (`deployment_manifests`: 0–8 replicas, RollingUpdate or
 Recreate, timing annotations on the template) and drives them the way a user
 does: re-apply with a changed template or replica count, `kubectl scale`,
-`set image`, `rollout pause / resume / undo / restart`, and delete with
-Background, Foreground or Orphan propagation. Every rule looks its
+`set image`, `rollout pause / resume / undo / restart` (also as one
+pause-edit-resume batch), and delete with Background, Foreground or Orphan
+propagation. Every rule looks its
 Deployment up first and does nothing when it is gone or the operation does
 not apply (resume only when paused; undo and restart never when paused; undo
 only with at least two revisions), so the bundle may hold stale names.
 
 Safety: after every step each invariant of the Deployment family (below) is
-checked with `INVARIANTS[name](engine)`, next to the cluster machine's own.
+checked with `INVARIANTS[name](engine)`, next to the cluster machine's own;
+the `watch_rollouts` rule also advances second by second and checks them
+after each second (a rollout takes seconds, and `advance` mostly jumps over it).
 
 Liveness, once `settle` stopped the faults and the cluster went quiet (in
 addition to `ClusterMachine`'s):
@@ -21,12 +24,14 @@ addition to `ClusterMachine`'s):
   adopted by a later Deployment with the same selector);
 - every ReplicaSet has observed its spec and runs exactly spec.replicas
   pods (non-terminal, not terminating), and says so in status.replicas;
-- every Deployment that is not paused and whose pods can become ready — its
+- every Deployment that is not paused, whose pods can become ready — its
   current template is not never-ready, and none of its pods is left
   unscheduled (the base check already proved such a pod fits nowhere: the
-  cluster is out of capacity) — has observed its generation, is Complete,
-  and has exactly one active ReplicaSet (none when replicas is 0): the one
-  of its current template, with status.availableReplicas == spec.replicas;
+  cluster is out of capacity) — and that is not stuck where Kubernetes'
+  own controller is stuck too (`stuck_as_in_kubernetes`), has observed its
+  generation, is Complete, and has exactly one active ReplicaSet (none when
+  replicas is 0): the one of its current template, with
+  status.availableReplicas == spec.replicas;
 - no Deployment, ReplicaSet or garbage-collector key would still act
   (the lost-wakeup check of `ClusterMachine`).
 
@@ -44,6 +49,7 @@ from typing import Optional
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, consumes, initialize, invariant, multiple, rule
 
+from kstate.controllers.deployment import filter_active, is_scaling_event
 from kstate.controllers.deployment_util import equal_ignore_hash
 from kstate.errors import InvalidOperation
 from kstate.invariants import INVARIANTS
@@ -191,6 +197,25 @@ class DeploymentMachine(ClusterMachine):
         if d is not None and not d.spec.paused:
             self.cluster.rollout_restart(key[1], namespace=key[0])
 
+    @rule(key=deployments, image=st.sampled_from(DEPLOYMENT_IMAGES), replicas=st.none() | st.integers(0, 8),
+          seconds=st.integers(1, 10), resume=st.booleans())
+    def edit_while_paused(self, key: Key, image: str, replicas: Optional[int], seconds: int, resume: bool) -> None:
+        """The documented way to batch changes: pause (and let the
+        controller see it), set an image and maybe scale, watch for
+        `seconds`, and maybe resume. Separate rules rarely line up this way."""
+        d = self._deployment(key)
+        if d is None:
+            return
+        if not d.spec.paused:
+            self.cluster.rollout_pause(key[1], namespace=key[0])
+        self.watch_rollouts(1)
+        self.cluster.set_image("Deployment", key[1], "app", image, namespace=key[0])
+        if replicas is not None:
+            self.cluster.scale("Deployment", key[1], replicas, namespace=key[0])
+        self.watch_rollouts(seconds)
+        if resume:
+            self.cluster.rollout_resume(key[1], namespace=key[0])
+
     @rule(key=consumes(deployments), propagation=st.sampled_from(PROPAGATIONS))
     def delete_deployment(self, key: Key, propagation: str) -> None:
         d = self._deployment(key)
@@ -234,6 +259,21 @@ class DeploymentMachine(ClusterMachine):
                     return False
         return True
 
+    def stuck_as_in_kubernetes(self, d, rss) -> bool:
+        """A Recreate Deployment with two or more active ReplicaSets whose
+        desired-replicas annotation is not its spec.replicas never finishes
+        in Kubernetes either: every sync is a scaling event (isScalingEvent),
+        and sync.go scale() only scales a single active ReplicaSet or, for
+        RollingUpdate, all of them proportionally — for Recreate it does
+        nothing, so the annotations never change and rolloutRecreate is never
+        reached (kubernetes/kubernetes#125568, closed unfixed). The machine
+        gets there by adopting what an Orphan deletion left mid-rollout;
+        specs/scenarios/regressions/recreate-with-two-active-replicasets-stays-stuck.yaml
+        keeps the one-apply way (RollingUpdate → Recreate plus a new replica
+        count mid-rollout). kstate ports that behaviour faithfully."""
+        return (d.spec.strategy.type == "Recreate" and len(filter_active(rss)) >= 2
+                and is_scaling_event(d, rss))
+
     def liveness_problems(self) -> list[str]:
         return super().liveness_problems() + self.deployment_liveness_problems()
 
@@ -261,7 +301,7 @@ class DeploymentMachine(ClusterMachine):
                 out.append(f"Deployment {k} still being deleted (finalizers {list(d.metadata.finalizers)})")
                 continue
             rss = eng.owned_by(d.metadata.uid, "ReplicaSet")
-            if d.spec.paused or not self.can_become_ready(d, rss):
+            if d.spec.paused or not self.can_become_ready(d, rss) or self.stuck_as_in_kubernetes(d, rss):
                 continue
             st_ = d.status
             if st_.observed_generation < d.metadata.generation:

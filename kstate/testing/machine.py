@@ -43,6 +43,8 @@ the hooks that `settle` consults::
 
     TestDeployments = DeploymentMachine.TestCase
 
+(`kstate.testing.deployment_machine.DeploymentMachine` is the full version.)
+
 A subclass or a quality test can run the machine on broken controllers by
 setting the class attribute `controllers` (a registry like
 `kstate.controllers.CONTROLLERS`). Every rule is robust to objects that
