@@ -13,7 +13,6 @@ from typing import Any, Iterable, Optional, Union
 
 import attrs
 
-from kstate.controllers.actions import Delete
 from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
@@ -22,11 +21,10 @@ from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
 from kstate.resources import KINDS
-from kstate.resources.frozen import FrozenDict, evolve, freeze
-from kstate.resources.meta import ObjectMeta, controller_of, parse_time, to_datetime
-from kstate.resources.node import Node, NodeSpec, NodeStatus, Taint
+from kstate.resources.frozen import FrozenDict, evolve
+from kstate.resources.meta import controller_of, parse_time, to_datetime
+from kstate.resources.node import Node, Taint
 from kstate.resources.pod import ContainerState
-from kstate.resources.quantity import parse_quantity
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
 from kstate.units import parse_duration
 

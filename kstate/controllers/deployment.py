@@ -18,7 +18,6 @@ util/deployment_util.go (see deployment_util.py).
 """
 from __future__ import annotations
 
-import functools
 from typing import Optional
 
 import attrs
@@ -28,12 +27,12 @@ from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Res
 from kstate.controllers.replicaset import claim_pods  # same claim rules (controller_ref_manager.go)
 from kstate.machines.deployment import TRIGGER_FOR
 from kstate.resources.frozen import FrozenDict, evolve
-from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
+from kstate.resources.meta import ObjectMeta, OwnerReference, get_condition
 from kstate.resources.pod import TERMINAL_PHASES
-from kstate.resources.selector import LabelSelector, Requirement
+from kstate.resources.selector import LabelSelector
 from kstate.resources.workloads import (
     ANN_DESIRED_REPLICAS, ANN_MAX_REPLICAS, ANN_REVISION, ANN_REVISION_HISTORY, LABEL_POD_TEMPLATE_HASH,
-    Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
+    Deployment, DeploymentStatus, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
 )
 
 NAME = "deployment-controller"

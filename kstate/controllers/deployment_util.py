@@ -8,7 +8,6 @@ predicates. Must not import engine/ or io/.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from typing import Iterable, Optional

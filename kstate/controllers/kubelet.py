@@ -22,7 +22,7 @@ from kstate.controllers.actions import (
 )
 from kstate.controllers.timing import Profile, due
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
-from kstate.resources.meta import Condition, get_condition, set_condition
+from kstate.resources.meta import Condition, get_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
 )

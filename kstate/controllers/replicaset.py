@@ -25,7 +25,7 @@ from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Res
 from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
 from kstate.resources.pod import Pod, PodStatus, is_pod_active, is_pod_available, is_pod_ready
 from kstate.resources.selector import LabelSelector, selector_from_labels
-from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSet, ReplicaSetStatus
+from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSetStatus
 from kstate.resources.frozen import evolve
 
 NAME = "replicaset-controller"

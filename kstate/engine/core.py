@@ -19,7 +19,7 @@ import contextlib
 import gc
 import heapq
 from collections import deque
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 
 from kstate.controllers import CONTROLLERS, TIERS, Controller
@@ -44,7 +44,7 @@ from kstate.resources.frozen import FrozenDict, evolve, freeze
 from kstate.resources.meta import Condition, ObjectMeta, controller_of, set_condition, to_datetime
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
-    LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeSpec, NodeStatus,
+    LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
 )
 from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration  # noqa: F401
 from kstate.resources.pod import is_admitted as is_admitted_pod

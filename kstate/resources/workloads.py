@@ -9,7 +9,7 @@ from typing import ClassVar, Optional, Union
 
 import attrs
 
-from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.frozen import FrozenDict
 from kstate.resources.meta import Condition, ObjectMeta
 from kstate.resources.pod import PodSpec
 from kstate.resources.selector import LabelSelector

@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.manifest_fuzz import mutate, spec_error_or_round_trip
+
 from kstate.errors import SpecError, UnknownFieldError
 from kstate.io import load_file, parse_manifests, parse_object, to_manifest
 from kstate.io.workloads import parse_label_selector
@@ -650,40 +652,10 @@ def test_random_spec_field_raises_only_spec_error(make, key, value):
     assert to_manifest(parse_object(manifest)) == manifest
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, prefix + (i,))
-
-
 _SEED_DOCS = [to_manifest(o) for p in WORKLOAD_GOOD for o in load_file(p)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_workload_manifests_raise_only_spec_error(data):
-    doc = copy.deepcopy(data.draw(st.sampled_from(_SEED_DOCS)))
-    for _ in range(data.draw(st.integers(1, 3))):
-        paths = list(_paths(doc))
-        path = data.draw(st.sampled_from(paths[1:]))
-        parent = doc
-        for step in path[:-1]:
-            parent = parent[step]
-        action = data.draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "replace":
-            parent[path[-1]] = data.draw(json_values)
-        elif action == "delete":
-            del parent[path[-1]]
-        elif isinstance(parent[path[-1]], dict):
-            parent[path[-1]][data.draw(st.sampled_from(_SPEC_KEYS))] = data.draw(json_values)
-    try:
-        obj = parse_object(doc)
-    except SpecError:
-        return
-    manifest = to_manifest(obj)
-    json.dumps(manifest)
-    assert to_manifest(parse_object(manifest)) == manifest
+    spec_error_or_round_trip(mutate(data, st, _SEED_DOCS, _SPEC_KEYS, json_values))
