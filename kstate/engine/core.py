@@ -512,8 +512,12 @@ class Engine:
                 self._check_transition("Pod", pod.status.state, "sandbox_lost", "Scheduled")
                 self._replace(evolve(pod, status=st), "status",
                               f"{pod.status.state}->Scheduled (sandbox_lost)")
+            elif pod.status.state == "Terminating":
+                # Its containers died with the old node: nothing runs here, no address.
+                self._replace(pod, "status", "sandbox lost", status=evolve(
+                    pod.status, pod_ip="", host_ip="", container_statuses=(), init_container_statuses=()))
             elif pod.status.pod_ip:
-                # Terminating or finished: no sandbox here either, so no address.
+                # Finished: no sandbox here either, so no address.
                 self._replace(pod, "status", "sandbox lost", status=evolve(pod.status, pod_ip="", host_ip=""))
         if not spec.pod_cidr:
             self.record_event(ref_of(node), "CIDRNotAvailable",

@@ -18,9 +18,9 @@ from hypothesis import given, settings, strategies as st
 
 from kstate import Cluster
 from kstate.controllers import deployment_util as du
+from kstate.invariants import INVARIANTS, Violation
 from kstate.testing import strategies as ks
 from kstate.testing.deployment_machine import DEPLOYMENT_FAMILY, DeploymentMachine
-from kstate.invariants import INVARIANTS, Violation
 
 _active = settings.default  # the profile tests/conftest.py loaded
 
@@ -38,7 +38,8 @@ class TestDeploymentMachine(DeploymentMachine.TestCase):
 # -- the strategy the machine draws Deployments from
 
 
-@given(ks.deployment_manifests(name=st.sampled_from(["web", "api"]), namespace=st.sampled_from(["default", "kube-public"])))
+@given(ks.deployment_manifests(name=st.sampled_from(["web", "api"]),
+                               namespace=st.sampled_from(["default", "kube-public"])))
 @settings(max_examples=25)
 def test_deployment_manifests_are_accepted_and_within_their_ranges(doc):
     c = Cluster(nodes=2, seed=0)

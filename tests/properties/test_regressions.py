@@ -97,3 +97,20 @@ def test_pods_deleted_before_a_recreated_node_admits_them_do_not_count_against_i
     c.add_node("node-1", cpu="1")
     c.drain("node-1", force=True)
     assert c.violations() == []
+
+
+def test_terminating_pods_of_a_removed_node_hold_no_capacity_on_its_successor():
+    """DeploymentMachine (helper run, many seeds), minimised: pods deleted on a
+    node that is then removed and re-created smaller are Terminating with the
+    old node's container statuses; they ran on the old machine, not this one."""
+    c = Cluster(nodes=1, seed=0)
+    for n in "abc":
+        c.apply({**POD, "metadata": {"name": n}})
+    c.advance("5s")
+    for n in "abc":
+        c.delete("Pod", n)
+    c.remove_node("node-0")
+    c.add_node("node-0", pods=2)
+    assert c.violations() == []
+    c.advance("1s")
+    assert c.list("pods") == []
