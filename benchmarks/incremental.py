@@ -78,24 +78,25 @@ def victims(n: int, ops: int) -> list[str]:
     return [f"pod-{int(i * step):06d}" for i in range(ops)]
 
 
-def time_deletes(cluster, names: list[str]) -> dict:
+def _time_ops(cluster, items, start, done, what: str) -> dict:
+    """Time each operation on its own: `start(item)`, then advance 1 s at a
+    time until `done(item)`; reconciles, changes and advances per op too."""
     eng = cluster.engine
     times, steps, changes, advances, cpu = [], [], [], [], []
-    for name in names:
-        assert cluster.get("Pod", name).status.phase == "Running"
+    for item in items:
         s0, r0, t0 = eng.steps, eng._rv, len(eng.trace)
         a = 0
         cstart = time.process_time()
-        start = time.perf_counter()
-        cluster.delete("Pod", name)
+        t_start = time.perf_counter()
+        start(item)
         while True:
             cluster.advance("1s")
             a += 1
-            if eng.store.get("Pod", "default", name) is None:
+            if done(item):
                 break
             if a >= MAX_ADVANCES:
-                raise AssertionError(f"pod {name} still present after {a} advances")
-        times.append(time.perf_counter() - start)
+                raise AssertionError(f"{what} {item!r}: not done after {a} advances")
+        times.append(time.perf_counter() - t_start)
         cpu.append(time.process_time() - cstart)
         steps.append(eng.steps - s0)
         # trace entries when tracing (includes the remove), else resource-version writes
@@ -104,30 +105,22 @@ def time_deletes(cluster, names: list[str]) -> dict:
     return _summary(times, steps, changes, advances, cpu)
 
 
+def time_deletes(cluster, names: list[str]) -> dict:
+    store = cluster.engine.store
+
+    def start(name):
+        assert cluster.get("Pod", name).status.phase == "Running"
+        cluster.delete("Pod", name)
+    return _time_ops(cluster, names, start, lambda name: store.get("Pod", "default", name) is None, "delete")
+
+
 def time_creates(cluster, pods: list) -> dict:
-    eng = cluster.engine
-    times, steps, changes, advances, cpu = [], [], [], [], []
-    for pod in pods:
-        name = pod.metadata.name
-        s0, r0, t0 = eng.steps, eng._rv, len(eng.trace)
-        a = 0
-        cstart = time.process_time()
-        start = time.perf_counter()
-        cluster.apply(pod)
-        while True:
-            cluster.advance("1s")
-            a += 1
-            p = eng.store.get("Pod", "default", name)
-            if p.status.phase == "Running" and is_pod_ready(p):
-                break
-            if a >= MAX_ADVANCES:
-                raise AssertionError(f"pod {name} not Running and Ready after {a} advances")
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - cstart)
-        steps.append(eng.steps - s0)
-        changes.append(len(eng.trace) - t0 if eng.record_trace else eng._rv - r0)
-        advances.append(a)
-    return _summary(times, steps, changes, advances, cpu)
+    store = cluster.engine.store
+
+    def done(pod):
+        p = store.get("Pod", "default", pod.metadata.name)
+        return p.status.phase == "Running" and is_pod_ready(p)
+    return _time_ops(cluster, pods, cluster.apply, done, "create")
 
 
 def main(argv=None) -> dict:
