@@ -31,7 +31,7 @@ from _common import (  # noqa: E402
 
 from kstate import Cluster  # noqa: E402
 from kstate.controllers import kubelet, scheduler  # noqa: E402
-from kstate.engine import core  # noqa: E402
+from kstate.kinds import core  # noqa: E402
 from kstate.network import ipam  # noqa: E402
 from kstate.resources.meta import Condition, set_condition  # noqa: E402
 from kstate.resources.pod import PodStatus  # noqa: E402

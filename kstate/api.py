@@ -20,7 +20,9 @@ from kstate.errors import InvalidOperation, NotFound, NotStable, SpecError
 from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
-from kstate.resources import KINDS
+import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
+from kstate.kinds.core import last_heartbeat, node_cidrs, node_transition, ready_conditions
+from kstate.registry import REGISTRY, SCOPE_KIND
 from kstate.resources.frozen import FrozenDict, evolve
 from kstate.resources.meta import controller_of, parse_time, to_datetime
 from kstate.resources.node import Node, Taint
@@ -28,26 +30,12 @@ from kstate.resources.pod import ContainerState
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
 from kstate.units import parse_duration
 
-_ALIASES = {}
-for _kind, _names in {"Pod": ("pod", "pods", "po"), "Node": ("node", "nodes", "no"),
-                      "Namespace": ("namespace", "namespaces", "ns"),
-                      "ReplicaSet": ("replicaset", "replicasets", "rs"),
-                      "ReplicationController": ("replicationcontroller", "replicationcontrollers", "rc"),
-                      "Deployment": ("deployment", "deployments", "deploy")}.items():
-    for _n in _names + (_kind.lower(),):
-        _ALIASES[_n] = _kind
-
 DEFAULT_START = "2026-01-01T00:00:00Z"
 
 
 def resolve_kind(kind: str) -> str:
-    """'pods', 'po', 'Pod' → 'Pod' (kubectl's resource names)."""
-    if kind in KINDS:
-        return kind
-    k = _ALIASES.get(kind.lower()) if isinstance(kind, str) else None
-    if k is None:
-        raise SpecError(f'the server doesn\'t have a resource type "{kind}"', "kind")
-    return k
+    """'pods', 'po', 'Pod' → 'Pod' (kubectl's resource names, from the kind registry)."""
+    return REGISTRY.resolve(kind).kind
 
 
 def _ms(value: Union[str, int, float], what: str) -> int:
@@ -122,7 +110,7 @@ class Cluster:
 
     def get(self, kind: str, name: str, namespace: str = "default"):
         kind = resolve_kind(kind)
-        ns = namespace if KINDS[kind].NAMESPACED else ""
+        ns = namespace if REGISTRY.kind(kind).namespaced else ""
         obj = self._engine.get(kind, ns, name)
         if obj is None:
             raise NotFound(f'{kind.lower()}s "{name}" not found' + (f" in namespace {ns}" if ns else ""))
@@ -131,7 +119,7 @@ class Cluster:
     def list(self, kind: str, namespace: Optional[str] = None,
              selector: Union[None, str, dict, LabelSelector] = None) -> list:
         kind = resolve_kind(kind)
-        if not KINDS[kind].NAMESPACED:
+        if not REGISTRY.kind(kind).namespaced:
             namespace = None
         objs = self._engine.store.list(kind, namespace)
         if selector is None:
@@ -198,10 +186,10 @@ class Cluster:
             if m.name and key in seen:
                 raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
             seen.add(key)
-            if kind == "Namespace" and m.name:
+            if kind == SCOPE_KIND and m.name:
                 new_namespaces.add(m.name)
-            if KINDS[kind].NAMESPACED:
-                ns = eng.get("Namespace", "", m.namespace)
+            if REGISTRY.kind(kind).namespaced:
+                ns = eng.get(SCOPE_KIND, "", m.namespace)
                 if ns is None and m.namespace not in new_namespaces:
                     raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
                 if ns is not None and ns.status.phase == "Terminating":
@@ -216,9 +204,10 @@ class Cluster:
                     if idx is None:
                         raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: not a /{eng.node_cidr_mask} inside "
                                         f"the cluster CIDR {eng.cluster_cidr}", "spec.podCIDR")
-                    if idx in eng._cidr_used:
+                    used = node_cidrs(eng)["used"]
+                    if idx in used:
                         raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
-                                        f"{eng._cidr_used[idx]}", "spec.podCIDR")
+                                        f"{used[idx]}", "spec.podCIDR")
                 plan.append(("create", obj))
         out = []
         for verb, obj in plan:
@@ -230,32 +219,10 @@ class Cluster:
         return out
 
     def _checked_update(self, cur, obj):
-        """What `kubectl apply` may change on a live object; pods are mostly
-        immutable (validation.go ValidatePodUpdate)."""
-        kind = obj.KIND
+        """What `kubectl apply` may change on a live object: labels and
+        annotations always, the rest as the kind's ValidateUpdate allows."""
         meta = evolve(cur.metadata, labels=obj.metadata.labels, annotations=obj.metadata.annotations)
-        if kind == "Pod":
-            images = {c.name: c.image for c in obj.spec.containers}
-            spec = evolve(cur.spec, containers=tuple(evolve(c, image=images.get(c.name, c.image))
-                                                          for c in cur.spec.containers))
-            probe = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations)
-            if evolve(probe, containers=spec.containers) != evolve(cur.spec, containers=spec.containers):
-                raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-                                "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
-                                "`spec.tolerations` (only additions to existing tolerations), "
-                                "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
-                                "negative)", "spec")
-            return evolve(cur, metadata=meta, spec=spec)
-        if kind == "Node":
-            return evolve(cur, metadata=meta, spec=evolve(
-                cur.spec, unschedulable=obj.spec.unschedulable, taints=obj.spec.taints))
-        if kind in ("Deployment", "ReplicaSet", "ReplicationController"):
-            # apps/validation ValidateDeploymentUpdate / ValidateReplicaSetUpdate:
-            # the selector of apps/v1 kinds is immutable.
-            if kind != "ReplicationController" and obj.spec.selector != cur.spec.selector:
-                raise SpecError("Invalid value: field is immutable", "spec.selector")
-            return evolve(cur, metadata=meta, spec=obj.spec)
-        return evolve(cur, metadata=meta)
+        return REGISTRY.kind(obj.KIND).validate_update(cur, obj, meta)
 
     def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:
         obj = self.get(kind, name, namespace)
@@ -313,12 +280,13 @@ class Cluster:
         node-monitor grace period the node goes Unknown, is tainted, its pods
         become NotReady and, after their tolerations, are evicted."""
         node = self._node(name)
-        self._engine.node_transition(name, "stop_heartbeat", {"last_heartbeat": self._engine.last_heartbeat(node)})
+        node_transition(self._engine, name, "stop_heartbeat", {"last_heartbeat": last_heartbeat(self._engine, node)})
 
     def recover_node(self, name: str) -> None:
         node = self._node(name)
-        self._engine.node_transition(name, "resume_heartbeat", {"conditions": self._engine.ready_conditions(node),
-                                                                "last_heartbeat": self._engine.now})
+        node_transition(self._engine, name, "resume_heartbeat", {
+            "conditions": ready_conditions(node.status.conditions, self._engine.now),
+            "last_heartbeat": self._engine.now})
 
     def remove_node(self, name: str) -> None:
         self._node(name)
@@ -341,7 +309,7 @@ class Cluster:
         unless force=True. DaemonSet pods are left alone. Returns the pods
         deleted, as namespace/name."""
         self._node(name)
-        pods = [p for p in self._engine.pods_on_node(name) if p.metadata.deletion_timestamp is None]
+        pods = [p for p in self._engine.placed("Pod", name) if p.metadata.deletion_timestamp is None]
         unmanaged = [p for p in pods if controller_of(p.metadata) is None]
         if unmanaged and not force:
             names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in unmanaged)

@@ -77,7 +77,7 @@ def no_node_over_capacity(view) -> Iterator[Violation]:
     for node in _nodes(view):
         alloc = node.status.allocatable
         cpu = mem = count = 0
-        for pod in view.pods_on_node(node.metadata.name):
+        for pod in view.placed("Pod", node.metadata.name):
             # What the kubelet admitted: bound pods awaiting admission may still be rejected.
             if not is_admitted(pod):
                 continue

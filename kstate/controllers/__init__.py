@@ -1,39 +1,58 @@
 """Controllers: pure `observe_<x>(view, key)` and `reconcile_<x>(obs, now) -> Result`.
 
-Owns: the registry of controllers the engine runs. Must not import engine/ or
-io/, and no controller touches the store, the clock, randomness or I/O.
+Owns: the registration of the built-in controllers — each with its tier and
+the watches that wake it (`kstate.registry.Watch`: a watched kind and a pure
+map from a change to keys). Must not import engine/ or io/, and no controller
+touches the store, the clock, randomness or I/O.
+
+Watch orders reproduce the order in which the informer handlers of one change
+enqueue their keys (it decides the order of reconciles at one instant).
 """
 from __future__ import annotations
-
-from typing import Any, Callable, NamedTuple
 
 from kstate.controllers import deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
+from kstate.registry import REGISTRY, ControllerSpec, Watch, register_controller
 
+#: the type of a registered controller (name, observe, reconcile, tier, watches, ...).
+Controller = ControllerSpec
 
-class Controller(NamedTuple):
-    name: str
-    observe: Callable[[Any, Any], Any]
-    reconcile: Callable[[Any, int], Result]
-    #: workqueue tier: at one instant lower tiers drain first. Node-local
-    #: work (scheduling, the kubelet) settles before the ReplicaSet
-    #: controller looks, and ReplicaSets before Deployments — the order in
-    #: which a real cluster's informers would observe instantaneous changes.
-    tier: int = 0
+for _spec in (
+    ControllerSpec(scheduler.NAME, scheduler.observe_scheduler, scheduler.reconcile_scheduler,
+                   watches=(Watch("Pod", scheduler.watch_pods, order=10),)),
+    ControllerSpec(kubelet.NAME, kubelet.observe_kubelet, kubelet.reconcile_kubelet,
+                   watches=(Watch("Pod", kubelet.watch_pods, order=30),
+                            Watch("Node", kubelet.watch_nodes_joined, order=5),
+                            Watch("Node", kubelet.watch_nodes_state, order=40)),
+                   forget_uid_of="Pod"),
+    ControllerSpec(nodelifecycle.NAME, nodelifecycle.observe_node_lifecycle, nodelifecycle.reconcile_node_lifecycle,
+                   watches=(Watch("Node", nodelifecycle.watch_nodes, order=10),)),
+    ControllerSpec(nodelifecycle.ZONE, nodelifecycle.observe_zone, nodelifecycle.reconcile_zone,
+                   watches=(Watch("Node", nodelifecycle.watch_nodes_for_zones, order=20),)),
+    ControllerSpec(nodelifecycle.TAINT_EVICTION, nodelifecycle.observe_taint_eviction,
+                   nodelifecycle.reconcile_taint_eviction,
+                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_eviction, order=40),
+                            Watch("Node", nodelifecycle.watch_nodes_for_eviction, order=50))),
+    ControllerSpec(nodelifecycle.PODGC, nodelifecycle.observe_podgc, nodelifecycle.reconcile_podgc,
+                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_podgc, order=20),
+                            Watch("Node", nodelifecycle.watch_nodes_for_podgc, order=60))),
+    ControllerSpec(replicaset.NAME, replicaset.observe_replicaset, replicaset.reconcile_replicaset, 1,
+                   watches=(Watch("ReplicaSet", replicaset.watch_self, order=10),
+                            Watch("ReplicationController", replicaset.watch_self, order=10),
+                            Watch("Pod", replicaset.watch_pods, order=50))),
+    ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
+                   watches=(Watch("*", garbagecollector.watch_removed, order=-100),
+                            Watch("*", garbagecollector.watch_deleting, order=1000))),
+    ControllerSpec(deployment.NAME, deployment.observe_deployment, deployment.reconcile_deployment, 2,
+                   watches=(Watch("Deployment", deployment.watch_self, order=10),
+                            Watch("ReplicaSet", deployment.watch_replica_sets, order=20),
+                            Watch("Pod", deployment.watch_pods, order=60))),
+):
+    if _spec.name not in REGISTRY.controllers:
+        register_controller(_spec)
 
-
-CONTROLLERS: dict[str, Controller] = {c.name: c for c in (
-    Controller(scheduler.NAME, scheduler.observe_scheduler, scheduler.reconcile_scheduler),
-    Controller(kubelet.NAME, kubelet.observe_kubelet, kubelet.reconcile_kubelet),
-    Controller(nodelifecycle.NAME, nodelifecycle.observe_node_lifecycle, nodelifecycle.reconcile_node_lifecycle),
-    Controller(nodelifecycle.ZONE, nodelifecycle.observe_zone, nodelifecycle.reconcile_zone),
-    Controller(nodelifecycle.TAINT_EVICTION, nodelifecycle.observe_taint_eviction,
-               nodelifecycle.reconcile_taint_eviction),
-    Controller(nodelifecycle.PODGC, nodelifecycle.observe_podgc, nodelifecycle.reconcile_podgc),
-    Controller(replicaset.NAME, replicaset.observe_replicaset, replicaset.reconcile_replicaset, 1),
-    Controller(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1),
-    Controller(deployment.NAME, deployment.observe_deployment, deployment.reconcile_deployment, 2),
-)}
-TIERS = 3
+#: the registered controllers by name (the registry's own dict: a controller
+#: registered later, by a plug-in or a test, appears here too).
+CONTROLLERS = REGISTRY.controllers

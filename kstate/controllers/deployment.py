@@ -27,7 +27,7 @@ from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Res
 from kstate.controllers.replicaset import claim_pods  # same claim rules (controller_ref_manager.go)
 from kstate.machines.deployment import TRIGGER_FOR
 from kstate.resources.frozen import FrozenDict, evolve
-from kstate.resources.meta import ObjectMeta, OwnerReference, get_condition
+from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
 from kstate.resources.pod import TERMINAL_PHASES
 from kstate.resources.selector import LabelSelector
 from kstate.resources.workloads import (
@@ -58,7 +58,7 @@ def observe_deployment(view, key) -> DeploymentObs:
         return DeploymentObs(d=None)
     rss = {rs.metadata.name: rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")}
     if d.spec.selector is not None and not d.spec.selector.is_empty():
-        for rs in view.replicasets_matching(namespace, d.spec.selector):
+        for rs in view.objects_matching("ReplicaSet", namespace, d.spec.selector):
             rss.setdefault(rs.metadata.name, rs)
     ordered = tuple(rs for _, rs in sorted(rss.items()))
     pods = {}
@@ -617,3 +617,38 @@ def reconcile_deployment(obs: DeploymentObs, now: int) -> Result:
     if d.spec.strategy.type == "Recreate":
         return rollout_recreate(d, obs, now)
     return rollout_rolling(d, obs, now)
+
+
+# -- watches (deployment_controller.go addReplicaSet/updateReplicaSet/deleteReplicaSet/deletePod)
+
+def watch_self(old, new, view):
+    obj = new if new is not None else old
+    yield (obj.metadata.namespace, obj.metadata.name)
+
+
+def watch_replica_sets(old, new, view):
+    """The controlling Deployment of the RS; for an orphan RS, every
+    Deployment whose selector matches it."""
+    m = (new if new is not None else old).metadata
+    for rs in (old, new):
+        if rs is None:
+            continue
+        ref = controller_of(rs.metadata)
+        if ref is not None:
+            if ref.kind == "Deployment":
+                yield (m.namespace, ref.name)
+        elif new is not None and view.has_any("Deployment"):
+            for d in view.list("Deployment", m.namespace):
+                if d.spec.selector is not None and d.spec.selector.matches(rs.metadata.labels):
+                    yield (m.namespace, d.metadata.name)
+
+
+def watch_pods(old, new, view):
+    """A deleted pod wakes its ReplicaSet's Deployment (Recreate waits for old pods)."""
+    if new is None and old is not None:
+        ref = controller_of(old.metadata)
+        if ref is not None and ref.kind in ("ReplicaSet", "ReplicationController"):
+            rs = view.get(ref.kind, old.metadata.namespace, ref.name)
+            dref = controller_of(rs.metadata) if rs is not None else None
+            if dref is not None and dref.kind == "Deployment":
+                yield (old.metadata.namespace, dref.name)

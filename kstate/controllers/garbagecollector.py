@@ -65,3 +65,26 @@ def reconcile_gc(obs: GCObs, now: int) -> Result:
         elif d.metadata.deletion_timestamp is None:
             acts.append(Delete(d.KIND, d.metadata.namespace, d.metadata.name, d.metadata.uid, propagation="Background"))
     return Result(tuple(acts))
+
+
+# -- watches (the GC's graph builder watches every kind)
+
+def watch_removed(old, new, view):
+    """An object left the store: its dependents may be orphans now, and an
+    owner waiting in foreground deletion may be free to go."""
+    if new is None:
+        m = old.metadata
+        if view.owned_by(m.uid):
+            yield m.uid
+        for ref in m.owner_references:
+            owner = view.by_uid(ref.uid)
+            if owner is not None and owner.metadata.deletion_timestamp is not None:
+                yield ref.uid
+
+
+def watch_deleting(old, new, view):
+    """Deletion started on an object with finalizers (foreground, orphan, or
+    a user's): the GC processes it."""
+    if new is not None and new.metadata.deletion_timestamp is not None and new.metadata.finalizers \
+            and (old is None or old.metadata.deletion_timestamp is None):
+        yield new.metadata.uid

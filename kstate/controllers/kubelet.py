@@ -21,6 +21,7 @@ from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
 from kstate.controllers.timing import Profile, due
+from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
 from kstate.resources.meta import Condition, get_condition
 from kstate.resources.pod import (
@@ -28,6 +29,9 @@ from kstate.resources.pod import (
 )
 
 NAME = "kubelet"
+#: the declared index of what each kubelet admitted (kstate.indexes):
+#: {"totals": node → [cpu m, memory B, pods], "by_pod": (ns, name) → (node, requests)}.
+KUBELET_ADMISSION = "kubelet-admission"
 
 #: client-go backoff as the kubelet configures it (kubelet.go newCrashLoopBackOff;
 #: v1beta1 MaxContainerBackOff): 10 s initial, 300 s cap; an entry older than
@@ -59,7 +63,7 @@ def observe_kubelet(view, key) -> KubeletObs:
         return KubeletObs(pod=pod)
     node = view.get("Node", "", pod.spec.node_name)
     alive = node is not None and node.status.state in ("Ready", "NotReady")
-    admitted = view.admitted_on_node(pod.spec.node_name) if pod.status.state == "Scheduled" else (0, 0, 0)
+    admitted = admitted_on_node(view.index(KUBELET_ADMISSION), pod.spec.node_name) if pod.status.state == "Scheduled" else (0, 0, 0)
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
                       backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted)
 
@@ -519,4 +523,31 @@ def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
     return Result((UpdateStatus(new, "succeed" if all_ok else "fail"),))
 
 
-WATCHES = ("Pod", "Node")
+
+def admitted_on_node(admission: dict, node_name: str) -> tuple[int, int, int]:
+    """(cpu millicores, memory bytes, pods) the node's kubelet has admitted."""
+    tot = admission["totals"].get(node_name)
+    return (tot[0], tot[1], tot[2]) if tot is not None else (0, 0, 0)
+
+
+# -- watches (the kubelet's pod and node informers)
+
+def watch_pods(old, new, view):
+    """A pod bound to a node is the kubelet's to sync."""
+    if new is not None and new.spec.node_name:
+        yield key_of(new)
+
+
+def watch_nodes_joined(old, new, view):
+    """Pods bound to a node name before that node joined get a kubelet now."""
+    if old is None and new is not None:
+        for pod in pods_on_node(view, new.metadata.name):
+            yield key_of(pod)
+
+
+def watch_nodes_state(old, new, view):
+    """Node Ready ⇄ NotReady: the kubelet resyncs its pods."""
+    if old is not None and new is not None and old.status.state != new.status.state \
+            and new.status.state in ("Ready", "NotReady"):
+        for pod in pods_on_node(view, new.metadata.name):
+            yield key_of(pod)

@@ -25,6 +25,7 @@ from typing import Optional
 import attrs
 
 from kstate.controllers.actions import NOTHING, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus, ref_of
+from kstate.controllers.view import key_of, nodes_in_zone, pods_on_node, zones
 from kstate.resources.meta import Condition, set_condition
 from kstate.resources.node import (
     LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint,
@@ -88,7 +89,7 @@ def observe_node_lifecycle(view, key) -> NodeObs:
     node = view.get("Node", "", key)
     if node is None:
         return NodeObs(node=None)
-    pods = tuple(view.pods_on_node(key)) if node.status.state == "Silent" else ()
+    pods = tuple(pods_on_node(view, key)) if node.status.state == "Silent" else ()
     return NodeObs(node=node, pods=pods, epoch=view.start)
 
 
@@ -178,10 +179,10 @@ class ZoneObs:
 
 
 def observe_zone(view, zone) -> ZoneObs:
-    nodes = tuple(view.nodes_in_zone(zone))
+    nodes = tuple(nodes_in_zone(view, zone))
     all_full = True
-    for z in view.zones():
-        zn = nodes if z == zone else view.nodes_in_zone(z)
+    for z in zones(view):
+        zn = nodes if z == zone else nodes_in_zone(view, z)
         if zone_state(zn) != "FullDisruption":
             all_full = False
             break
@@ -338,7 +339,7 @@ class PodGCObs:
 
 def observe_podgc(view, node_name) -> PodGCObs:
     node = view.get("Node", "", node_name)
-    pods = tuple(view.pods_on_node(node_name)) if node is None else ()
+    pods = tuple(pods_on_node(view, node_name)) if node is None else ()
     return PodGCObs(node_name=node_name, node_exists=node is not None,
                     removed_at=view.memory(PODGC, node_name, None), pods=pods, epoch=view.start)
 
@@ -370,3 +371,51 @@ def reconcile_podgc(obs: PodGCObs, now: int) -> Result:
         actions.append(Delete("Pod", m.namespace, m.name, m.uid, 0))
     actions.append(SetMemory(PODGC, obs.node_name, None))
     return Result(tuple(actions))
+
+
+# -- watches (informer handlers)
+
+def watch_nodes(old, new, view):
+    if new is not None:
+        yield new.metadata.name
+
+
+def watch_nodes_for_zones(old, new, view):
+    """Zone state follows node health and taints; a node that joins or leaves
+    may change every zone's size and state."""
+    node = new if new is not None else old
+    if new is None or old is None or old.status.state != new.status.state or old.spec.taints != new.spec.taints:
+        yield from sorted(set(zones(view)) | {zone_of(node)})
+
+
+def _no_execute(node) -> tuple:
+    return tuple(sorted((t.key, t.value) for t in node.spec.taints if t.effect == "NoExecute"))
+
+
+def watch_pods_for_eviction(old, new, view):
+    """A pod bound to a node with NoExecute taints is checked against them."""
+    if new is not None and new.spec.node_name:
+        node = view.get("Node", "", new.spec.node_name)
+        if node is not None and any(t.effect == "NoExecute" for t in node.spec.taints):
+            yield key_of(new)
+
+
+def watch_nodes_for_eviction(old, new, view):
+    """NoExecute taints added or changed: every pod on the node is checked."""
+    if old is not None and new is not None:
+        after = _no_execute(new)
+        if after and _no_execute(old) != after:
+            for pod in pods_on_node(view, new.metadata.name):
+                yield key_of(pod)
+
+
+def watch_pods_for_podgc(old, new, view):
+    """A pod bound to a node that does not exist."""
+    if new is not None and new.spec.node_name and view.get("Node", "", new.spec.node_name) is None:
+        yield new.spec.node_name
+
+
+def watch_nodes_for_podgc(old, new, view):
+    """A removed node's pods are collected (after the quarantine)."""
+    if new is None:
+        yield old.metadata.name

@@ -57,7 +57,7 @@ def observe_replicaset(view, key) -> RSObs:
     sel = selector_of(rs)
     pods = {p.metadata.name: p for p in view.owned_by(rs.metadata.uid, "Pod")}
     if sel is not None:
-        for p in view.pods_matching(namespace, sel):
+        for p in view.objects_matching("Pod", namespace, sel):
             pods.setdefault(p.metadata.name, p)
     related = ()
     ctrl = controller_of(rs.metadata)
@@ -281,3 +281,33 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
     if status.ready_replicas != status.available_replicas:
         requeue = next_availability_check(rs, filtered, now)
     return Result(tuple(actions), requeue_after=requeue)
+
+
+# -- watches (replica_set.go addPod/updatePod/deletePod, addRS/updateRS)
+
+_KINDS = ("ReplicaSet", "ReplicationController")
+
+
+def watch_self(old, new, view):
+    if new is not None:
+        yield (new.KIND, new.metadata.namespace, new.metadata.name)
+
+
+def watch_pods(old, new, view):
+    """The controlling RS or RC of the pod; for an orphan, every RS or RC
+    whose selector matches it (it may adopt it)."""
+    for pod in (old, new):
+        if pod is None:
+            continue
+        ref = controller_of(pod.metadata)
+        if ref is not None:
+            if ref.kind in _KINDS:
+                yield (ref.kind, pod.metadata.namespace, ref.name)
+        elif pod.metadata.labels and new is not None:
+            ns = pod.metadata.namespace
+            for kind in _KINDS:
+                if view.has_any(kind, ns):
+                    for rs in view.list(kind, ns):
+                        sel = selector_of(rs)
+                        if sel is not None and sel.matches(pod.metadata.labels):
+                            yield (kind, ns, rs.metadata.name)

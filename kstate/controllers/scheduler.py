@@ -28,6 +28,8 @@ from kstate.resources.quantity import cpu_millis, to_int
 from kstate.resources.frozen import evolve
 
 NAME = "default-scheduler"
+#: the declared index holding the node table and the unschedulable queue (kstate.indexes).
+SCHEDULER_CACHE = "scheduler-cache"
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -229,7 +231,7 @@ def observe_scheduler(view, key) -> SchedulerObs:
     pod = view.get("Pod", namespace, name)
     if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
         return SchedulerObs(pod=None)
-    return SchedulerObs(pod=pod, table=view.node_table(), next_start=view.memory(NAME, "next_start", 0))
+    return SchedulerObs(pod=pod, table=view.index(SCHEDULER_CACHE).table, next_start=view.memory(NAME, "next_start", 0))
 
 
 def find_nodes_that_fit(pod: Pod, req: Requests, table, start: int, want: int):
@@ -301,3 +303,11 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     # Park the pod with the unschedulable ones: retried when nodes or capacity change.
     actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name), True))
     return Result(tuple(actions))
+
+
+# -- watches
+
+def watch_pods(old, new, view):
+    """A new pod without a node goes to the scheduling queue."""
+    if old is None and new is not None and not new.spec.node_name and new.metadata.deletion_timestamp is None:
+        yield (new.metadata.namespace, new.metadata.name)

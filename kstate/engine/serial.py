@@ -17,15 +17,16 @@ from kstate.resources.frozen import FrozenDict
 
 FORMAT = 1
 
-_MODULES = ("kstate.resources.meta", "kstate.resources.pod", "kstate.resources.node",
-            "kstate.resources.namespace", "kstate.resources.event", "kstate.resources.selector",
-            "kstate.resources.workloads",
+_MODULES = ("kstate.resources.meta", "kstate.resources.event", "kstate.resources.selector",
             "kstate.controllers.timing", "kstate.controllers.scheduler")
 
 
-def _classes() -> dict[str, type]:
+def _classes(registry) -> dict[str, type]:
+    """Every attrs class a snapshot may hold: those of the fixed modules and
+    of the module of every registered kind (its spec and status classes)."""
     out: dict[str, type] = {}
-    for modname in _MODULES:
+    mods = list(_MODULES) + sorted({spec.cls.__module__ for spec in registry.kinds.values()})
+    for modname in mods:
         mod = importlib.import_module(modname)
         for name in dir(mod):
             obj = getattr(mod, name)
@@ -75,48 +76,52 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
            "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_index", "_rv", "_seq",
-           "steps", "_unschedulable", "_usage", "_admitted", "_admitted_by", "_cidr_used", "_cidr_cursor", "_pod_ips", "_node_serial")
+           "steps", "identity")
 
 
 def snapshot(engine) -> dict:
+    indexes = {}
+    for name, spec in sorted(engine.registry.indexes.items()):
+        state = engine.indexes[name]
+        indexes[name] = encode(spec.dump(state) if spec.dump is not None else state)
     return {
         "format": FORMAT,
         "profile": encode(engine._profile),
         "objects": [encode(o) for o in engine.store.all_objects()],
         "rng": encode(engine.rng.getstate()),
         "controllers": sorted(engine.controllers),
-        "table_order": list(engine.table.names),
+        "indexes": indexes,
         "engine": {name: encode(getattr(engine, name)) for name in _FIELDS},
     }
 
 
-def restore(data: dict):
-    from kstate.controllers import CONTROLLERS
+def restore(data: dict, registry=None):
     from kstate.engine.core import Engine
+    from kstate.engine.store import Store
+    from kstate.registry import REGISTRY
+    registry = registry or REGISTRY
     if data.get("format") != FORMAT:
         raise ValueError(f"unsupported snapshot format {data.get('format')!r}")
-    classes = _classes()
+    classes = _classes(registry)
+    known = registry.controllers
     eng = Engine.__new__(Engine)
     Engine.__init__(eng, seed=data["engine"]["seed"], start=data["engine"]["start"],
-                    profile=decode(data["profile"], classes),
-                    controllers={n: CONTROLLERS[n] for n in data["controllers"] if n in CONTROLLERS})
+                    profile=decode(data["profile"], classes), registry=registry,
+                    controllers={n: known[n] for n in data["controllers"] if n in known})
     # Engine.__init__ created the system namespaces; the snapshot has them.
-    from kstate.engine.store import Store
-    from kstate.engine.nodetable import NodeTable
-    eng.store = Store()
-    eng.table = NodeTable()
+    eng.store = Store(eng.store.place_of)
     for enc in data["objects"]:
         eng.store.put(decode(enc, classes))
-    for name in data["table_order"]:  # the scheduler walks nodes in this order
-        eng.table.add_node(eng.store.get("Node", "", name))
     for name in _FIELDS:
         setattr(eng, name, decode(data["engine"][name], classes))
     eng._queues = [deque(tuple(i) if isinstance(i, list) else i for i in q) for q in eng._queues]
     eng._heap = [tuple(h) for h in eng._heap]
     eng.trace = [tuple(t) for t in eng.trace]
     eng._events = [list(e) for e in eng._events]
-    for (node, req) in eng._usage.values():
-        eng.table.add_usage(node, req)
+    for name, spec in registry.indexes.items():
+        if name in data["indexes"]:
+            raw = decode(data["indexes"][name], classes)
+            eng.indexes[name] = spec.load(raw, eng) if spec.load is not None else raw
     eng.rng.setstate({k: _to_rng_state(v) for k, v in decode(data["rng"], classes).items()})
     return eng
 

@@ -1,29 +1,29 @@
 """The indexed object store. Engine-private: controllers read it only through
 the engine's View.
 
-Indexes: by kind (→ namespace → name), by uid, by owner uid, pods by node,
-nodes by zone, and by label (kind, namespace, key, value). Every index is a
-dict of sets, so maintenance is O(labels) per write and a read costs what it
-returns; callers sort what they iterate.
+Indexes: by kind (→ namespace → name), by uid, by owner uid, by label (kind,
+namespace, key, value), and by place — a secondary key a kind declares in its
+KindSpec (`place`: pods by node, nodes by zone). Every index is a dict of
+sets, so maintenance is O(labels) per write and a read costs what it returns;
+callers sort what they iterate. The store knows no kind by name.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
-
-from kstate.resources.node import LABEL_ZONE
+from typing import Any, Callable, Iterable, Optional
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
 
 
 class Store:
-    def __init__(self) -> None:
+    def __init__(self, place_of: Optional[dict[str, Callable[[Any], Optional[str]]]] = None) -> None:
         self.objects: dict[Key, Any] = {}
         self.by_kind: dict[str, dict[str, set[str]]] = {}
         self.by_uid: dict[str, Key] = {}
         self.by_owner: dict[str, set[Key]] = {}
-        self.pods_by_node: dict[str, set[tuple[str, str]]] = {}
-        self.nodes_by_zone: dict[str, set[str]] = {}
         self.by_label: dict[tuple[str, str, str, str], set[str]] = {}
+        #: kind → place → {(namespace, name)}
+        self.by_place: dict[str, dict[str, set[tuple[str, str]]]] = {}
+        self.place_of = dict(place_of or {})
 
     def get(self, kind: str, namespace: str, name: str) -> Optional[Any]:
         return self.objects.get((kind, namespace, name))
@@ -34,16 +34,19 @@ class Store:
     def put(self, obj: Any) -> Optional[Any]:
         """Insert or replace; returns the previous object."""
         m = obj.metadata
-        key = (obj.KIND, m.namespace, m.name)
+        kind = obj.KIND
+        key = (kind, m.namespace, m.name)
         old = self.objects.get(key)
         self.objects[key] = obj
+        place = self.place_of.get(kind)
         if old is None:
-            self.by_kind.setdefault(obj.KIND, {}).setdefault(m.namespace, set()).add(m.name)
+            self.by_kind.setdefault(kind, {}).setdefault(m.namespace, set()).add(m.name)
             if m.uid:
                 self.by_uid[m.uid] = key
             self._index_labels(obj, key, add=True)
             self._index_owner(obj, key, add=True)
-            self._index_place(obj, add=True)
+            if place is not None:
+                self._index_place(kind, place(obj), key, add=True)
         else:
             om = old.metadata
             if om.labels is not m.labels and om.labels != m.labels:
@@ -52,9 +55,11 @@ class Store:
             if om.owner_references != m.owner_references:
                 self._index_owner(old, key, add=False)
                 self._index_owner(obj, key, add=True)
-            if self._place(old) != self._place(obj):
-                self._index_place(old, add=False)
-                self._index_place(obj, add=True)
+            if place is not None:
+                before, after = place(old), place(obj)
+                if before != after:
+                    self._index_place(kind, before, key, add=False)
+                    self._index_place(kind, after, key, add=True)
         return old
 
     def remove(self, kind: str, namespace: str, name: str) -> Optional[Any]:
@@ -69,7 +74,9 @@ class Store:
         self.by_uid.pop(old.metadata.uid, None)
         self._index_labels(old, key, add=False)
         self._index_owner(old, key, add=False)
-        self._index_place(old, add=False)
+        place = self.place_of.get(kind)
+        if place is not None:
+            self._index_place(kind, place(old), key, add=False)
         return old
 
     # -- reads
@@ -89,8 +96,8 @@ class Store:
     def with_label(self, kind: str, namespace: str, key: str, value: str) -> set[str]:
         return self.by_label.get((kind, namespace, key, value), set())
 
-    def pods_on_node(self, node: str) -> list:
-        return [self.objects[("Pod", ns, n)] for ns, n in sorted(self.pods_by_node.get(node, ()))]
+    def placed(self, kind: str, place: str) -> list:
+        return [self.objects[(kind, ns, n)] for ns, n in sorted(self.by_place.get(kind, {}).get(place, ()))]
 
     def owned_by(self, uid: str, kind: Optional[str] = None) -> list:
         keys = sorted(k for k in self.by_owner.get(uid, ()) if kind is None or k[0] == kind)
@@ -125,22 +132,11 @@ class Store:
                     if not s:
                         del self.by_owner[ref.uid]
 
-    @staticmethod
-    def _place(obj: Any) -> Optional[str]:
-        if obj.KIND == "Pod":
-            return obj.spec.node_name or None
-        if obj.KIND == "Node":
-            return obj.metadata.labels.get(LABEL_ZONE, "")
-        return None
-
-    def _index_place(self, obj: Any, add: bool) -> None:
-        place = self._place(obj)
+    def _index_place(self, kind: str, place: Optional[str], key: Key, add: bool) -> None:
         if place is None:
             return
-        if obj.KIND == "Pod":
-            index, member = self.pods_by_node, (obj.metadata.namespace, obj.metadata.name)
-        else:
-            index, member = self.nodes_by_zone, obj.metadata.name
+        index = self.by_place.setdefault(kind, {})
+        member = (key[1], key[2])
         if add:
             index.setdefault(place, set()).add(member)
         else:

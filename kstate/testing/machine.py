@@ -292,7 +292,7 @@ class ClusterMachine(RuleBasedStateMachine):
             "kubelet": pod_keys,
             "taint-eviction-controller": pod_keys,
             "node-lifecycle-controller": node_names,
-            "node-lifecycle-zone": list(eng.zones()),
+            "node-lifecycle-zone": list(eng.places("Node")),
             "pod-garbage-collector": orphan_nodes,
         }
 

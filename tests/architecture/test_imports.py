@@ -126,6 +126,11 @@ RULES: dict[str, Rule] = {
                                       "kstate.__main__")),
     "network does not import engine, controllers or io":
         _never("kstate.network", ("kstate.engine", "kstate.controllers", "kstate.io")),
+    "engine imports no controller, kind, index, io or network module":
+        _only("kstate.engine", ("kstate.engine", "kstate.controllers.actions", "kstate.machines", "kstate.registry",
+                                "kstate.resources", "kstate.errors", "kstate.units")),
+    "registry imports only errors and resources":
+        _only("kstate.registry", ("kstate.registry", "kstate.errors", "kstate.resources")),
     "invariants do not import engine or io":
         _never("kstate.invariants", ("kstate.engine", "kstate.io")),
     "engine does not import io or yaml":
@@ -240,7 +245,7 @@ def test_the_checker_sees_the_imports_it_should(tree):
     """The import reader really resolves what the engine and the API use."""
     names = set(tree)
     core = imports_of("kstate.engine.core", tree["kstate.engine.core"][1], names)
-    assert "kstate.controllers" in core and "kstate.machines" in core
+    assert "kstate.controllers.actions" in core and "kstate.machines" in core and "kstate.registry" in core
     api = imports_of("kstate.api", tree["kstate.api"][1], names)
     assert "kstate.io" in api and "kstate.engine.core" in api
     # a lazy import inside a function counts
@@ -260,6 +265,8 @@ PLANTED = {
     "kstate.invariants": "from kstate.io import manifests\n",
     "kstate.engine.bad": "import yaml\n",
     "kstate.engine.bad2": "from kstate import io\n",
+    "kstate.engine.bad3": "from kstate.controllers import kubelet\n",
+    "kstate.registry": "def f():\n    from kstate.engine import core\n",
     "kstate.api": "from kstate.testing import strategies\n",
     "kstate.units": "import yaml\n",
 }
@@ -315,3 +322,42 @@ def test_purity_checker_catches_planted_impurities():
     found = impurities(t)
     assert sorted({f.split(":")[0] for f in found}) == ["kstate.controllers.a", "kstate.controllers.b",
                                                        "kstate.controllers.c", "kstate.controllers.d"]
+
+
+# ---------------------------------------------------------------- the engine knows no kind
+
+
+def kind_literals(tree: dict, kinds: Iterable[str], layer: str = "kstate.engine") -> list[str]:
+    """String constants (docstrings aside) in `layer` that name a kind."""
+    kinds = set(kinds)
+    found = []
+    for name, (path, source) in sorted(tree.items()):
+        if not within(name, layer):
+            continue
+        root = ast.parse(source)
+        docstrings = {id(n.body[0].value) for n in ast.walk(root)
+                      if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(root):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings \
+                    and node.value in kinds:
+                found.append(f"{name}:{node.lineno}: {node.value!r}")
+    return found
+
+
+def _kind_names() -> set[str]:
+    import kstate  # noqa: F401  (registers the built-in kinds)
+    from kstate.registry import REGISTRY
+    return set(REGISTRY.kinds)
+
+
+def test_the_engine_names_no_kind(tree):
+    """Kinds and watches live in their own modules and the registry; the
+    engine loops over what they declare."""
+    assert kind_literals(tree, _kind_names()) == []
+
+
+def test_kind_literal_checker_catches_a_planted_one():
+    t = {"kstate.engine.bad": ("", '"""Pod docstrings are fine."""\nif kind == "Pod":\n    pass\n'),
+         "kstate.engine.ok": ("", 'x = "Podcast"\n')}
+    assert kind_literals(t, {"Pod"}) == ["kstate.engine.bad:2: 'Pod'"]

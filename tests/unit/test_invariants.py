@@ -69,7 +69,7 @@ def test_quiet_after_pods_ran(name):
 def test_quiet_through_node_failure_eviction_and_recovery(name):
     c = healthy_cluster()
     c.advance("1m")
-    on_node_0 = sorted(p.metadata.name for p in c.engine.pods_on_node("node-0")
+    on_node_0 = sorted(p.metadata.name for p in c.engine.placed("Pod", "node-0")
                        if p.status.phase not in ("Succeeded", "Failed"))
     assert on_node_0, "the scenario needs live pods on the failing node"
     c.fail_node("node-0")
@@ -79,9 +79,9 @@ def test_quiet_through_node_failure_eviction_and_recovery(name):
     node = c.get("Node", "node-0")
     assert node.status.state == "Unknown"
     assert any(t.effect == "NoExecute" for t in node.spec.taints)
-    evicted = [p for p in c.engine.pods_on_node("node-0") if p.metadata.deletion_timestamp is not None]
+    evicted = [p for p in c.engine.placed("Pod", "node-0") if p.metadata.deletion_timestamp is not None]
     assert evicted, "nothing was evicted"
-    assert all(not is_pod_ready(p) for p in c.engine.pods_on_node("node-0"))
+    assert all(not is_pod_ready(p) for p in c.engine.placed("Pod", "node-0"))
     c.recover_node("node-0")
     for _ in range(6):
         c.advance("30s")
@@ -95,12 +95,12 @@ def test_quiet_through_node_failure_eviction_and_recovery(name):
 def test_quiet_through_node_removal_and_pod_gc(name):
     c = healthy_cluster()
     c.advance("1m")
-    assert c.engine.pods_on_node("node-1")
+    assert c.engine.placed("Pod", "node-1")
     c.remove_node("node-1")
     for _ in range(8):
         c.advance("15s")
         assert_quiet(c, name, f"after removing node-1, at {c.elapsed_ms} ms")
-    assert c.engine.pods_on_node("node-1") == []
+    assert c.engine.placed("Pod", "node-1") == []
     assert c.get("Deployment", "web").status.available_replicas == 3
 
 

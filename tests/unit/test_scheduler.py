@@ -120,10 +120,10 @@ def test_search_window_rotates_over_large_clusters():
     c.apply(_pod_doc("a", cpu="1"))
     c.apply(_pod_doc("b", cpu="1"))
     c.advance("0s")
-    names = sorted(c.engine.table.names)
+    names = sorted(c.engine.index("scheduler-cache").table.names)
     a, b = c.get("Pod", "a").spec.node_name, c.get("Pod", "b").spec.node_name
     assert a == names[0]                       # window rows 0..99, all score equal → first by name
     assert c.engine.memory("default-scheduler", "next_start") == 0   # 100 + 100 processed, wrapped
     assert b != a
-    rows = c.engine.table.row
+    rows = c.engine.index("scheduler-cache").table.row
     assert rows[b] >= 100                      # the second pod's window started at row 100

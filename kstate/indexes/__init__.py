@@ -1,0 +1,153 @@
+"""Declared indexes: the incremental bookkeeping the engine keeps for
+controllers, each an `IndexSpec` whose handlers follow changes of the kinds
+they index at a cost independent of cluster size.
+
+Owns: the scheduler's cache (the node table with requested resources per
+node, and the unschedulable queue retried when capacity or nodes change —
+kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue) and
+the kubelets' admission totals. Code here mutates only the index state the
+engine hands it and returns the keys to enqueue; it never touches the store.
+Must not be imported by engine/ (the engine is handed the registry).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from kstate.controllers import kubelet
+from kstate.controllers import scheduler as sched
+from kstate.indexes.nodetable import NodeTable
+from kstate.registry import IndexHandler, IndexSpec, register_index
+from kstate.resources.pod import TERMINAL_PHASES, is_admitted
+
+SCHEDULER_CACHE = sched.SCHEDULER_CACHE
+KUBELET_ADMISSION = kubelet.KUBELET_ADMISSION
+
+
+class SchedulerCache:
+    """The node table, each counted pod's (node, requests), and the pods the
+    scheduler parked as unschedulable."""
+
+    __slots__ = ("table", "usage", "unschedulable")
+
+    def __init__(self) -> None:
+        self.table = NodeTable()
+        self.usage: dict[tuple[str, str], tuple[str, sched.Requests]] = {}
+        self.unschedulable: set[tuple[str, str]] = set()
+
+    def retry_unschedulable(self) -> list[tuple[str, Any]]:
+        """MoveAllToActiveOrBackoffQueue: capacity or nodes changed."""
+        if not self.unschedulable:
+            return []
+        keys = [(sched.NAME, key) for key in sorted(self.unschedulable)]
+        self.unschedulable.clear()
+        return keys
+
+
+def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
+    """Requests count on a node while the pod is bound and not terminal."""
+    obj = new if new is not None else old
+    key = (obj.metadata.namespace, obj.metadata.name)
+    out: list = []
+    counted = cache.usage.get(key)
+    should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
+    if counted is not None and (not should or counted[0] != new.spec.node_name):
+        cache.table.add_usage(counted[0], counted[1], -1)
+        del cache.usage[key]
+        counted = None
+        out = cache.retry_unschedulable()
+    if should and counted is None:
+        req = sched.pod_requests(new)
+        cache.table.add_usage(new.spec.node_name, req)
+        cache.usage[key] = (new.spec.node_name, req)
+    if new is None or new.spec.node_name:
+        cache.unschedulable.discard(key)
+    return out
+
+
+def _cache_on_node(cache: SchedulerCache, old, new, api) -> list:
+    name = (new or old).metadata.name
+    table = cache.table
+    if new is None:
+        if name in table.row:
+            table.remove_node(name)
+    elif name in table.row:
+        table.update_node(new)
+    else:
+        table.add_node(new)
+        for pod in api.placed("Pod", name):  # pods bound to this name before the node joined
+            counted = cache.usage.get((pod.metadata.namespace, pod.metadata.name))
+            if counted is not None:
+                table.add_usage(name, counted[1])
+    return []
+
+
+def _cache_retry_on_node(cache: SchedulerCache, old, new, api) -> list:
+    if new is not None and (old is None or old.spec != new.spec or old.status.state != new.status.state):
+        return cache.retry_unschedulable()
+    return []
+
+
+def _cache_memory(cache: SchedulerCache, key, value) -> bool:
+    if isinstance(key, tuple) and key and key[0] == "unschedulable":
+        cache.unschedulable.add(key[1:])
+        return True
+    return False
+
+
+def _cache_dump(cache: SchedulerCache) -> dict:
+    return {"order": list(cache.table.names), "usage": cache.usage, "unschedulable": cache.unschedulable}
+
+
+def _cache_load(data: dict, api) -> SchedulerCache:
+    cache = SchedulerCache()
+    for name in data["order"]:  # the scheduler walks nodes in this order
+        cache.table.add_node(api.get("Node", "", name))
+    cache.usage = data["usage"]
+    cache.unschedulable = data["unschedulable"]
+    for node, req in cache.usage.values():
+        cache.table.add_usage(node, req)
+    return cache
+
+
+register_index(IndexSpec(
+    name=SCHEDULER_CACHE, init=SchedulerCache, owner=sched.NAME, on_memory=_cache_memory,
+    dump=_cache_dump, load=_cache_load,
+    handlers=(IndexHandler("Pod", _cache_on_pod, order=0), IndexHandler("Node", _cache_on_node, order=0),
+              IndexHandler("Node", _cache_retry_on_node, order=30)),
+))
+
+
+# --------------------------------------------------------- kubelet admission
+
+def _admission_init() -> dict:
+    """{"totals": node → [cpu m, memory B, pods], "by_pod": (ns, name) → (node, requests)}."""
+    return {"totals": {}, "by_pod": {}}
+
+
+def _admission_on_pod(state: dict, old, new, api) -> list:
+    """Pods past the kubelet's admission that have not finished."""
+    obj = new if new is not None else old
+    key = (obj.metadata.namespace, obj.metadata.name)
+    totals, by_pod = state["totals"], state["by_pod"]
+    admitted = by_pod.get(key)
+    now_admitted = (new is not None and bool(new.spec.node_name) and new.status.phase not in TERMINAL_PHASES
+                    and is_admitted(new))
+    if admitted is not None and (not now_admitted or admitted[0] != new.spec.node_name):
+        tot = totals[admitted[0]]
+        tot[0] -= admitted[1].cpu
+        tot[1] -= admitted[1].memory
+        tot[2] -= 1
+        del by_pod[key]
+        admitted = None
+    if now_admitted and admitted is None:
+        req = sched.pod_requests(new)
+        tot = totals.setdefault(new.spec.node_name, [0, 0, 0])
+        tot[0] += req.cpu
+        tot[1] += req.memory
+        tot[2] += 1
+        by_pod[key] = (new.spec.node_name, req)
+    return []
+
+
+register_index(IndexSpec(name=KUBELET_ADMISSION, init=_admission_init,
+                         handlers=(IndexHandler("Pod", _admission_on_pod, order=1),)))

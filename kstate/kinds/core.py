@@ -1,0 +1,364 @@
+"""core/v1 kinds kstate simulates: Pod, Node, Namespace — their API-server
+strategies (pkg/registry/core/pod/strategy.go, node/strategy.go,
+namespace/strategy.go), admission, identity and trace wording.
+
+Owns: what the API server does on create, status write, delete and removal
+of these kinds (default tolerations, the pods/binding subresource, graceful
+deletion, node CIDRs and pod IPs from the flannel-style IPAM, namespace
+termination), declared as `KindSpec`s. The engine calls these hooks with
+itself as `api`; nothing here decides what a controller decides. Must not be
+imported by engine/.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from kstate.controllers import kubelet as kubelet_mod
+from kstate.controllers.actions import Bind, ref_of
+from kstate.controllers import nodelifecycle
+from kstate.errors import InvalidOperation, SpecError
+from kstate.network import ipam
+from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
+from kstate.resources.frozen import FrozenDict, evolve, freeze
+from kstate.resources.meta import Condition, set_condition
+from kstate.resources.namespace import Namespace, NamespaceStatus
+from kstate.resources.node import (
+    LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
+)
+from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration
+
+#: DefaultTolerationSeconds admission (plugin/pkg/admission/defaulttolerationseconds).
+DEFAULT_TOLERATION_SECONDS = 300
+#: Pod states in which the pod has a sandbox (and so an IP) on its node.
+SANDBOX_STATES = frozenset({"Initializing", "ContainerCreating", "Running", "Terminated", "CrashLoopBackOff"})
+
+# ==================================================================== Pod
+
+_DEFAULT_TOLERATIONS = {key: Toleration(key=key, operator="Exists", effect="NoExecute",
+                                        toleration_seconds=DEFAULT_TOLERATION_SECONDS)
+                        for key in (TAINT_NOT_READY, TAINT_UNREACHABLE)}
+_ADMITTED_SPEC: list = [None, None]  # (spec in, spec out) of the last pod: pods of one template share a spec
+
+
+def admit_default_tolerations(pod: Pod) -> Pod:
+    """DefaultTolerationSeconds admission: add not-ready and unreachable
+    NoExecute tolerations (300 s) unless the pod already tolerates that taint
+    (a toleration with an empty key or effect matches)."""
+    if _ADMITTED_SPEC[0] is pod.spec:
+        out = _ADMITTED_SPEC[1]
+        return pod if out is pod.spec else evolve(pod, spec=out)
+    tols = list(pod.spec.tolerations)
+    added = False
+    for key in (TAINT_NOT_READY, TAINT_UNREACHABLE):
+        if any((t.key in ("", key)) and t.effect in ("", "NoExecute") and (t.key or t.operator == "Exists")
+               for t in tols):
+            continue
+        tols.append(_DEFAULT_TOLERATIONS[key])
+        added = True
+    out = evolve(pod.spec, tolerations=tuple(tols)) if added else pod.spec
+    _ADMITTED_SPEC[0], _ADMITTED_SPEC[1] = pod.spec, out
+    return pod if out is pod.spec else evolve(pod, spec=out)
+
+
+def _pod_prepare_create(pod: Pod, api) -> Pod:
+    pod = admit_default_tolerations(pod)
+    return evolve(pod, status=PodStatus(phase="Pending", state="Pending", state_since=api.now))
+
+
+def _pod_after_create(pod: Pod, api) -> Pod:
+    if pod.spec.node_name:
+        # A pod created with nodeName bypasses the scheduler.
+        conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), api.now)
+        pod = evolve(pod, status=evolve(pod.status, conditions=conds, state="Scheduled"))
+        api.store.put(pod)
+        api.trace_entry("bind", pod, f"Pending->Scheduled (bind) node={pod.spec.node_name}")
+    return pod
+
+
+def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
+    """The CNI plugin's ADD: the sandbox gets an address from its node's range."""
+    if status.state in ("Initializing", "ContainerCreating") and not status.pod_ip:
+        ip = allocate_pod_ip(api, cur.spec.node_name)
+        if ip:
+            return evolve(status, pod_ip=ip)
+    return status
+
+
+def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
+    parts = []
+    if old.phase != new.phase:
+        parts.append(f"phase={new.phase}")
+    o = {c.type: c.status for c in old.conditions}
+    for c in new.conditions:
+        if o.get(c.type) != c.status:
+            parts.append(f"{c.type}={c.status}")
+    if old.pod_ip != new.pod_ip:
+        parts.append(f"ip={new.pod_ip}")
+    return " ".join(parts)
+
+
+def delete_pod(pod: Pod, api, grace_period: Optional[int], propagation: Optional[str] = None) -> None:
+    """registry/core/pod/strategy.go CheckGracefulDelete + rest/delete.go BeforeDelete.
+
+    Example: grace 30 s, deleted at 10 s → deletionTimestamp 40 s; a second
+    delete with grace 5 s at 12 s → 40 − 30 + 5 = 15 s (never earlier than now)."""
+    m = pod.metadata
+    g = grace_period if grace_period is not None else pod.spec.termination_grace_period_seconds
+    if g < 0:
+        g = 1
+    if not pod.spec.node_name or pod.status.phase in TERMINAL_PHASES:
+        g = 0
+    if m.deletion_timestamp is not None:
+        old_g = m.deletion_grace_period_seconds or 0
+        if g >= old_g:
+            return
+        ts = max(api.now, m.deletion_timestamp - old_g * 1000 + g * 1000)
+        if g == 0:
+            api.remove(pod)
+            return
+        api.replace(evolve(pod, metadata=evolve(m, deletion_timestamp=ts, deletion_grace_period_seconds=g)),
+                    "delete", f"grace={g}s")
+        return
+    if g == 0:
+        api.remove(pod)
+        return
+    api.check_transition("Pod", pod.status.state, "delete", "Terminating")
+    new = evolve(pod, metadata=evolve(m, deletion_timestamp=api.now + g * 1000, deletion_grace_period_seconds=g),
+                 status=evolve(pod.status, state="Terminating", state_since=api.now))
+    api.replace(new, "delete", f"{pod.status.state}->Terminating (delete) grace={g}s")
+
+
+def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
+    """validation.go ValidatePodUpdate: pods are mostly immutable; images
+    may change."""
+    images = {c.name: c.image for c in obj.spec.containers}
+    spec = evolve(cur.spec, containers=tuple(evolve(c, image=images.get(c.name, c.image))
+                                             for c in cur.spec.containers))
+    probe = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations)
+    if evolve(probe, containers=spec.containers) != evolve(cur.spec, containers=spec.containers):
+        raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
+                        "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
+                        "`spec.tolerations` (only additions to existing tolerations), "
+                        "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
+                        "negative)", "spec")
+    return evolve(cur, metadata=meta, spec=spec)
+
+
+def _pod_on_remove(pod: Pod, api) -> None:
+    release_pod_ip(api, pod)
+
+
+def _apply_bind(a: Bind, api) -> None:
+    """registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True."""
+    pod = api.store.get("Pod", a.namespace, a.name)
+    if pod is None or pod.metadata.uid != a.uid or pod.spec.node_name:
+        return
+    if api.store.get("Node", "", a.node_name) is None:
+        return
+    api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
+    conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), api.now)
+    api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
+                spec=evolve(pod.spec, node_name=a.node_name),
+                status=evolve(pod.status, conditions=conds, state="Scheduled", state_since=api.now))
+
+
+# ------------------------------------------------------------------ pod IPs
+
+def _pod_ips(api) -> dict:
+    """node → [offsets in use, last offset handed out] (host-local's
+    reservations and last_reserved_ip)."""
+    return api.identity.setdefault("pod-ips", {})
+
+
+def allocate_pod_ip(api, node_name: str) -> str:
+    node = api.store.get("Node", "", node_name)
+    if node is None or not node.spec.pod_cidr:
+        return ""
+    slot = _pod_ips(api).setdefault(node_name, [set(), None])
+    ip, off = ipam.next_pod_ip(node.spec.pod_cidr, slot[0], slot[1])
+    if ip is None:
+        return ""
+    slot[0].add(off)
+    slot[1] = off
+    return ip
+
+
+def release_pod_ip(api, pod: Pod) -> None:
+    if not pod.status.pod_ip or not pod.spec.node_name:
+        return
+    slot = _pod_ips(api).get(pod.spec.node_name)
+    node = api.store.get("Node", "", pod.spec.node_name)
+    if slot is None or node is None or not node.spec.pod_cidr:
+        return
+    slot[0].discard(ipam.pod_ip_offset(node.spec.pod_cidr, pod.status.pod_ip))
+
+
+register_action(Bind, _apply_bind)
+
+POD = register_kind(KindSpec(
+    kind="Pod", group="", version="v1", cls=Pod, plural="pods", short_names=("po",),
+    generation=0, machine="pod", gone_state="Deleted",
+    prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
+    status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
+    validate_update=validate_pod_update,
+    place=lambda pod: pod.spec.node_name or None,
+))
+
+# =================================================================== Node
+
+_NODE_CONDITIONS = (
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+)
+
+
+def ready_conditions(conds: tuple, now: int) -> tuple:
+    """The conditions a healthy kubelet posts (kubelet_node_status.go setNodeStatus)."""
+    for t, s, reason, msg in _NODE_CONDITIONS:
+        conds = set_condition(conds, Condition(t, s, reason, msg, last_heartbeat_time=now), now)
+    return conds
+
+
+def node_cidrs(api) -> dict:
+    """The node-ipam controller's cidrset: {"used": {index: node}, "cursor": n}."""
+    return api.identity.setdefault("node-cidrs", {"used": {}, "cursor": 0, "serial": 0})
+
+
+def _node_prepare_create(node: Node, api) -> Node:
+    name = node.metadata.name
+    labels = dict(node.metadata.labels)
+    labels.setdefault(LABEL_HOSTNAME, name)
+    labels.setdefault("kubernetes.io/os", "linux")
+    labels.setdefault("kubernetes.io/arch", "amd64")
+    spec = node.spec
+    cidrs = node_cidrs(api)
+    if not spec.pod_cidr:
+        cidr, cidrs["cursor"] = ipam.allocate_node_cidr(api.cluster_cidr, cidrs["used"].keys(),
+                                                         cidrs["cursor"], api.node_cidr_mask)
+        if cidr is not None:
+            spec = evolve(spec, pod_cidr=cidr, pod_cidrs=(cidr,))
+    if spec.pod_cidr:
+        idx = ipam.node_cidr_index(api.cluster_cidr, spec.pod_cidr, api.node_cidr_mask)
+        if idx is not None:
+            cidrs["used"][idx] = name
+    st = node.status
+    capacity = dict(st.capacity)
+    capacity.setdefault("pods", "110")
+    addresses = st.addresses or (NodeAddress("InternalIP", ipam.node_internal_ip(cidrs["serial"])),
+                                 NodeAddress("Hostname", name))
+    cidrs["serial"] += 1
+    status = NodeStatus(capacity=freeze(capacity), allocatable=freeze(st.allocatable or capacity),
+                        conditions=ready_conditions((), api.now), addresses=addresses, state="Ready",
+                        state_since=api.now)
+    return evolve(node, metadata=evolve(node.metadata, labels=FrozenDict(labels), namespace=""),
+                  spec=spec, status=status)
+
+
+def _node_after_create(node: Node, api) -> Node:
+    name = node.metadata.name
+    for pod in api.store.placed("Pod", name):
+        # Pods left bound to a removed node of the same name (PodGC had not
+        # run yet): the new kubelet has no sandbox for them.
+        if pod.status.state in SANDBOX_STATES and pod.metadata.deletion_timestamp is None:
+            st = evolve(pod.status, state="Scheduled", state_since=api.now, pod_ip="", host_ip="",
+                        phase="Pending", container_statuses=(), init_container_statuses=())
+            st = evolve(st, conditions=kubelet_mod.pod_conditions(pod, st, api.now))
+            api.check_transition("Pod", pod.status.state, "sandbox_lost", "Scheduled")
+            api.replace(evolve(pod, status=st), "status", f"{pod.status.state}->Scheduled (sandbox_lost)")
+        elif pod.status.state == "Terminating":
+            # Its containers died with the old node: nothing runs here, no address.
+            api.replace(pod, "status", "sandbox lost", status=evolve(
+                pod.status, pod_ip="", host_ip="", container_statuses=(), init_container_statuses=()))
+        elif pod.status.pod_ip:
+            # Finished: no sandbox here either, so no address.
+            api.replace(pod, "status", "sandbox lost", status=evolve(pod.status, pod_ip="", host_ip=""))
+    if not node.spec.pod_cidr:
+        api.record_event(ref_of(node), "CIDRNotAvailable", f"Node {name} status is now: CIDRNotAvailable",
+                         "Normal", "cidrAllocator")
+    return node
+
+
+def _node_delete(node: Node, api, grace_period=None, propagation=None) -> None:
+    api.remove(node)
+
+
+def _node_on_remove(node: Node, api) -> None:
+    name = node.metadata.name
+    used = node_cidrs(api)["used"]
+    for idx in [i for i, n in used.items() if n == name]:
+        del used[idx]
+    _pod_ips(api).pop(name, None)
+
+
+def _node_update_detail(old: Node, new: Node) -> str:
+    taints = ",".join(f"{t.key}:{t.effect}" for t in new.spec.taints)
+    return f"taints=[{taints}] unschedulable={str(new.spec.unschedulable).lower()}"
+
+
+def validate_node_update(cur: Node, obj: Node, meta) -> Node:
+    """What an apply may change on a node: unschedulable and taints."""
+    return evolve(cur, metadata=meta, spec=evolve(cur.spec, unschedulable=obj.spec.unschedulable,
+                                                  taints=obj.spec.taints))
+
+
+def last_heartbeat(api, node: Node) -> int:
+    """The kubelet posts status every 10 s from registration; a node that
+    dies at t was last heard from at the last such post ≤ t."""
+    created = node.metadata.creation_timestamp or api.start
+    period = nodelifecycle.NODE_STATUS_UPDATE_MS
+    return created + (api.now - created) // period * period
+
+
+def node_transition(api, name: str, trigger: str, status_changes: dict) -> Node:
+    """A node-side event (the kubelet stops or resumes posting status) as an
+    edge of the node machine; refused if it is not one from the current state."""
+    from kstate.errors import NotFound
+    from kstate.machines import lifecycle
+    node = api.store.get("Node", "", name)
+    if node is None:
+        raise NotFound(f'nodes "{name}" not found')
+    dest = lifecycle("node").table.get((node.status.state, trigger))
+    if dest is None:
+        raise InvalidOperation(f"node {name} is {node.status.state}: cannot {trigger.replace('_', ' ')}")
+    new = evolve(node, status=evolve(node.status, state=dest, state_since=api.now, **status_changes))
+    api.replace(new, "status", f"{node.status.state}->{dest} ({trigger})")
+    return new
+
+
+NODE = register_kind(KindSpec(
+    kind="Node", group="", version="v1", cls=Node, plural="nodes", short_names=("no",), namespaced=False,
+    machine="node", gone_state="Removed",
+    prepare_create=_node_prepare_create, after_create=_node_after_create, delete=_node_delete,
+    on_remove=_node_on_remove, update_detail=_node_update_detail, validate_update=validate_node_update,
+    place=lambda node: node.metadata.labels.get(LABEL_ZONE, ""),
+))
+
+# ============================================================== Namespace
+
+
+def _namespace_delete(ns: Namespace, api, grace_period=None, propagation=None) -> None:
+    """namespace/storage Delete + the namespace controller: Terminating,
+    every object in it deleted, then the namespace itself."""
+    if ns.metadata.name in SYSTEM_NAMESPACES:
+        raise InvalidOperation(f'namespace "{ns.metadata.name}" is a system namespace and cannot be deleted')
+    if ns.status.phase != "Terminating":
+        new = evolve(ns, status=NamespaceStatus(phase="Terminating"),
+                     metadata=evolve(ns.metadata, deletion_timestamp=api.now))
+        api.replace(new, "delete", "Active->Terminating")
+    for obj in api.namespace_objects(ns.metadata.name):
+        api.delete(obj.KIND, obj.metadata.namespace, obj.metadata.name)
+    api.maybe_finish_namespace(ns.metadata.name)
+
+
+NAMESPACE = register_kind(KindSpec(
+    kind="Namespace", group="", version="v1", cls=Namespace, plural="namespaces", short_names=("ns",),
+    namespaced=False,
+    prepare_create=lambda ns, api: evolve(ns, status=NamespaceStatus()), delete=_namespace_delete,
+))
+
+__all__ = ["DEFAULT_TOLERATION_SECONDS", "NAMESPACE", "NODE", "POD", "SANDBOX_STATES", "SYSTEM_NAMESPACES",
+           "admit_default_tolerations", "allocate_pod_ip", "delete_pod", "last_heartbeat", "node_cidrs",
+           "node_transition",
+           "ready_conditions", "release_pod_ip"]

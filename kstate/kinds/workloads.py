@@ -1,0 +1,57 @@
+"""Workload kinds kstate simulates: apps/v1 ReplicaSet and Deployment, v1
+ReplicationController (one controller serves ReplicaSets and RCs, so they are
+declared together).
+
+Owns: their KindSpecs — status reset on create (the API server ignores a
+client's status), Deployment's initial rollout state, the generic delete with
+propagation, and the trace details `replicas=…`. Must not be imported by
+engine/.
+"""
+from __future__ import annotations
+
+from kstate.errors import SpecError
+from kstate.registry import KindSpec, register_kind
+from kstate.resources.frozen import evolve
+from kstate.resources.workloads import Deployment, ReplicaSet, ReplicationController
+
+
+def _replicas(obj) -> str:
+    return f"replicas={obj.spec.replicas}"
+
+
+def _replicas_change(old, new) -> str:
+    return f"replicas={old.spec.replicas}->{new.spec.replicas}" if old.spec.replicas != new.spec.replicas else ""
+
+
+def _status_counts(old, new) -> str:
+    return f"replicas={new.replicas} ready={new.ready_replicas} available={new.available_replicas}"
+
+
+def _fresh_status(obj, api):
+    return evolve(obj, status=type(obj.status)())
+
+
+def _deployment_fresh_status(obj, api):
+    return evolve(obj, status=type(obj.status)(state="Progressing", state_since=api.now))
+
+
+def _validate_update(cur, obj, meta):
+    """apps/validation ValidateDeploymentUpdate / ValidateReplicaSetUpdate:
+    the selector of apps/v1 kinds is immutable (an RC's may change)."""
+    if obj.KIND != "ReplicationController" and obj.spec.selector != cur.spec.selector:
+        raise SpecError("Invalid value: field is immutable", "spec.selector")
+    return evolve(cur, metadata=meta, spec=obj.spec)
+
+
+_COMMON = dict(validate_update=_validate_update, create_detail=_replicas, update_detail=_replicas_change, status_detail=_status_counts,
+               prepare_create=_fresh_status)
+
+REPLICASET = register_kind(KindSpec(kind="ReplicaSet", group="apps", version="v1", cls=ReplicaSet,
+                                    plural="replicasets", short_names=("rs",), **_COMMON))
+REPLICATIONCONTROLLER = register_kind(KindSpec(
+    kind="ReplicationController", group="", version="v1", cls=ReplicationController,
+    plural="replicationcontrollers", short_names=("rc",), **_COMMON))
+DEPLOYMENT = register_kind(KindSpec(
+    kind="Deployment", group="apps", version="v1", cls=Deployment, plural="deployments", short_names=("deploy",),
+    machine="deployment", gone_state="Deleted",
+    **{**_COMMON, "prepare_create": _deployment_fresh_status}))
