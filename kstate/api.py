@@ -22,6 +22,8 @@ from kstate.io.profile import load_profile
 from kstate.network import ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
 from kstate.kinds.core import last_heartbeat, node_cidrs, node_transition, ready_conditions
+from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
+from kstate.resources.unstructured import Unstructured
 from kstate.registry import REGISTRY, SCOPE_KIND
 from kstate.resources.frozen import FrozenDict, evolve
 from kstate.resources.meta import controller_of, parse_time, to_datetime
@@ -174,8 +176,35 @@ class Cluster:
         with gc_paused():
             return self._apply_objects_now(objs)
 
+    def _resolve_custom(self, objs) -> list:
+        """Custom resources get their scope and kind from their
+        CustomResourceDefinition, applied earlier or in the same batch;
+        without one they are refused as the API server refuses them."""
+        crds = None
+        out = []
+        for obj in objs:
+            if isinstance(obj, Unstructured) and is_custom_group(obj.api_version):
+                if crds is None:
+                    crds = {}
+                    for crd in [o for o in objs if o.KIND == "CustomResourceDefinition"] + \
+                            self._engine.list("CustomResourceDefinition"):
+                        n = crd_names(crd)
+                        if n is not None:
+                            crds.setdefault((n["group"], n["kind"]), (crd, n))
+                group, _, version = obj.api_version.rpartition("/")
+                found = crds.get((group, obj.kind))
+                if found is None or version not in found[1]["versions"]:
+                    raise SpecError(f'no matches for kind "{obj.kind}" in version "{obj.api_version}": ensure '
+                                    "CRDs are installed first", "kind")
+                spec = custom_kind(found[0])
+                ns = obj.metadata.namespace or "default" if spec.namespaced else ""
+                obj = evolve(obj, metadata=evolve(obj.metadata, namespace=ns))
+            out.append(obj)
+        return out
+
     def _apply_objects_now(self, objs) -> list:
         eng = self._engine
+        objs = self._resolve_custom(objs)
         # Validate everything first (all or nothing), then write.
         new_namespaces = set()
         seen = set()

@@ -57,6 +57,8 @@ class KindSpec:
     cls: type                           # the frozen attrs class (KIND, API_VERSION, NAMESPACED)
     plural: str
     short_names: tuple[str, ...] = ()
+    #: other API versions the kind is served at (autoscaling/v1 beside v2).
+    other_versions: tuple[str, ...] = ()
     namespaced: bool = True
     #: (ctx, doc) -> object: strict decode + defaults + validation (io).
     decode: Optional[Callable[[Any, dict], Any]] = None
@@ -99,6 +101,11 @@ class KindSpec:
     @property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def api_versions(self) -> tuple[str, ...]:
+        g = f"{self.group}/" if self.group else ""
+        return (self.api_version,) + tuple(g + v for v in self.other_versions)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -188,20 +195,25 @@ class Registry:
         self.kinds[spec.kind] = spec
         for n in spec.names:
             self._by_name[n] = spec.kind
-        self._by_api[(spec.api_version, spec.kind)] = spec.kind
+        for api_version in spec.api_versions:
+            self._by_api[(api_version, spec.kind)] = spec.kind
         return spec
 
     def unregister_kind(self, kind: str) -> None:
         spec = self.kinds.pop(kind)
         for n in spec.names:
             self._by_name.pop(n, None)
-        self._by_api.pop((spec.api_version, spec.kind), None)
+        for api_version in spec.api_versions:
+            self._by_api.pop((api_version, spec.kind), None)
 
     def kind(self, kind: str) -> KindSpec:
         return self.kinds[kind]
 
     def get_kind(self, kind: str) -> Optional[KindSpec]:
         return self.kinds.get(kind)
+
+    def kinds_of_group(self, group: str) -> list[KindSpec]:
+        return [s for _, s in sorted(self.kinds.items()) if s.group == group]
 
     def by_api(self, api_version: str, kind: str) -> Optional[KindSpec]:
         k = self._by_api.get((api_version, kind))

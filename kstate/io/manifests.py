@@ -51,6 +51,7 @@ import attrs
 import yaml
 
 from kstate.errors import SpecError, UnknownFieldError
+from kstate.registry import REGISTRY
 from kstate.io.names import to_camel
 from kstate.resources import (
     EMPTY, Affinity, Condition, Container, ContainerPort, ContainerState, ContainerStatus,
@@ -1722,7 +1723,12 @@ def _check_kind(doc: dict, source: str) -> Callable[[_Ctx, dict], Any]:
     decoder = _DECODERS.get((api_version, kind))
     if decoder is not None:
         return decoder
-    path = "apiVersion" if kind in _KIND_VERSIONS else "kind"
+    spec = REGISTRY.by_api(api_version, kind)
+    if spec is not None and spec.decode is not None:
+        return spec.decode
+    if is_custom_group(api_version) and REGISTRY.get_kind(kind) is None:
+        return decode_custom      # the cluster checks its CustomResourceDefinition
+    path = "apiVersion" if kind in _KIND_VERSIONS or REGISTRY.get_kind(kind) is not None else "kind"
     if kind == "List":
         raise SpecError("a List holds several objects; use parse_manifests", "kind", source)
     raise SpecError(f'no matches for kind "{kind}" in version "{api_version}"', path, source)
@@ -1752,7 +1758,7 @@ def parse_object(doc: dict, source: str = "") -> Resource:
 
 
 def _is_resource(value: Any) -> bool:
-    return attrs.has(type(value)) and isinstance(getattr(type(value), "KIND", None), str)
+    return attrs.has(type(value)) and isinstance(getattr(value, "KIND", None), str)
 
 
 def _doc_source(source: str, index: int, many: bool) -> str:
@@ -2325,6 +2331,9 @@ def to_manifest(obj: Any) -> dict:
     emitter = _EMITTERS.get(type(obj))
     if emitter is not None:
         return emitter(obj)
+    spec = REGISTRY.get_kind(getattr(obj, "KIND", None))
+    if spec is not None and spec.encode is not None:
+        return spec.encode(obj)
     if attrs.has(type(obj)):
         return _generic_out(obj)
     raise TypeError(f"to_manifest: not a kstate resource: {type(obj).__name__}")
@@ -2337,4 +2346,6 @@ from kstate.io import workloads as _workloads  # noqa: E402
 _DECODERS.update(_workloads.DECODERS)
 _KIND_VERSIONS.update({kind: version for version, kind in _workloads.DECODERS})
 _EMITTERS.update(_workloads.EMITTERS)
+
+from kstate.io.stored import decode_custom, is_custom_group  # noqa: E402
 _PART_EMITTERS.update(_workloads.PART_EMITTERS)
