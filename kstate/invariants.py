@@ -59,13 +59,14 @@ def status_changes_are_machine_edges(view, since: int = 0) -> Iterator[Violation
     its kind's machine; a change written without a trigger shows as `<none>`."""
     for entry in view.trace[since:]:
         t, verb, kind, ns, name, detail = entry
-        if kind not in ("Pod", "Node", "Deployment"):
+        spec = view.registry.get_kind(kind)
+        if spec is None or spec.machine is None:
             continue
         m = _TRANSITION.match(detail)
         if m is None:
             continue
         src, dst, trigger = m.groups()
-        if lifecycle(kind.lower()).table.get((src, trigger)) != dst:
+        if lifecycle(spec.machine).table.get((src, trigger)) != dst:
             yield Violation("status-changes-are-machine-edges", f"{kind} {ns}/{name}",
                             f"at {t} ms: {src} -> {dst} by {trigger!r} is not an edge")
 

@@ -123,6 +123,16 @@ def compile_module(module: ModuleType) -> Lifecycle:
 _REGISTRY: dict[str, Lifecycle] = {}
 
 
+def register(lc: Lifecycle) -> Lifecycle:
+    """Make a lifecycle declared outside kstate.machines (a plug-in kind's)
+    known by its name."""
+    existing = _REGISTRY.get(lc.name)
+    if existing is not None and existing is not lc:
+        raise MachineDefinitionError(f"a lifecycle named {lc.name!r} is already registered")
+    _REGISTRY[lc.name] = lc
+    return lc
+
+
 def lifecycle(name: str) -> Lifecycle:
     """The compiled lifecycle for `name` ("pod", "node"); built on first use."""
     lc = _REGISTRY.get(name)
