@@ -3,7 +3,7 @@ driven by pure reconcile functions, on a deterministic simulated clock.
 
     import kstate
     c = kstate.Cluster(nodes=3, seed=0)
-    c.apply_file("specs/manifests/web-pod.yaml")
+    c.apply_file("specs/manifests/web-pods.yaml")
     c.run_until_stable()
 """
 from kstate.api import Cluster
@@ -12,9 +12,10 @@ from kstate.errors import (
     UnknownFieldError,
 )
 from kstate.io import load_file, parse_manifests, to_manifest
+from kstate.version import KUBERNETES_VERSION
 
 __all__ = [
-    "AlreadyExists", "Cluster", "InvalidOperation", "InvalidTransition", "KstateError", "NotFound", "NotStable",
+    "KUBERNETES_VERSION", "AlreadyExists", "Cluster", "InvalidOperation", "InvalidTransition", "KstateError", "NotFound", "NotStable",
     "SpecError", "UnknownFieldError", "load_file", "parse_manifests", "to_manifest",
 ]
 __version__ = "0.1.0"
