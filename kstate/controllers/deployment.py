@@ -211,7 +211,13 @@ def sync_rollout_status(d: Deployment, all_rss, new_rs, now: int) -> Result:
 
 def requeue_stuck_deployment(d: Deployment, st: DeploymentStatus, now: int) -> Optional[int]:
     """requeueStuckDeployment: wake up when the deadline passes (+1 s, since
-    the timeout test is strict)."""
+    the timeout test is strict). With less than a second left Kubernetes
+    re-enqueues through the rate limiter (5 ms, 10 ms, … — never at once);
+    kstate wakes 1 ms after the deadline, the first instant the strict test
+    `lastUpdate + deadline < now` holds, so simulated time always advances.
+
+    Example: deadline 10 s, last progress at 0, synced at 9.5 s → requeue
+    after 501 ms (at 10.001 s, when it times out)."""
     cur = get_condition(st.conditions, "Progressing")
     if not du.has_progress_deadline(d) or cur is None or d.spec.paused:
         return None
@@ -221,7 +227,7 @@ def requeue_stuck_deployment(d: Deployment, st: DeploymentStatus, now: int) -> O
         return None
     last = cur.last_update_time if cur.last_update_time is not None else cur.last_transition_time
     after = last + d.spec.progress_deadline_seconds * 1000 - now
-    return 0 if after < 1000 else after + 1000
+    return max(after, 0) + 1 if after < 1000 else after + 1000
 
 
 # -- the new ReplicaSet

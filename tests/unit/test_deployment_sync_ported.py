@@ -473,7 +473,11 @@ class TestRequeueStuckDeployment:
     """progress_test.go TestRequeueStuckDeployment (deadline 60 s, Progressing
     last updated 18:49:00). Go returns the time left and enqueues after it
     + 1 s (−1: no requeue; 0: requeue now, rate limited); kstate returns the
-    enqueue delay in ms (None: no requeue)."""
+    enqueue delay in ms (None: no requeue). Where Go answers 0 (a rate-limited
+    requeue: 5 ms, 10 ms, … until the deadline has passed) kstate wakes at the
+    first instant the strict timeout test holds — deadline + 1 ms, or 1 ms
+    when that is already past — so simulated time always moves (a 0 here
+    was a livelock: the reliability issue, item 1)."""
 
     STUCK = [Condition("Progressing", "True", last_update_time=T_2017)]
     FAILED = [Condition("Progressing", "False", du.REASON_TIMED_OUT)]
@@ -487,10 +491,10 @@ class TestRequeueStuckDeployment:
         ("stuck deployment - 30s", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 30 * SECOND, 31 * SECOND),
         ("stuck deployment - 1s", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 59 * SECOND, 2 * SECOND),
         ("failed deployment - less than a second => now", (60, 3, 3, 3, 1, STUCK), (3, 3, 1),
-         T_2017 + 59 * SECOND + 1, 0),
-        ("failed deployment - now", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 60 * SECOND, 0),
-        ("failed deployment - 1s after deadline", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 61 * SECOND, 0),
-        ("failed deployment - 60s after deadline", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 120 * SECOND, 0),
+         T_2017 + 59 * SECOND + 1, SECOND),
+        ("failed deployment - now", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 60 * SECOND, 1),
+        ("failed deployment - 1s after deadline", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 61 * SECOND, 1),
+        ("failed deployment - 60s after deadline", (60, 3, 3, 3, 1, STUCK), (3, 3, 1), T_2017 + 120 * SECOND, 1),
     ]
 
     @pytest.mark.parametrize("name,dep,status,now,expected", ROWS, ids=[r[0] for r in ROWS])
