@@ -1,5 +1,6 @@
 """YAML and dict ⇄ resources: parsing, defaults, validation with field paths,
-and the Kubernetes JSON shape (`to_manifest`); timing profiles; scenario files.
+and the Kubernetes JSON shape (`to_manifest`); timing profiles; scenario files
+and the kubectl-style tables.
 
 Modules, each importing only those listed before it (no circles):
 
@@ -15,7 +16,10 @@ Modules, each importing only those listed before it (no circles):
     manifests            dispatch: parse_object, parse_manifests, load_file, to_manifest
     workloads            re-exports for old imports
     profile              timing profiles
-    scenario             scenario files: parser, runner, kubectl-style tables
+    tables               kubectl-style tables of a cluster
+    scenario_model       the parsed scenario
+    scenario_runner      running a scenario
+    scenario             parsing scenario files; re-exports the scenario API
 
 What is listed in `__all__` below is the stable API.
 """
