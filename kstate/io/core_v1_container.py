@@ -3,8 +3,9 @@ validation with field paths, and the way back to the Kubernetes JSON shape.
 
 Owns: `container` (one init or app container: ports, env, resources, probes,
 restartPolicy), `container_out`, the ResourceList handler `quantity_map`
-(shared with Node capacity) and `PART_EMITTERS` for Container, Probe,
-ContainerPort and ResourceRequirements. Imports the stdlib, `kstate.errors`,
+(shared with Node capacity), the pod-level `pod_resources` and
+`resources_out` (shared with PodSpec), and `PART_EMITTERS` for Container,
+Probe, ContainerPort and ResourceRequirements. Imports the stdlib, `kstate.errors`,
 `kstate.resources.*` and `kstate.io.fields`; never another kind module, yaml,
 the engine or the controllers.
 
@@ -31,7 +32,10 @@ from kstate.resources import (
 from kstate.resources.quantity import parse_quantity
 from kstate.resources.selector import validate_label_key
 
-__all__ = ["PART_EMITTERS", "container", "container_out", "quantity_map"]
+__all__ = [
+    "PART_EMITTERS", "POD_LEVEL_RESOURCES", "container", "container_out", "pod_resources",
+    "quantity_map", "resources_out",
+]
 
 def _env_var(ctx: Ctx, v: Any, path: str) -> Any:
     """An EnvVar: `value` must be a string (the classic `value: 8080` mistake)."""
@@ -88,9 +92,12 @@ def _quantity_text(v: Any) -> Optional[str]:
     return None
 
 
-def quantity_map(name_error: Callable[[str], Optional[str]]) -> Callable[[Ctx, Any, str], Any]:
-    """A ResourceList: names validated, quantities parsed (ParseQuantity) and
-    non-negative (ValidateResourceQuantityValue); extended resources integral."""
+def quantity_map(name_error: Optional[Callable[[str], Optional[str]]] = None,
+                 supported: Optional[tuple[str, ...]] = None) -> Callable[[Ctx, Any, str], Any]:
+    """A ResourceList: names validated (`name_error` gives the message of an
+    invalid name; a name outside `supported`, when given, is an Unsupported
+    value), quantities parsed (ParseQuantity) and non-negative
+    (ValidateResourceQuantityValue); extended resources integral."""
 
     def handler(ctx: Ctx, v: Any, path: str) -> Any:
         if not isinstance(v, dict):
@@ -101,9 +108,12 @@ def quantity_map(name_error: Callable[[str], Optional[str]]) -> Callable[[Ctx, A
                 ctx.invalid(path, k, "resource names must be strings")
                 continue
             kpath = at_key(path, k)
-            msg = name_error(k)
-            if msg:
-                ctx.invalid(kpath, k, msg)
+            if supported is not None and k not in supported:
+                ctx.not_supported(kpath, k, supported)
+            elif name_error is not None:
+                msg = name_error(k)
+                if msg:
+                    ctx.invalid(kpath, k, msg)
             text = _quantity_text(x)
             if text is None:
                 ctx.invalid(kpath, x, "must be a quantity (a string like '500m' or a number)")
@@ -136,6 +146,39 @@ def _resources(ctx: Ctx, v: Any, path: str) -> Any:
         return BAD
     requests: dict = dict(r.get("requests", EMPTY))
     limits: Mapping = r.get("limits", EMPTY)
+    _check_requests_within_limits(ctx, path, requests, limits)
+    for name, lim in limits.items():  # SetDefaults_Pod: requests default to limits
+        requests.setdefault(name, lim)
+    return ResourceRequirements(requests=FrozenDict(requests) if requests else EMPTY,
+                                limits=limits or EMPTY)
+
+
+#: The resources a pod-level spec.resources may name (PodLevelResources).
+POD_LEVEL_RESOURCES = ("cpu", "memory")
+
+
+def pod_resources(ctx: Ctx, v: Any, path: str) -> Any:
+    """A PodSpec's own `resources` (PodLevelResources, beta and on by default
+    in Kubernetes 1.34): validatePodResourceRequirements — cpu and memory
+    only, quantities as for containers, each request at most its limit.
+    Stored as given: kstate applies neither defaultPodRequests nor
+    validatePodResourceConsistency (the rules relating it to the containers'
+    resources). Example: requests cpu "2", limits cpu "1" →
+    `spec.resources.requests: Invalid value: "2": must be less than or equal to
+    cpu limit of 1`."""
+    qmap = quantity_map(supported=POD_LEVEL_RESOURCES)
+    r = struct(ctx, v, path, {"requests": qmap, "limits": qmap})
+    if r is None:
+        return BAD
+    requests: Mapping = r.get("requests", EMPTY)
+    limits: Mapping = r.get("limits", EMPTY)
+    _check_requests_within_limits(ctx, path, requests, limits)
+    return ResourceRequirements(requests=requests or EMPTY, limits=limits or EMPTY)
+
+
+def _check_requests_within_limits(ctx: Ctx, path: str, requests: Mapping, limits: Mapping) -> None:
+    """validateResourceRequirements: each request at most its limit (equal to
+    it for resources that cannot be overcommitted, which need a limit)."""
     for name, req in requests.items():
         lim = limits.get(name)
         try:
@@ -155,10 +198,6 @@ def _resources(ctx: Ctx, v: Any, path: str) -> Any:
         elif rq > lq:
             ctx.invalid(dot(path, "requests"), req,
                         f"must be less than or equal to {name} limit of {lim}")
-    for name, lim in limits.items():  # SetDefaults_Pod: requests default to limits
-        requests.setdefault(name, lim)
-    return ResourceRequirements(requests=FrozenDict(requests) if requests else EMPTY,
-                                limits=limits or EMPTY)
 
 
 # ================================================================= probes
@@ -366,7 +405,7 @@ def _port_out(p: ContainerPort) -> dict:
     return d
 
 
-def _resources_out(r: ResourceRequirements) -> dict:
+def resources_out(r: ResourceRequirements) -> dict:
     d: dict = {}
     if r.limits:
         d["limits"] = dict(r.limits)
@@ -393,7 +432,7 @@ def container_out(c: Container) -> dict:
         d["args"] = list(c.args)
     if c.ports:
         d["ports"] = [_port_out(p) for p in c.ports]
-    d["resources"] = _resources_out(c.resources)
+    d["resources"] = resources_out(c.resources)
     if c.restart_policy:
         d["restartPolicy"] = c.restart_policy
     for key, probe in (("livenessProbe", c.liveness_probe), ("readinessProbe", c.readiness_probe),
@@ -408,5 +447,5 @@ PART_EMITTERS: dict[type, Callable[[Any], Any]] = {
     Container: container_out,
     Probe: _probe_out,
     ContainerPort: _port_out,
-    ResourceRequirements: _resources_out,
+    ResourceRequirements: resources_out,
 }

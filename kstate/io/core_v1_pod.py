@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping, Optional
 import attrs
 
 from kstate.errors import SpecError
-from kstate.io.core_v1_container import container, container_out
+from kstate.io.core_v1_container import container, container_out, pod_resources, resources_out
 from kstate.io.core_v1_scheduling import affinity, affinity_out, toleration, toleration_out
 from kstate.io.fields import (
     BAD, INT64, Ctx, at_index, at_key, boolean, condition_list, condition_out, dns1123_label_error,
@@ -159,6 +159,7 @@ def _pod_spec(ctx: Ctx, v: Any, path: str) -> Any:
         "subdomain": validated(lambda s: dns1123_label_error(s) if s else None),
         "priority": integer,
         "readinessGates": lambda c, x, p: list_of(c, x, p, _readiness_gate),
+        "resources": pod_resources,
     }, extra=_POD_SPEC_EXTRA)
     if r is None:
         return BAD
@@ -220,6 +221,7 @@ def _pod_spec(ctx: Ctx, v: Any, path: str) -> Any:
         subdomain=r.get("subdomain", ""),
         priority=r.get("priority"),
         readiness_gates=r.get("readinessGates", ()),
+        resources=r.get("resources"),
         extra=FrozenDict(extra),
     )
 
@@ -331,7 +333,7 @@ _POD_SPEC_ORDER = (
     "hostAliases", "priorityClassName", "priority", "dnsConfig", "readinessGates",
     "runtimeClassName", "enableServiceLinks", "preemptionPolicy", "overhead",
     "topologySpreadConstraints", "setHostnameAsFQDN", "os", "hostUsers", "schedulingGates",
-    "resourceClaims",
+    "resourceClaims", "resources",
 )
 
 
@@ -359,6 +361,8 @@ def _pod_spec_out(s: PodSpec) -> dict:
         d["priority"] = s.priority
     if s.readiness_gates:
         d["readinessGates"] = [{"conditionType": g} for g in s.readiness_gates]
+    if s.resources is not None:
+        d["resources"] = resources_out(s.resources)
     return ordered(d, _POD_SPEC_ORDER)
 
 

@@ -15,7 +15,7 @@ from typing import ClassVar, Optional
 
 import attrs
 
-from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.frozen import EMPTY, HASH_OMIT_DEFAULT, FrozenDict
 from kstate.resources.meta import Condition, ObjectMeta, get_condition
 
 
@@ -139,6 +139,8 @@ class PodSpec:
     subdomain: str = ""
     priority: Optional[int] = None
     readiness_gates: tuple[str, ...] = ()
+    #: Pod-level requests and limits (PodLevelResources: cpu and memory only).
+    resources: Optional[ResourceRequirements] = attrs.field(default=None, metadata=HASH_OMIT_DEFAULT)
     extra: FrozenDict = EMPTY
 
 

@@ -662,3 +662,69 @@ def test_pod_template_helpers():
     with pytest.raises(SpecError) as info:
         parse_pod_template({"metadata": {}})
     assert info.value.path == "spec.template.spec.containers"
+
+
+# ------------------------------------------------------------ pod-level resources
+
+
+def test_pod_level_resources_are_stored_and_round_trip():
+    doc = pod_doc(resources={"requests": {"cpu": "500m"}, "limits": {"cpu": 1, "memory": "1Gi"}})
+    pod = parse_object(doc)
+    assert pod.spec.resources == ResourceRequirements(requests=FrozenDict({"cpu": "500m"}),
+                                                      limits=FrozenDict({"cpu": "1", "memory": "1Gi"}))
+    spec = to_manifest(pod)["spec"]
+    assert spec["resources"] == {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m"}}
+    assert list(spec).index("resources") > list(spec).index("schedulerName")
+    assert parse_object(to_manifest(pod)) == pod
+    # Stored as given: no defaultPodRequests (requests from limits or from the containers).
+    limits_only = parse_object(pod_doc(resources={"limits": {"memory": "1Gi"}}))
+    assert limits_only.spec.resources == ResourceRequirements(limits=FrozenDict({"memory": "1Gi"}))
+    assert to_manifest(limits_only)["spec"]["resources"] == {"limits": {"memory": "1Gi"}}
+    empty = parse_object(pod_doc(resources={}))
+    assert empty.spec.resources == ResourceRequirements()
+    assert to_manifest(empty)["spec"]["resources"] == {}
+    unset = parse_object(pod_doc(resources=None))
+    assert unset.spec.resources is None and "resources" not in to_manifest(unset)["spec"]
+
+
+@pytest.mark.parametrize("resources, path, message", [
+    ({"requests": {"ephemeral-storage": "1Gi"}}, "spec.resources.requests[ephemeral-storage]",
+     'Unsupported value: "ephemeral-storage": supported values: "cpu", "memory"'),
+    ({"limits": {"cpu": "1", "example.com/gpu": 1}}, "spec.resources.limits[example.com/gpu]",
+     'Unsupported value: "example.com/gpu": supported values: "cpu", "memory"'),
+    ({"limits": {"hugepages-2Mi": "2Mi"}}, "spec.resources.limits[hugepages-2Mi]",
+     'Unsupported value: "hugepages-2Mi": supported values: "cpu", "memory"'),
+    ({"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}, "spec.resources.requests",
+     'Invalid value: "2": must be less than or equal to cpu limit of 1'),
+    ({"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi", "cpu": "1"}}, "spec.resources.requests",
+     'Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi'),
+    ({"requests": {"memory": "-1Gi"}}, "spec.resources.requests[memory]",
+     'Invalid value: "-1Gi": must be greater than or equal to 0'),
+    ({"limits": {"cpu": "lots"}}, "spec.resources.limits[cpu]", None),
+    ({"requests": {"cpu": True}}, "spec.resources.requests[cpu]", None),
+    ({"requests": ["cpu"]}, "spec.resources.requests", 'Invalid value: [...]: must be a mapping'),
+    ({"request": {"cpu": "1"}}, "spec.resources.request", 'unknown field "spec.resources.request"'),
+    ("1 cpu", "spec.resources", 'Invalid value: "1 cpu": must be a mapping'),
+])
+def test_pod_level_resources_validation(resources, path, message):
+    err = error_of(pod_doc(resources=resources))
+    assert err.path == path
+    if message is not None:
+        assert err.message == message
+
+
+def test_pod_level_resources_in_a_template_and_the_template_hash():
+    from kstate.controllers.deployment_util import compute_hash
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}},
+                                 "spec": {"containers": [container()]}}}}
+    plain = parse_object(copy.deepcopy(dep))
+    dep["spec"]["template"]["spec"]["resources"] = {"limits": {"cpu": "2"}}
+    sized = parse_object(copy.deepcopy(dep))
+    assert sized.spec.template.spec.resources == ResourceRequirements(limits=FrozenDict({"cpu": "2"}))
+    assert to_manifest(sized)["spec"]["template"]["spec"]["resources"] == {"limits": {"cpu": "2"}}
+    # Set, it is hashed (a new ReplicaSet); unset, it is left out (tests/golden keeps every old name).
+    assert compute_hash(sized.spec.template, None) != compute_hash(plain.spec.template, None)
+    dep["spec"]["template"]["spec"]["resources"] = {"limits": {"storage": "1Gi"}}
+    assert error_of(dep).path == "spec.template.spec.resources.limits[storage]"
