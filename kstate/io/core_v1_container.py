@@ -27,7 +27,7 @@ from kstate.io.fields import (
     ordered, string, strings, struct, type_error, validated,
 )
 from kstate.resources import (
-    EMPTY, Container, ContainerPort, FrozenDict, Probe, ResourceRequirements, thaw,
+    EMPTY, Container, ContainerPort, FrozenDict, Probe, ResourceClaim, ResourceRequirements, thaw,
 )
 from kstate.resources.quantity import parse_quantity
 from kstate.resources.selector import validate_label_key
@@ -135,13 +135,31 @@ def quantity_map(name_error: Optional[Callable[[str], Optional[str]]] = None,
     return handler
 
 
+def _resource_claim(ctx: Ctx, v: Any, path: str) -> Any:
+    """One resources.claims entry: `name` a DNS-1123 label (validateResourceClaimNames:
+    an empty name is `Required value` at the entry), `request` a string."""
+    r = struct(ctx, v, path, {
+        "name": validated(lambda s: dns1123_label_error(s) if s else None),
+        "request": string,
+    })
+    if r is None:
+        return BAD
+    if r.ok("name") and not r.get("name"):
+        ctx.required(path)
+    return ResourceClaim(name=r.get("name", ""), request=r.get("request", ""))
+
+
 def _resources(ctx: Ctx, v: Any, path: str) -> Any:
     """ValidateContainerResourceRequirements, after SetDefaults_Pod copied
-    limits into unset requests. Example: requests cpu "2", limits cpu "1" →
-    `resources.requests: Invalid value: "2": must be less than or equal to cpu
-    limit of 1`."""
+    limits into unset requests; `claims` kept (their names are not checked
+    against pod.spec.resourceClaims). Example: requests cpu "2", limits cpu
+    "1" → `resources.requests: Invalid value: "2": must be less than or equal
+    to cpu limit of 1`."""
     qmap = quantity_map(_container_resource_name_error)
-    r = struct(ctx, v, path, {"requests": qmap, "limits": qmap})
+    r = struct(ctx, v, path, {
+        "requests": qmap, "limits": qmap,
+        "claims": lambda c, x, p: list_of(c, x, p, _resource_claim),
+    })
     if r is None:
         return BAD
     requests: dict = dict(r.get("requests", EMPTY))
@@ -150,7 +168,7 @@ def _resources(ctx: Ctx, v: Any, path: str) -> Any:
     for name, lim in limits.items():  # SetDefaults_Pod: requests default to limits
         requests.setdefault(name, lim)
     return ResourceRequirements(requests=FrozenDict(requests) if requests else EMPTY,
-                                limits=limits or EMPTY)
+                                limits=limits or EMPTY, claims=r.get("claims", ()))
 
 
 #: The resources a pod-level spec.resources may name (PodLevelResources).
@@ -160,20 +178,26 @@ POD_LEVEL_RESOURCES = ("cpu", "memory")
 def pod_resources(ctx: Ctx, v: Any, path: str) -> Any:
     """A PodSpec's own `resources` (PodLevelResources, beta and on by default
     in Kubernetes 1.34): validatePodResourceRequirements — cpu and memory
-    only, quantities as for containers, each request at most its limit.
-    Stored as given: kstate applies neither defaultPodRequests nor
+    only, quantities as for containers, each request at most its limit, no
+    `claims` (Forbidden at pod level). Stored as given: kstate applies neither defaultPodRequests nor
     validatePodResourceConsistency (the rules relating it to the containers'
     resources). Example: requests cpu "2", limits cpu "1" →
     `spec.resources.requests: Invalid value: "2": must be less than or equal to
     cpu limit of 1`."""
     qmap = quantity_map(supported=POD_LEVEL_RESOURCES)
-    r = struct(ctx, v, path, {"requests": qmap, "limits": qmap})
+    r = struct(ctx, v, path, {"requests": qmap, "limits": qmap, "claims": _no_pod_level_claims})
     if r is None:
         return BAD
     requests: Mapping = r.get("requests", EMPTY)
     limits: Mapping = r.get("limits", EMPTY)
     _check_requests_within_limits(ctx, path, requests, limits)
     return ResourceRequirements(requests=requests or EMPTY, limits=limits or EMPTY)
+
+
+def _no_pod_level_claims(ctx: Ctx, v: Any, path: str) -> Any:
+    """validatePodResources: `claims` is a container-level field only."""
+    ctx.forbidden(path, "claims may not be set for Resources at pod-level")
+    return BAD
 
 
 def _check_requests_within_limits(ctx: Ctx, path: str, requests: Mapping, limits: Mapping) -> None:
@@ -411,6 +435,9 @@ def resources_out(r: ResourceRequirements) -> dict:
         d["limits"] = dict(r.limits)
     if r.requests:
         d["requests"] = dict(r.requests)
+    if r.claims:
+        d["claims"] = [{"name": c.name, **({"request": c.request} if c.request else {})}
+                       for c in r.claims]
     return d
 
 

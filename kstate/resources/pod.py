@@ -45,9 +45,20 @@ class ContainerPort:
 
 
 @attrs.frozen
+class ResourceClaim:
+    """One entry of a container's resources.claims (dynamic resource
+    allocation): the name of a pod.spec.resourceClaims entry and, optionally,
+    one request of that claim."""
+
+    name: str
+    request: str = ""
+
+
+@attrs.frozen
 class ResourceRequirements:
     requests: FrozenDict = EMPTY  # "cpu" → "500m", "memory" → "128Mi"
     limits: FrozenDict = EMPTY
+    claims: tuple[ResourceClaim, ...] = attrs.field(default=(), metadata=HASH_OMIT_DEFAULT)
 
 
 NO_RESOURCES = ResourceRequirements()

@@ -24,7 +24,7 @@ from kstate.resources import (
     Affinity, Condition, Container, ContainerPort, ContainerState, ContainerStatus, Event,
     FrozenDict, Namespace, NamespaceStatus, Node, NodeAddress, NodeSelectorRequirement,
     NodeSelectorTerm, NodeSpec, NodeStatus, ObjectMeta, ObjectReference, OwnerReference, Pod,
-    PodSpec, PodStatus, Probe, ResourceRequirements, Taint, Toleration,
+    PodSpec, PodStatus, Probe, ResourceClaim, ResourceRequirements, Taint, Toleration,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -335,8 +335,8 @@ def test_timing_annotations():
      "spec.containers[0].resources.requests"),
     (lambda d: d["spec"]["containers"][0].update(resources={"requests": {"cpu": True}}),
      "spec.containers[0].resources.requests[cpu]"),
-    (lambda d: d["spec"]["containers"][0].update(resources={"claims": []}),
-     "spec.containers[0].resources.claims"),
+    (lambda d: d["spec"]["containers"][0].update(resources={"claims": [{"name": "Bad_Name"}]}),
+     "spec.containers[0].resources.claims[0].name"),
     (lambda d: d["metadata"].update(creationTimestamp="yesterday"), "metadata.creationTimestamp"),
     (lambda d: d["metadata"].update(ownerReferences=[{"kind": "ReplicaSet", "name": "x", "uid": "u"}]),
      "metadata.ownerReferences[0].apiVersion"),
@@ -566,8 +566,8 @@ def _all_field_names() -> set[str]:
     classes = [Affinity, Condition, Container, ContainerPort, ContainerState, ContainerStatus,
                Event, Namespace, NamespaceStatus, Node, NodeAddress, NodeSelectorRequirement,
                NodeSelectorTerm, NodeSpec, NodeStatus, ObjectMeta, ObjectReference,
-               OwnerReference, Pod, PodSpec, PodStatus, Probe, ResourceRequirements, Taint,
-               Toleration]
+               OwnerReference, Pod, PodSpec, PodStatus, Probe, ResourceClaim, ResourceRequirements,
+               Taint, Toleration]
     return {f.name for cls in classes for f in attrs.fields(cls)}
 
 
@@ -611,7 +611,7 @@ _KEYS = ["apiVersion", "kind", "metadata", "spec", "status", "name", "namespace"
          "annotations", "containers", "initContainers", "image", "ports", "containerPort",
          "resources", "requests", "limits", "cpu", "memory", "readinessProbe", "httpGet",
          "tolerations", "affinity", "nodeAffinity", "taints", "effect", "capacity", "podCIDR",
-         "key", "operator", "values", "env", "restartPolicy", "kstate.io/exit-code"]
+         "key", "operator", "values", "env", "restartPolicy", "kstate.io/exit-code", "claims"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -728,3 +728,47 @@ def test_pod_level_resources_in_a_template_and_the_template_hash():
     assert compute_hash(sized.spec.template, None) != compute_hash(plain.spec.template, None)
     dep["spec"]["template"]["spec"]["resources"] = {"limits": {"storage": "1Gi"}}
     assert error_of(dep).path == "spec.template.spec.resources.limits[storage]"
+
+
+# ------------------------------------------------------------ resource claims
+
+
+def test_container_resource_claims_are_stored_and_round_trip():
+    claims = [{"name": "gpu"}, {"name": "gpu", "request": "big"}, {"name": "fpga-1", "request": ""}]
+    pod = parse_object(pod_doc(containers=[container(resources={"limits": {"cpu": "1"}, "claims": claims})]))
+    res = pod.spec.containers[0].resources
+    assert res.claims == (ResourceClaim("gpu"), ResourceClaim("gpu", "big"), ResourceClaim("fpga-1"))
+    assert res.requests == {"cpu": "1"} and res.limits == {"cpu": "1"}
+    assert to_manifest(pod)["spec"]["containers"][0]["resources"] == {
+        "limits": {"cpu": "1"}, "requests": {"cpu": "1"},
+        "claims": [{"name": "gpu"}, {"name": "gpu", "request": "big"}, {"name": "fpga-1"}]}
+    assert parse_object(to_manifest(pod)) == pod
+    assert parse_object(pod_doc(containers=[container(resources={"claims": []})])) \
+        .spec.containers[0].resources == ResourceRequirements()
+    assert "claims" not in to_manifest(parse_object(pod_doc()))["spec"]["containers"][0]["resources"]
+
+
+@pytest.mark.parametrize("claims, path, message", [
+    ([{"name": "Bad_Name"}], "spec.containers[0].resources.claims[0].name", None),
+    ([{"name": "ok"}, {"name": ""}], "spec.containers[0].resources.claims[1]", "Required value"),
+    ([{"request": "big"}], "spec.containers[0].resources.claims[0]", "Required value"),
+    ([{"name": "ok", "request": 1}], "spec.containers[0].resources.claims[0].request",
+     "Invalid value: 1: must be a string"),
+    ([{"name": "ok", "device": "x"}], "spec.containers[0].resources.claims[0].device",
+     'unknown field "spec.containers[0].resources.claims[0].device"'),
+    (["gpu"], "spec.containers[0].resources.claims[0]", 'Invalid value: "gpu": must be a mapping'),
+    ({"name": "gpu"}, "spec.containers[0].resources.claims", "Invalid value: {...}: must be a list"),
+])
+def test_container_resource_claims_validation(claims, path, message):
+    err = error_of(pod_doc(containers=[container(resources={"claims": claims})]))
+    assert err.path == path
+    if message is not None:
+        assert err.message == message
+
+
+def test_pod_level_resources_may_not_have_claims():
+    err = error_of(pod_doc(resources={"limits": {"cpu": "1"}, "claims": [{"name": "gpu"}]}))
+    assert (err.path, err.message) == (
+        "spec.resources.claims", "Forbidden: claims may not be set for Resources at pod-level")
+    assert error_of(pod_doc(resources={"claims": []})).path == "spec.resources.claims"
+    assert parse_object(pod_doc(resources={"claims": None})).spec.resources == ResourceRequirements()
