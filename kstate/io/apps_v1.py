@@ -30,8 +30,8 @@ from typing import Any, Callable, Optional
 from kstate.io.core_v1 import replica_set_status, replica_set_status_out
 from kstate.io.core_v1_pod import check_pod_template, pod_template, pod_template_out
 from kstate.io.fields import (
-    BAD, Ctx, boolean, condition_list, condition_out, dot, int64, integer, non_negative,
-    object_meta, object_meta_out, one_of, struct, top,
+    BAD, Ctx, Raw, boolean, condition_list, condition_out, dot, given_or_empty, int64, integer,
+    non_negative, object_meta, object_meta_out, one_of, struct, top_level,
 )
 from kstate.io.selectors import label_selector, selector_matcher
 from kstate.resources import ObjectMeta
@@ -59,15 +59,21 @@ _nn_int = non_negative(integer)
 _nn_int64 = non_negative(int64)
 
 
-def _selector_checks(ctx: Ctx, r: Any, sel: Any, path: str) -> None:
+def _selector_and_template(ctx: Ctx, r: Raw, path: str) -> tuple[Any, Any]:
     """ValidateDeploymentSpec / ValidateReplicaSetSpec: the selector is
-    required and must not be empty."""
+    required and must not be empty; the pod template (decoded from {} when
+    left out) must have labels the selector matches
+    (ValidatePodTemplateSpecForReplicaSet)."""
+    sel = r.get("selector")
     spath = dot(path, "selector")
     if r.raw.get("selector") is None:
         ctx.required(spath)
     elif isinstance(sel, LabelSelector) and sel.is_empty():
         # The message says "deployment" for ReplicaSets too (validation.go).
         ctx.invalid(spath, {}, "empty selector is invalid for deployment")
+    template = given_or_empty(ctx, r, path, "template", pod_template)
+    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "ReplicaSet")
+    return sel, template
 
 
 # ================================================================= strategy
@@ -177,15 +183,8 @@ def _deployment_spec(ctx: Ctx, v: Any, path: str) -> Any:
     })
     if r is None:
         return BAD
-    sel = r.get("selector")
-    _selector_checks(ctx, r, sel, path)
-    template = r.get("template")
-    if r.raw.get("template") is None:
-        template = pod_template(ctx, {}, dot(path, "template"))
-    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "ReplicaSet")
-    strategy = r.get("strategy")
-    if r.raw.get("strategy") is None:
-        strategy = _strategy(ctx, {}, dot(path, "strategy"))
+    sel, template = _selector_and_template(ctx, r, path)
+    strategy = given_or_empty(ctx, r, path, "strategy", _strategy)
     min_ready = r.get("minReadySeconds", 0)
     deadline = r.get("progressDeadlineSeconds", 600)
     if r.ok("progressDeadlineSeconds") and r.ok("minReadySeconds") and deadline <= min_ready:
@@ -232,17 +231,12 @@ def _deployment_status(ctx: Ctx, v: Any, path: str) -> Any:
 def _decode_deployment(ctx: Ctx, doc: dict) -> Deployment:
     """ValidateDeployment: ValidateObjectMeta (DNS-1123 subdomain name) +
     ValidateDeploymentSpec, after SetDefaults_Deployment."""
-    r = struct(ctx, doc, "", top({
+    r = top_level(ctx, doc, {
         "metadata": lambda c, x, p: object_meta(c, x, p, Deployment),
         "spec": _deployment_spec,
         "status": _deployment_status,
-    }))
-    assert r is not None
-    if doc.get("metadata") is None:
-        ctx.required("metadata.name", "name or generateName is required")
-    spec = r.get("spec")
-    if doc.get("spec") is None:
-        spec = _deployment_spec(ctx, {}, "spec")
+    })
+    spec = given_or_empty(ctx, r, "", "spec", _deployment_spec)
     return Deployment(metadata=r.get("metadata", ObjectMeta(namespace="default")),
                       spec=spec if isinstance(spec, DeploymentSpec) else None,
                       status=r.get("status", DeploymentStatus()))
@@ -302,12 +296,7 @@ def _replica_set_spec(ctx: Ctx, v: Any, path: str) -> Any:
     })
     if r is None:
         return BAD
-    sel = r.get("selector")
-    _selector_checks(ctx, r, sel, path)
-    template = r.get("template")
-    if r.raw.get("template") is None:
-        template = pod_template(ctx, {}, dot(path, "template"))
-    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "ReplicaSet")
+    sel, template = _selector_and_template(ctx, r, path)
     return ReplicaSetSpec(
         selector=sel if isinstance(sel, LabelSelector) else None,
         template=template if isinstance(template, PodTemplateSpec) else PodTemplateSpec(),
@@ -318,17 +307,12 @@ def _replica_set_spec(ctx: Ctx, v: Any, path: str) -> Any:
 
 def _decode_replica_set(ctx: Ctx, doc: dict) -> ReplicaSet:
     """ValidateReplicaSet: ValidateObjectMeta + ValidateReplicaSetSpec."""
-    r = struct(ctx, doc, "", top({
+    r = top_level(ctx, doc, {
         "metadata": lambda c, x, p: object_meta(c, x, p, ReplicaSet),
         "spec": _replica_set_spec,
         "status": replica_set_status,
-    }))
-    assert r is not None
-    if doc.get("metadata") is None:
-        ctx.required("metadata.name", "name or generateName is required")
-    spec = r.get("spec")
-    if doc.get("spec") is None:
-        spec = _replica_set_spec(ctx, {}, "spec")
+    })
+    spec = given_or_empty(ctx, r, "", "spec", _replica_set_spec)
     return ReplicaSet(metadata=r.get("metadata", ObjectMeta(namespace="default")),
                       spec=spec if isinstance(spec, ReplicaSetSpec) else None,
                       status=r.get("status", ReplicaSetStatus()))

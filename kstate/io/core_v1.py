@@ -31,9 +31,9 @@ from kstate.io.core_v1_container import quantity_map
 from kstate.io.core_v1_pod import check_pod_template, pod_template, pod_template_out
 from kstate.io.core_v1_scheduling import TAINT_EFFECTS
 from kstate.io.fields import (
-    BAD, Ctx, at_index, boolean, condition_list, condition_out, dns1123_label_error, dot, int64,
-    integer, label_map, list_of, non_negative, object_meta, object_meta_out, one_of, string,
-    strings, struct, time_out, timestamp, top, validated,
+    BAD, Ctx, at_index, boolean, condition_list, condition_out, dns1123_label_error, dot,
+    given_or_empty, int64, integer, label_map, list_of, non_negative, object_meta, object_meta_out,
+    one_of, string, strings, struct, time_out, timestamp, top_level, validated,
 )
 from kstate.resources import (
     EMPTY, Event, FrozenDict, Namespace, NamespaceStatus, Node, NodeAddress, NodeSpec, NodeStatus,
@@ -165,14 +165,11 @@ def _node_status_defaults(status: NodeStatus, has_allocatable: bool) -> NodeStat
 
 def _decode_node(ctx: Ctx, doc: dict) -> Node:
     """ValidateNode (validation.go)."""
-    r = struct(ctx, doc, "", top({
+    r = top_level(ctx, doc, {
         "metadata": lambda c, x, p: object_meta(c, x, p, Node),
         "spec": _node_spec,
         "status": _node_status,
-    }))
-    assert r is not None
-    if doc.get("metadata") is None:
-        ctx.required("metadata.name", "name or generateName is required")
+    })
     status = r.get("status") or _node_status_defaults(NodeStatus(), False)
     return Node(metadata=r.get("metadata", ObjectMeta()), spec=r.get("spec", NodeSpec()),
                 status=status)
@@ -229,16 +226,13 @@ def _namespace_meta(ctx: Ctx, v: Any, path: str) -> ObjectMeta:
 
 def _decode_namespace(ctx: Ctx, doc: dict) -> Namespace:
     """ValidateNamespace (validation.go): the name is a DNS-1123 label."""
-    r = struct(ctx, doc, "", top({
+    r = top_level(ctx, doc, {
         "metadata": _namespace_meta,
         "spec": lambda c, x, p: struct(c, x, p, {"finalizers": strings}),
         "status": lambda c, x, p: struct(c, x, p, {
             "phase": one_of(("Active", "Terminating"), allow_empty=True),
         }, drop=("conditions",)),
-    }))
-    assert r is not None
-    if doc.get("metadata") is None:
-        ctx.required("metadata.name", "name or generateName is required")
+    })
     status = r.get("status")
     phase = (status.get("phase") if status is not None else None) or "Active"
     return Namespace(metadata=r.get("metadata", ObjectMeta()), status=NamespaceStatus(phase=phase))
@@ -359,17 +353,12 @@ def _decode_replication_controller(ctx: Ctx, doc: dict) -> ReplicationController
     """ValidateReplicationController: ValidateObjectMeta +
     ValidateReplicationControllerSpec, after SetDefaults_ReplicationController
     (metadata.labels ← template labels when empty)."""
-    r = struct(ctx, doc, "", top({
+    r = top_level(ctx, doc, {
         "metadata": lambda c, x, p: object_meta(c, x, p, ReplicationController),
         "spec": _rc_spec,
         "status": replica_set_status,
-    }))
-    assert r is not None
-    if doc.get("metadata") is None:
-        ctx.required("metadata.name", "name or generateName is required")
-    spec = r.get("spec")
-    if doc.get("spec") is None:
-        spec = _rc_spec(ctx, {}, "spec")
+    })
+    spec = given_or_empty(ctx, r, "", "spec", _rc_spec)
     meta = r.get("metadata", ObjectMeta(namespace="default"))
     if isinstance(spec, ReplicationControllerSpec) and not meta.labels:
         tlabels = spec.template.metadata.labels

@@ -35,7 +35,7 @@ from kstate.io.fields import (
     BAD, INT64, Ctx, at_index, at_key, boolean, condition_list, condition_out, dns1123_label_error,
     dns1123_subdomain_error, dot, int64, integer, json_bool, json_list, json_object, json_string,
     label_map, list_of, non_negative, object_meta, object_meta_out, one_of, ordered, string,
-    struct, time_out, timestamp, top, validated,
+    struct, time_out, timestamp, top_level, validated,
 )
 from kstate.resources import (
     EMPTY, ContainerState, ContainerStatus, FrozenDict, ObjectMeta, Pod, PodSpec, PodStatus, thaw,
@@ -306,14 +306,11 @@ def _pod_status(ctx: Ctx, v: Any, path: str) -> Any:
 
 def _decode_pod(ctx: Ctx, doc: dict) -> Pod:
     """ValidatePodCreate (validation.go): ValidateObjectMeta + ValidatePodSpec."""
-    r = struct(ctx, doc, "", top({
+    r = top_level(ctx, doc, {
         "metadata": _pod_meta,
         "spec": _pod_spec,
         "status": _pod_status,
-    }))
-    assert r is not None
-    if doc.get("metadata") is None:
-        ctx.required("metadata.name", "name or generateName is required")
+    })
     if doc.get("spec") is None:
         ctx.required("spec.containers")
     spec = r.get("spec") or PodSpec(containers=())
@@ -506,26 +503,17 @@ def parse_pod_template(value: Any, path: str = "spec.template",
     """
     ctx = Ctx()
     try:
-        r = struct(ctx, value, path, {
-            "metadata": lambda c, x, p: _pod_meta(c, x, p, template=True),
-            "spec": _pod_spec,
-        })
-        if r is not None and value.get("spec") is None:
-            ctx.required(dot(dot(path, "spec"), "containers"))
+        template = pod_template(ctx, value, path)
     except RecursionError:
         raise SpecError("object is nested too deeply", path, source) from None
     ctx.raise_first(source)
-    assert r is not None
-    return r.get("metadata", ObjectMeta()), r.get("spec")
+    return template.metadata, template.spec
 
 
 def pod_template_to_manifest(metadata: ObjectMeta, spec: PodSpec) -> dict:
     """The inverse of parse_pod_template: `{"metadata": …, "spec": …}`
     (metadata without name/namespace when they are empty)."""
-    meta = object_meta_out(metadata, bool(metadata.namespace))
-    if not meta.get("name"):
-        meta.pop("name", None)
-    return {"metadata": meta, "spec": _pod_spec_out(spec)}
+    return pod_template_out(PodTemplateSpec(metadata=metadata, spec=spec))
 
 
 def _go_map(labels: Mapping[str, str]) -> str:
@@ -577,12 +565,14 @@ def check_pod_template(ctx: Ctx, template: Any, path: str,
 
 
 def pod_template_out(t: PodTemplateSpec) -> dict:
+    """`{"metadata": …, "spec": …}`: metadata without name/namespace when they
+    are empty, no spec when there is none."""
+    meta = object_meta_out(t.metadata, bool(t.metadata.namespace))
+    if not meta.get("name"):
+        meta.pop("name", None)
     if t.spec is None:
-        meta = object_meta_out(t.metadata, bool(t.metadata.namespace))
-        if not meta.get("name"):
-            meta.pop("name", None)
         return {"metadata": meta}
-    return pod_template_to_manifest(t.metadata, t.spec)
+    return {"metadata": meta, "spec": _pod_spec_out(t.spec)}
 
 
 # ================================================================ registry

@@ -6,8 +6,8 @@ Owns: the error context `Ctx` and the rejected-value marker `BAD`; the value
 handlers (`string`, `integer`, `int64`, `boolean`, `timestamp`, `list_of`,
 `strings`, the verbatim `json_*` handlers, `string_map`, `label_map`,
 `annotation_map`, `one_of`, `non_negative`, `validated`, `check_str`); the
-path helpers (`dot`, `at_index`, `at_key`); `struct` / `Raw` / `top` for
-objects; DNS-1123 and IANA service-name checks; ObjectMeta, OwnerReference
+path helpers (`dot`, `at_index`, `at_key`); `struct` / `Raw` /
+`top_level` / `given_or_empty` for objects; DNS-1123 and IANA service-name checks; ObjectMeta, OwnerReference
 and Condition decoding (`object_meta`, `owner_reference`, `condition`,
 `condition_list`) and emitting (`object_meta_out`, `condition_out`,
 `time_out`, `ordered`); and `generic_out`, the fallback emitter. Imports the
@@ -54,11 +54,12 @@ from kstate.resources.selector import validate_label_key, validate_label_value
 __all__ = [
     "BAD", "INT32", "INT64", "PART_EMITTERS", "Ctx", "Raw", "annotation_map", "at_index", "at_key",
     "boolean", "check_str", "condition", "condition_list", "condition_out", "dns1123_label_error",
-    "dns1123_subdomain_error", "dot", "generic_out", "iana_svc_name_error", "int64", "integer",
+    "dns1123_subdomain_error", "dot", "generic_out", "given_or_empty", "iana_svc_name_error", "int64",
+    "integer",
     "json_bool", "json_data", "json_int", "json_list", "json_object", "json_string", "json_type",
     "label_map", "list_of", "non_negative", "object_meta", "object_meta_out", "one_of", "ordered",
     "owner_reference", "quote_all", "show", "string", "string_map", "strings", "struct", "time_out",
-    "timestamp", "top", "type_error", "validated",
+    "timestamp", "top_level", "type_error", "validated",
 ]
 
 #: Go's int32 and int64 ranges (the bounds of `integer` and `int64`).
@@ -373,8 +374,25 @@ def struct(
     return Raw(v, typed, ext)
 
 
-def top(fields: dict) -> dict:
-    return {"apiVersion": string, "kind": string, **fields}
+def top_level(ctx: Ctx, doc: dict, fields: Mapping[str, Callable[[Ctx, Any, str], Any]]) -> Raw:
+    """A whole object (`doc` is a mapping): apiVersion, kind and `fields`
+    decoded strictly; no metadata at all is `metadata.name: Required value`
+    (ValidateObjectMeta), reported after the fields' own errors."""
+    r = struct(ctx, doc, "", {"apiVersion": string, "kind": string, **fields})
+    assert r is not None
+    if doc.get("metadata") is None:
+        ctx.required("metadata.name", "name or generateName is required")
+    return r
+
+
+def given_or_empty(ctx: Ctx, r: Raw, path: str, key: str,
+                   handler: Callable[[Ctx, Any, str], Any]) -> Any:
+    """`r`'s decoded `key`; when the manifest left it out (or null), `handler`
+    run on `{}` at its path, so that its defaults apply and its required
+    fields are reported (`spec.template.spec.containers: Required value`)."""
+    if r.raw.get(key) is None:
+        return handler(ctx, {}, dot(path, key))
+    return r.get(key)
 
 
 # ============================================================ validators
