@@ -20,7 +20,7 @@ from kstate.resources.workloads import (
     ANN_DESIRED_REPLICAS, ANN_MAX_REPLICAS, ANN_REVISION, LABEL_POD_TEMPLATE_HASH, Deployment, PodTemplateSpec,
     ReplicaSet,
 )
-from kstate.resources.frozen import evolve
+from kstate.resources.frozen import HASH_OMIT_DEFAULT_KEY, evolve
 
 MAX_INT32 = 2**31 - 1
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -241,13 +241,20 @@ def compute_hash(template: PodTemplateSpec, collision_count: Optional[int]) -> s
     canonical JSON of the template (Go's deep dump cannot be reproduced), the
     collision count mixed in as a little-endian uint32 in 8 bytes, the sum
     printed in decimal and encoded with SafeEncodeString (alphabet
-    bcdfghjklmnpqrstvwxz2456789, byte % 27)."""
-    dump = json.dumps(attrs.asdict(template_without_hash(template), recurse=True), sort_keys=True,
-                      separators=(",", ":"), default=str).encode()
+    bcdfghjklmnpqrstvwxz2456789, byte % 27). Fields marked HASH_OMIT_DEFAULT
+    (kstate.resources.frozen) are left out while they hold their default."""
+    dump = json.dumps(attrs.asdict(template_without_hash(template), recurse=True, filter=_hashed),
+                      sort_keys=True, separators=(",", ":"), default=str).encode()
     h = fnv32a(dump)
     if collision_count is not None:
         h = fnv32a(collision_count.to_bytes(8, "little"), h)
     return safe_encode_string(str(h))
+
+
+def _hashed(a: attrs.Attribute, value: object) -> bool:
+    """A field counts in the template hash unless it is marked
+    HASH_OMIT_DEFAULT and holds its default."""
+    return not (a.metadata.get(HASH_OMIT_DEFAULT_KEY) and value == a.default)
 
 
 def fnv32a(data: bytes, h: int = 0x811C9DC5) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from kstate.controllers.timing import Profile
 from kstate.errors import SpecError
-from kstate.io.manifests import load_documents
+from kstate.io.yamlio import load_documents
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "profiles")
 _CACHE: dict[str, Profile] = {}

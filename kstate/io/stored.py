@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from kstate.io.manifests import (
-    _Ctx, _json_obj, _meta, _meta_out, _str, dns1123_label_error, dns1123_subdomain_error,
+from kstate.io.fields import (
+    Ctx, dns1123_label_error, dns1123_subdomain_error, json_object, object_meta, object_meta_out, string,
 )
 from kstate.resources import EMPTY, FrozenDict, ObjectMeta, thaw
 from kstate.resources.frozen import evolve
@@ -75,40 +75,30 @@ class _Scope:
 _NAMESPACED, _CLUSTER = _Scope(True), _Scope(False)
 
 
-def _decode(ctx: _Ctx, doc: dict, scope: Any, name_rule: str) -> Unstructured:
+def _decode(ctx: Ctx, doc: dict, scope: Any, name_rule: str) -> Unstructured:
     meta = ObjectMeta()
     body = {}
     for key, value in doc.items():
         if key in ("apiVersion", "kind"):
-            _str(ctx, value, key)
+            string(ctx, value, key)
         elif key == "metadata":
             if value is not None:
-                name = value.get("name") if isinstance(value, dict) else None
-                if name_rule != "subdomain" and isinstance(name, str) and name:
-                    # the kind's own name rule below, not ValidateObjectMeta's default
-                    meta = evolve(_meta(ctx, {**value, "name": "x"}, "metadata", scope), name=name)
-                else:
-                    meta = _meta(ctx, value, "metadata", scope)
+                meta = object_meta(ctx, value, "metadata", scope, name_check=NAME_RULES[name_rule])
         elif value is not None:
             body[key] = value
     if doc.get("metadata") is None:
         ctx.required("metadata.name", "name or generateName is required")
-    check = NAME_RULES[name_rule]
-    if meta.name and name_rule != "subdomain":
-        err = check(meta.name)
-        if err is not None:
-            ctx.invalid("metadata.name", meta.name, err)
-    frozen = _json_obj(ctx, body, "") if body else EMPTY
+    frozen = json_object(ctx, body, "") if body else EMPTY
     return Unstructured(api_version=doc.get("apiVersion", ""), kind=doc.get("kind", ""),
                         metadata=meta, body=frozen if isinstance(frozen, FrozenDict) else EMPTY)
 
 
-def decode_stored(namespaced: bool, name_rule: str = "subdomain") -> Callable[[_Ctx, dict], Unstructured]:
+def decode_stored(namespaced: bool, name_rule: str = "subdomain") -> Callable[[Ctx, dict], Unstructured]:
     scope = _NAMESPACED if namespaced else _CLUSTER
     return lambda ctx, doc: _decode(ctx, doc, scope, name_rule)
 
 
-def decode_custom(ctx: _Ctx, doc: dict) -> Unstructured:
+def decode_custom(ctx: Ctx, doc: dict) -> Unstructured:
     """A custom resource: namespaced unless its CRD says Cluster (the
     cluster decides when it applies it); the namespace is not defaulted here."""
     obj = _decode(ctx, doc, _CLUSTER, "subdomain")
@@ -129,6 +119,6 @@ def _with_namespace(meta: ObjectMeta, ns: str) -> ObjectMeta:
 def stored_to_manifest(obj: Unstructured) -> dict:
     """What was applied, with the metadata the API server set."""
     out = {"apiVersion": obj.api_version, "kind": obj.kind,
-           "metadata": _meta_out(obj.metadata, bool(obj.metadata.namespace))}
+           "metadata": object_meta_out(obj.metadata, bool(obj.metadata.namespace))}
     out.update(thaw(obj.body))
     return out

@@ -10,6 +10,7 @@ engine/.
 from __future__ import annotations
 
 from kstate.errors import SpecError
+from kstate.io import apps_v1, core_v1
 from kstate.registry import KindSpec, register_kind
 from kstate.resources.frozen import evolve
 from kstate.resources.workloads import Deployment, ReplicaSet, ReplicationController
@@ -46,12 +47,16 @@ def _validate_update(cur, obj, meta):
 _COMMON = dict(validate_update=_validate_update, create_detail=_replicas, update_detail=_replicas_change, status_detail=_status_counts,
                prepare_create=_fresh_status)
 
-REPLICASET = register_kind(KindSpec(kind="ReplicaSet", group="apps", version="v1", cls=ReplicaSet,
-                                    plural="replicasets", short_names=("rs",), **_COMMON))
+REPLICASET = register_kind(KindSpec(
+    kind="ReplicaSet", group="apps", version="v1", cls=ReplicaSet, plural="replicasets", short_names=("rs",),
+    decode=apps_v1.DECODERS[("apps/v1", "ReplicaSet")], encode=apps_v1.EMITTERS[ReplicaSet], **_COMMON))
 REPLICATIONCONTROLLER = register_kind(KindSpec(
     kind="ReplicationController", group="", version="v1", cls=ReplicationController,
-    plural="replicationcontrollers", short_names=("rc",), **_COMMON))
+    plural="replicationcontrollers", short_names=("rc",),
+    decode=core_v1.DECODERS[("v1", "ReplicationController")], encode=core_v1.EMITTERS[ReplicationController],
+    **_COMMON))
 DEPLOYMENT = register_kind(KindSpec(
     kind="Deployment", group="apps", version="v1", cls=Deployment, plural="deployments", short_names=("deploy",),
+    decode=apps_v1.DECODERS[("apps/v1", "Deployment")], encode=apps_v1.EMITTERS[Deployment],
     machine="deployment", gone_state="Deleted",
     **{**_COMMON, "prepare_create": _deployment_fresh_status}))

@@ -8,7 +8,7 @@ from kstate.resources.node import Node, NodeAddress, NodeSpec, NodeStatus, Taint
 from kstate.resources.pod import (
     Affinity, Container, ContainerPort, ContainerState, ContainerStatus,
     NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, PodStatus, Probe,
-    ResourceRequirements, Toleration,
+    ResourceClaim, ResourceRequirements, Toleration,
 )
 from kstate.resources.selector import LabelSelector, Requirement
 from kstate.resources.workloads import (
@@ -28,6 +28,7 @@ __all__ = [
     "NodeSelectorRequirement", "NodeSelectorTerm", "NodeSpec", "NodeStatus", "ObjectMeta",
     "ObjectReference", "OwnerReference", "Pod", "PodSpec", "PodStatus", "PodTemplateSpec", "Probe",
     "ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicationController",
-    "ReplicationControllerSpec", "Requirement", "ResourceRequirements", "RollingUpdateDeployment",
+    "ReplicationControllerSpec", "Requirement", "ResourceClaim", "ResourceRequirements",
+    "RollingUpdateDeployment",
     "Taint", "Toleration", "deep_freeze", "freeze", "thaw",
 ]

@@ -56,6 +56,14 @@ class FrozenDict(dict):
 
 EMPTY = FrozenDict()
 
+#: attrs field metadata for an optional field added after ReplicaSet names
+#: were fixed: the pod-template hash (kstate.controllers.deployment_util.
+#: compute_hash) leaves such a field out while it holds its default, so adding
+#: the field does not change the hash, and so the name, of every existing
+#: template's ReplicaSet.
+HASH_OMIT_DEFAULT_KEY = "kstate.hash_omit_default"
+HASH_OMIT_DEFAULT = {HASH_OMIT_DEFAULT_KEY: True}
+
 
 def freeze(m: Mapping | Iterable | None) -> FrozenDict:
     """A FrozenDict of `m` (None → the shared empty one)."""

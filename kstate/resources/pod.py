@@ -15,7 +15,7 @@ from typing import ClassVar, Optional
 
 import attrs
 
-from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.frozen import EMPTY, HASH_OMIT_DEFAULT, FrozenDict
 from kstate.resources.meta import Condition, ObjectMeta, get_condition
 
 
@@ -45,9 +45,20 @@ class ContainerPort:
 
 
 @attrs.frozen
+class ResourceClaim:
+    """One entry of a container's resources.claims (dynamic resource
+    allocation): the name of a pod.spec.resourceClaims entry and, optionally,
+    one request of that claim."""
+
+    name: str
+    request: str = ""
+
+
+@attrs.frozen
 class ResourceRequirements:
     requests: FrozenDict = EMPTY  # "cpu" → "500m", "memory" → "128Mi"
     limits: FrozenDict = EMPTY
+    claims: tuple[ResourceClaim, ...] = attrs.field(default=(), metadata=HASH_OMIT_DEFAULT)
 
 
 NO_RESOURCES = ResourceRequirements()
@@ -139,6 +150,8 @@ class PodSpec:
     subdomain: str = ""
     priority: Optional[int] = None
     readiness_gates: tuple[str, ...] = ()
+    #: Pod-level requests and limits (PodLevelResources: cpu and memory only).
+    resources: Optional[ResourceRequirements] = attrs.field(default=None, metadata=HASH_OMIT_DEFAULT)
     extra: FrozenDict = EMPTY
 
 

@@ -49,7 +49,7 @@ __all__ = [
     "dns_labels", "durations", "int_or_percent", "node_manifests", "pod_manifests", "template_annotations",
 ]
 
-# The annotation names are kstate's public contract (kstate/io/manifests.py
+# The annotation names are kstate's public contract (kstate/io/core_v1_pod.py
 # validates them, specs/profiles/default.yaml consumes them); spelled out
 # here so the strategies read like the manifests they produce.
 ANN_START_AFTER = "kstate.io/start-after"

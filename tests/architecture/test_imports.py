@@ -11,6 +11,7 @@ Imports point one way only:
     core (everything but testing/ and the CLI) ↛ testing
     yaml only inside kstate/io; no unsafe yaml loading anywhere
     controllers are pure: no randomness, clocks, or I/O
+    kstate/io: no module over 800 lines, no import circle among its modules
 
 Every import counts, including those inside functions (a lazy import is
 still a dependency). Each rule is also run on a planted violation, so a
@@ -210,6 +211,62 @@ def impurities(tree: dict[str, tuple[str, str]], layer: str = "kstate.controller
     return out
 
 
+#: The most lines a module of kstate/io may have (split it by API group, or
+#: by what it owns, before it grows past this).
+IO_MAX_LINES = 800
+
+
+def oversized(tree: dict[str, tuple[str, str]], layer: str = "kstate.io",
+              limit: int = IO_MAX_LINES) -> list[str]:
+    """The modules of `layer` longer than `limit` lines."""
+    out = []
+    for name, (_path, source) in sorted(tree.items()):
+        n = len(source.splitlines())
+        if within(name, layer) and n > limit:
+            out.append(f"{name}: {n} lines (at most {limit})")
+    return out
+
+
+def import_cycles(tree: dict[str, tuple[str, str]], layer: str = "kstate.io") -> list[list[str]]:
+    """Every import circle among the modules of `layer`: the strongly
+    connected components of the import graph with more than one module (or
+    a module importing itself), each sorted, in name order."""
+    names = set(tree)
+    graph = {name: sorted(m for m in imports_of(name, tree[name][1], names) if within(m, layer) and m in names)
+             for name in sorted(tree) if within(name, layer)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:        # Tarjan's algorithm
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1 or v in graph.get(v, ()):
+                out.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
 # ---------------------------------------------------------------- the real tree
 
 
@@ -239,6 +296,24 @@ def test_no_unsafe_yaml_loading_in_tests_or_benchmarks():
 
 def test_controllers_are_pure(tree):
     assert impurities(tree) == []
+
+
+def test_io_modules_are_at_most_800_lines(tree):
+    assert oversized(tree) == []
+
+
+def test_io_modules_import_no_circle(tree):
+    assert import_cycles(tree) == []
+
+
+def test_the_cycle_checker_sees_the_io_graph(tree):
+    """The io layer's real edges are seen: the dispatch imports the groups,
+    the groups the field walker."""
+    names = set(tree)
+    manifests = imports_of("kstate.io.manifests", tree["kstate.io.manifests"][1], names)
+    assert {"kstate.io.core_v1", "kstate.io.apps_v1", "kstate.io.fields"} <= manifests
+    apps = imports_of("kstate.io.apps_v1", tree["kstate.io.apps_v1"][1], names)
+    assert {"kstate.io.fields", "kstate.io.selectors", "kstate.io.core_v1_pod"} <= apps
 
 
 def test_the_checker_sees_the_imports_it_should(tree):
@@ -301,6 +376,28 @@ def test_allowed_imports_are_not_reported(tree):
     for name in tree:
         t.setdefault(name, ("<real>", ""))
     assert layer_violations(t) == []
+
+
+def test_size_and_cycle_checkers_catch_planted_violations(tree):
+    """The shape kstate/io had before it was split by API group: a 2,340-line
+    manifests.py importing workloads at its end, which imported manifests'
+    helpers back; plus a lazy three-module circle written with relative
+    imports. Long modules outside kstate/io and a plain chain are not reported."""
+    t = {name: ("<real>", "") for name in tree}
+    t.update({
+        "kstate.io.manifests": ("<planted>", "x = 1\n" * 2339 + "from kstate.io import workloads\n"),
+        "kstate.io.workloads": ("<planted>", "from kstate.io.manifests import _Ctx, _struct\n"),
+        "kstate.io.a": ("<planted>", "def f():\n    from . import b\n"),
+        "kstate.io.b": ("<planted>", "from .c import g\n"),
+        "kstate.io.c": ("<planted>", "import kstate.io.a\n"),
+        "kstate.io.d": ("<planted>", "from kstate.io import e\n" + "y = 2\n" * 799),
+        "kstate.io.e": ("<planted>", "from kstate.io.names import to_camel\n"),
+        "kstate.engine.core": ("<planted>", "z = 3\n" * 2000),
+    })
+    assert oversized(t) == ["kstate.io.manifests: 2340 lines (at most 800)"]
+    assert import_cycles(t) == [["kstate.io.a", "kstate.io.b", "kstate.io.c"],
+                                ["kstate.io.manifests", "kstate.io.workloads"]]
+    assert import_cycles({"kstate.io.self": ("", "from kstate.io import self\n")}) == [["kstate.io.self"]]
 
 
 def test_unsafe_yaml_checker_catches_planted_calls():

@@ -24,7 +24,7 @@ from kstate.resources import (
     Affinity, Condition, Container, ContainerPort, ContainerState, ContainerStatus, Event,
     FrozenDict, Namespace, NamespaceStatus, Node, NodeAddress, NodeSelectorRequirement,
     NodeSelectorTerm, NodeSpec, NodeStatus, ObjectMeta, ObjectReference, OwnerReference, Pod,
-    PodSpec, PodStatus, Probe, ResourceRequirements, Taint, Toleration,
+    PodSpec, PodStatus, Probe, ResourceClaim, ResourceRequirements, Taint, Toleration,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -335,8 +335,8 @@ def test_timing_annotations():
      "spec.containers[0].resources.requests"),
     (lambda d: d["spec"]["containers"][0].update(resources={"requests": {"cpu": True}}),
      "spec.containers[0].resources.requests[cpu]"),
-    (lambda d: d["spec"]["containers"][0].update(resources={"claims": []}),
-     "spec.containers[0].resources.claims"),
+    (lambda d: d["spec"]["containers"][0].update(resources={"claims": [{"name": "Bad_Name"}]}),
+     "spec.containers[0].resources.claims[0].name"),
     (lambda d: d["metadata"].update(creationTimestamp="yesterday"), "metadata.creationTimestamp"),
     (lambda d: d["metadata"].update(ownerReferences=[{"kind": "ReplicaSet", "name": "x", "uid": "u"}]),
      "metadata.ownerReferences[0].apiVersion"),
@@ -566,8 +566,8 @@ def _all_field_names() -> set[str]:
     classes = [Affinity, Condition, Container, ContainerPort, ContainerState, ContainerStatus,
                Event, Namespace, NamespaceStatus, Node, NodeAddress, NodeSelectorRequirement,
                NodeSelectorTerm, NodeSpec, NodeStatus, ObjectMeta, ObjectReference,
-               OwnerReference, Pod, PodSpec, PodStatus, Probe, ResourceRequirements, Taint,
-               Toleration]
+               OwnerReference, Pod, PodSpec, PodStatus, Probe, ResourceClaim, ResourceRequirements,
+               Taint, Toleration]
     return {f.name for cls in classes for f in attrs.fields(cls)}
 
 
@@ -611,7 +611,7 @@ _KEYS = ["apiVersion", "kind", "metadata", "spec", "status", "name", "namespace"
          "annotations", "containers", "initContainers", "image", "ports", "containerPort",
          "resources", "requests", "limits", "cpu", "memory", "readinessProbe", "httpGet",
          "tolerations", "affinity", "nodeAffinity", "taints", "effect", "capacity", "podCIDR",
-         "key", "operator", "values", "env", "restartPolicy", "kstate.io/exit-code"]
+         "key", "operator", "values", "env", "restartPolicy", "kstate.io/exit-code", "claims"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -662,3 +662,113 @@ def test_pod_template_helpers():
     with pytest.raises(SpecError) as info:
         parse_pod_template({"metadata": {}})
     assert info.value.path == "spec.template.spec.containers"
+
+
+# ------------------------------------------------------------ pod-level resources
+
+
+def test_pod_level_resources_are_stored_and_round_trip():
+    doc = pod_doc(resources={"requests": {"cpu": "500m"}, "limits": {"cpu": 1, "memory": "1Gi"}})
+    pod = parse_object(doc)
+    assert pod.spec.resources == ResourceRequirements(requests=FrozenDict({"cpu": "500m"}),
+                                                      limits=FrozenDict({"cpu": "1", "memory": "1Gi"}))
+    spec = to_manifest(pod)["spec"]
+    assert spec["resources"] == {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m"}}
+    assert list(spec).index("resources") > list(spec).index("schedulerName")
+    assert parse_object(to_manifest(pod)) == pod
+    # Stored as given: no defaultPodRequests (requests from limits or from the containers).
+    limits_only = parse_object(pod_doc(resources={"limits": {"memory": "1Gi"}}))
+    assert limits_only.spec.resources == ResourceRequirements(limits=FrozenDict({"memory": "1Gi"}))
+    assert to_manifest(limits_only)["spec"]["resources"] == {"limits": {"memory": "1Gi"}}
+    empty = parse_object(pod_doc(resources={}))
+    assert empty.spec.resources == ResourceRequirements()
+    assert to_manifest(empty)["spec"]["resources"] == {}
+    unset = parse_object(pod_doc(resources=None))
+    assert unset.spec.resources is None and "resources" not in to_manifest(unset)["spec"]
+
+
+@pytest.mark.parametrize("resources, path, message", [
+    ({"requests": {"ephemeral-storage": "1Gi"}}, "spec.resources.requests[ephemeral-storage]",
+     'Unsupported value: "ephemeral-storage": supported values: "cpu", "memory"'),
+    ({"limits": {"cpu": "1", "example.com/gpu": 1}}, "spec.resources.limits[example.com/gpu]",
+     'Unsupported value: "example.com/gpu": supported values: "cpu", "memory"'),
+    ({"limits": {"hugepages-2Mi": "2Mi"}}, "spec.resources.limits[hugepages-2Mi]",
+     'Unsupported value: "hugepages-2Mi": supported values: "cpu", "memory"'),
+    ({"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}, "spec.resources.requests",
+     'Invalid value: "2": must be less than or equal to cpu limit of 1'),
+    ({"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi", "cpu": "1"}}, "spec.resources.requests",
+     'Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi'),
+    ({"requests": {"memory": "-1Gi"}}, "spec.resources.requests[memory]",
+     'Invalid value: "-1Gi": must be greater than or equal to 0'),
+    ({"limits": {"cpu": "lots"}}, "spec.resources.limits[cpu]", None),
+    ({"requests": {"cpu": True}}, "spec.resources.requests[cpu]", None),
+    ({"requests": ["cpu"]}, "spec.resources.requests", 'Invalid value: [...]: must be a mapping'),
+    ({"request": {"cpu": "1"}}, "spec.resources.request", 'unknown field "spec.resources.request"'),
+    ("1 cpu", "spec.resources", 'Invalid value: "1 cpu": must be a mapping'),
+])
+def test_pod_level_resources_validation(resources, path, message):
+    err = error_of(pod_doc(resources=resources))
+    assert err.path == path
+    if message is not None:
+        assert err.message == message
+
+
+def test_pod_level_resources_in_a_template_and_the_template_hash():
+    from kstate.controllers.deployment_util import compute_hash
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}},
+                                 "spec": {"containers": [container()]}}}}
+    plain = parse_object(copy.deepcopy(dep))
+    dep["spec"]["template"]["spec"]["resources"] = {"limits": {"cpu": "2"}}
+    sized = parse_object(copy.deepcopy(dep))
+    assert sized.spec.template.spec.resources == ResourceRequirements(limits=FrozenDict({"cpu": "2"}))
+    assert to_manifest(sized)["spec"]["template"]["spec"]["resources"] == {"limits": {"cpu": "2"}}
+    # Set, it is hashed (a new ReplicaSet); unset, it is left out (tests/golden keeps every old name).
+    assert compute_hash(sized.spec.template, None) != compute_hash(plain.spec.template, None)
+    dep["spec"]["template"]["spec"]["resources"] = {"limits": {"storage": "1Gi"}}
+    assert error_of(dep).path == "spec.template.spec.resources.limits[storage]"
+
+
+# ------------------------------------------------------------ resource claims
+
+
+def test_container_resource_claims_are_stored_and_round_trip():
+    claims = [{"name": "gpu"}, {"name": "gpu", "request": "big"}, {"name": "fpga-1", "request": ""}]
+    pod = parse_object(pod_doc(containers=[container(resources={"limits": {"cpu": "1"}, "claims": claims})]))
+    res = pod.spec.containers[0].resources
+    assert res.claims == (ResourceClaim("gpu"), ResourceClaim("gpu", "big"), ResourceClaim("fpga-1"))
+    assert res.requests == {"cpu": "1"} and res.limits == {"cpu": "1"}
+    assert to_manifest(pod)["spec"]["containers"][0]["resources"] == {
+        "limits": {"cpu": "1"}, "requests": {"cpu": "1"},
+        "claims": [{"name": "gpu"}, {"name": "gpu", "request": "big"}, {"name": "fpga-1"}]}
+    assert parse_object(to_manifest(pod)) == pod
+    assert parse_object(pod_doc(containers=[container(resources={"claims": []})])) \
+        .spec.containers[0].resources == ResourceRequirements()
+    assert "claims" not in to_manifest(parse_object(pod_doc()))["spec"]["containers"][0]["resources"]
+
+
+@pytest.mark.parametrize("claims, path, message", [
+    ([{"name": "Bad_Name"}], "spec.containers[0].resources.claims[0].name", None),
+    ([{"name": "ok"}, {"name": ""}], "spec.containers[0].resources.claims[1]", "Required value"),
+    ([{"request": "big"}], "spec.containers[0].resources.claims[0]", "Required value"),
+    ([{"name": "ok", "request": 1}], "spec.containers[0].resources.claims[0].request",
+     "Invalid value: 1: must be a string"),
+    ([{"name": "ok", "device": "x"}], "spec.containers[0].resources.claims[0].device",
+     'unknown field "spec.containers[0].resources.claims[0].device"'),
+    (["gpu"], "spec.containers[0].resources.claims[0]", 'Invalid value: "gpu": must be a mapping'),
+    ({"name": "gpu"}, "spec.containers[0].resources.claims", "Invalid value: {...}: must be a list"),
+])
+def test_container_resource_claims_validation(claims, path, message):
+    err = error_of(pod_doc(containers=[container(resources={"claims": claims})]))
+    assert err.path == path
+    if message is not None:
+        assert err.message == message
+
+
+def test_pod_level_resources_may_not_have_claims():
+    err = error_of(pod_doc(resources={"limits": {"cpu": "1"}, "claims": [{"name": "gpu"}]}))
+    assert (err.path, err.message) == (
+        "spec.resources.claims", "Forbidden: claims may not be set for Resources at pod-level")
+    assert error_of(pod_doc(resources={"claims": []})).path == "spec.resources.claims"
+    assert parse_object(pod_doc(resources={"claims": None})).spec.resources == ResourceRequirements()

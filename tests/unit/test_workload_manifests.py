@@ -1,5 +1,5 @@
-"""kstate.io.workloads: apps/v1 Deployment and ReplicaSet, v1
-ReplicationController — strict decoding, API-server defaults, validation with
+"""kstate.io.apps_v1, kstate.io.core_v1 and kstate.io.selectors: apps/v1
+Deployment and ReplicaSet, v1 ReplicationController — strict decoding, API-server defaults, validation with
 field paths, to_manifest, and round trips."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.unit.manifest_fuzz import mutate, spec_error_or_round_trip
 
 from kstate.errors import SpecError, UnknownFieldError
 from kstate.io import load_file, parse_manifests, parse_object, to_manifest
-from kstate.io.workloads import parse_label_selector
+from kstate.io.selectors import parse_label_selector
 from kstate.resources import (
     KINDS, Condition, Deployment, DeploymentStatus, DeploymentStrategy, FrozenDict,
     LabelSelector, ReplicaSet, ReplicaSetStatus, ReplicationController, Requirement,

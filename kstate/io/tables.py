@@ -1,0 +1,223 @@
+"""kubectl-style tables of a cluster, as `kstate run` prints them after a
+scenario: `kubectl get pods -o wide`, `kubectl get nodes`, `kubectl get
+deployments`, `kubectl get rs`, plus the ReplicaSet sizes over time.
+
+Owns: `human_duration`, `table`, `age`, `pod_status`, `pods_table`,
+`nodes_table`, `deployments_table`, `replicasets_table`, `replicaset_sizes`.
+Reads objects through `to_manifest` (the Kubernetes JSON shape kubectl
+prints from) and the cluster's `list`, `engine.now` and `engine.trace`.
+Imports the stdlib, `kstate.resources.meta` and `kstate.io.manifests`; never
+the scenario modules, yaml, or the engine and controllers directly.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from kstate.io.manifests import to_manifest
+from kstate.resources.meta import parse_time
+
+__all__ = [
+    "age", "deployments_table", "human_duration", "nodes_table", "pod_status", "pods_table",
+    "replicaset_sizes", "replicasets_table", "table",
+]
+
+
+def human_duration(ms: int) -> str:
+    """kubectl's AGE column (k8s.io/apimachinery/pkg/util/duration
+    HumanDuration): 45s, 119s, 2m, 5m12s, 15m, 3h, 3h20m, 2d, …"""
+    seconds = ms // 1000
+    if seconds < -1:
+        return "<invalid>"
+    if seconds < 0:
+        return "0s"
+    if seconds < 60 * 2:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 10:
+        s = seconds % 60
+        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
+    if minutes < 60 * 3:
+        return f"{minutes}m"
+    hours = seconds // 3600
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """kubectl's tabwriter layout: columns padded to the widest cell + 3."""
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    out = []
+    for r in [header] + rows:
+        cells = [c.ljust(widths[i] + 3) if i < len(r) - 1 else c for i, c in enumerate(r)]
+        out.append("".join(cells).rstrip())
+    return out
+
+
+def age(cluster, created: Optional[str]) -> str:
+    if not created:
+        return "<unknown>"
+    return human_duration(cluster.engine.now - parse_time(created))
+
+
+def pod_status(doc: dict) -> tuple[str, int, int, int, Optional[str]]:
+    """kubectl's STATUS, READY and RESTARTS for a pod in Kubernetes JSON shape
+    (kubectl/pkg/cmd/get printPod via k8s.io/kubernetes/pkg/printers/internalversion
+    printers.go printPod). Returns (reason, ready, total, restarts, last
+    restart finishedAt)."""
+    spec, status = doc.get("spec", {}), doc.get("status", {})
+    meta = doc.get("metadata", {})
+    reason = status.get("reason") or status.get("phase") or "Unknown"
+    restarts = 0
+    last_restart: Optional[str] = None
+    init_statuses = status.get("initContainerStatuses") or []
+    initializing = False
+    for i, c in enumerate(init_statuses):
+        restarts += c.get("restartCount", 0)
+        state = c.get("state") or {}
+        term, waiting = state.get("terminated"), state.get("waiting")
+        if term is not None and term.get("exitCode", 0) == 0:
+            continue
+        if term is not None:
+            reason = "Init:" + term["reason"] if term.get("reason") else (
+                f"Init:Signal:{term['signal']}" if term.get("signal") else f"Init:ExitCode:{term.get('exitCode', 0)}")
+        elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
+            reason = "Init:" + waiting["reason"]
+        else:
+            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
+        initializing = True
+        break
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    statuses = status.get("containerStatuses") or []
+    ready = 0
+    if not initializing or conditions.get("Initialized") == "True":
+        restarts = 0
+        has_running = False
+        for c in reversed(statuses):
+            restarts += c.get("restartCount", 0)
+            state = c.get("state") or {}
+            last = (c.get("lastState") or {}).get("terminated")
+            if last and last.get("finishedAt") and (last_restart is None or last["finishedAt"] > last_restart):
+                last_restart = last["finishedAt"]
+            waiting, term = state.get("waiting"), state.get("terminated")
+            if waiting is not None and waiting.get("reason"):
+                reason = waiting["reason"]
+            elif term is not None and term.get("reason"):
+                reason = term["reason"]
+            elif term is not None:
+                reason = f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode', 0)}"
+            elif c.get("ready") and "running" in state:
+                has_running = True
+            if c.get("ready"):
+                ready += 1
+        if reason == "Completed" and has_running:
+            reason = "Running" if conditions.get("Ready") == "True" else "NotReady"
+    phase = status.get("phase")
+    if meta.get("deletionTimestamp") and status.get("reason") == "NodeLost":
+        reason = "Unknown"
+    elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+    total = len(spec.get("containers") or [])
+    return reason, ready, total, restarts, last_restart
+
+
+def pods_table(cluster) -> list[str]:
+    """`kubectl get pods -o wide` (with a NAMESPACE column, like -A, when pods
+    live in more than the default namespace)."""
+    pods = sorted(cluster.list("Pod"), key=lambda p: (p.metadata.namespace, p.metadata.name))
+    if not pods:
+        return ["No resources found."]
+    all_ns = any(p.metadata.namespace != "default" for p in pods)
+    rows = []
+    for p in pods:
+        doc = to_manifest(p)
+        reason, ready, total, restarts, last = pod_status(doc)
+        rs = str(restarts)
+        if restarts and last:
+            rs += f" ({human_duration(cluster.engine.now - parse_time(last))} ago)"
+        status = doc.get("status", {})
+        row = [p.metadata.name, f"{ready}/{total}", reason, rs, age(cluster, doc["metadata"].get("creationTimestamp")),
+               status.get("podIP") or "<none>", doc.get("spec", {}).get("nodeName") or "<none>"]
+        rows.append(([p.metadata.namespace] if all_ns else []) + row)
+    header = (["NAMESPACE"] if all_ns else []) + ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    return table(header, rows)
+
+
+_REPLICAS = re.compile(r"replicas=(?:(\d+)->)?(\d+)$")
+
+
+def replicaset_sizes(entries) -> list[tuple[int, str]]:
+    """Every change of a ReplicaSet's spec.replicas, as one line of all sizes
+    (newest ReplicaSet first): `web-749c486774=3 web-596d7c75b=10`."""
+    sizes: dict[str, int] = {}
+    order: list[str] = []
+    out: list[tuple[int, str]] = []
+    for t, verb, kind, ns, name, detail in entries:
+        if kind not in ("ReplicaSet", "ReplicationController"):
+            continue
+        key = f"{ns}/{name}" if ns != "default" else name
+        if verb == "remove":
+            if key in sizes:
+                del sizes[key]
+                order.remove(key)
+                out.append((t, " ".join(f"{k}={sizes[k]}" for k in reversed(order)) or "(none)"))
+            continue
+        if verb not in ("create", "update"):
+            continue
+        m = _REPLICAS.search(detail or "")
+        if m is None:
+            continue
+        if key not in sizes:
+            order.append(key)
+        sizes[key] = int(m.group(2))
+        out.append((t, " ".join(f"{k}={sizes[k]}" for k in reversed(order))))
+    return out
+
+
+def deployments_table(cluster) -> list[str]:
+    """`kubectl get deployments` (NAME READY UP-TO-DATE AVAILABLE AGE); empty when there are none."""
+    ds = cluster.list("Deployment")
+    rows = [[d.metadata.name, f"{d.status.ready_replicas}/{d.spec.replicas}", str(d.status.updated_replicas),
+             str(d.status.available_replicas), age(cluster, to_manifest(d)["metadata"].get("creationTimestamp"))]
+            for d in ds]
+    return table(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], rows) if rows else []
+
+
+def replicasets_table(cluster) -> list[str]:
+    """`kubectl get rs` (NAME DESIRED CURRENT READY AGE); empty when there are none."""
+    rows = [[rs.metadata.name, str(rs.spec.replicas), str(rs.status.replicas), str(rs.status.ready_replicas),
+             age(cluster, to_manifest(rs)["metadata"].get("creationTimestamp"))]
+            for kind in ("ReplicaSet", "ReplicationController") for rs in cluster.list(kind)]
+    return table(["NAME", "DESIRED", "CURRENT", "READY", "AGE"], rows) if rows else []
+
+
+def nodes_table(cluster) -> list[str]:
+    """`kubectl get nodes` (NAME STATUS ROLES AGE)."""
+    nodes = sorted(cluster.list("Node"), key=lambda n: n.metadata.name)
+    if not nodes:
+        return ["No resources found."]
+    rows = []
+    for n in nodes:
+        doc = to_manifest(n)
+        ready = next((c.get("status") for c in doc.get("status", {}).get("conditions") or []
+                      if c.get("type") == "Ready"), None)
+        status = "Ready" if ready == "True" else "NotReady"
+        if doc.get("spec", {}).get("unschedulable"):
+            status += ",SchedulingDisabled"
+        prefix = "node-role.kubernetes.io/"
+        roles = sorted(k[len(prefix):] for k in (doc["metadata"].get("labels") or {}) if k.startswith(prefix))
+        rows.append([n.metadata.name, status, ",".join(r for r in roles if r) or "<none>",
+                     age(cluster, doc["metadata"].get("creationTimestamp"))])
+    return table(["NAME", "STATUS", "ROLES", "AGE"], rows)
