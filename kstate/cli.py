@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     graph = sub.add_parser("graph", help="print a lifecycle state machine",
                            description="Print a lifecycle state machine as a Mermaid state diagram.")
-    from kstate.machines import MACHINE_NAMES
-    graph.add_argument("machine", metavar="MACHINE", help="one of: " + ", ".join(sorted(MACHINE_NAMES)))
+    graph.add_argument("machine", metavar="MACHINE", help="one of: " + ", ".join(_machine_names()))
     graph.add_argument("--format", choices=["mermaid"], default="mermaid")
     return ap
 
@@ -120,11 +119,18 @@ def _validate(args) -> int:
     return EXIT_FAIL if bad else EXIT_OK
 
 
+def _machine_names() -> list[str]:
+    """kstate's own lifecycles and those of every registered kind."""
+    from kstate.machines import MACHINE_NAMES
+    from kstate.registry import REGISTRY
+    return sorted(set(MACHINE_NAMES) | {s.machine for s in REGISTRY.kinds.values() if s.machine})
+
+
 def _graph(args) -> int:
-    from kstate.machines import MACHINE_NAMES, lifecycle
-    if args.machine not in MACHINE_NAMES:
-        print(f"error: unknown machine {args.machine!r}: machines: {', '.join(sorted(MACHINE_NAMES))}",
-              file=sys.stderr)
+    from kstate.machines import lifecycle
+    names = _machine_names()
+    if args.machine not in names:
+        print(f"error: unknown machine {args.machine!r}: machines: {', '.join(names)}", file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(lifecycle(args.machine).to_mermaid())
     return EXIT_OK

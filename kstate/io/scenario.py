@@ -57,6 +57,7 @@ from kstate.io.tables import (  # noqa: F401 (re-exported)
     deployments_table, human_duration, nodes_table, pod_status, pods_table, replicaset_sizes,
     replicasets_table,
 )
+from kstate.registry import REGISTRY
 from kstate.units import format_duration, parse_duration
 
 __all__ = [
@@ -330,9 +331,8 @@ def _op_apply(p: _P, v: Any, path: str):
 
 
 def _op_delete(p: _P, v: Any, path: str):
-    from kstate.api import resolve_kind
     p.mapping(v, path, ("kind", "name", "namespace", "grace-period"), required=("kind", "name"))
-    kind = _kind(p, v["kind"], f"{path}.kind", resolve_kind)
+    kind = _kind(p, v["kind"], f"{path}.kind")
     name = p.string(v["name"], f"{path}.name")
     ns = "default" if v.get("namespace") is None else p.string(v["namespace"], f"{path}.namespace")
     grace = None if v.get("grace-period") is None else p.integer(v["grace-period"], f"{path}.grace-period", 0)
@@ -400,12 +400,11 @@ def _op_crash(p: _P, v: Any, path: str):
 
 
 def _workload_arg(p: _P, v: Any, path: str, extra: tuple = (), required: tuple = (), kind_default=None):
-    from kstate.api import resolve_kind
     if isinstance(v, str) and kind_default is not None:
         v = {"name": v}
     a = p.mapping(v, path, ("kind", "name", "namespace") + extra, required=("name",) + required)
     kind = kind_default if a.get("kind") is None and kind_default else _kind(
-        p, a.get("kind"), f"{path}.kind", resolve_kind)
+        p, a.get("kind"), f"{path}.kind")
     name = p.string(a["name"], f"{path}.name")
     ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
     return a, kind, name, ns
@@ -507,11 +506,9 @@ def _parse_conditions(p: _P, v: Any, path: str) -> tuple:
 
 
 def _parse_condition(p: _P, v: Any, path: str) -> Condition:
-    from kstate.api import resolve_kind
-    from kstate.resources import KINDS
     p.mapping(v, path, _COND_KEYS, required=("kind",))
-    kind = _kind(p, v["kind"], f"{path}.kind", resolve_kind)
-    namespaced = KINDS[kind].NAMESPACED
+    kind = _kind(p, v["kind"], f"{path}.kind")
+    namespaced = REGISTRY.kind(kind).namespaced
     ns = None if v.get("namespace") is None else p.string(v["namespace"], f"{path}.namespace")
     if not namespaced:
         ns = None
@@ -650,10 +647,11 @@ def _parse_path(text: str) -> Optional[tuple]:
         i += 1
 
 
-def _kind(p: _P, v: Any, path: str, resolve: Callable) -> str:
+def _kind(p: _P, v: Any, path: str) -> str:
+    """A kind as kubectl names it, resolved through the kind registry."""
     s = p.string(v, path)
     try:
-        return resolve(s)
+        return REGISTRY.resolve(s).kind
     except SpecError as e:
         raise p.err(f"Unsupported value: {e.message}", path) from None
 
@@ -682,5 +680,4 @@ def _obj_name(o: Any) -> str:
 
 
 def _ns_name(kind: str, ns: str, name: str) -> str:
-    from kstate.resources import KINDS
-    return f"{ns}/{name}" if KINDS[kind].NAMESPACED else name
+    return f"{ns}/{name}" if REGISTRY.kind(kind).namespaced else name

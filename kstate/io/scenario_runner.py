@@ -18,8 +18,11 @@ from typing import Any, Optional, TextIO
 
 from kstate.errors import KstateError, SpecError
 from kstate.io.manifests import to_manifest
+from kstate.registry import REGISTRY
 from kstate.io.scenario_model import Condition, Operation, Predicate, Scenario, plural, show_value
-from kstate.io.tables import deployments_table, nodes_table, pods_table, replicaset_sizes, replicasets_table
+from kstate.io.tables import (
+    deployments_table, nodes_table, other_tables, pods_table, replicaset_sizes, replicasets_table,
+)
 from kstate.units import format_duration
 
 __all__ = ["RunReport", "evaluate", "run_scenario"]
@@ -207,11 +210,22 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
             t, rest = line
             w.line(f"  {stamp(t)}  {rest}")
 
+    noted: set[str] = set()
+
+    def note_stored(t: int, objs) -> None:
+        """Once per kind: kstate keeps it but no controller acts on it."""
+        for kind in sorted({o.KIND for o in objs}):
+            spec = REGISTRY.get_kind(kind)
+            if spec is not None and not spec.simulated and kind not in noted:
+                noted.add(kind)
+                w.line(f"  {stamp(t)}  note: {kind} objects are stored as applied, not simulated")
+
     checked = 0
     if sc.manifests:
         w.line(f"  {stamp(0)}  >>> apply {', '.join(sc.manifest_sources)}")
         try:
             cluster.apply(list(sc.manifests))
+            note_stored(0, sc.manifests)
         except KstateError as e:
             fail(0, f"manifests: {_msg(e)}")
         cluster.advance("0ms")
@@ -248,6 +262,8 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
             w.line(f"  {stamp(t)}  >>> {op.text}")
             try:
                 _execute(cluster, op)
+                if op.verb == "apply":
+                    note_stored(t, op.args[0])
             except KstateError as e:
                 fail(t, f"{op.field} {op.text}: {_msg(e)}")
             cluster.advance("0ms")
@@ -298,7 +314,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
         for t, row in sizes:
             w.line(f"  {_stamp(t):>{width}}  {row}")
         w.line()
-    for table in (deployments_table(cluster), replicasets_table(cluster)):
+    for table in (deployments_table(cluster), replicasets_table(cluster), *other_tables(cluster)):
         if table:
             for line in table:
                 w.line(line)

@@ -15,10 +15,12 @@ import re
 from typing import Optional
 
 from kstate.io.manifests import to_manifest
+from kstate.registry import REGISTRY
 from kstate.resources.meta import parse_time
 
 __all__ = [
-    "age", "deployments_table", "human_duration", "nodes_table", "pod_status", "pods_table",
+    "age", "deployment_row", "deployments_table", "generic_row", "kind_table", "node_row", "other_tables",
+    "pod_row", "replicaset_row", "human_duration", "nodes_table", "pod_status", "pods_table",
     "replicaset_sizes", "replicasets_table", "table",
 ]
 
@@ -133,26 +135,65 @@ def pod_status(doc: dict) -> tuple[str, int, int, int, Optional[str]]:
     return reason, ready, total, restarts, last_restart
 
 
+def pod_row(p, now: int) -> list[str]:
+    """`kubectl get pods -o wide`: NAME READY STATUS RESTARTS AGE IP NODE."""
+    doc = to_manifest(p)
+    reason, ready, total, restarts, last = pod_status(doc)
+    rs = str(restarts)
+    if restarts and last:
+        rs += f" ({human_duration(now - parse_time(last))} ago)"
+    status = doc.get("status", {})
+    return [p.metadata.name, f"{ready}/{total}", reason, rs, _age(now, p),
+            status.get("podIP") or "<none>", doc.get("spec", {}).get("nodeName") or "<none>"]
+
+
+POD_COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE")
+
+
+def _age(now: int, obj) -> str:
+    created = obj.metadata.creation_timestamp
+    # metav1.Time has whole seconds, as kubectl sees it
+    return "<unknown>" if created is None else human_duration(now - created // 1000 * 1000)
+
+
+def kind_table(cluster, kinds, empty: Optional[str] = None, qualified: bool = False) -> list[str]:
+    """`kubectl get <kind>` from the kind registry's columns (with a
+    NAMESPACE column, like -A, when objects live in more than the default
+    namespace). `kinds` lists kinds printed in one table (ReplicaSets and
+    ReplicationControllers share one). Empty: `[empty]` or []. `qualified`
+    names rows `kind/name`, as kubectl does when it prints several kinds."""
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+    spec = REGISTRY.kind(kinds[0])
+    objs = [o for k in kinds for o in cluster.list(k)]
+    if not objs:
+        return [empty] if empty is not None else []
+    if len(kinds) == 1:
+        objs.sort(key=lambda o: (o.metadata.namespace, o.metadata.name))
+    now = cluster.engine.now
+    all_ns = spec.namespaced and any(o.metadata.namespace != "default" for o in objs)
+    header = (["NAMESPACE"] if all_ns else []) + list(spec.columns)
+    rows = []
+    for o in objs:
+        row = REGISTRY.kind(o.KIND).row(o, now)
+        if qualified:
+            row = [f"{o.KIND.lower()}/{row[0]}"] + row[1:]
+        rows.append(([o.metadata.namespace] if all_ns else []) + row)
+    return table(header, rows)
+
+
 def pods_table(cluster) -> list[str]:
     """`kubectl get pods -o wide` (with a NAMESPACE column, like -A, when pods
     live in more than the default namespace)."""
-    pods = sorted(cluster.list("Pod"), key=lambda p: (p.metadata.namespace, p.metadata.name))
-    if not pods:
-        return ["No resources found."]
-    all_ns = any(p.metadata.namespace != "default" for p in pods)
-    rows = []
-    for p in pods:
-        doc = to_manifest(p)
-        reason, ready, total, restarts, last = pod_status(doc)
-        rs = str(restarts)
-        if restarts and last:
-            rs += f" ({human_duration(cluster.engine.now - parse_time(last))} ago)"
-        status = doc.get("status", {})
-        row = [p.metadata.name, f"{ready}/{total}", reason, rs, age(cluster, doc["metadata"].get("creationTimestamp")),
-               status.get("podIP") or "<none>", doc.get("spec", {}).get("nodeName") or "<none>"]
-        rows.append(([p.metadata.namespace] if all_ns else []) + row)
-    header = (["NAMESPACE"] if all_ns else []) + ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
-    return table(header, rows)
+    return kind_table(cluster, "Pod", empty="No resources found.")
+
+
+def generic_row(obj, now: int) -> list[str]:
+    """NAME AGE: what kubectl prints for a kind without printer columns."""
+    return [obj.metadata.name, _age(now, obj)]
+
+
+GENERIC_COLUMNS = ("NAME", "AGE")
 
 
 _REPLICAS = re.compile(r"replicas=(?:(\d+)->)?(\d+)$")
@@ -186,38 +227,58 @@ def replicaset_sizes(entries) -> list[tuple[int, str]]:
     return out
 
 
+def deployment_row(d, now: int) -> list[str]:
+    return [d.metadata.name, f"{d.status.ready_replicas}/{d.spec.replicas}", str(d.status.updated_replicas),
+            str(d.status.available_replicas), _age(now, d)]
+
+
+DEPLOYMENT_COLUMNS = ("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE")
+
+
+def replicaset_row(rs, now: int) -> list[str]:
+    return [rs.metadata.name, str(rs.spec.replicas), str(rs.status.replicas), str(rs.status.ready_replicas),
+            _age(now, rs)]
+
+
+REPLICASET_COLUMNS = ("NAME", "DESIRED", "CURRENT", "READY", "AGE")
+
+
+def node_row(n, now: int) -> list[str]:
+    doc = to_manifest(n)
+    ready = next((c.get("status") for c in doc.get("status", {}).get("conditions") or []
+                  if c.get("type") == "Ready"), None)
+    status = "Ready" if ready == "True" else "NotReady"
+    if doc.get("spec", {}).get("unschedulable"):
+        status += ",SchedulingDisabled"
+    prefix = "node-role.kubernetes.io/"
+    roles = sorted(k[len(prefix):] for k in (doc["metadata"].get("labels") or {}) if k.startswith(prefix))
+    return [n.metadata.name, status, ",".join(r for r in roles if r) or "<none>", _age(now, n)]
+
+
+NODE_COLUMNS = ("NAME", "STATUS", "ROLES", "AGE")
+
+
 def deployments_table(cluster) -> list[str]:
     """`kubectl get deployments` (NAME READY UP-TO-DATE AVAILABLE AGE); empty when there are none."""
-    ds = cluster.list("Deployment")
-    rows = [[d.metadata.name, f"{d.status.ready_replicas}/{d.spec.replicas}", str(d.status.updated_replicas),
-             str(d.status.available_replicas), age(cluster, to_manifest(d)["metadata"].get("creationTimestamp"))]
-            for d in ds]
-    return table(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], rows) if rows else []
+    return kind_table(cluster, "Deployment")
 
 
 def replicasets_table(cluster) -> list[str]:
-    """`kubectl get rs` (NAME DESIRED CURRENT READY AGE); empty when there are none."""
-    rows = [[rs.metadata.name, str(rs.spec.replicas), str(rs.status.replicas), str(rs.status.ready_replicas),
-             age(cluster, to_manifest(rs)["metadata"].get("creationTimestamp"))]
-            for kind in ("ReplicaSet", "ReplicationController") for rs in cluster.list(kind)]
-    return table(["NAME", "DESIRED", "CURRENT", "READY", "AGE"], rows) if rows else []
+    """`kubectl get rs` (NAME DESIRED CURRENT READY AGE) of ReplicaSets and RCs; empty when there are none."""
+    return kind_table(cluster, ("ReplicaSet", "ReplicationController"))
 
 
 def nodes_table(cluster) -> list[str]:
     """`kubectl get nodes` (NAME STATUS ROLES AGE)."""
-    nodes = sorted(cluster.list("Node"), key=lambda n: n.metadata.name)
-    if not nodes:
-        return ["No resources found."]
-    rows = []
-    for n in nodes:
-        doc = to_manifest(n)
-        ready = next((c.get("status") for c in doc.get("status", {}).get("conditions") or []
-                      if c.get("type") == "Ready"), None)
-        status = "Ready" if ready == "True" else "NotReady"
-        if doc.get("spec", {}).get("unschedulable"):
-            status += ",SchedulingDisabled"
-        prefix = "node-role.kubernetes.io/"
-        roles = sorted(k[len(prefix):] for k in (doc["metadata"].get("labels") or {}) if k.startswith(prefix))
-        rows.append([n.metadata.name, status, ",".join(r for r in roles if r) or "<none>",
-                     age(cluster, doc["metadata"].get("creationTimestamp"))])
-    return table(["NAME", "STATUS", "ROLES", "AGE"], rows)
+    return kind_table(cluster, "Node", empty="No resources found.")
+
+
+#: kinds `kstate run` prints in its own order (or, namespaces, not at all).
+OWN_TABLES = ("Pod", "Node", "Deployment", "ReplicaSet", "ReplicationController", "Namespace")
+
+
+def other_tables(cluster) -> list[list[str]]:
+    """A table for every other kind that has objects, by kind name, rows
+    named `kind/name`."""
+    return [kind_table(cluster, kind, qualified=True) for kind, spec in sorted(REGISTRY.kinds.items())
+            if kind not in OWN_TABLES and spec.row is not None and cluster.engine.has_any(kind)]

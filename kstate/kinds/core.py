@@ -17,7 +17,7 @@ from kstate.controllers import kubelet as kubelet_mod
 from kstate.controllers.actions import Bind, ref_of
 from kstate.controllers import nodelifecycle
 from kstate.errors import InvalidOperation, SpecError
-from kstate.io import core_v1
+from kstate.io import core_v1, tables
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, freeze
@@ -199,6 +199,7 @@ register_action(Bind, _apply_bind)
 POD = register_kind(KindSpec(
     kind="Pod", group="", version="v1", cls=Pod, plural="pods", short_names=("po",),
     decode=core_v1.DECODERS[("v1", "Pod")], encode=core_v1.EMITTERS[Pod],
+    columns=tables.POD_COLUMNS, row=tables.pod_row,
     generation=0, machine="pod", gone_state="Deleted",
     prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
     status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
@@ -332,6 +333,7 @@ def node_transition(api, name: str, trigger: str, status_changes: dict) -> Node:
 NODE = register_kind(KindSpec(
     kind="Node", group="", version="v1", cls=Node, plural="nodes", short_names=("no",), namespaced=False,
     decode=core_v1.DECODERS[("v1", "Node")], encode=core_v1.EMITTERS[Node],
+    columns=tables.NODE_COLUMNS, row=tables.node_row,
     machine="node", gone_state="Removed",
     prepare_create=_node_prepare_create, after_create=_node_after_create, delete=_node_delete,
     on_remove=_node_on_remove, update_detail=_node_update_detail, validate_update=validate_node_update,
@@ -358,6 +360,8 @@ def _namespace_delete(ns: Namespace, api, grace_period=None, propagation=None) -
 NAMESPACE = register_kind(KindSpec(
     kind="Namespace", group="", version="v1", cls=Namespace, plural="namespaces", short_names=("ns",),
     namespaced=False, decode=core_v1.DECODERS[("v1", "Namespace")], encode=core_v1.EMITTERS[Namespace],
+    columns=("NAME", "STATUS", "AGE"), row=lambda ns, now: [ns.metadata.name, ns.status.phase,
+                                                            tables.generic_row(ns, now)[1]],
     prepare_create=lambda ns, api: evolve(ns, status=NamespaceStatus()), delete=_namespace_delete,
 ))
 

@@ -15,6 +15,7 @@ from typing import Optional
 
 from kstate.errors import SpecError
 from kstate.io.stored import BUILTIN_GROUPS, decode_custom, decode_stored, is_custom_group, stored_to_manifest  # noqa: F401
+from kstate.io import tables
 from kstate.registry import REGISTRY, KindSpec, register_kind
 from kstate.resources.frozen import evolve
 from kstate.resources.unstructured import Unstructured
@@ -75,10 +76,6 @@ BUILTIN_STORED = (
 #: API versions served besides the preferred one.
 OTHER_VERSIONS = {"HorizontalPodAutoscaler": ("v1",)}
 
-def _age_row(obj, now: int) -> list[str]:
-    return [obj.metadata.name]
-
-
 def validate_stored_update(cur: Unstructured, obj: Unstructured, meta) -> Unstructured:
     """An apply replaces the body; ConfigMaps and Secrets marked immutable
     refuse a change of data (validation.go ValidateConfigMapUpdate /
@@ -97,7 +94,7 @@ def stored_spec(api_version: str, kind: str, plural: str, short_names: tuple = (
                     short_names=tuple(short_names), namespaced=namespaced, other_versions=other_versions,
                     decode=decode_stored(namespaced, name_rule), encode=stored_to_manifest,
                     validate_update=validate_stored_update, simulated=False, generation=0,
-                    columns=("NAME",), row=_age_row)
+                    columns=tables.GENERIC_COLUMNS, row=tables.generic_row)
 
 
 for _row in BUILTIN_STORED:

@@ -10,7 +10,7 @@ engine/.
 from __future__ import annotations
 
 from kstate.errors import SpecError
-from kstate.io import apps_v1, core_v1
+from kstate.io import apps_v1, core_v1, tables
 from kstate.registry import KindSpec, register_kind
 from kstate.resources.frozen import evolve
 from kstate.resources.workloads import Deployment, ReplicaSet, ReplicationController
@@ -44,7 +44,8 @@ def _validate_update(cur, obj, meta):
     return evolve(cur, metadata=meta, spec=obj.spec)
 
 
-_COMMON = dict(validate_update=_validate_update, create_detail=_replicas, update_detail=_replicas_change, status_detail=_status_counts,
+_COMMON = dict(validate_update=_validate_update, columns=tables.REPLICASET_COLUMNS, row=tables.replicaset_row,
+               create_detail=_replicas, update_detail=_replicas_change, status_detail=_status_counts,
                prepare_create=_fresh_status)
 
 REPLICASET = register_kind(KindSpec(
@@ -59,4 +60,5 @@ DEPLOYMENT = register_kind(KindSpec(
     kind="Deployment", group="apps", version="v1", cls=Deployment, plural="deployments", short_names=("deploy",),
     decode=apps_v1.DECODERS[("apps/v1", "Deployment")], encode=apps_v1.EMITTERS[Deployment],
     machine="deployment", gone_state="Deleted",
-    **{**_COMMON, "prepare_create": _deployment_fresh_status}))
+    **{**_COMMON, "prepare_create": _deployment_fresh_status, "columns": tables.DEPLOYMENT_COLUMNS,
+       "row": tables.deployment_row}))

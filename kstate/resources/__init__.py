@@ -17,14 +17,10 @@ from kstate.resources.workloads import (
     ReplicationControllerSpec, RollingUpdateDeployment,
 )
 
-#: kind name → class, for every kind kstate accepts in a manifest.
-KINDS = {cls.KIND: cls for cls in (Pod, Node, Namespace, ReplicaSet, ReplicationController,
-                                   Deployment)}
-
 __all__ = [
     "Affinity", "Condition", "Container", "ContainerPort", "ContainerState", "ContainerStatus",
     "Deployment", "DeploymentSpec", "DeploymentStatus", "DeploymentStrategy", "EMPTY", "Event",
-    "FrozenDict", "KINDS", "LabelSelector", "Namespace", "NamespaceStatus", "Node", "NodeAddress",
+    "FrozenDict", "LabelSelector", "Namespace", "NamespaceStatus", "Node", "NodeAddress",
     "NodeSelectorRequirement", "NodeSelectorTerm", "NodeSpec", "NodeStatus", "ObjectMeta",
     "ObjectReference", "OwnerReference", "Pod", "PodSpec", "PodStatus", "PodTemplateSpec", "Probe",
     "ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicationController",

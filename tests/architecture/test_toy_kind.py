@@ -158,6 +158,27 @@ def test_a_toy_kind_runs_through_apply_engine_manifest_and_snapshot(lamps):
     assert "Off->Gone (remove)" in restored.trace()[-1]
 
 
+def test_a_toy_kind_in_a_scenario_and_the_cli(lamps, tmp_path, capsys):
+    """`kstate run` prints the toy kind's table from its registered columns;
+    `kstate graph lamp` draws its lifecycle."""
+    from kstate.cli import main
+    scenario = tmp_path / "lamps.yaml"
+    scenario.write_text("name: lamps\ncluster: {nodes: 1}\nmanifests:\n"
+                        + "".join("  - " + doc.strip().replace("\n", "\n    ") + "\n"
+                                  for doc in LAMPS_YAML.split("---"))
+                        + "expect:\n  at-end:\n    - {kind: lamps, name: desk, path: status.switches, equals: 1}\n"
+                        + "run: {until: 5s}\n")
+    assert main(["run", str(scenario)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split() == ["NAME", "STATE", "SWITCHES"])
+    assert lines[header + 1].split() == ["lamp/desk", "On", "1"]
+    assert lines[header + 2].split() == ["lamp/hall", "Off", "0"]
+    assert "Lamp default/desk  created; Off -> On (switch_on)" in out
+    assert main(["graph", "lamp"]) == 0
+    assert "Off --> On: switch_on" in capsys.readouterr().out
+
+
 def test_a_toy_kind_refuses_bad_input_with_a_path(lamps):
     c = kstate.Cluster(nodes=0)
     with pytest.raises(kstate.SpecError) as e:

@@ -18,7 +18,7 @@ from kstate.errors import SpecError, UnknownFieldError
 from kstate.io import load_file, parse_manifests, parse_object, to_manifest
 from kstate.io.selectors import parse_label_selector
 from kstate.resources import (
-    KINDS, Condition, Deployment, DeploymentStatus, DeploymentStrategy, FrozenDict,
+    Condition, Deployment, DeploymentStatus, DeploymentStrategy, FrozenDict,
     LabelSelector, ReplicaSet, ReplicaSetStatus, ReplicationController, Requirement,
     RollingUpdateDeployment,
 )
@@ -81,9 +81,10 @@ def _set(doc: dict, path: str, value) -> dict:
 
 
 def test_kinds_registered():
-    assert KINDS["Deployment"] is Deployment
-    assert KINDS["ReplicaSet"] is ReplicaSet
-    assert KINDS["ReplicationController"] is ReplicationController
+    from kstate.registry import REGISTRY
+    assert REGISTRY.kind("Deployment").cls is Deployment
+    assert REGISTRY.kind("ReplicaSet").cls is ReplicaSet
+    assert REGISTRY.kind("ReplicationController").cls is ReplicationController
     assert isinstance(parse_object(deployment()), Deployment)
     assert isinstance(parse_object(replicaset()), ReplicaSet)
     assert isinstance(parse_object(rc()), ReplicationController)
