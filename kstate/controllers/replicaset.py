@@ -37,7 +37,7 @@ SLOW_START_INITIAL_BATCH = 1
 class RSObs:
     rs: object                 # ReplicaSet or ReplicationController
     pods: tuple = ()           # pods in the namespace this RS owns or could adopt
-    related: tuple = ()        # pods of every RS owned by the same controller (for ranking)
+    related: tuple = ()        # getIndirectlyRelatedPods: () when the RS has no controller (for ranking)
     owner_deleting: bool = False
 
 
@@ -59,14 +59,33 @@ def observe_replicaset(view, key) -> RSObs:
     if sel is not None:
         for p in view.pods_matching(namespace, sel):
             pods.setdefault(p.metadata.name, p)
-    related = ()
+    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related_pods(view, rs))
+
+
+def related_pods(view, rs) -> tuple:
+    """replica_set.go getIndirectlyRelatedPods over getReplicaSetsWithSameController:
+    the RSs (of the same kind, any namespace) whose controller reference
+    carries the uid of this RS's controller, this RS included; for each,
+    every pod of its namespace its selector matches (owned or not, active or
+    not), each pod once. An RS without a controller reference has no related
+    pods (getReplicaSetsWithSameController returns nil), so every pod's
+    co-location rank is 0."""
     ctrl = controller_of(rs.metadata)
-    if ctrl is not None:
-        out = []
-        for sibling in view.owned_by(ctrl.uid, kind):
-            out.extend(view.owned_by(sibling.metadata.uid, "Pod"))
-        related = tuple(out)
-    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related)
+    if ctrl is None:
+        return ()
+    seen, out = set(), []
+    for sibling in view.owned_by(ctrl.uid, rs.KIND):
+        ref = controller_of(sibling.metadata)
+        if ref is None or ref.uid != ctrl.uid:
+            continue  # the controllerUID index holds controller references only
+        sel = selector_of(sibling)
+        if sel is None:
+            continue  # LabelSelectorAsSelector(nil) selects nothing
+        for p in view.pods_matching(sibling.metadata.namespace, sel):
+            if p.metadata.uid not in seen:
+                seen.add(p.metadata.uid)
+                out.append(p)
+    return tuple(out)
 
 
 def owner_reference(rs) -> OwnerReference:
@@ -178,15 +197,18 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
 
 
 def get_pods_to_delete(filtered, related, diff: int, now: int) -> list:
-    """getPodsToDelete: when deleting fewer than all, rank by co-located related
-    pods and sort with ActivePodsWithRanks; take the first `diff`."""
+    """getPodsToDelete: when deleting fewer than all, rank each pod by the
+    active `related` pods on its node (getPodsRankedByRelatedPodsOnSameNode;
+    unassigned pods share the node name "") and sort with
+    ActivePodsWithRanks; take the first `diff`. `related` is used as given:
+    empty (an RS without a controller) ranks every pod 0."""
     if diff >= len(filtered):
         return list(filtered)
     on_node: dict[str, int] = {}
     for p in related:
-        if is_pod_active(p) and p.spec.node_name:
+        if is_pod_active(p):
             on_node[p.spec.node_name] = on_node.get(p.spec.node_name, 0) + 1
-    ranked = [(p, on_node.get(p.spec.node_name, 0) if p.spec.node_name else 0) for p in filtered]
+    ranked = [(p, on_node.get(p.spec.node_name, 0)) for p in filtered]
 
     def cmp(x, y) -> int:
         if active_pods_with_ranks_less(x[0], x[1], y[0], y[1], now):
@@ -270,7 +292,7 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
             actions.extend(Create(template, event) for _ in range(n))
         elif diff > 0:
             n = min(diff, BURST_REPLICAS)
-            for p in get_pods_to_delete(filtered, obs.related or filtered, n, now):
+            for p in get_pods_to_delete(filtered, obs.related, n, now):
                 actions.append(Delete("Pod", p.metadata.namespace, p.metadata.name, p.metadata.uid))
                 actions.append(RecordEvent(ref_of(rs), "SuccessfulDelete", f"Deleted pod: {p.metadata.name}",
                                            "Normal", NAME))
