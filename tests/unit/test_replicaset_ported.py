@@ -666,6 +666,38 @@ def _orphan_rs(replicas, labels):
     return attrs.evolve(rs, metadata=attrs.evolve(rs.metadata, owner_references=()))
 
 
+class TestDeletionCostParsing:
+    """pkg/apis/core/helper/helpers.go GetDeletionCostFromPodAnnotations
+    (validFirstDigit + strconv.ParseInt(v, 10, 32)), which
+    controller_utils.go ActivePodsWithRanks.Less calls ignoring the error,
+    so an invalid value ranks as 0."""
+
+    @pytest.mark.parametrize("value,expected", [
+        (None, (0, True)), ("0", (0, True)), ("10", (10, True)), ("-10", (-10, True)),
+        ("-0", (0, True)), ("-008", (-8, True)), ("2147483647", (2147483647, True)),
+        ("-2147483648", (-2147483648, True)),
+        ("+10", (0, False)), ("008", (0, False)), ("00", (0, False)), ("", (0, False)), ("-", (0, False)),
+        (" 5", (0, False)), ("5 ", (0, False)), ("1_0", (0, False)), ("- 5", (0, False)), ("-+5", (0, False)),
+        ("2147483648", (0, False)), ("-2147483649", (0, False)), ("99999999999999999999", (0, False)),
+        ("1e3", (0, False)), ("abc", (0, False)), ("\u0661\u0662", (0, False)), ("\uff15", (0, False)),
+    ], ids=repr)
+    def test_value(self, value, expected):
+        ann = {} if value is None else {ANN_DELETION_COST: value}
+        assert rc.deletion_cost_from_annotations(ann) == expected
+
+    def test_invalid_cost_ranks_as_zero(self):
+        """"+10" is invalid → 0, which is below 5: that pod is deleted first
+        (a plain int() read it as 10 and kept it)."""
+        plus = _rank_pod("plus-ten", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "+10"})
+        five = _rank_pod("five", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "5"})
+        assert _less(plus, five) and not _less(five, plus)
+
+    def test_out_of_range_cost_ranks_as_zero(self):
+        big = _rank_pod("big", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "2147483648"})
+        one = _rank_pod("one", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "1"})
+        assert _less(big, one) and not _less(one, big)
+
+
 class TestRelatedPodsWithoutController:
     """replica_set.go getReplicaSetsWithSameController returns nil for an RS
     without a controller reference, so getIndirectlyRelatedPods is empty and
