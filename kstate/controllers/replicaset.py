@@ -129,6 +129,13 @@ def _ready_time(p: Pod) -> Optional[int]:
     return c.last_transition_time if c is not None and c.status == "True" else None
 
 
+def _api_time(t: Optional[int]) -> Optional[int]:
+    """A metav1.Time as a controller reads it back from the API: RFC 3339
+    with whole seconds, so kstate's ms are floored to the second (None is
+    Go's zero time)."""
+    return None if t is None else t // 1000 * 1000
+
+
 def logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
     """controller_utils.go logarithmicRankDiff: floor(log2(now − t)) of the two
     ages in nanoseconds (−1 for a non-positive age), subtracted.
@@ -188,7 +195,9 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
     """ActivePodsWithRanks.Less: True when `a` should be deleted before `b`.
     Rules in order: unassigned; Pending < Unknown < Running; not ready; lower
     pod-deletion-cost; more co-located pods (rank); more recently ready (log2
-    buckets, then uid); more restarts; newer (log2 buckets, then uid)."""
+    buckets, then uid); more restarts; newer (log2 buckets, then uid).
+    Ready and creation times compare at whole seconds, as the pods' metav1.Time
+    values do; `now` (metav1.Now, never serialised) keeps its precision."""
     if bool(a.spec.node_name) != bool(b.spec.node_name):
         return not a.spec.node_name
     pa, pb = _PHASE_ORDINAL.get(a.status.phase, 0), _PHASE_ORDINAL.get(b.status.phase, 0)
@@ -203,7 +212,7 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
     if ra != rb:
         return ra > rb
     if ready_a and ready_b:
-        t1, t2 = _ready_time(a), _ready_time(b)
+        t1, t2 = _api_time(_ready_time(a)), _api_time(_ready_time(b))
         if t1 != t2:
             if t1 is None or t2 is None:
                 return t1 is None  # zero time counts as most recent
@@ -214,7 +223,7 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
     ra_, rb_ = _max_restarts(a), _max_restarts(b)
     if ra_ != rb_:
         return ra_ > rb_
-    t1, t2 = a.metadata.creation_timestamp, b.metadata.creation_timestamp
+    t1, t2 = _api_time(a.metadata.creation_timestamp), _api_time(b.metadata.creation_timestamp)
     if t1 != t2:
         if t1 is None or t2 is None:
             return t1 is None

@@ -666,6 +666,31 @@ def _orphan_rs(replicas, labels):
     return attrs.evolve(rs, metadata=attrs.evolve(rs.metadata, owner_references=()))
 
 
+class TestRankTimesAtSecondResolution:
+    """controller_utils.go ActivePodsWithRanks.Less compares the pods'
+    metav1.Time values (Ready lastTransitionTime, creationTimestamp), which
+    the controller reads back with whole seconds: two pods ready (or
+    created) within the same second are equal on that rule and the next one
+    decides; kstate's times are ms."""
+
+    def test_ready_in_the_same_second_falls_to_restarts(self):
+        # ready 800 ms apart in one second: equal; b has more restarts → b first
+        # (by ms they share the log2 bucket of a ~9 s age and the lower uid, a, would go first).
+        a = _rank_pod("a", "node", "Running", True, 0, NOW - 10 * SECOND + 900, THEN, uid="aaa")
+        b = _rank_pod("b", "node", "Running", True, 5, NOW - 10 * SECOND + 100, THEN, uid="zzz")
+        assert _less(b, a) and not _less(a, b)
+
+    def test_created_in_the_same_second_are_equal(self):
+        a = _rank_pod("a", "node", "Pending", False, 0, None, NOW - 5 * SECOND + 700, uid="aaa")
+        b = _rank_pod("b", "node", "Pending", False, 0, None, NOW - 5 * SECOND + 200, uid="zzz")
+        assert not _less(a, b) and not _less(b, a)
+
+    def test_different_seconds_still_ordered(self):
+        a = _rank_pod("a", "node", "Pending", False, 0, None, NOW - 5 * SECOND, uid="zzz")
+        b = _rank_pod("b", "node", "Pending", False, 0, None, NOW - 100 * SECOND, uid="aaa")
+        assert _less(a, b) and not _less(b, a)   # newer first (log2 buckets 32 vs 36)
+
+
 class TestDeletionCostParsing:
     """pkg/apis/core/helper/helpers.go GetDeletionCostFromPodAnnotations
     (validFirstDigit + strconv.ParseInt(v, 10, 32)), which
