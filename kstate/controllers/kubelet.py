@@ -240,8 +240,10 @@ def _conditions(pod: Pod, conditions, phase: str, state: str, init_statuses, sta
                 incomplete.append(c.name)
         elif not (st.state.kind == "terminated" and st.state.exit_code == 0):
             incomplete.append(c.name)
-    if not incomplete or has_any_regular_container_started(pod, statuses):
-        init = ("True", "PodCompleted" if phase == "Succeeded" and pod.spec.init_containers else "", "")
+    if phase == "Succeeded" and all(c.name in init_by for c in pod.spec.init_containers):
+        init = ("True", "PodCompleted", "")     # also without init containers
+    elif not incomplete or has_any_regular_container_started(pod, statuses):
+        init = ("True", "", "")
     else:
         init = ("False", "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(incomplete)}]")
     # ContainersReady (sidecars first, then the app containers), then Ready copies it (readiness gates aside)
