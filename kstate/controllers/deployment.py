@@ -70,9 +70,39 @@ def observe_deployment(view, key) -> DeploymentObs:
 # -- ReplicaSet helpers
 
 
+def _created_second(rs) -> tuple:
+    """The creationTimestamp as the controller compares it: metav1.Time goes
+    through the API as RFC 3339 with whole seconds, so RSs created within the
+    same second are equal (kstate times are ms: floor to the second). A zero
+    time (None) is before every set one."""
+    t = rs.metadata.creation_timestamp
+    return (0, 0) if t is None else (1, t // 1000)
+
+
+def _creation_key(rs) -> tuple:
+    """controller_utils.go ReplicaSetsByCreationTimestamp.Less as a sort key:
+    older second first, then name ascending."""
+    return (_created_second(rs), rs.metadata.name)
+
+
 def _by_creation(rss) -> list:
-    """ReplicaSetsByCreationTimestamp: oldest first, then name."""
-    return sorted(rss, key=lambda rs: (rs.metadata.creation_timestamp or 0, rs.metadata.name))
+    """ReplicaSetsByCreationTimestamp: oldest first (second resolution), then name."""
+    return sorted(rss, key=_creation_key)
+
+
+def _by_size_newer(rss) -> list:
+    """controller_utils.go ReplicaSetsBySizeNewer: spec.replicas descending;
+    equal sizes by ReplicaSetsByCreationTimestamp.Less(j, i), i.e. that whole
+    order reversed: newer second first, and within the same second name
+    DESCENDING."""
+    return sorted(sorted(rss, key=_creation_key, reverse=True), key=lambda rs: -rs.spec.replicas)
+
+
+def _by_size_older(rss) -> list:
+    """controller_utils.go ReplicaSetsBySizeOlder: spec.replicas descending;
+    equal sizes by ReplicaSetsByCreationTimestamp.Less(i, j): older second
+    first, then name ascending."""
+    return sorted(rss, key=lambda rs: (-rs.spec.replicas, _creation_key(rs)))
 
 
 def filter_active(rss) -> list:
@@ -96,7 +126,7 @@ def find_active_or_latest(new_rs, old_rss) -> Optional[ReplicaSet]:
     """FindActiveOrLatest: the single active RS, or the newest when none is active."""
     if new_rs is None and not old_rss:
         return None
-    old_sorted = sorted(old_rss, key=lambda rs: (rs.metadata.creation_timestamp or 0, rs.metadata.name), reverse=True)
+    old_sorted = sorted(old_rss, key=_creation_key, reverse=True)  # sort.Reverse(ReplicaSetsByCreationTimestamp)
     active = filter_active(old_rss + ([new_rs] if new_rs is not None else []))
     if len(active) == 0:
         return new_rs if new_rs is not None else old_sorted[0]
@@ -350,7 +380,7 @@ def cleanup_deployment(d: Deployment, old_rss) -> list:
     diff = len(alive) - d.spec.revision_history_limit
     if diff <= 0:
         return []
-    alive.sort(key=lambda rs: (du.revision(rs), rs.metadata.creation_timestamp or 0, rs.metadata.name))
+    alive.sort(key=lambda rs: (du.revision(rs), _creation_key(rs)))
     out = []
     for rs in alive[:diff]:
         if rs.status.replicas != 0 or rs.spec.replicas != 0 or rs.status.observed_generation < rs.metadata.generation:
@@ -360,10 +390,6 @@ def cleanup_deployment(d: Deployment, old_rss) -> list:
 
 
 # -- scaling (sync.go scale)
-
-
-def _size_newer_key(rs):
-    return (-rs.spec.replicas, -(rs.metadata.creation_timestamp or 0), rs.metadata.name)
 
 
 def is_scaling_event(d: Deployment, rss) -> bool:
@@ -394,11 +420,11 @@ def scale(d: Deployment, new_rs, old_rss) -> list:
     allowed = d.spec.replicas + du.max_surge(d) if d.spec.replicas > 0 else 0
     to_add = allowed - total
     if to_add > 0:
-        all_rss.sort(key=_size_newer_key)                        # ReplicaSetsBySizeNewer
+        all_rss = _by_size_newer(all_rss)
         op = "up"
     elif to_add < 0:
-        all_rss.sort(key=lambda rs: (-rs.spec.replicas, rs.metadata.creation_timestamp or 0, rs.metadata.name))
-        op = "down"                                             # ReplicaSetsBySizeOlder
+        all_rss = _by_size_older(all_rss)
+        op = "down"
     else:
         op = ""
     added = 0

@@ -114,15 +114,21 @@ def get_available_replica_count_for_replica_sets(rss) -> int:
 
 
 def new_rs_new_replicas(d: Deployment, all_rss, new_rs: ReplicaSet) -> int:
-    """NewRSNewReplicas: how far the new ReplicaSet may grow now. RollingUpdate:
-    up to replicas + maxSurge in total (the RAW maxSurge, rounded up), never
-    beyond replicas; Recreate: replicas.
+    """NewRSNewReplicas (pkg/controller/deployment/util/deployment_util.go).
+    RollingUpdate: maxTotal = replicas + maxSurge (the RAW maxSurge, rounded
+    up); cur = Σ spec.replicas of `all_rss`; cur ≥ maxTotal → the new RS's
+    current size; else newRS + min(maxTotal − cur, replicas − newRS).
+    Recreate: replicas.
 
-    Example: 10 replicas, 25 % surge (3), all RSs total 10, new 0 → min(13 − 10, 10 − 0) = 3.
+    There is no early return for a new RS at or above `replicas`: the
+    min() then goes negative and brings it down to `replicas` whenever cur is
+    below maxTotal (reconcileNewReplicaSet handles newRS ≥ replicas itself
+    before calling this).
+
+    Examples: 10 replicas, 25 % surge (3), all RSs total 10, new 0 → min(13 − 10, 10 − 0) = 3.
+    1 replica, surge 10, new RS 5, all RSs total 5 → 5 + min(11 − 5, 1 − 5) = 1.
     """
     if is_rolling_update(d):
-        if new_rs.spec.replicas >= d.spec.replicas:
-            return new_rs.spec.replicas
         ru = d.spec.strategy.rolling_update
         surge = get_scaled_value_from_int_or_percent(
             0 if ru is None or ru.max_surge is None else ru.max_surge, d.spec.replicas, True)

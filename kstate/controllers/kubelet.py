@@ -2,14 +2,27 @@
 
 Owns: admission onto the node, init containers in order, container start,
 readiness, exits, restarts with the crash-loop back-off, graceful termination
-and the final grace-0 delete; the phase computation and the pod conditions.
+and the final grace-0 delete; the phase computation and the pod conditions;
+native sidecars (init containers with restartPolicy Always, 1.29+).
 Timing comes from the declarative `Profile` (controllers/timing.py).
 Must not import engine/ or io/, touch a store, the clock or randomness.
 
+Sidecars: the next init container starts as soon as a sidecar has started
+(computeInitContainerActions); a sidecar counts as initialized once started,
+stays running beside the app containers, is ready at once without a
+readinessProbe, restarts after every exit with the crash-loop back-off
+whatever the pod's restartPolicy, and is stopped after the app containers —
+the last sidecar first — when the pod finishes or is deleted
+(kuberuntime_termination_order.go). A sidecar's own exit comes from the
+profile's `SidecarRunning` rules (kstate.io/sidecar-exit-after).
+
 Kubernetes sources: pkg/kubelet/kubelet.go (SyncPod, SyncTerminatingPod),
 pkg/kubelet/kubelet_pods.go (getPhase, generateAPIPodStatus),
-pkg/kubelet/status/generate.go (conditions), pkg/kubelet/kuberuntime/
-kuberuntime_manager.go (doBackOff) and client-go util/flowcontrol/backoff.go.
+pkg/kubelet/status/generate.go (conditions), pkg/kubelet/prober/
+prober_manager.go (UpdatePodStatus: started / ready), pkg/kubelet/kuberuntime/
+kuberuntime_manager.go (computePodActions, computeInitContainerActions,
+doBackOff), kuberuntime_container.go (killContainer),
+kuberuntime_termination_order.go and client-go util/flowcontrol/backoff.go.
 """
 from __future__ import annotations
 
@@ -20,7 +33,7 @@ import attrs
 from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
-from kstate.controllers.timing import Profile, due
+from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
 from kstate.resources.meta import Condition, get_condition
@@ -42,6 +55,13 @@ BACKOFF_EXPIRY_MS = 600_000
 #: exit codes of a container stopped by SIGTERM / killed by SIGKILL at the end of the grace period.
 EXIT_SIGTERM = 143
 EXIT_SIGKILL = 137
+#: kuberuntime_container.go minimumGracePeriodInSeconds: killContainer never stops a container faster.
+MIN_GRACE_PERIOD_S = 2
+
+
+def is_sidecar(c) -> bool:
+    """podutil.IsRestartableInitContainer: an init container with restartPolicy Always."""
+    return c.restart_policy == "Always"
 
 
 @attrs.frozen
@@ -106,26 +126,57 @@ def format_go_duration(ms: int) -> str:
 
 
 def get_phase(pod: Pod, init_statuses, statuses) -> str:
-    """kubelet_pods.go getPhase for regular (non-sidecar) containers.
+    """kubelet_pods.go getPhase. Regular init containers: running, waiting
+    without a termination or no status → pending; exited non-zero (or
+    waiting after a non-zero exit) → failed. Sidecars: running → running (and
+    pending until started); waiting without a termination → waiting and
+    pending; exited, or waiting after an exit → ignored; no status → unknown.
+    Pending sidecars keep the pod Pending only until a regular container has
+    started (HasAnyRegularContainerStarted).
 
     Example: restartPolicy Never, one container terminated with exit 1 → Failed;
-    restartPolicy Always, the same → Running (it will be restarted).
+    restartPolicy Always, the same → Running (it will be restarted); Never,
+    the app container exited 0 but a sidecar still runs → Running.
     """
     policy = pod.spec.restart_policy
-    pending_init = failed_init = 0
-    for st in init_statuses:
+    init_by = {st.name: st for st in init_statuses}
+    pending_init = failed_init = pending_sidecar = 0
+    running = waiting = stopped = succeeded = unknown = 0
+    for c in pod.spec.init_containers:
+        st = init_by.get(c.name)
+        if is_sidecar(c):
+            if st is None:
+                unknown += 1
+                continue
+            s = st.state
+            if s.kind == "running":
+                if not st.started:
+                    pending_sidecar += 1
+                running += 1
+            elif s.kind == "waiting" and st.last_state.kind != "terminated":
+                pending_sidecar += 1
+                waiting += 1
+            elif s.kind == "":
+                pending_sidecar += 1
+                unknown += 1
+            continue
+        if st is None:
+            pending_init += 1
+            continue
         s = st.state
         if s.kind == "running" or (s.kind == "waiting" and st.last_state.kind != "terminated") or s.kind == "":
             pending_init += 1
         elif (s.kind == "terminated" and s.exit_code) or (
                 s.kind == "waiting" and st.last_state.kind == "terminated" and st.last_state.exit_code):
             failed_init += 1
-    missing_init = len(pod.spec.init_containers) - len(init_statuses)
-    pending_init += max(0, missing_init)
     if failed_init and policy == "Never":
         return "Failed"
-    running = waiting = stopped = succeeded = unknown = 0
-    for st in statuses:
+    by = {st.name: st for st in statuses}
+    for c in pod.spec.containers:
+        st = by.get(c.name)
+        if st is None:
+            unknown += 1
+            continue
         s = st.state
         if s.kind == "running":
             running += 1
@@ -140,8 +191,7 @@ def get_phase(pod: Pod, init_statuses, statuses) -> str:
                 waiting += 1
         else:
             unknown += 1
-    unknown += max(0, len(pod.spec.containers) - len(statuses))
-    if pending_init or waiting:
+    if pending_init or (pending_sidecar and not has_any_regular_container_started(pod, statuses)) or waiting:
         return "Pending"
     if running and not unknown:
         return "Running"
@@ -156,6 +206,13 @@ def get_phase(pod: Pod, init_statuses, statuses) -> str:
             return "Failed"
         return "Running"
     return "Pending"
+
+
+def has_any_regular_container_started(pod: Pod, statuses) -> bool:
+    """kubelet/container/helpers.go HasAnyRegularContainerStarted: an app
+    container is running or terminated (waiting after an exit does not count)."""
+    names = {c.name for c in pod.spec.containers}
+    return any(st.name in names and st.state.kind in ("running", "terminated") for st in statuses)
 
 
 _KUBELET_CONDITIONS = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
@@ -174,18 +231,29 @@ def _conditions(pod: Pod, conditions, phase: str, state: str, init_statuses, sta
                 now: int) -> tuple[Condition, ...]:
     old = {c.type: c for c in conditions}
     sandbox = "True" if state not in ("Pending", "Scheduled") else "False"
-    # Initialized
-    done = {s.name for s in init_statuses if s.state.kind == "terminated" and s.state.exit_code == 0}
-    incomplete = [c.name for c in pod.spec.init_containers if c.name not in done]
-    any_started = any(st.state.kind in ("running", "terminated") or st.last_state.kind == "terminated"
-                      for st in statuses)
-    if not incomplete or any_started:
-        init = ("True", "PodCompleted" if phase == "Succeeded" and pod.spec.init_containers else "", "")
+    # Initialized (isInitContainerInitialized): a regular init container has
+    # exited 0, a sidecar has started; True anyway once an app container ran.
+    init_by = {s.name: s for s in init_statuses}
+    incomplete = []
+    for c in pod.spec.init_containers:
+        st = init_by.get(c.name)
+        if st is None:
+            incomplete.append(c.name)
+        elif is_sidecar(c):
+            if not st.started:
+                incomplete.append(c.name)
+        elif not (st.state.kind == "terminated" and st.state.exit_code == 0):
+            incomplete.append(c.name)
+    if phase == "Succeeded" and all(c.name in init_by for c in pod.spec.init_containers):
+        init = ("True", "PodCompleted", "")     # also without init containers
+    elif not incomplete or has_any_regular_container_started(pod, statuses):
+        init = ("True", "", "")
     else:
         init = ("False", "ContainersNotInitialized", f"containers with incomplete status: [{' '.join(incomplete)}]")
-    # ContainersReady, then Ready copies it (readiness gates aside)
-    ready_names = {s.name for s in statuses if s.ready}
-    unready = [c.name for c in pod.spec.containers if c.name not in ready_names]
+    # ContainersReady (sidecars first, then the app containers), then Ready copies it (readiness gates aside)
+    ready_names = {s.name for s in statuses if s.ready} | {s.name for s in init_statuses if s.ready}
+    unready = [c.name for c in pod.spec.init_containers if is_sidecar(c) and c.name not in ready_names] + [
+        c.name for c in pod.spec.containers if c.name not in ready_names]
     if not unready:
         cready = ("True", "", "")
     elif phase == "Succeeded":
@@ -258,6 +326,198 @@ def _exit_reason(code: int) -> str:
     return "Completed" if code == 0 else "Error"
 
 
+def _terminated(st: ContainerStatus, code: int, now: int) -> ContainerStatus:
+    return evolve(st, ready=False, started=False, state=ContainerState(
+        "terminated", _exit_reason(code), exit_code=code, started_at=st.state.started_at, finished_at=now))
+
+
+# -- sidecars (restartable init containers)
+
+
+def sidecar_ready_delay(c) -> Optional[int]:
+    """ms after a sidecar starts until it is ready: None without a
+    readinessProbe (prober_manager.go UpdatePodStatus: no probe → ready as
+    soon as it runs), else the probe's first successes, as the profile's
+    `probe: readinessProbe` rules compute it for app containers:
+    (initialDelaySeconds + (successThreshold − 1) × periodSeconds) s."""
+    p = c.readiness_probe
+    if p is None:
+        return None
+    return (p.initial_delay_seconds + (p.success_threshold - 1) * p.period_seconds) * 1000
+
+
+def _start_sidecar(c, now: int, restart_count: int = 0, last_state: ContainerState = NO_STATE) -> ContainerStatus:
+    """A sidecar instance that runs from `now`: started at once (kstate has
+    no startup probes), ready at once unless it has a readinessProbe."""
+    return evolve(_running(c, now, restart_count, last_state), ready=sidecar_ready_delay(c) is None)
+
+
+def _start_init_containers(pod: Pod, inits: list, i: int, now: int) -> bool:
+    """Start init container `i` now; while it is a sidecar, the next one
+    starts at once too (kuberuntime_manager.go computeInitContainerActions:
+    a started restartable init container lets the next one start). Returns
+    True when the last init container is reached: the pod is initialized."""
+    specs = pod.spec.init_containers
+    while i < len(specs):
+        c = specs[i]
+        if not is_sidecar(c):
+            inits[i] = _running(c, now)
+            return False
+        inits[i] = _start_sidecar(c, now)
+        i += 1
+    return True
+
+
+def _sidecar_exit_due(obs: KubeletObs, st: ContainerStatus):
+    """(time, rule) of the earliest `sidecar_exit` rule for this running sidecar instance, or None."""
+    best = None
+    for rule in obs.profile.rules_for(SIDECAR_RUNNING) if obs.profile is not None else ():
+        t = due(rule, obs.pod, st.state.started_at)
+        if t is not None and (best is None or t < best[0]):
+            best = (t, rule)
+    return best
+
+
+def _sidecar_events(obs: KubeletObs, now: int) -> tuple[Optional[Result], Optional[int]]:
+    """Sidecars of a live pod, beside whatever the app containers do: a
+    probe-ready sidecar becomes ready, a sidecar whose exit is due exits, an
+    exited sidecar restarts — always, whatever restartPolicy says
+    (computeInitContainerActions) — at once or after the crash-loop back-off
+    (doBackOff; CrashLoopBackOff while it waits). Returns the write for what
+    is due now, or (None, when the next sidecar event falls due)."""
+    pod = obs.pod
+    if not any(is_sidecar(c) for c in pod.spec.init_containers):
+        return None, None
+    inits = list(pod.status.init_container_statuses)
+    where = {st.name: i for i, st in enumerate(inits)}
+    memory = dict(obs.backoff)
+    events = []
+    changed = False
+    next_due = None
+
+    def later(t: int) -> None:
+        nonlocal next_due
+        next_due = t if next_due is None else min(next_due, t)
+
+    for c in pod.spec.init_containers:
+        i = where.get(c.name)
+        if not is_sidecar(c) or i is None:
+            continue
+        st = inits[i]
+        s = st.state
+        if s.kind == "running":
+            exit_due = _sidecar_exit_due(obs, st)
+            if exit_due is not None and exit_due[0] <= now:
+                inits[i] = _terminated(st, exit_due[1].code(pod), now)
+                changed = True
+                continue
+            if exit_due is not None:
+                later(exit_due[0])
+            delay = sidecar_ready_delay(c)
+            if not st.ready and delay is not None:
+                if s.started_at + delay <= now:
+                    inits[i] = evolve(st, ready=True)
+                    changed = True
+                else:
+                    later(s.started_at + delay)
+            continue
+        crashed = s if s.kind == "terminated" else (
+            st.last_state if s.kind == "waiting" and st.last_state.kind == "terminated" else None)
+        if crashed is None:
+            continue  # not started yet (waiting PodInitializing)
+        entry = memory.get(c.name)
+        if is_in_backoff_since(entry, crashed.finished_at, now):
+            later(crashed.finished_at + entry[0])
+            if s.kind == "terminated":
+                msg = (f"back-off {format_go_duration(entry[0])} restarting failed container={c.name} "
+                       f"pod={pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})")
+                inits[i] = evolve(st, ready=False, started=False,
+                                  state=ContainerState("waiting", "CrashLoopBackOff", msg), last_state=crashed)
+                events.append(RecordEvent(ref_of(pod), "BackOff", f"Back-off restarting failed container {c.name} "
+                                          f"in pod {pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})",
+                                          "Warning", NAME))
+                changed = True
+            continue
+        memory[c.name] = next_backoff(entry, crashed.finished_at, now)
+        inits[i] = _start_sidecar(c, now, st.restart_count + 1, crashed)
+        changed = True
+    if not changed:
+        return None, next_due
+    actions = []
+    if memory != dict(obs.backoff):
+        actions.append(SetMemory(NAME, pod.metadata.uid, FrozenDict(memory)))
+    actions.append(UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))))
+    actions.extend(events)
+    return Result(tuple(actions), requeue_after=0), None
+
+
+def _sidecar_kill_schedule(obs: KubeletObs, t0: int, grace_s: int, mains_exit: int) -> dict:
+    """When each sidecar that ran at `t0` (the kill) stops, as name →
+    (time, exit code): kuberuntime_termination_order.go — a sidecar waits
+    for every app container (`mains_exit`: when those running at t0 have
+    exited, t0 if none ran) and for the next sidecar in spec order, but at
+    most its grace period; killContainer then subtracts the whole seconds
+    waited from the grace period, never below 2 s (minimumGracePeriodInSeconds),
+    and stops it with SIGTERM (the profile's Terminating stop delay after
+    its turn, exit 143) or SIGKILL when that is longer (exit 137). With a
+    grace period of 0 no sidecar waits.
+
+    Example: grace 30 s, app containers exit at t0 + 10.5 s, stop delay 25 s
+    → the last sidecar's turn at t0 + 10.5 s, 30 − 10 = 20 s left → SIGKILL
+    at t0 + 30.5 s.
+    """
+    pod = obs.pod
+    by = {st.name: st for st in pod.status.init_container_statuses}
+    rules = obs.profile.rules_for("Terminating") if obs.profile is not None else ()
+    out = {}
+    prev_done = None          # when the next (later) sidecar's kill finished; None: it did not run
+    for c in reversed(pod.spec.init_containers):
+        if not is_sidecar(c):
+            continue
+        st = by.get(c.name)
+        ran = st is not None and (st.state.kind == "running" or (
+            st.state.kind == "terminated" and st.state.finished_at is not None and st.state.finished_at >= t0))
+        if not ran:
+            prev_done = None
+            continue
+        if grace_s > 0:
+            turn = min(max(mains_exit, prev_done if prev_done is not None else t0), t0 + grace_s * 1000)
+            left = grace_s - (turn - t0) // 1000
+        else:
+            turn, left = t0, grace_s
+        left_ms = max(left, MIN_GRACE_PERIOD_S) * 1000
+        stop = turn
+        for rule in rules:
+            t = due(rule, pod, turn)
+            if t is not None:
+                stop = t
+                break
+        if stop - turn > left_ms:
+            out[c.name] = (turn + left_ms, EXIT_SIGKILL)
+        else:
+            out[c.name] = (stop, EXIT_SIGTERM)
+        if st.state.kind == "terminated":
+            prev_done = st.state.finished_at
+        else:
+            prev_done = out[c.name][0]
+    return out
+
+
+def _stop_due_sidecars(inits: list, schedule: dict, now: int) -> Optional[int]:
+    """Stop every running sidecar whose scheduled stop is due (in `inits`);
+    returns when the next one falls due, or None."""
+    nxt = None
+    for i, st in enumerate(inits):
+        if st.state.kind != "running" or st.name not in schedule:
+            continue
+        t, code = schedule[st.name]
+        if t <= now:
+            inits[i] = _terminated(st, code, now)
+        else:
+            nxt = t if nxt is None else min(nxt, t)
+    return nxt
+
+
 # -- the reconcile
 
 
@@ -270,6 +530,30 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
     state = pod.status.state
     if state == "Scheduled":
         return admit_pod(obs, now)
+    sidecar_due = None
+    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") or (
+            state == "Terminated" and _should_restart(pod)):
+        # A finishing pod (Terminated, not restarted) stops its sidecars instead (restart_or_finish).
+        sidecar_result, sidecar_due = _sidecar_events(obs, now)
+        if sidecar_result is not None:
+            return sidecar_result
+    return _requeue_by(_reconcile_main(obs, now), sidecar_due, now)
+
+
+def _requeue_by(result: Result, at: Optional[int], now: int) -> Result:
+    """`result`, asking to be woken by `at` at the latest as well."""
+    if at is None:
+        return result
+    wait = max(0, at - now)
+    if result.requeue_after is not None and result.requeue_after <= wait:
+        return result
+    return Result(result.actions, requeue_after=wait)
+
+
+def _reconcile_main(obs: KubeletObs, now: int) -> Result:
+    """The pod's lifecycle as its app containers (and regular init containers) drive it."""
+    pod = obs.pod
+    state = pod.status.state
     if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") and _ready_disagrees(pod):
         fresh = _conditions(pod, pod.status.conditions, pod.status.phase, state, pod.status.init_container_statuses,
                             pod.status.container_statuses, now)
@@ -314,6 +598,9 @@ def _ready_disagrees(pod: Pod) -> bool:
     """The only kubelet-owned condition another controller rewrites is Ready
     (MarkPodsNotReady); recompute when it disagrees with the containers."""
     want = bool(pod.status.container_statuses) and all(s.ready for s in pod.status.container_statuses)
+    if want and any(is_sidecar(c) for c in pod.spec.init_containers):
+        ready = {s.name for s in pod.status.init_container_statuses if s.ready}
+        want = all(c.name in ready for c in pod.spec.init_containers if is_sidecar(c))
     c = get_condition(pod.status.conditions, "Ready")
     return c is not None and (c.status == "True") != want and not (want and pod.spec.readiness_gates)
 
@@ -337,13 +624,16 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
     host_ip = next((a.address for a in obs.node.status.addresses if a.type == "InternalIP"), "")
     base = dict(start_time=pod.status.start_time or now, host_ip=host_ip)
     if pod.spec.init_containers:
-        first = pod.spec.init_containers[0]
-        inits = (_running(first, now),) + tuple(
-            ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
-            for c in pod.spec.init_containers[1:])
-        new = _with_status(pod, now, "Initializing", init_container_statuses=inits,
-                           container_statuses=_waiting(pod, pod.spec.containers, "PodInitializing"), **base)
-        return Result((UpdateStatus(new, "init"),))
+        inits = [ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
+                 for c in pod.spec.init_containers]
+        if not _start_init_containers(pod, inits, 0, now):
+            new = _with_status(pod, now, "Initializing", init_container_statuses=tuple(inits),
+                               container_statuses=_waiting(pod, pod.spec.containers, "PodInitializing"), **base)
+            return Result((UpdateStatus(new, "init"),))
+        # Only sidecars: all started at once, the pod is initialized.
+        new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
+                           container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
+        return Result((UpdateStatus(new, "create_containers"),))
     new = _with_status(pod, now, "ContainerCreating",
                        container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
     return Result((UpdateStatus(new, "create_containers"),))
@@ -353,8 +643,8 @@ def _anchor(pod: Pod, rule_state: str) -> Optional[int]:
     if rule_state == "ContainerCreating":
         return pod.status.state_since
     if rule_state == "Initializing":
-        for st in pod.status.init_container_statuses:
-            if st.state.kind == "running":
+        for c, st in _zip_statuses(pod.spec.init_containers, pod.status.init_container_statuses):
+            if st is not None and not is_sidecar(c) and st.state.kind == "running":
                 return st.state.started_at
         return None
     if rule_state == "Running":
@@ -388,13 +678,16 @@ def _fire_rules(obs: KubeletObs, now: int) -> Result:
 
 
 def _fire_init_done(pod: Pod, rule, now: int) -> Result:
+    """The running regular init container exits 0; the next init container
+    starts (and after a sidecar the one after it, computeInitContainerActions);
+    past the last one the app containers are created."""
     inits = list(pod.status.init_container_statuses)
-    i = next(i for i, st in enumerate(inits) if st.state.kind == "running")
+    specs = pod.spec.init_containers
+    i = next(i for i, st in enumerate(inits) if st.state.kind == "running" and not is_sidecar(specs[i]))
     st = inits[i]
     inits[i] = evolve(st, ready=True, started=False, state=ContainerState(
         "terminated", "Completed", exit_code=0, started_at=st.state.started_at, finished_at=now))
-    if i + 1 < len(inits):
-        inits[i + 1] = _running(pod.spec.init_containers[i + 1], now)
+    if not _start_init_containers(pod, inits, i + 1, now):
         return Result((UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))),))
     new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
                        container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"))
@@ -449,10 +742,7 @@ def restart_or_finish(obs: KubeletObs, now: int) -> Result:
     crash-loop back-off says wait (kuberuntime_manager.go doBackOff)."""
     pod = obs.pod
     if not _should_restart(pod):
-        if pod.status.phase not in TERMINAL_PHASES:
-            return NOTHING  # cannot happen: the phase already says terminal
-        trigger = "succeed" if pod.status.phase == "Succeeded" else "fail"
-        return Result((UpdateStatus(_with_status(pod, now, pod.status.phase), trigger),))
+        return finish_pod(obs, now)
     actions = []
     new_sts = []
     memory = dict(obs.backoff)
@@ -493,16 +783,53 @@ def restart_or_finish(obs: KubeletObs, now: int) -> Result:
     return Result(tuple(actions), requeue_after=max(0, wait_until - now))
 
 
+def finish_pod(obs: KubeletObs, now: int) -> Result:
+    """The app containers exited and restartPolicy restarts none of them:
+    computePodActions kills the pod, so running sidecars are stopped — the
+    last one first (kuberuntime_termination_order.go), with the pod's grace
+    period, from the moment the last app container exited — and none is
+    restarted. Once nothing runs, the phase is terminal (sidecars do not count
+    for it) and the pod is Succeeded or Failed."""
+    pod = obs.pod
+    inits = list(pod.status.init_container_statuses)
+    requeue = None
+    if _any_sidecar_running(pod, inits):
+        t0 = max((st.state.finished_at for st in pod.status.container_statuses
+                  if st.state.kind == "terminated" and st.state.finished_at is not None), default=now)
+        schedule = _sidecar_kill_schedule(obs, t0, pod.spec.termination_grace_period_seconds, t0)
+        requeue = _stop_due_sidecars(inits, schedule, now)
+        if _any_sidecar_running(pod, inits):
+            if inits == list(pod.status.init_container_statuses):
+                return Result(requeue_after=max(0, requeue - now))
+            return Result((UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))),),
+                          requeue_after=0)
+    new = _with_status(pod, now, init_container_statuses=tuple(inits))
+    phase = new.status.phase
+    if phase not in TERMINAL_PHASES:
+        return NOTHING  # cannot happen: nothing runs and nothing restarts
+    trigger = "succeed" if phase == "Succeeded" else "fail"
+    return Result((UpdateStatus(_with_status(new, now, phase), trigger),))
+
+
+def _any_sidecar_running(pod: Pod, inits) -> bool:
+    sidecars = {c.name for c in pod.spec.init_containers if is_sidecar(c)}
+    return any(st.name in sidecars and st.state.kind == "running" for st in inits)
+
+
 def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
     """kubelet.go SyncTerminatingPod: stop the containers (SIGTERM, SIGKILL at
     the end of the grace period), write the terminal phase — Succeeded only if
-    every container exited 0 — then delete the object with grace 0 (uid
-    precondition). A pod whose containers never started just ends Failed."""
+    every app container exited 0 — then delete the object with grace 0 (uid
+    precondition). A pod whose containers never started just ends Failed.
+    Sidecars stop after the app containers, the last one first
+    (kuberuntime_termination_order.go, see _sidecar_kill_schedule); the
+    app containers and a running regular init container first, in one write."""
     pod = obs.pod
     if pod.status.state in ("Succeeded", "Failed"):
         return Result((Delete("Pod", pod.metadata.namespace, pod.metadata.name, pod.metadata.uid, 0),))
     m = pod.metadata
-    grace_ms = (m.deletion_grace_period_seconds or 0) * 1000
+    grace_s = m.deletion_grace_period_seconds or 0
+    grace_ms = grace_s * 1000
     start = m.deletion_timestamp - grace_ms
     stop_at, code = start, EXIT_SIGTERM
     for rule in obs.profile.rules_for("Terminating"):
@@ -512,14 +839,39 @@ def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
             break
     if stop_at > start + grace_ms:
         stop_at, code = start + grace_ms, EXIT_SIGKILL
-    if now < stop_at:
+    if now < stop_at and not any(is_sidecar(c) for c in pod.spec.init_containers):
         return Result(requeue_after=stop_at - now)
-    sts = tuple(evolve(s, ready=False, started=False, state=ContainerState(
-        "terminated", _exit_reason(code), exit_code=code, started_at=s.state.started_at, finished_at=now))
-        if s.state.kind == "running" else evolve(s, ready=False) for s in pod.status.container_statuses)
+    sts = list(pod.status.container_statuses)
+    inits = list(pod.status.init_container_statuses)
+    specs = pod.spec.init_containers
+    requeue = None
+    if now >= stop_at:
+        sts = [_terminated(s, code, now) if s.state.kind == "running" else evolve(s, ready=False) for s in sts]
+        inits = [_terminated(st, code, now) if st.state.kind == "running" and i < len(specs)
+                 and not is_sidecar(specs[i]) else st for i, st in enumerate(inits)]
+    else:
+        requeue = stop_at
+    if any(is_sidecar(c) for c in specs):
+        # App containers that ran at the deletion exit at stop_at; those that did not let the sidecars go at once.
+        mains_ran = any(s.state.kind == "running" or (s.state.kind == "terminated" and s.state.finished_at is not None
+                                                       and s.state.finished_at >= start)
+                        for s in pod.status.container_statuses)
+        schedule = _sidecar_kill_schedule(obs, start, grace_s, stop_at if mains_ran else start)
+        nxt = _stop_due_sidecars(inits, schedule, now)
+        if nxt is not None:
+            requeue = nxt if requeue is None else min(requeue, nxt)
+        if requeue is not None:
+            if sts == list(pod.status.container_statuses) and inits == list(pod.status.init_container_statuses):
+                return Result(requeue_after=max(0, requeue - now))
+            new = _with_status(pod, now, container_statuses=tuple(sts), init_container_statuses=tuple(inits))
+            return Result((UpdateStatus(new),), requeue_after=0)
+    sts = tuple(sts)
     all_ok = bool(sts) and all(_last_exit(s) == 0 for s in sts)
     phase = "Succeeded" if all_ok else "Failed"
-    new = _with_status(pod, now, phase, container_statuses=sts, phase=phase)
+    changes = dict(container_statuses=sts, phase=phase)
+    if inits != list(pod.status.init_container_statuses):
+        changes["init_container_statuses"] = tuple(inits)
+    new = _with_status(pod, now, phase, **changes)
     return Result((UpdateStatus(new, "succeed" if all_ok else "fail"),))
 
 

@@ -37,7 +37,7 @@ SLOW_START_INITIAL_BATCH = 1
 class RSObs:
     rs: object                 # ReplicaSet or ReplicationController
     pods: tuple = ()           # pods in the namespace this RS owns or could adopt
-    related: tuple = ()        # pods of every RS owned by the same controller (for ranking)
+    related: tuple = ()        # getIndirectlyRelatedPods: () when the RS has no controller (for ranking)
     owner_deleting: bool = False
 
 
@@ -59,14 +59,33 @@ def observe_replicaset(view, key) -> RSObs:
     if sel is not None:
         for p in view.objects_matching("Pod", namespace, sel):
             pods.setdefault(p.metadata.name, p)
-    related = ()
+    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related_pods(view, rs))
+
+
+def related_pods(view, rs) -> tuple:
+    """replica_set.go getIndirectlyRelatedPods over getReplicaSetsWithSameController:
+    the RSs (of the same kind, any namespace) whose controller reference
+    carries the uid of this RS's controller, this RS included; for each,
+    every pod of its namespace its selector matches (owned or not, active or
+    not), each pod once. An RS without a controller reference has no related
+    pods (getReplicaSetsWithSameController returns nil), so every pod's
+    co-location rank is 0."""
     ctrl = controller_of(rs.metadata)
-    if ctrl is not None:
-        out = []
-        for sibling in view.owned_by(ctrl.uid, kind):
-            out.extend(view.owned_by(sibling.metadata.uid, "Pod"))
-        related = tuple(out)
-    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related)
+    if ctrl is None:
+        return ()
+    seen, out = set(), []
+    for sibling in view.owned_by(ctrl.uid, rs.KIND):
+        ref = controller_of(sibling.metadata)
+        if ref is None or ref.uid != ctrl.uid:
+            continue  # the controllerUID index holds controller references only
+        sel = selector_of(sibling)
+        if sel is None:
+            continue  # LabelSelectorAsSelector(nil) selects nothing
+        for p in view.objects_matching("Pod", sibling.metadata.namespace, sel):
+            if p.metadata.uid not in seen:
+                seen.add(p.metadata.uid)
+                out.append(p)
+    return tuple(out)
 
 
 def owner_reference(rs) -> OwnerReference:
@@ -110,6 +129,13 @@ def _ready_time(p: Pod) -> Optional[int]:
     return c.last_transition_time if c is not None and c.status == "True" else None
 
 
+def _api_time(t: Optional[int]) -> Optional[int]:
+    """A metav1.Time as a controller reads it back from the API: RFC 3339
+    with whole seconds, so kstate's ms are floored to the second (None is
+    Go's zero time)."""
+    return None if t is None else t // 1000 * 1000
+
+
 def logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
     """controller_utils.go logarithmicRankDiff: floor(log2(now − t)) of the two
     ages in nanoseconds (−1 for a non-positive age), subtracted.
@@ -125,11 +151,40 @@ def logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
 _PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def deletion_cost_from_annotations(annotations) -> tuple[int, bool]:
+    """getDeletionCostFromPodAnnotations (pkg/apis/core/helper/helpers.go
+    GetDeletionCostFromPodAnnotations, used by controller_utils.go
+    ActivePodsWithRanks.Less and by pod validation): (cost, valid).
+
+    Absent → (0, True). Otherwise validFirstDigit — a non-empty value whose
+    first byte is '-', or '1'…'9', or the value is exactly "0" — and then
+    strconv.ParseInt(v, 10, 32): an optional sign already vetted, ASCII
+    digits only (no spaces, no underscores, leading zeros allowed after '-'),
+    within int32. Anything else → (0, False): Go returns 0 with an error.
+
+    Examples: "10" → 10; "-0" → 0; "-008" → -8; "+10", "008", " 5", "5 ",
+    "", "1_0", "2147483648" → 0, invalid.
+    """
+    v = annotations.get(ANN_DELETION_COST)
+    if v is None:
+        return 0, True
+    if not v or not (v[0] == "-" or v == "0" or "1" <= v[0] <= "9"):
+        return 0, False
+    digits = v[1:] if v[0] == "-" else v
+    if not digits or any(not "0" <= ch <= "9" for ch in digits):
+        return 0, False
+    n = int(v)
+    if not _INT32_MIN <= n <= _INT32_MAX:
+        return 0, False
+    return n, True
+
+
 def _deletion_cost(p: Pod) -> int:
-    try:
-        return int(p.metadata.annotations.get(ANN_DELETION_COST, "0"))
-    except ValueError:
-        return 0
+    """ActivePodsWithRanks.Less rule 4 ignores the error: an invalid cost ranks as 0."""
+    return deletion_cost_from_annotations(p.metadata.annotations)[0]
 
 
 def _max_restarts(p: Pod) -> int:
@@ -140,7 +195,9 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
     """ActivePodsWithRanks.Less: True when `a` should be deleted before `b`.
     Rules in order: unassigned; Pending < Unknown < Running; not ready; lower
     pod-deletion-cost; more co-located pods (rank); more recently ready (log2
-    buckets, then uid); more restarts; newer (log2 buckets, then uid)."""
+    buckets, then uid); more restarts; newer (log2 buckets, then uid).
+    Ready and creation times compare at whole seconds, as the pods' metav1.Time
+    values do; `now` (metav1.Now, never serialised) keeps its precision."""
     if bool(a.spec.node_name) != bool(b.spec.node_name):
         return not a.spec.node_name
     pa, pb = _PHASE_ORDINAL.get(a.status.phase, 0), _PHASE_ORDINAL.get(b.status.phase, 0)
@@ -155,7 +212,7 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
     if ra != rb:
         return ra > rb
     if ready_a and ready_b:
-        t1, t2 = _ready_time(a), _ready_time(b)
+        t1, t2 = _api_time(_ready_time(a)), _api_time(_ready_time(b))
         if t1 != t2:
             if t1 is None or t2 is None:
                 return t1 is None  # zero time counts as most recent
@@ -166,7 +223,7 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
     ra_, rb_ = _max_restarts(a), _max_restarts(b)
     if ra_ != rb_:
         return ra_ > rb_
-    t1, t2 = a.metadata.creation_timestamp, b.metadata.creation_timestamp
+    t1, t2 = _api_time(a.metadata.creation_timestamp), _api_time(b.metadata.creation_timestamp)
     if t1 != t2:
         if t1 is None or t2 is None:
             return t1 is None
@@ -178,15 +235,18 @@ def active_pods_with_ranks_less(a: Pod, ra: int, b: Pod, rb: int, now: int) -> b
 
 
 def get_pods_to_delete(filtered, related, diff: int, now: int) -> list:
-    """getPodsToDelete: when deleting fewer than all, rank by co-located related
-    pods and sort with ActivePodsWithRanks; take the first `diff`."""
+    """getPodsToDelete: when deleting fewer than all, rank each pod by the
+    active `related` pods on its node (getPodsRankedByRelatedPodsOnSameNode;
+    unassigned pods share the node name "") and sort with
+    ActivePodsWithRanks; take the first `diff`. `related` is used as given:
+    empty (an RS without a controller) ranks every pod 0."""
     if diff >= len(filtered):
         return list(filtered)
     on_node: dict[str, int] = {}
     for p in related:
-        if is_pod_active(p) and p.spec.node_name:
+        if is_pod_active(p):
             on_node[p.spec.node_name] = on_node.get(p.spec.node_name, 0) + 1
-    ranked = [(p, on_node.get(p.spec.node_name, 0) if p.spec.node_name else 0) for p in filtered]
+    ranked = [(p, on_node.get(p.spec.node_name, 0)) for p in filtered]
 
     def cmp(x, y) -> int:
         if active_pods_with_ranks_less(x[0], x[1], y[0], y[1], now):
@@ -270,7 +330,7 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
             actions.extend(Create(template, event) for _ in range(n))
         elif diff > 0:
             n = min(diff, BURST_REPLICAS)
-            for p in get_pods_to_delete(filtered, obs.related or filtered, n, now):
+            for p in get_pods_to_delete(filtered, obs.related, n, now):
                 actions.append(Delete("Pod", p.metadata.namespace, p.metadata.name, p.metadata.uid))
                 actions.append(RecordEvent(ref_of(rs), "SuccessfulDelete", f"Deleted pod: {p.metadata.name}",
                                            "Normal", NAME))

@@ -76,10 +76,18 @@ _REQUESTS_MEMO: dict = {}
 
 
 def pod_requests(pod: Pod) -> Requests:
-    """Effective requests (resource/helpers.go PodRequests): the sum over app
-    containers, or the largest init container if that is more, per resource.
-    Non-zero variants give a container without a request 100m / 200Mi.
-    Memoised by spec identity (pods of one template share their spec)."""
+    """Effective requests (component-helpers resource/helpers.go PodRequests,
+    aggregateContainerResourcesByFn), per resource: the app containers plus
+    the sidecars (init containers with restartPolicy Always) summed, or, if
+    more, the most any init container needs while it runs — a regular init
+    container with every sidecar before it, a sidecar with itself and the
+    sidecars before it. Non-zero variants give a container without a
+    request 100m / 200Mi. Memoised by spec identity (pods of one template
+    share their spec).
+
+    Example: app 250m, init [sidecar 100m, regular 1], → max(250m + 100m,
+    1000m + 100m) = 1100m.
+    """
     spec = pod.spec
     hit = _REQUESTS_MEMO.get(id(spec))
     if hit is not None and hit[0] is spec:
@@ -91,24 +99,29 @@ def pod_requests(pod: Pod) -> Requests:
     return req
 
 
+def _container_requests(c) -> tuple[int, int, int, int]:
+    r = c.resources.requests
+    cc = cpu_millis(r["cpu"]) if "cpu" in r else 0
+    mm = to_int(r["memory"]) if "memory" in r else 0
+    return (cc, mm, cc if "cpu" in r else DEFAULT_MILLI_CPU_REQUEST, mm if "memory" in r else DEFAULT_MEMORY_REQUEST)
+
+
 def _pod_requests(pod: Pod) -> Requests:
-    cpu = mem = nzc = nzm = 0
+    total = [0, 0, 0, 0]           # cpu, memory, non-zero cpu, non-zero memory
     for c in pod.spec.containers:
-        r = c.resources.requests
-        cc = cpu_millis(r["cpu"]) if "cpu" in r else 0
-        mm = to_int(r["memory"]) if "memory" in r else 0
-        cpu += cc
-        mem += mm
-        nzc += cc if "cpu" in r else DEFAULT_MILLI_CPU_REQUEST
-        nzm += mm if "memory" in r else DEFAULT_MEMORY_REQUEST
+        total = [a + b for a, b in zip(total, _container_requests(c))]
+    sidecars = [0, 0, 0, 0]
+    init_max = [0, 0, 0, 0]
     for c in pod.spec.init_containers:
-        r = c.resources.requests
-        cc = cpu_millis(r["cpu"]) if "cpu" in r else 0
-        mm = to_int(r["memory"]) if "memory" in r else 0
-        cpu, mem = max(cpu, cc), max(mem, mm)
-        nzc = max(nzc, cc if "cpu" in r else DEFAULT_MILLI_CPU_REQUEST)
-        nzm = max(nzm, mm if "memory" in r else DEFAULT_MEMORY_REQUEST)
-    return Requests(cpu, mem, nzc, nzm)
+        own = _container_requests(c)
+        if c.restart_policy == "Always":
+            total = [a + b for a, b in zip(total, own)]
+            sidecars = [a + b for a, b in zip(sidecars, own)]
+            use = sidecars
+        else:
+            use = [a + b for a, b in zip(own, sidecars)]
+        init_max = [max(a, b) for a, b in zip(init_max, use)]
+    return Requests(*(max(a, b) for a, b in zip(total, init_max)))
 
 
 def least_requested_score(requested: int, capacity: int) -> int:

@@ -25,6 +25,10 @@ from kstate.errors import SpecError
 from kstate.resources.frozen import EMPTY, FrozenDict, freeze
 from kstate.units import parse_duration
 
+#: not a pod state: a running sidecar (restartable init container), whatever
+#: the pod's state; its rules count from that sidecar instance's start.
+SIDECAR_RUNNING = "SidecarRunning"
+
 #: triggers a rule may fire, and the pod state each one applies to.
 RULE_TRIGGERS = {
     "start": "ContainerCreating",
@@ -32,6 +36,7 @@ RULE_TRIGGERS = {
     "become_ready": "Running",
     "exit": "Running",
     "stop": "Terminating",
+    "sidecar_exit": SIDECAR_RUNNING,
 }
 
 

@@ -129,6 +129,64 @@ class TestScale:
         assert sizes == expected
 
 
+class TestScaleSortTies:
+    """controller_utils.go ReplicaSetsBySizeNewer (scale up) and
+    ReplicaSetsBySizeOlder (scale down), used by sync.go scale: equal sizes
+    are ordered by ReplicaSetsByCreationTimestamp.Less — Less(j, i) for
+    Newer, which reverses the name tie-break too (name descending), Less(i, j)
+    for Older (name ascending). creationTimestamp is a metav1.Time read back
+    with whole seconds, so RSs created within the same second tie on time.
+    The leftover of a proportional scale goes to the first RS of that order.
+    (NOW is a whole second.)"""
+
+    @staticmethod
+    def _sizes(row):
+        d, new, olds = _scale_fixture(row)
+        sizes = {rs.metadata.name: rs.spec.replicas for rs in ([new] if new else []) + olds}
+        sizes.update(_rs_updates(dc.scale(d, new, olds)))
+        return sizes
+
+    def test_scale_up_same_second_name_descending(self):
+        """3 -> 4, three old RSs of 1: every proportion is round(1·4/3) − 1 = 0,
+        the leftover 1 goes to the first RS. foo-a (NOW + 900 ms) and foo-b
+        (NOW + 100 ms) are created in the same second, so foo-b (name
+        descending) is first, not the later-by-milliseconds foo-a."""
+        row = ("same second", (4, 0, 0), (3, 0), None,
+               [("foo-a", 1, NOW + 900), ("foo-b", 1, NOW + 100), ("foo-c", 1, OLD_TS)],
+               None, set(), {}, {})
+        assert self._sizes(row) == {"foo-a": 1, "foo-b": 2, "foo-c": 1}
+
+    def test_scale_up_equal_time_name_descending(self):
+        row = ("equal time", (3, 0, 0), (2, 0), None, [("foo-a", 1, NOW), ("foo-b", 1, NOW)],
+               None, set(), {}, {})
+        assert self._sizes(row) == {"foo-a": 1, "foo-b": 2}
+
+    def test_scale_up_different_seconds_newer_first(self):
+        row = ("newer", (3, 0, 0), (2, 0), None, [("foo-a", 1, NOW + SECOND), ("foo-b", 1, NOW)],
+               None, set(), {}, {})
+        assert self._sizes(row) == {"foo-a": 2, "foo-b": 1}
+
+    def test_scale_down_same_second_name_ascending(self):
+        """2 -> 1, two old RSs of 1: proportions round(1·1/2) − 1 = 0, the
+        leftover −1 goes to the first RS. Same second → foo-a (name
+        ascending), not the earlier-by-milliseconds foo-b."""
+        row = ("same second", (1, 0, 0), (2, 0), None, [("foo-a", 1, NOW + 900), ("foo-b", 1, NOW + 100)],
+               None, set(), {}, {})
+        assert self._sizes(row) == {"foo-a": 0, "foo-b": 1}
+
+    def test_scale_down_different_seconds_older_first(self):
+        row = ("older", (1, 0, 0), (2, 0), None, [("foo-a", 1, NOW + SECOND), ("foo-b", 1, NOW)],
+               None, set(), {}, {})
+        assert self._sizes(row) == {"foo-a": 1, "foo-b": 0}
+
+    def test_by_creation_same_second_by_name(self):
+        """ReplicaSetsByCreationTimestamp (FindNewReplicaSet, cleanup,
+        rolling scale-down order): same second → name; zero time first."""
+        rss = [new_rs("b", 1, created=NOW + 100), new_rs("a", 1, created=NOW + 900),
+               new_rs("z", 1, created=None), new_rs("c", 1, created=NOW - 1)]
+        assert [r.metadata.name for r in dc._by_creation(rss)] == ["z", "c", "a", "b"]
+
+
 # Rows that take the scaling path in syncDeployment (isScalingEvent) and whose
 # outcome does not depend on a simulated update failure.
 SYNC_PATH_ROWS = [

@@ -227,6 +227,11 @@ class TestNewRSNewReplicas:
         ("can not scale up - to newRSReplicas", "RollingUpdate", 1, 5, 1, 5),
         ("scale up - to depReplicas", "RollingUpdate", 6, 2, 10, 6),
         ("recreate - to depReplicas", "Recreate", 3, 1, 1, 3),
+        # Beyond the Go table, Go's arithmetic for a new RS above depReplicas
+        # with room under maxTotal: 5 + min(1 + 10 − 5, 1 − 5) = 1 (no early return).
+        ("scale down - new RS above depReplicas, room under maxTotal", "RollingUpdate", 1, 5, 10, 1),
+        ("new RS at depReplicas, room under maxTotal", "RollingUpdate", 3, 3, 10, 3),
+        ("new RS above depReplicas, no room", "RollingUpdate", 2, 4, 1, 4),
     ]
 
     @pytest.mark.parametrize("name,strategy,dep_replicas,new_rs_replicas,max_surge,expected", ROWS,

@@ -276,3 +276,18 @@ def test_kubelet_does_nothing_on_dead_node():
     obs = attrs.evolve(obs, node_alive=True)
     (action,) = reconcile_kubelet(obs, c.engine.now).actions
     assert isinstance(action, UpdateStatus) and action.trigger == "create_containers"
+
+
+def test_initialized_reason_pod_completed_without_init_containers():
+    """status/generate.go GeneratePodInitializedCondition: in phase Succeeded
+    with every init container's status known — none at all included — the
+    condition is True with reason PodCompleted (kubelet_pods_test.go
+    Test_generateAPIPodStatus "terminal phase cannot be changed": a pod without
+    init containers gets {Initialized True PodCompleted})."""
+    c = _cluster()
+    _pod(c, "ok", {"kstate.io/exit-after": "3s"}, policy="Never")
+    c.advance("10s")
+    p = c.get("Pod", "ok")
+    init = next(x for x in p.status.conditions if x.type == "Initialized")
+    assert (p.status.phase, init.status, init.reason) == ("Succeeded", "True", "PodCompleted")
+    assert next(x for x in p.status.conditions if x.type == "Ready").reason == "PodCompleted"

@@ -636,3 +636,161 @@ class TestClaimPods:
         result = _sync(rs, [_cpod("pod1", PRODUCTION, deletion=NOW)])
         creates, deletes, patches = _pod_writes(result)
         assert (len(creates), len(deletes), len(patches)) == (2, 0, 0)
+
+
+# =========================================================================== related pods (ranking by co-location)
+
+class _View:
+    """The reads observe_replicaset makes: get, owned_by (any owner
+    reference, like the engine's index) and objects_matching."""
+
+    def __init__(self, *objs):
+        self.objs = list(objs)
+
+    def get(self, kind, namespace, name):
+        key = (kind, namespace, name)
+        return next((o for o in self.objs if (o.KIND, o.metadata.namespace, o.metadata.name) == key), None)
+
+    def owned_by(self, uid, kind=None):
+        return sorted((o for o in self.objs if (kind is None or o.KIND == kind)
+                       and any(r.uid == uid for r in o.metadata.owner_references)),
+                      key=lambda o: (o.KIND, o.metadata.namespace, o.metadata.name))
+
+    def objects_matching(self, kind, namespace, selector):
+        return sorted((o for o in self.objs if o.KIND == kind and o.metadata.namespace == namespace
+                       and selector.matches(o.metadata.labels)), key=lambda o: o.metadata.name)
+
+
+def _orphan_rs(replicas, labels):
+    rs = new_replica_set(replicas, labels)
+    return attrs.evolve(rs, metadata=attrs.evolve(rs.metadata, owner_references=()))
+
+
+class TestRankTimesAtSecondResolution:
+    """controller_utils.go ActivePodsWithRanks.Less compares the pods'
+    metav1.Time values (Ready lastTransitionTime, creationTimestamp), which
+    the controller reads back with whole seconds: two pods ready (or
+    created) within the same second are equal on that rule and the next one
+    decides; kstate's times are ms."""
+
+    def test_ready_in_the_same_second_falls_to_restarts(self):
+        # ready 800 ms apart in one second: equal; b has more restarts → b first
+        # (by ms they share the log2 bucket of a ~9 s age and the lower uid, a, would go first).
+        a = _rank_pod("a", "node", "Running", True, 0, NOW - 10 * SECOND + 900, THEN, uid="aaa")
+        b = _rank_pod("b", "node", "Running", True, 5, NOW - 10 * SECOND + 100, THEN, uid="zzz")
+        assert _less(b, a) and not _less(a, b)
+
+    def test_created_in_the_same_second_are_equal(self):
+        a = _rank_pod("a", "node", "Pending", False, 0, None, NOW - 5 * SECOND + 700, uid="aaa")
+        b = _rank_pod("b", "node", "Pending", False, 0, None, NOW - 5 * SECOND + 200, uid="zzz")
+        assert not _less(a, b) and not _less(b, a)
+
+    def test_different_seconds_still_ordered(self):
+        a = _rank_pod("a", "node", "Pending", False, 0, None, NOW - 5 * SECOND, uid="zzz")
+        b = _rank_pod("b", "node", "Pending", False, 0, None, NOW - 100 * SECOND, uid="aaa")
+        assert _less(a, b) and not _less(b, a)   # newer first (log2 buckets 32 vs 36)
+
+
+class TestDeletionCostParsing:
+    """pkg/apis/core/helper/helpers.go GetDeletionCostFromPodAnnotations
+    (validFirstDigit + strconv.ParseInt(v, 10, 32)), which
+    controller_utils.go ActivePodsWithRanks.Less calls ignoring the error,
+    so an invalid value ranks as 0."""
+
+    @pytest.mark.parametrize("value,expected", [
+        (None, (0, True)), ("0", (0, True)), ("10", (10, True)), ("-10", (-10, True)),
+        ("-0", (0, True)), ("-008", (-8, True)), ("2147483647", (2147483647, True)),
+        ("-2147483648", (-2147483648, True)),
+        ("+10", (0, False)), ("008", (0, False)), ("00", (0, False)), ("", (0, False)), ("-", (0, False)),
+        (" 5", (0, False)), ("5 ", (0, False)), ("1_0", (0, False)), ("- 5", (0, False)), ("-+5", (0, False)),
+        ("2147483648", (0, False)), ("-2147483649", (0, False)), ("99999999999999999999", (0, False)),
+        ("1e3", (0, False)), ("abc", (0, False)), ("\u0661\u0662", (0, False)), ("\uff15", (0, False)),
+    ], ids=repr)
+    def test_value(self, value, expected):
+        ann = {} if value is None else {ANN_DELETION_COST: value}
+        assert rc.deletion_cost_from_annotations(ann) == expected
+
+    def test_invalid_cost_ranks_as_zero(self):
+        """"+10" is invalid → 0, which is below 5: that pod is deleted first
+        (a plain int() read it as 10 and kept it)."""
+        plus = _rank_pod("plus-ten", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "+10"})
+        five = _rank_pod("five", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "5"})
+        assert _less(plus, five) and not _less(five, plus)
+
+    def test_out_of_range_cost_ranks_as_zero(self):
+        big = _rank_pod("big", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "2147483648"})
+        one = _rank_pod("one", "node", "Running", True, 0, NOW, THEN, {ANN_DELETION_COST: "1"})
+        assert _less(big, one) and not _less(one, big)
+
+
+class TestRelatedPodsWithoutController:
+    """replica_set.go getReplicaSetsWithSameController returns nil for an RS
+    without a controller reference, so getIndirectlyRelatedPods is empty and
+    getPodsRankedByRelatedPodsOnSameNode ranks every pod 0: co-location among
+    the RS's own pods does not decide which pod is deleted."""
+
+    LABEL_MAP = {"foo": "bar"}
+
+    def _pods(self, rs):
+        # a and b share node n1; c is alone on n2 but became ready more
+        # recently (log2 bucket of a 1 s age vs a 1 h age), so with equal
+        # ranks c goes first (ActivePodsWithRanks rule 6).
+        return [rs_pod("a", rs, node="n1", labels=self.LABEL_MAP, ready_since=NOW - HOUR),
+                rs_pod("b", rs, node="n1", labels=self.LABEL_MAP, ready_since=NOW - HOUR),
+                rs_pod("c", rs, node="n2", labels=self.LABEL_MAP, ready_since=NOW - SECOND)]
+
+    def test_observe_gathers_no_related_pods(self):
+        rs = _orphan_rs(2, self.LABEL_MAP)
+        obs = rc.observe_replicaset(_View(rs, *self._pods(rs)), ("ReplicaSet", "default", "foobar"))
+        assert [p.metadata.name for p in obs.pods] == ["a", "b", "c"]
+        assert obs.related == ()
+
+    def test_sync_deletes_by_readiness_not_colocation(self):
+        rs = _orphan_rs(2, self.LABEL_MAP)
+        _, deletes, _ = _pod_writes(_sync(rs, self._pods(rs), related=()))
+        assert [d.name for d in deletes] == ["c"]
+
+    def test_with_controller_colocation_ranks_first(self):
+        """The same pods under an RS with a controller: rank 2 on n1 beats
+        readiness (rule 5 before rule 6), so a co-located pod goes."""
+        rs = new_replica_set(2, self.LABEL_MAP)
+        pods = self._pods(rs)
+        obs = rc.observe_replicaset(_View(rs, *pods), ("ReplicaSet", "default", "foobar"))
+        assert [p.metadata.name for p in obs.related] == ["a", "b", "c"]
+        _, deletes, _ = _pod_writes(rc.reconcile_replicaset(obs, NOW))
+        assert [d.name for d in deletes] == ["a"]
+
+
+class TestIndirectlyRelatedPods:
+    """replica_set.go getIndirectlyRelatedPods: the RSs indexed under the
+    same controller uid (controller references only, this RS included), and
+    for each the pods its selector matches in its namespace, owned or not,
+    each pod once."""
+
+    def test_selector_matched_pods_of_controller_siblings(self):
+        d = OwnerReference("apps/v1", "Deployment", "d", "123", controller=True)
+        mine = new_replica_set(1, {"app": "x", "h": "1"}, name="rs1", uid="uid-rs1")
+        sib = new_replica_set(1, {"app": "x", "h": "2"}, name="rs2", uid="uid-rs2")
+        # rs3 refers to the deployment without controller: not a sibling.
+        not_ctrl = new_replica_set(1, {"app": "x", "h": "3"}, name="rs3", uid="uid-rs3")
+        not_ctrl = attrs.evolve(not_ctrl, metadata=attrs.evolve(
+            not_ctrl.metadata, owner_references=(attrs.evolve(d, controller=False),)))
+        pods = [new_pod("p1", labels={"app": "x", "h": "1"}, owner=mine),
+                new_pod("p2", labels={"app": "x", "h": "2"}),            # orphan matching rs2
+                new_pod("p3", labels={"app": "x", "h": "3"}, owner=not_ctrl),
+                new_pod("p4", labels={"app": "x", "h": "2"}, phase="Failed")]
+        got = rc.related_pods(_View(mine, sib, not_ctrl, *pods), mine)
+        assert [p.metadata.name for p in got] == ["p1", "p2", "p4"]
+
+
+class TestRankOfUnassignedPods:
+    """getPodsRankedByRelatedPodsOnSameNode counts active related pods by
+    spec.nodeName, "" included; rule 1 (unassigned first) decides before the
+    rank, so the order is the same."""
+
+    def test_unassigned_first_regardless_of_rank(self):
+        rs = new_replica_set(1)
+        u1, u2 = rs_pod("u1", rs, "Pending"), rs_pod("u2", rs, "Pending")
+        a = rs_pod("a", rs, "Pending", node="n1")
+        got = rc.get_pods_to_delete([a, u1, u2], [a, u1, u2], 2, NOW)
+        assert sorted(p.metadata.name for p in got) == ["u1", "u2"]

@@ -52,6 +52,32 @@ def test_pod_requests_non_zero_defaults_and_init_max():
     assert pod_requests(p).cpu == 1000
 
 
+def _init(name, cpu=None, sidecar=False):
+    c = {"name": name, "image": "x"}
+    if cpu:
+        c["resources"] = {"requests": {"cpu": cpu}}
+    if sidecar:
+        c["restartPolicy"] = "Always"
+    return c
+
+
+@pytest.mark.parametrize("inits,cpu,nz_cpu", [
+    # staging/src/k8s.io/component-helpers/resource/helpers.go aggregateContainerResourcesByFn:
+    # InitContainerUse(i) = sum(sidecars with index < i) + init container i; sidecars add to the app sum.
+    ([_init("side", "100m", True)], 350, 350),
+    ([_init("side", "100m", True), _init("big", "1")], 1100, 1100),
+    ([_init("big", "1"), _init("side", "100m", True)], 1000, 1000),
+    ([_init("s1", "500m", True), _init("s2", "500m", True), _init("i", "200m")], 1250, 1250),
+    ([_init("side", None, True)], 250, 350),          # no request: 0, non-zero default 100m
+])
+def test_pod_requests_count_sidecars(inits, cpu, nz_cpu):
+    (p,) = parse_manifests({**_pod_doc("s", cpu="250m"), "spec": {
+        "initContainers": inits,
+        "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "250m"}}}]}})
+    r = pod_requests(p)
+    assert (r.cpu, r.nz_cpu) == (cpu, nz_cpu)
+
+
 def test_spreads_by_least_allocated_ties_by_name():
     c = kstate.Cluster(nodes=3)
     for i in range(6):
