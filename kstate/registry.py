@@ -124,6 +124,10 @@ class Watch:
     #: which informer handlers enqueue decides the order of reconciles at
     #: one instant, which the trace shows.
     order: int = 0
+    #: the events it maps (controller-runtime's predicates): "add", "update",
+    #: "delete". A map is only called for these, so a watch that cares about
+    #: deletions costs nothing on the far more frequent updates.
+    events: frozenset = frozenset({"add", "update", "delete"})
 
 
 class ControllerSpec(NamedTuple):
@@ -149,6 +153,7 @@ class IndexHandler:
     kind: str
     fn: Callable[[Any, Any, Any, Any], Iterable[tuple[str, Any]]]
     order: int = 0
+    events: frozenset = frozenset({"add", "update", "delete"})
 
 
 @attrs.frozen(eq=False)
@@ -169,6 +174,10 @@ class IndexSpec:
     on_memory: Optional[Callable[[Any, Any, Any], bool]] = None
     dump: Optional[Callable[[Any], Any]] = None
     load: Optional[Callable[[Any, Any], Any]] = None
+
+
+ADD, UPDATE, DELETE = "add", "update", "delete"
+ON_ADD, ON_UPDATE, ON_DELETE = frozenset({ADD}), frozenset({UPDATE}), frozenset({DELETE})
 
 
 class Registry:

@@ -14,41 +14,45 @@ from kstate.controllers import deployment, garbagecollector, kubelet, nodelifecy
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
-from kstate.registry import REGISTRY, ControllerSpec, Watch, register_controller
+from kstate.registry import ON_ADD, ON_DELETE, ON_UPDATE, REGISTRY, ControllerSpec, Watch, register_controller
+
+#: add or update: the change has a new object (a watch that only reads `new`).
+_LIVE = frozenset({"add", "update"})
 
 #: the type of a registered controller (name, observe, reconcile, tier, watches, ...).
 Controller = ControllerSpec
 
 for _spec in (
     ControllerSpec(scheduler.NAME, scheduler.observe_scheduler, scheduler.reconcile_scheduler,
-                   watches=(Watch("Pod", scheduler.watch_pods, order=10),)),
+                   watches=(Watch("Pod", scheduler.watch_pods, order=10, events=ON_ADD),)),
     ControllerSpec(kubelet.NAME, kubelet.observe_kubelet, kubelet.reconcile_kubelet,
-                   watches=(Watch("Pod", kubelet.watch_pods, order=30),
-                            Watch("Node", kubelet.watch_nodes_joined, order=5),
-                            Watch("Node", kubelet.watch_nodes_state, order=40)),
+                   watches=(Watch("Pod", kubelet.watch_pods, order=30, events=_LIVE),
+                            Watch("Node", kubelet.watch_nodes_joined, order=5, events=ON_ADD),
+                            Watch("Node", kubelet.watch_nodes_state, order=40, events=ON_UPDATE)),
                    forget_uid_of="Pod"),
     ControllerSpec(nodelifecycle.NAME, nodelifecycle.observe_node_lifecycle, nodelifecycle.reconcile_node_lifecycle,
-                   watches=(Watch("Node", nodelifecycle.watch_nodes, order=10),)),
+                   watches=(Watch("Node", nodelifecycle.watch_nodes, order=10, events=_LIVE),)),
     ControllerSpec(nodelifecycle.ZONE, nodelifecycle.observe_zone, nodelifecycle.reconcile_zone,
                    watches=(Watch("Node", nodelifecycle.watch_nodes_for_zones, order=20),)),
     ControllerSpec(nodelifecycle.TAINT_EVICTION, nodelifecycle.observe_taint_eviction,
                    nodelifecycle.reconcile_taint_eviction,
-                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_eviction, order=40),
-                            Watch("Node", nodelifecycle.watch_nodes_for_eviction, order=50))),
+                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_eviction, order=40, events=_LIVE),
+                            Watch("Node", nodelifecycle.watch_nodes_for_eviction, order=50, events=ON_UPDATE))),
     ControllerSpec(nodelifecycle.PODGC, nodelifecycle.observe_podgc, nodelifecycle.reconcile_podgc,
-                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_podgc, order=20),
-                            Watch("Node", nodelifecycle.watch_nodes_for_podgc, order=60))),
+                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_podgc, order=20, events=_LIVE),
+                            Watch("Node", nodelifecycle.watch_nodes_for_podgc, order=60, events=ON_DELETE))),
     ControllerSpec(replicaset.NAME, replicaset.observe_replicaset, replicaset.reconcile_replicaset, 1,
                    watches=(Watch("ReplicaSet", replicaset.watch_self, order=10),
                             Watch("ReplicationController", replicaset.watch_self, order=10),
                             Watch("Pod", replicaset.watch_pods, order=50))),
     ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
-                   watches=(Watch("*", garbagecollector.watch_removed, order=-100),
-                            Watch("*", garbagecollector.watch_deleting, order=1000))),
+                   watches=(Watch("*", garbagecollector.watch_removed, order=-100, events=ON_DELETE),
+                            Watch("*", garbagecollector.watch_deleting, order=1000,
+                                  events=_LIVE))),
     ControllerSpec(deployment.NAME, deployment.observe_deployment, deployment.reconcile_deployment, 2,
                    watches=(Watch("Deployment", deployment.watch_self, order=10),
                             Watch("ReplicaSet", deployment.watch_replica_sets, order=20),
-                            Watch("Pod", deployment.watch_pods, order=60))),
+                            Watch("Pod", deployment.watch_pods, order=60, events=ON_DELETE))),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

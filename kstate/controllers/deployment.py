@@ -652,35 +652,42 @@ def reconcile_deployment(obs: DeploymentObs, now: int) -> Result:
 
 
 # -- watches (deployment_controller.go addReplicaSet/updateReplicaSet/deleteReplicaSet/deletePod)
+# Each map returns a tuple of keys (empty for most changes): it runs on every
+# change of its kind, so it exits early.
 
-def watch_self(old, new, view):
-    obj = new if new is not None else old
-    yield (obj.metadata.namespace, obj.metadata.name)
+def watch_self(old, new, view) -> tuple:
+    m = (new if new is not None else old).metadata
+    return ((m.namespace, m.name),)
 
 
-def watch_replica_sets(old, new, view):
+def watch_replica_sets(old, new, view) -> tuple:
     """The controlling Deployment of the RS; for an orphan RS, every
     Deployment whose selector matches it."""
     m = (new if new is not None else old).metadata
+    out = []
     for rs in (old, new):
         if rs is None:
             continue
         ref = controller_of(rs.metadata)
         if ref is not None:
             if ref.kind == "Deployment":
-                yield (m.namespace, ref.name)
-        elif new is not None and view.has_any("Deployment"):
+                out.append((m.namespace, ref.name))
+        elif new is not None and view.has_any("Deployment", m.namespace):
             for d in view.list("Deployment", m.namespace):
                 if d.spec.selector is not None and d.spec.selector.matches(rs.metadata.labels):
-                    yield (m.namespace, d.metadata.name)
+                    out.append((m.namespace, d.metadata.name))
+    return tuple(out)
 
 
-def watch_pods(old, new, view):
+def watch_pods(old, new, view) -> tuple:
     """A deleted pod wakes its ReplicaSet's Deployment (Recreate waits for old pods)."""
-    if new is None and old is not None:
-        ref = controller_of(old.metadata)
-        if ref is not None and ref.kind in ("ReplicaSet", "ReplicationController"):
-            rs = view.get(ref.kind, old.metadata.namespace, ref.name)
-            dref = controller_of(rs.metadata) if rs is not None else None
-            if dref is not None and dref.kind == "Deployment":
-                yield (old.metadata.namespace, dref.name)
+    if new is not None or old is None:
+        return ()
+    ref = controller_of(old.metadata)
+    if ref is None or ref.kind not in ("ReplicaSet", "ReplicationController"):
+        return ()
+    rs = view.get(ref.kind, old.metadata.namespace, ref.name)
+    dref = controller_of(rs.metadata) if rs is not None else None
+    if dref is not None and dref.kind == "Deployment":
+        return ((old.metadata.namespace, dref.name),)
+    return ()

@@ -69,22 +69,25 @@ def reconcile_gc(obs: GCObs, now: int) -> Result:
 
 # -- watches (the GC's graph builder watches every kind)
 
-def watch_removed(old, new, view):
+def watch_removed(old, new, view) -> tuple:
     """An object left the store: its dependents may be orphans now, and an
     owner waiting in foreground deletion may be free to go."""
-    if new is None:
-        m = old.metadata
-        if view.owned_by(m.uid):
-            yield m.uid
-        for ref in m.owner_references:
-            owner = view.by_uid(ref.uid)
-            if owner is not None and owner.metadata.deletion_timestamp is not None:
-                yield ref.uid
+    if new is not None:
+        return ()
+    m = old.metadata
+    out = [m.uid] if view.owned_by(m.uid) else []
+    for ref in m.owner_references:
+        owner = view.by_uid(ref.uid)
+        if owner is not None and owner.metadata.deletion_timestamp is not None:
+            out.append(ref.uid)
+    return tuple(out)
 
 
-def watch_deleting(old, new, view):
+def watch_deleting(old, new, view) -> tuple:
     """Deletion started on an object with finalizers (foreground, orphan, or
     a user's): the GC processes it."""
-    if new is not None and new.metadata.deletion_timestamp is not None and new.metadata.finalizers \
-            and (old is None or old.metadata.deletion_timestamp is None):
-        yield new.metadata.uid
+    if new is None or new.metadata.deletion_timestamp is None or not new.metadata.finalizers:
+        return ()
+    if old is not None and old.metadata.deletion_timestamp is not None:
+        return ()
+    return (new.metadata.uid,)

@@ -884,22 +884,23 @@ def admitted_on_node(admission: dict, node_name: str) -> tuple[int, int, int]:
 
 # -- watches (the kubelet's pod and node informers)
 
-def watch_pods(old, new, view):
+def watch_pods(old, new, view) -> tuple:
     """A pod bound to a node is the kubelet's to sync."""
     if new is not None and new.spec.node_name:
-        yield key_of(new)
+        return ((new.metadata.namespace, new.metadata.name),)
+    return ()
 
 
-def watch_nodes_joined(old, new, view):
+def watch_nodes_joined(old, new, view) -> tuple:
     """Pods bound to a node name before that node joined get a kubelet now."""
     if old is None and new is not None:
-        for pod in pods_on_node(view, new.metadata.name):
-            yield key_of(pod)
+        return tuple(key_of(pod) for pod in pods_on_node(view, new.metadata.name))
+    return ()
 
 
-def watch_nodes_state(old, new, view):
+def watch_nodes_state(old, new, view) -> tuple:
     """Node Ready ⇄ NotReady: the kubelet resyncs its pods."""
     if old is not None and new is not None and old.status.state != new.status.state \
             and new.status.state in ("Ready", "NotReady"):
-        for pod in pods_on_node(view, new.metadata.name):
-            yield key_of(pod)
+        return tuple(key_of(pod) for pod in pods_on_node(view, new.metadata.name))
+    return ()

@@ -375,47 +375,49 @@ def reconcile_podgc(obs: PodGCObs, now: int) -> Result:
 
 # -- watches (informer handlers)
 
-def watch_nodes(old, new, view):
-    if new is not None:
-        yield new.metadata.name
+def watch_nodes(old, new, view) -> tuple:
+    return (new.metadata.name,) if new is not None else ()
 
 
-def watch_nodes_for_zones(old, new, view):
+def watch_nodes_for_zones(old, new, view) -> tuple:
     """Zone state follows node health and taints; a node that joins or leaves
     may change every zone's size and state."""
     node = new if new is not None else old
     if new is None or old is None or old.status.state != new.status.state or old.spec.taints != new.spec.taints:
-        yield from sorted(set(zones(view)) | {zone_of(node)})
+        return tuple(sorted(set(zones(view)) | {zone_of(node)}))
+    return ()
 
 
 def _no_execute(node) -> tuple:
     return tuple(sorted((t.key, t.value) for t in node.spec.taints if t.effect == "NoExecute"))
 
 
-def watch_pods_for_eviction(old, new, view):
+def watch_pods_for_eviction(old, new, view) -> tuple:
     """A pod bound to a node with NoExecute taints is checked against them."""
-    if new is not None and new.spec.node_name:
-        node = view.get("Node", "", new.spec.node_name)
-        if node is not None and any(t.effect == "NoExecute" for t in node.spec.taints):
-            yield key_of(new)
+    if new is None or not new.spec.node_name:
+        return ()
+    node = view.get("Node", "", new.spec.node_name)
+    if node is not None and node.spec.taints and any(t.effect == "NoExecute" for t in node.spec.taints):
+        return ((new.metadata.namespace, new.metadata.name),)
+    return ()
 
 
-def watch_nodes_for_eviction(old, new, view):
+def watch_nodes_for_eviction(old, new, view) -> tuple:
     """NoExecute taints added or changed: every pod on the node is checked."""
-    if old is not None and new is not None:
+    if old is not None and new is not None and old.spec.taints != new.spec.taints:
         after = _no_execute(new)
         if after and _no_execute(old) != after:
-            for pod in pods_on_node(view, new.metadata.name):
-                yield key_of(pod)
+            return tuple(key_of(pod) for pod in pods_on_node(view, new.metadata.name))
+    return ()
 
 
-def watch_pods_for_podgc(old, new, view):
+def watch_pods_for_podgc(old, new, view) -> tuple:
     """A pod bound to a node that does not exist."""
     if new is not None and new.spec.node_name and view.get("Node", "", new.spec.node_name) is None:
-        yield new.spec.node_name
+        return (new.spec.node_name,)
+    return ()
 
 
-def watch_nodes_for_podgc(old, new, view):
+def watch_nodes_for_podgc(old, new, view) -> tuple:
     """A removed node's pods are collected (after the quarantine)."""
-    if new is None:
-        yield old.metadata.name
+    return (old.metadata.name,) if new is None else ()

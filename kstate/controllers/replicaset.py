@@ -348,21 +348,25 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
 _KINDS = ("ReplicaSet", "ReplicationController")
 
 
-def watch_self(old, new, view):
+def watch_self(old, new, view) -> tuple:
     if new is not None:
-        yield (new.KIND, new.metadata.namespace, new.metadata.name)
+        return ((new.KIND, new.metadata.namespace, new.metadata.name),)
+    return ()
 
 
-def watch_pods(old, new, view):
+def watch_pods(old, new, view) -> tuple:
     """The controlling RS or RC of the pod; for an orphan, every RS or RC
     whose selector matches it (it may adopt it)."""
+    out = []
     for pod in (old, new):
         if pod is None:
             continue
         ref = controller_of(pod.metadata)
         if ref is not None:
             if ref.kind in _KINDS:
-                yield (ref.kind, pod.metadata.namespace, ref.name)
+                key = (ref.kind, pod.metadata.namespace, ref.name)
+                if not out or out[-1] != key:
+                    out.append(key)
         elif pod.metadata.labels and new is not None:
             ns = pod.metadata.namespace
             for kind in _KINDS:
@@ -370,4 +374,5 @@ def watch_pods(old, new, view):
                     for rs in view.list(kind, ns):
                         sel = selector_of(rs)
                         if sel is not None and sel.matches(pod.metadata.labels):
-                            yield (kind, ns, rs.metadata.name)
+                            out.append((kind, ns, rs.metadata.name))
+    return tuple(out)

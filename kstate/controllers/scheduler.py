@@ -82,20 +82,22 @@ def pod_requests(pod: Pod) -> Requests:
     more, the most any init container needs while it runs — a regular init
     container with every sidecar before it, a sidecar with itself and the
     sidecars before it. Non-zero variants give a container without a
-    request 100m / 200Mi. Memoised by spec identity (pods of one template
-    share their spec).
+    request 100m / 200Mi. Memoised by the identity of the container tuples:
+    pods of one template share them, also after binding gives each pod its
+    own PodSpec (a memo keyed on the spec missed there).
 
     Example: app 250m, init [sidecar 100m, regular 1], → max(250m + 100m,
     1000m + 100m) = 1100m.
     """
     spec = pod.spec
-    hit = _REQUESTS_MEMO.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
+    containers, inits = spec.containers, spec.init_containers
+    hit = _REQUESTS_MEMO.get(id(containers))
+    if hit is not None and hit[0] is containers and hit[1] is inits:
+        return hit[2]
     req = _pod_requests(pod)
     if len(_REQUESTS_MEMO) > 4096:
         _REQUESTS_MEMO.clear()
-    _REQUESTS_MEMO[id(spec)] = (spec, req)
+    _REQUESTS_MEMO[id(containers)] = (containers, inits, req)
     return req
 
 
@@ -320,7 +322,8 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
 
 # -- watches
 
-def watch_pods(old, new, view):
+def watch_pods(old, new, view) -> tuple:
     """A new pod without a node goes to the scheduling queue."""
     if old is None and new is not None and not new.spec.node_name and new.metadata.deletion_timestamp is None:
-        yield (new.metadata.namespace, new.metadata.name)
+        return ((new.metadata.namespace, new.metadata.name),)
+    return ()

@@ -86,25 +86,32 @@ class Engine:
             self._put_new(registry.kind(SCOPE_KIND).cls(metadata=ObjectMeta(name=ns)))
 
     def _compile_handlers(self) -> None:
-        """Per kind, the informer handlers in the order they run: declared
-        index updates and controller watches (for this kind or for "*"),
-        sorted by their order, then by registration."""
+        """Per kind and event ("add", "update", "delete"), the informer
+        handlers in the order they run: declared index updates and controller
+        watches (for this kind or for "*"), sorted by their order, then by
+        registration."""
         per_kind: dict[str, list] = {}
         seq = 0
         for spec in self.registry.indexes.values():
             for h in spec.handlers:
-                per_kind.setdefault(h.kind, []).append((h.order, seq, "index", spec.name, h.fn))
+                per_kind.setdefault(h.kind, []).append((h.order, seq, True, spec.name, h.fn, h.events))
                 seq += 1
         for ctrl in self.controllers.values():
             for w in ctrl.watches:
-                per_kind.setdefault(w.kind, []).append((w.order, seq, "watch", ctrl.name, w.map))
+                per_kind.setdefault(w.kind, []).append((w.order, seq, False, ctrl.name, w.map, w.events))
                 seq += 1
         wildcard = per_kind.pop("*", [])
+
+        def compile(entries: list) -> tuple:
+            ordered = sorted(entries)
+            return tuple([h[2:5] for h in ordered if event in h[5]] for event in ("add", "update", "delete"))
+
         kinds = set(per_kind) | set(self.registry.kinds)
-        self._handlers = {k: [h[2:] for h in sorted(per_kind.get(k, []) + wildcard)] for k in kinds}
-        self._wildcard = [h[2:] for h in sorted(wildcard)]
+        self._handlers = {k: compile(per_kind.get(k, []) + wildcard) for k in kinds}
+        self._wildcard = compile(wildcard)
         self._memory_owners = {spec.owner: spec for spec in self.registry.indexes.values()
                                if spec.owner and spec.on_memory is not None}
+        self._machines: dict[str, Any] = {}
         self._forget = {}
         for ctrl in self.controllers.values():
             if ctrl.forget_uid_of:
@@ -331,10 +338,12 @@ class Engine:
             handler(a, self)
 
     def check_transition(self, kind: str, old_state: str, trigger: Optional[str], new_state: str) -> None:
-        machine_name = self.registry.kind(kind).machine
-        if machine_name is None:
+        machine = self._machines.get(kind, False)
+        if machine is False:
+            name = self.registry.kind(kind).machine
+            machine = self._machines[kind] = lifecycle(name) if name is not None else None
+        if machine is None:
             return
-        machine = lifecycle(machine_name)
         if trigger is None:
             if old_state != new_state and self.enforce_machines:
                 raise InvalidTransition(machine.name, old_state, "<none>", new_state)
@@ -496,20 +505,30 @@ class Engine:
     # ------------------------------------------------- watches (informers)
 
     def _on_change(self, old, new) -> None:
-        """The informer event handlers of the changed kind: declared index
-        updates and controller watches, in their declared order."""
-        obj = new if new is not None else old
+        """The informer event handlers of the changed kind for this event
+        (add, update or delete): declared index updates and controller
+        watches, in their declared order."""
+        if old is None:
+            obj, event = new, 0
+        elif new is None:
+            obj, event = old, 2
+        else:
+            obj, event = new, 1
         handlers = self._handlers.get(obj.KIND)
-        if handlers is None:
-            handlers = self._wildcard
-        for what, name, fn in handlers:
-            if what == "index":
-                for ctrl, key in fn(self.indexes[name], old, new, self):
-                    self.enqueue(ctrl, key)
+        handlers = (handlers if handlers is not None else self._wildcard)[event]
+        enqueue = self.enqueue
+        for index, name, fn in handlers:
+            if index:
+                out = fn(self.indexes[name], old, new, self)
+                if out:
+                    for ctrl, key in out:
+                        enqueue(ctrl, key)
             else:
-                for key in fn(old, new, self):
-                    self.enqueue(name, key)
-        if new is None and obj.metadata.namespace and self.registry.kind(obj.KIND).namespaced:
+                out = fn(old, new, self)
+                if out:
+                    for key in out:
+                        enqueue(name, key)
+        if event == 2 and obj.metadata.namespace and self.registry.kind(obj.KIND).namespaced:
             self.maybe_finish_namespace(obj.metadata.namespace)
 
     # ------------------------------------------------------ snapshots
