@@ -25,7 +25,7 @@ from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Res
 from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
 from kstate.resources.pod import Pod, PodStatus, is_pod_active, is_pod_available, is_pod_ready
 from kstate.resources.selector import LabelSelector, selector_from_labels
-from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSetStatus
+from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSetStatus, deletion_cost_from_annotations  # noqa: F401
 from kstate.resources.frozen import evolve
 
 NAME = "replicaset-controller"
@@ -151,35 +151,6 @@ def logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
 _PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
-_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
-
-
-def deletion_cost_from_annotations(annotations) -> tuple[int, bool]:
-    """getDeletionCostFromPodAnnotations (pkg/apis/core/helper/helpers.go
-    GetDeletionCostFromPodAnnotations, used by controller_utils.go
-    ActivePodsWithRanks.Less and by pod validation): (cost, valid).
-
-    Absent → (0, True). Otherwise validFirstDigit — a non-empty value whose
-    first byte is '-', or '1'…'9', or the value is exactly "0" — and then
-    strconv.ParseInt(v, 10, 32): an optional sign already vetted, ASCII
-    digits only (no spaces, no underscores, leading zeros allowed after '-'),
-    within int32. Anything else → (0, False): Go returns 0 with an error.
-
-    Examples: "10" → 10; "-0" → 0; "-008" → -8; "+10", "008", " 5", "5 ",
-    "", "1_0", "2147483648" → 0, invalid.
-    """
-    v = annotations.get(ANN_DELETION_COST)
-    if v is None:
-        return 0, True
-    if not v or not (v[0] == "-" or v == "0" or "1" <= v[0] <= "9"):
-        return 0, False
-    digits = v[1:] if v[0] == "-" else v
-    if not digits or any(not "0" <= ch <= "9" for ch in digits):
-        return 0, False
-    n = int(v)
-    if not _INT32_MIN <= n <= _INT32_MAX:
-        return 0, False
-    return n, True
 
 
 def _deletion_cost(p: Pod) -> int:

@@ -43,10 +43,12 @@ from kstate.resources import (
 from kstate.resources.quantity import parse_quantity
 from kstate.resources.selector import validate_label_key
 from kstate.resources.workloads import PodTemplateSpec
+from kstate.resources.workloads import ANN_DELETION_COST, deletion_cost_from_annotations
 from kstate.units import parse_duration
 
 __all__ = [
     "ANN_EXIT_AFTER", "ANN_EXIT_CODE", "ANN_INIT_DURATION", "ANN_NEVER_READY", "ANN_READY_AFTER",
+    "ANN_SIDECAR_EXIT_AFTER", "ANN_SIDECAR_EXIT_CODE",
     "ANN_START_AFTER", "ANN_STOP_AFTER", "DECODERS", "EMITTERS", "PART_EMITTERS",
     "TIMING_ANNOTATIONS", "check_pod_template", "parse_pod_template", "pod_template",
     "pod_template_out", "pod_template_to_manifest", "qos_class",
@@ -61,10 +63,13 @@ ANN_INIT_DURATION = "kstate.io/init-duration"
 ANN_STOP_AFTER = "kstate.io/stop-after"
 ANN_EXIT_CODE = "kstate.io/exit-code"
 ANN_NEVER_READY = "kstate.io/never-ready"
+ANN_SIDECAR_EXIT_AFTER = "kstate.io/sidecar-exit-after"
+ANN_SIDECAR_EXIT_CODE = "kstate.io/sidecar-exit-code"
 _DURATION_ANNOTATIONS = (ANN_START_AFTER, ANN_READY_AFTER, ANN_EXIT_AFTER, ANN_INIT_DURATION,
-                         ANN_STOP_AFTER)
+                         ANN_STOP_AFTER, ANN_SIDECAR_EXIT_AFTER)
+_EXIT_CODE_ANNOTATIONS = (ANN_EXIT_CODE, ANN_SIDECAR_EXIT_CODE)
 #: The per-pod timing annotations kstate's kubelet reads; validated on Pods.
-TIMING_ANNOTATIONS = frozenset(_DURATION_ANNOTATIONS + (ANN_EXIT_CODE, ANN_NEVER_READY))
+TIMING_ANNOTATIONS = frozenset(_DURATION_ANNOTATIONS + _EXIT_CODE_ANNOTATIONS + (ANN_NEVER_READY,))
 
 
 def _parse_duration_msg(v: str) -> Optional[str]:
@@ -78,12 +83,16 @@ def _parse_duration_msg(v: str) -> Optional[str]:
 
 
 def _check_timing_annotations(ctx: Ctx, ann: Mapping[str, str], path: str) -> None:
-    """kstate's pod timing annotations (specs/profiles rules read them)."""
+    """kstate's pod timing annotations (specs/profiles rules read them), and
+    ValidatePodSpecificAnnotations' pod-deletion-cost rule (validation.go:
+    GetDeletionCostFromPodAnnotations must succeed)."""
+    if ANN_DELETION_COST in ann and not deletion_cost_from_annotations(ann)[1]:
+        ctx.invalid(at_key(path, ANN_DELETION_COST), ann[ANN_DELETION_COST], "must be a 32bit integer")
     for k, v in ann.items():
         if k not in TIMING_ANNOTATIONS:
             continue
         kpath = at_key(path, k)
-        if k == ANN_EXIT_CODE:
+        if k in _EXIT_CODE_ANNOTATIONS:
             if not re.fullmatch(r"[0-9]{1,3}", v) or not 0 <= int(v) <= 255:
                 ctx.invalid(kpath, v, "must be an integer between 0 and 255")
         elif k == ANN_NEVER_READY:

@@ -129,3 +129,31 @@ class Deployment:
     metadata: ObjectMeta
     spec: DeploymentSpec
     status: DeploymentStatus = DeploymentStatus()
+
+
+def deletion_cost_from_annotations(annotations) -> tuple[int, bool]:
+    """getDeletionCostFromPodAnnotations (pkg/apis/core/helper/helpers.go
+    GetDeletionCostFromPodAnnotations, used by controller_utils.go
+    ActivePodsWithRanks.Less and by pod validation): (cost, valid).
+
+    Absent → (0, True). Otherwise validFirstDigit — a non-empty value whose
+    first byte is '-', or '1'…'9', or the value is exactly "0" — and then
+    strconv.ParseInt(v, 10, 32): an optional sign already vetted, ASCII
+    digits only (no spaces, no underscores, leading zeros allowed after '-'),
+    within int32. Anything else → (0, False): Go returns 0 with an error.
+
+    Examples: "10" → 10; "-0" → 0; "-008" → -8; "+10", "008", " 5", "5 ",
+    "", "1_0", "2147483648" → 0, invalid.
+    """
+    v = annotations.get(ANN_DELETION_COST)
+    if v is None:
+        return 0, True
+    if not v or not (v[0] == "-" or v == "0" or "1" <= v[0] <= "9"):
+        return 0, False
+    digits = v[1:] if v[0] == "-" else v
+    if not digits or any(not "0" <= ch <= "9" for ch in digits):
+        return 0, False
+    n = int(v)
+    if not -(2 ** 31) <= n <= 2 ** 31 - 1:
+        return 0, False
+    return n, True

@@ -287,7 +287,7 @@ def test_timing_annotations():
     assert TIMING_ANNOTATIONS == {
         "kstate.io/start-after", "kstate.io/ready-after", "kstate.io/exit-after",
         "kstate.io/init-duration", "kstate.io/stop-after", "kstate.io/exit-code",
-        "kstate.io/never-ready",
+        "kstate.io/never-ready", "kstate.io/sidecar-exit-after", "kstate.io/sidecar-exit-code",
     }
     doc = pod_doc()
     doc["metadata"]["annotations"] = {"kstate.io/init-duration": "1m", "kstate.io/stop-after": "0",
@@ -772,3 +772,31 @@ def test_pod_level_resources_may_not_have_claims():
         "spec.resources.claims", "Forbidden: claims may not be set for Resources at pod-level")
     assert error_of(pod_doc(resources={"claims": []})).path == "spec.resources.claims"
     assert parse_object(pod_doc(resources={"claims": None})).spec.resources == ResourceRequirements()
+
+
+@pytest.mark.parametrize("ann,value,message", [
+    ("kstate.io/sidecar-exit-after", "soon", "Invalid value"),
+    ("kstate.io/sidecar-exit-code", "256", "must be an integer between 0 and 255"),
+    ("controller.kubernetes.io/pod-deletion-cost", "+10", "must be a 32bit integer"),
+    ("controller.kubernetes.io/pod-deletion-cost", "2147483648", "must be a 32bit integer"),
+])
+def test_pod_specific_annotations_are_validated(ann, value, message):
+    """ValidatePodSpecificAnnotations (pod-deletion-cost) and kstate's sidecar
+    timing annotations, on a pod and on a pod template."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "annotations": {ann: value}},
+           "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+    with pytest.raises(SpecError) as e:
+        parse_object(pod)
+    assert e.value.path == f"metadata.annotations[{ann}]" and message in e.value.message
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "r"},
+          "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+              "metadata": {"labels": {"a": "b"}, "annotations": {ann: value}}, "spec": pod["spec"]}}}
+    with pytest.raises(SpecError) as e:
+        parse_object(rs)
+    assert e.value.path == f"spec.template.metadata.annotations[{ann}]"
+
+
+def test_valid_deletion_cost_is_accepted():
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "annotations": {
+        "controller.kubernetes.io/pod-deletion-cost": "-008"}}, "spec": {"containers": [{"name": "a", "image": "x"}]}}
+    assert parse_object(pod).metadata.annotations["controller.kubernetes.io/pod-deletion-cost"] == "-008"
