@@ -21,7 +21,7 @@ from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
-from kstate.kinds.core import last_heartbeat, node_cidrs, node_transition, ready_conditions
+from kstate.kinds.core import last_heartbeat, node_transition, ready_conditions
 from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
 from kstate.registry import REGISTRY, SCOPE_KIND
@@ -228,15 +228,7 @@ class Cluster:
             if cur is not None:
                 plan.append(("update", self._checked_update(cur, obj)))
             else:
-                if kind == "Node" and obj.spec.pod_cidr:
-                    idx = ipam.node_cidr_index(eng.cluster_cidr, obj.spec.pod_cidr, eng.node_cidr_mask)
-                    if idx is None:
-                        raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: not a /{eng.node_cidr_mask} inside "
-                                        f"the cluster CIDR {eng.cluster_cidr}", "spec.podCIDR")
-                    used = node_cidrs(eng)["used"]
-                    if idx in used:
-                        raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
-                                        f"{used[idx]}", "spec.podCIDR")
+                REGISTRY.kind(kind).admit(obj, eng)
                 plan.append(("create", obj))
         out = []
         for verb, obj in plan:
@@ -257,9 +249,6 @@ class Cluster:
         obj = self.get(kind, name, namespace)
         if grace_period is not None and (isinstance(grace_period, bool) or not isinstance(grace_period, int)):
             raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
-        if obj.KIND == "Node":
-            self.remove_node(name)
-            return
         self._engine.delete(obj.KIND, obj.metadata.namespace, name, grace_period)
 
     # ------------------------------------------------------------ time
@@ -371,29 +360,31 @@ class Cluster:
 
     # ------------------------------------------------------------ workloads
 
-    def _workload(self, kind: str, name: str, namespace: str, kinds=("Deployment", "ReplicaSet",
-                                                                       "ReplicationController")):
-        kind = resolve_kind(kind)
-        if kind not in kinds:
-            raise InvalidOperation(f"{kind} has no {'scale subresource' if 'Pod' not in kinds else 'such field'}; "
-                                   f"use one of {', '.join(kinds)}", "kind")
-        return self.get(kind, name, namespace)
+    def _with(self, capability: str, kind: str, name: str, namespace: str, what: str):
+        """The object, if its kind has `capability` (a KindSpec field), and that capability."""
+        spec = REGISTRY.resolve(kind)
+        cap = getattr(spec, capability)
+        if cap is None:
+            kinds = sorted(k for k, s in REGISTRY.kinds.items() if getattr(s, capability) is not None)
+            raise InvalidOperation(f"{spec.kind} has no {what}; use one of {', '.join(kinds)}", "kind")
+        return self.get(spec.kind, name, namespace), cap
 
     def scale(self, kind: str, name: str, replicas: int, namespace: str = "default"):
-        """`kubectl scale`: set spec.replicas of a Deployment, ReplicaSet or RC."""
+        """`kubectl scale`: set the replicas of any kind with a scale
+        subresource (Deployment, ReplicaSet, ReplicationController, …)."""
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
             raise SpecError(f"Invalid value: {replicas!r}: must be greater than or equal to 0", "spec.replicas")
-        obj = self._workload(kind, name, namespace)
-        if obj.spec.replicas != replicas:
-            self._engine.update(evolve(obj, spec=evolve(obj.spec, replicas=replicas)))
+        obj, (get, set_) = self._with("scale", kind, name, namespace, "scale subresource")
+        if get(obj) != replicas:
+            self._engine.update(set_(obj, replicas))
         return self.get(obj.KIND, name, namespace)
 
     def set_image(self, kind: str, name: str, container: str, image: str, namespace: str = "default"):
         """`kubectl set image KIND/NAME CONTAINER=IMAGE` for a Pod or a workload's template."""
         if not isinstance(image, str) or not image.strip():
             raise SpecError("Required value: image", "image")
-        obj = self._workload(kind, name, namespace, ("Deployment", "ReplicaSet", "ReplicationController", "Pod"))
-        spec = obj.spec if obj.KIND == "Pod" else obj.spec.template.spec
+        obj, (get, set_) = self._with("pod_spec", kind, name, namespace, "pod template")
+        spec = get(obj)
         names = [c.name for c in spec.containers + spec.init_containers]
         if container not in names:
             raise SpecError(f'unable to find container named "{container}"', "container")
@@ -401,11 +392,7 @@ class Cluster:
                                                        for c in spec.containers),
                                 init_containers=tuple(evolve(c, image=image) if c.name == container else c
                                                       for c in spec.init_containers))
-        if obj.KIND == "Pod":
-            new = evolve(obj, spec=new_spec)
-        else:
-            new = evolve(obj, spec=evolve(obj.spec, template=evolve(obj.spec.template,
-                                                                                         spec=new_spec)))
+        new = set_(obj, new_spec)
         if new != obj:
             self._engine.update(new)
         return self.get(obj.KIND, name, namespace)

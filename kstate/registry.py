@@ -92,6 +92,14 @@ class KindSpec:
     status_detail: Callable[[Any, Any], str] = _empty
     #: a secondary placement key kept by the store (pods by node, nodes by zone).
     place: Optional[Callable[[Any], Optional[str]]] = None
+    #: (obj, api) -> None before a create is planned: admission against the
+    #: cluster's state (a requested podCIDR must be free); raises SpecError.
+    #: Runs for every object of an apply before anything is written.
+    admit: Callable[[Any, Any], None] = _none
+    #: the scale subresource (`kubectl scale`): (get replicas, set replicas).
+    scale: Optional[tuple[Callable[[Any], int], Callable[[Any, int], Any]]] = None
+    #: where the kind keeps a PodSpec (`kubectl set image`): (get, set).
+    pod_spec: Optional[tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = None
     #: `kubectl get` columns: header and (obj, now_ms) -> row.
     columns: tuple[str, ...] = ()
     row: Optional[Callable[[Any, int], list[str]]] = None

@@ -203,7 +203,7 @@ POD = register_kind(KindSpec(
     generation=0, machine="pod", gone_state="Deleted",
     prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
     status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
-    validate_update=validate_pod_update,
+    validate_update=validate_pod_update, pod_spec=(lambda pod: pod.spec, lambda pod, spec: evolve(pod, spec=spec)),
     place=lambda pod: pod.spec.node_name or None,
 ))
 
@@ -300,6 +300,21 @@ def _node_update_detail(old: Node, new: Node) -> str:
     return f"taints=[{taints}] unschedulable={str(new.spec.unschedulable).lower()}"
 
 
+def admit_node(node: Node, api) -> None:
+    """A requested podCIDR must be one of the cluster CIDR's node subnets and
+    free (the node-ipam controller's cidrset Occupy)."""
+    if not node.spec.pod_cidr:
+        return
+    idx = ipam.node_cidr_index(api.cluster_cidr, node.spec.pod_cidr, api.node_cidr_mask)
+    if idx is None:
+        raise SpecError(f"Invalid value: {node.spec.pod_cidr!r}: not a /{api.node_cidr_mask} inside "
+                        f"the cluster CIDR {api.cluster_cidr}", "spec.podCIDR")
+    used = node_cidrs(api)["used"]
+    if idx in used:
+        raise SpecError(f"Invalid value: {node.spec.pod_cidr!r}: already assigned to node {used[idx]}",
+                        "spec.podCIDR")
+
+
 def validate_node_update(cur: Node, obj: Node, meta) -> Node:
     """What an apply may change on a node: unschedulable and taints."""
     return evolve(cur, metadata=meta, spec=evolve(cur.spec, unschedulable=obj.spec.unschedulable,
@@ -337,6 +352,7 @@ NODE = register_kind(KindSpec(
     machine="node", gone_state="Removed",
     prepare_create=_node_prepare_create, after_create=_node_after_create, delete=_node_delete,
     on_remove=_node_on_remove, update_detail=_node_update_detail, validate_update=validate_node_update,
+    admit=admit_node,
     place=lambda node: node.metadata.labels.get(LABEL_ZONE, ""),
 ))
 

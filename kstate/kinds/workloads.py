@@ -44,7 +44,19 @@ def _validate_update(cur, obj, meta):
     return evolve(cur, metadata=meta, spec=obj.spec)
 
 
-_COMMON = dict(validate_update=_validate_update, columns=tables.REPLICASET_COLUMNS, row=tables.replicaset_row,
+def _template_pod_spec(obj):
+    return obj.spec.template.spec
+
+
+def _with_template_pod_spec(obj, pod_spec):
+    return evolve(obj, spec=evolve(obj.spec, template=evolve(obj.spec.template, spec=pod_spec)))
+
+
+#: the scale subresource and the pod template of every workload kind.
+SCALE = (lambda obj: obj.spec.replicas, lambda obj, n: evolve(obj, spec=evolve(obj.spec, replicas=n)))
+TEMPLATE_POD_SPEC = (_template_pod_spec, _with_template_pod_spec)
+
+_COMMON = dict(scale=SCALE, pod_spec=TEMPLATE_POD_SPEC, validate_update=_validate_update, columns=tables.REPLICASET_COLUMNS, row=tables.replicaset_row,
                create_detail=_replicas, update_detail=_replicas_change, status_detail=_status_counts,
                prepare_create=_fresh_status)
 
