@@ -75,10 +75,13 @@ class Cluster:
     def __init__(self, nodes: Union[int, Iterable[Any]] = 3, seed: int = 0,
                  start: Union[str, int, _dt.datetime] = DEFAULT_START, profile: Any = "default",
                  cluster_cidr: str = ipam.DEFAULT_CLUSTER_CIDR, node_cidr_mask: int = ipam.DEFAULT_NODE_MASK,
-                 controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True):
+                 controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True,
+                 validate_schemas: bool = False):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
         prof = profile if isinstance(profile, Profile) else load_profile(profile)
+        #: also check stored kinds against Kubernetes' OpenAPI schemas (extra kstate[schemas])
+        self.validate_schemas = bool(validate_schemas)
         self._engine = Engine(seed=seed, start=_start_ms(start), profile=prof, cluster_cidr=cluster_cidr,
                               node_cidr_mask=node_cidr_mask, controllers=controllers,
                               enforce_machines=enforce_machines, record_trace=record_trace)
@@ -160,14 +163,14 @@ class Cluster:
         """Create or update like `kubectl apply`: a resource object, a dict, a
         list of those, or YAML text (multi-document). All documents or none.
         Returns the stored object, or a list when several were given."""
-        objs = parse_manifests(value, source=source or "<input>")
+        objs = parse_manifests(value, source=source or "<input>", schemas=self.validate_schemas)
         stored = self._apply_objects(objs)
         many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
             isinstance(value, str) and len(stored) != 1)
         return stored if many else stored[0]
 
     def apply_file(self, path: Union[str, os.PathLike]):
-        objs = load_file(str(path))
+        objs = load_file(str(path), schemas=self.validate_schemas)
         stored = self._apply_objects(objs)
         return stored if len(stored) != 1 else stored[0]
 
@@ -508,6 +511,7 @@ class Cluster:
     @classmethod
     def restore(cls, snapshot: dict) -> "Cluster":
         c = cls.__new__(cls)
+        c.validate_schemas = False
         c._engine = serial.restore(snapshot)
         return c
 

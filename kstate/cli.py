@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Check each FILE: a manifest file (one or more Kubernetes documents) or a "
                                      "scenario. Exit 1 if any is invalid.")
     val.add_argument("files", nargs="+", metavar="FILE")
+    val.add_argument("--schemas", action="store_true",
+                     help="also check kinds kstate does not simulate against Kubernetes' OpenAPI schemas "
+                          "(needs pip install 'kstate[schemas]')")
 
     graph = sub.add_parser("graph", help="print a lifecycle state machine",
                            description="Print a lifecycle state machine as a Mermaid state diagram.")
@@ -108,7 +111,7 @@ def _validate(args) -> int:
                 print(f"{path}: ok ({n} object{'' if n == 1 else 's'}; scenario with "
                       f"{len(sc.timeline)} timeline step{'' if len(sc.timeline) == 1 else 's'})")
             else:
-                n = len(load_file(path))
+                n = len(load_file(path, schemas=args.schemas))
                 print(f"{path}: ok ({n} object{'' if n == 1 else 's'})")
         except SpecError as e:
             bad += 1

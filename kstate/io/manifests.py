@@ -60,7 +60,8 @@ from kstate.io.core_v1_pod import (  # noqa: F401 (ANN_* re-exported)
 from kstate.io.fields import (  # noqa: F401 (dns1123_* re-exported)
     Ctx, at_index, dns1123_label_error, dns1123_subdomain_error, generic_out, json_type, show,
 )
-from kstate.io.stored import decode_custom, is_custom_group
+from kstate.io.stored import SCHEMAS, decode_custom, is_custom_group
+from kstate.version import KUBERNETES_VERSION
 from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed
 from kstate.registry import REGISTRY
 from kstate.resources import Namespace, Node, Pod
@@ -173,7 +174,7 @@ def _expand(doc: Any, source: str) -> list[Any]:
     return out
 
 
-def parse_manifests(value: Any, source: str = "") -> tuple[Resource, ...]:
+def parse_manifests(value: Any, source: str = "", schemas: bool = False) -> tuple[Resource, ...]:
     """Resources from a resource object (returned as is), a dict, a list of
     those, or YAML text; `kind: List` documents expand to their items.
 
@@ -181,7 +182,19 @@ def parse_manifests(value: Any, source: str = "") -> tuple[Resource, ...]:
     returned. `source` names the input in errors ("<string>" for text without
     one); with several documents it becomes "web.yaml (document 2)", counting
     every document of the stream from 1 (empty ones included).
+
+    `schemas=True` also checks documents of kinds kstate stores but does not
+    simulate against Kubernetes' OpenAPI schemas (the optional extra
+    `kstate[schemas]`; see kstate.io.schemas).
     """
+    token = SCHEMAS.set(KUBERNETES_VERSION if schemas else None)
+    try:
+        return _parse_manifests(value, source)
+    finally:
+        SCHEMAS.reset(token)
+
+
+def _parse_manifests(value: Any, source: str) -> tuple[Resource, ...]:
     if isinstance(value, str):
         src = source or "<string>"
         docs = load_indexed(value, src)
@@ -205,7 +218,7 @@ def parse_manifests(value: Any, source: str = "") -> tuple[Resource, ...]:
     return tuple(out)
 
 
-def load_file(path: str | os.PathLike) -> tuple[Resource, ...]:
+def load_file(path: str | os.PathLike, schemas: bool = False) -> tuple[Resource, ...]:
     """parse_manifests of a file's text, with the file name as source."""
     src = os.fspath(path)
     try:
@@ -215,7 +228,7 @@ def load_file(path: str | os.PathLike) -> tuple[Resource, ...]:
         raise SpecError(f"cannot read file: {exc.strerror or exc}", "", src) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", src) from None
-    return parse_manifests(text, src)
+    return parse_manifests(text, src, schemas=schemas)
 
 
 # ============================================================ to_manifest

@@ -10,7 +10,8 @@ CustomResourceDefinition), `stored_to_manifest`. Imports io's field helpers and
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextvars import ContextVar
+from typing import Any, Callable, Optional
 
 from kstate.io.fields import (
     Ctx, dns1123_label_error, dns1123_subdomain_error, json_object, object_meta, object_meta_out, string,
@@ -65,6 +66,11 @@ def is_custom_group(api_version: str) -> bool:
     return "." in group and group not in BUILTIN_GROUPS
 
 
+#: the Kubernetes version whose OpenAPI schemas stored kinds are checked
+#: against while a parse asked for it (parse_manifests(schemas=True)), else None.
+SCHEMAS: ContextVar[Optional[str]] = ContextVar("kstate_schemas", default=None)
+
+
 class _Scope:
     """What `_meta` needs to know of a kind: whether it is namespaced."""
 
@@ -88,6 +94,16 @@ def _decode(ctx: Ctx, doc: dict, scope: Any, name_rule: str) -> Unstructured:
             body[key] = value
     if doc.get("metadata") is None:
         ctx.required("metadata.name", "name or generateName is required")
+    version = SCHEMAS.get()
+    if version is not None:
+        from kstate.io import schemas
+        for path, message in schemas.validate(doc, version):
+            if path == "metadata" or path.startswith("metadata."):
+                continue    # ValidateObjectMeta above already judged it
+            if message.startswith("unknown field"):
+                ctx.unknown(path)
+            else:
+                ctx.add(path, message)
     frozen = json_object(ctx, body, "") if body else EMPTY
     return Unstructured(api_version=doc.get("apiVersion", ""), kind=doc.get("kind", ""),
                         metadata=meta, body=frozen if isinstance(frozen, FrozenDict) else EMPTY)
