@@ -48,6 +48,7 @@ import re
 from typing import Any, Callable, Optional
 
 from kstate.errors import SpecError, UnknownFieldError
+from kstate.io.fields import json_type
 from kstate.io.manifests import load_documents, load_file, parse_manifests
 from kstate.io.scenario_model import (
     ClusterSpec, Condition, Eventually, Operation, Predicate, Scenario, plural, show_value,
@@ -173,7 +174,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     resolved against the directory of `source`."""
     p = _P(source, os.path.dirname(source) if source and not source.startswith("<") else "")
     if not isinstance(data, dict):
-        raise p.err(f"a scenario must be a mapping (got {_kind_of(data)})", "")
+        raise p.err(f"a scenario must be a mapping (got {json_type(data)})", "")
     p.mapping(data, "", _TOP_KEYS)
 
     name = data.get("name")
@@ -658,20 +659,6 @@ def _kind(p: _P, v: Any, path: str) -> str:
 
 
 # ------------------------------------------------------------ small helpers
-
-
-def _kind_of(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "list"
-    return type(v).__name__
 
 
 def _obj_name(o: Any) -> str:
