@@ -545,14 +545,21 @@ def gc_paused():
     collector's full passes over ~4M live objects took a third of the run
     (measured in benchmarks/README.md) and found almost nothing to free.
     Reference counting still frees everything as usual; the collector is
-    switched back on (if it was on) before control returns to the caller."""
+    switched back on (if it was on) before control returns to the caller —
+    after `gc.freeze()`, which moves every object alive now (the cluster)
+    out of the collector's generations: otherwise the first collection after
+    a large run walks all of them (a 1–2 s stall on the next operation at
+    150k pods) to find nothing. The next run unfreezes them first, so cyclic
+    garbage made outside kstate (a test framework's) is still collected."""
     was = gc.isenabled()
     if was:
         gc.disable()
+        gc.unfreeze()
     try:
         yield
     finally:
         if was:
+            gc.freeze()
             gc.enable()
 
 
