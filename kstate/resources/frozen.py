@@ -96,20 +96,42 @@ def thaw(value: Any) -> Any:
     return value
 
 
-_INIT_NAMES: dict = {}
+_REPLACERS: dict = {}
+_MISSING = object()
+
+
+def _make_replacer(cls: type):
+    """A function `(inst, **changes) -> copy` generated once per class: a new
+    instance filled field by field (what attrs' frozen __init__ does, minus
+    its argument handling), which is what `attrs.evolve` costs most of.
+    Classes with converters, validators or a post-init hook keep the plain
+    path through their __init__, so their rules still run."""
+    import attrs
+    fields = [a for a in attrs.fields(cls) if a.init]
+    plain = (all(a.converter is None and a.validator is None and a.alias == a.name for a in fields)
+             and not hasattr(cls, "__attrs_post_init__"))
+    names = tuple(a.alias for a in fields)
+    if not plain:
+        def replace(inst, **changes):
+            for n in names:
+                if n not in changes:
+                    changes[n] = getattr(inst, n)
+            return cls(**changes)
+        return replace
+    args = ", ".join(f"{n}=_M" for n in names)
+    body = "\n".join(f"    _set(new, {n!r}, inst.{n} if {n} is _M else {n})" for n in names)
+    src = f"def replace(inst, {args}):\n    new = _new(_cls)\n{body}\n    return new\n"
+    ns = {"_M": _MISSING, "_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    exec(src, ns)  # noqa: S102  (generated from the class's own field names)
+    return ns["replace"]
 
 
 def evolve(inst: Any, **changes: Any) -> Any:
-    """`attrs.evolve`, faster: the init argument names of a class are looked
-    up once instead of on every call (evolve is the engine's hottest call).
-    Same semantics for kstate's classes (no private attributes, no aliases)."""
+    """`attrs.evolve`, faster: a replacer generated once per class (see
+    `_make_replacer`) instead of attrs' per-call field walk and __init__;
+    evolve is the engine's hottest call. Same result for kstate's classes."""
     cls = inst.__class__
-    names = _INIT_NAMES.get(cls)
-    if names is None:
-        import attrs
-        names = tuple(a.alias for a in attrs.fields(cls) if a.init)
-        _INIT_NAMES[cls] = names
-    for n in names:
-        if n not in changes:
-            changes[n] = getattr(inst, n)
-    return cls(**changes)
+    replace = _REPLACERS.get(cls)
+    if replace is None:
+        replace = _REPLACERS[cls] = _make_replacer(cls)
+    return replace(inst, **changes)
