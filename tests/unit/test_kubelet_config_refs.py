@@ -322,3 +322,17 @@ def test_reconcile_is_pure_and_quiet_at_its_fixed_point():
     first = kubelet.reconcile_kubelet(obs, c.engine.now)
     assert first == kubelet.reconcile_kubelet(obs, c.engine.now)
     assert first.actions == () and first.requeue_after == 500
+
+
+def test_snapshot_keeps_the_index_and_the_mount_back_off():
+    c = _cluster()
+    _pod(c, volumes=[{"name": "config", "configMap": {"name": "web"}}])
+    _pod(c, "q", env_from=[{"configMapRef": {"name": "web"}}])
+    c.advance("5s")
+    r = kstate.Cluster.restore(c.snapshot())
+    for cluster in (c, r):
+        _cm(cluster, "web", {})
+        cluster.advance("4s")    # the env pod starts at 5 s; the volume mounts at the 7.5 s retry, +1 s
+        assert cluster.get("Pod", "q").status.container_statuses[0].state.started_at == cluster.engine.start + 5_000
+        assert cluster.get("Pod", "p").status.container_statuses[0].state.started_at == cluster.engine.start + 8_500
+    assert r.engine.trace == c.engine.trace
