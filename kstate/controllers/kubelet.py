@@ -3,7 +3,10 @@
 Owns: admission onto the node, init containers in order, container start,
 readiness, exits, restarts with the crash-loop back-off, graceful termination
 and the final grace-0 delete; the phase computation and the pod conditions;
-native sidecars (init containers with restartPolicy Always, 1.29+).
+native sidecars (init containers with restartPolicy Always, 1.29+); pods
+waiting for ConfigMaps and Secrets (FailedMount while a volume cannot be set
+up, CreateContainerConfigError while a container's env cannot be made; see
+controllers/configrefs.py), woken through the pod-config-refs index.
 Timing comes from the declarative `Profile` (controllers/timing.py).
 Must not import engine/ or io/, touch a store, the clock or randomness.
 
@@ -33,6 +36,7 @@ import attrs
 from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
+from kstate.controllers.configrefs import container_config_error, volume_errors
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
@@ -45,6 +49,22 @@ NAME = "kubelet"
 #: the declared index of what each kubelet admitted (kstate.indexes):
 #: {"totals": node → [cpu m, memory B, pods], "by_pod": (ns, name) → (node, requests)}.
 KUBELET_ADMISSION = "kubelet-admission"
+#: the declared index of which pods reference which ConfigMaps and Secrets (kstate.indexes):
+#: {"by_ref": (kind, ns, name) → {pod keys}, "by_pod": (ns, name) → frozenset of (kind, ns, name)}.
+POD_CONFIG_REFS = "pod-config-refs"
+
+#: the volume manager's retry of a failed mount (pkg/util/goroutinemap/exponentialbackoff
+#: exponential_backoff.go: initialDurationBeforeRetry 500 ms, doubling, maxDurationBeforeRetry 2m2s).
+INITIAL_MOUNT_BACKOFF_MS = 500
+MAX_MOUNT_BACKOFF_MS = 122_000
+#: keys of the kubelet's per-pod memory beside the containers' back-off entries
+#: (container names are DNS labels, so they never start with "#"):
+#: MOUNT_KEY → (last failed mount ms, durationBeforeRetry ms) while volumes fail to mount;
+#: MOUNTED_KEY → when they mounted after failing (containers are created from then on).
+MOUNT_KEY = "#mount"
+MOUNTED_KEY = "#mounted"
+#: kuberuntime_container.go startContainer: generateContainerConfig failed (ErrCreateContainerConfig).
+CONFIG_ERROR = "CreateContainerConfigError"
 
 #: client-go backoff as the kubelet configures it (kubelet.go newCrashLoopBackOff;
 #: v1beta1 MaxContainerBackOff): 10 s initial, 300 s cap; an entry older than
@@ -74,6 +94,8 @@ class KubeletObs:
     backoff: FrozenDict = EMPTY
     #: for a pod awaiting admission: (cpu m, memory B, pods) this kubelet already admitted.
     admitted: tuple = (0, 0, 0)
+    #: the ConfigMaps and Secrets the pod references: (kind, name) → object, or None when missing.
+    config: FrozenDict = EMPTY
 
 
 def observe_kubelet(view, key) -> KubeletObs:
@@ -84,8 +106,11 @@ def observe_kubelet(view, key) -> KubeletObs:
     node = view.get("Node", "", pod.spec.node_name)
     alive = node is not None and node.status.state in ("Ready", "NotReady")
     admitted = admitted_on_node(view.index(KUBELET_ADMISSION), pod.spec.node_name) if pod.status.state == "Scheduled" else (0, 0, 0)
+    refs = view.index(POD_CONFIG_REFS)["by_pod"].get(key)
+    config = FrozenDict({(kind, ref_name): view.get(kind, ns, ref_name) for kind, ns, ref_name in sorted(refs)}) \
+        if refs else EMPTY
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
-                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted)
+                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted, config=config)
 
 
 # -- the crash-loop back-off (client-go flowcontrol.Backoff as the kubelet uses it)
@@ -352,20 +377,50 @@ def _start_sidecar(c, now: int, restart_count: int = 0, last_state: ContainerSta
     return evolve(_running(c, now, restart_count, last_state), ready=sidecar_ready_delay(c) is None)
 
 
-def _start_init_containers(pod: Pod, inits: list, i: int, now: int) -> bool:
+def _start_init_containers(pod: Pod, inits: list, i: int, now: int, config=EMPTY, events=None) -> bool:
     """Start init container `i` now; while it is a sidecar, the next one
     starts at once too (kuberuntime_manager.go computeInitContainerActions:
     a started restartable init container lets the next one start). Returns
-    True when the last init container is reached: the pod is initialized."""
+    True when the last init container is reached: the pod is initialized.
+    An init container whose env cannot be made (`config`, see
+    configrefs.container_config_error) is not created: it waits with
+    CreateContainerConfigError (a Failed event goes to `events`) and nothing
+    after it starts (SyncPod returns after a failed init container start)."""
     specs = pod.spec.init_containers
     while i < len(specs):
         c = specs[i]
+        err = container_config_error(pod, c, config)
+        if err is not None:
+            inits[i] = _config_error_status(c, inits[i] if i < len(inits) else None, err)
+            if events is not None:
+                events.append(_failed_event(pod, err))
+            return False
         if not is_sidecar(c):
             inits[i] = _running(c, now)
             return False
         inits[i] = _start_sidecar(c, now)
         i += 1
     return True
+
+
+def _config_error_status(c, old: Optional[ContainerStatus], message: str) -> ContainerStatus:
+    """A container the kubelet could not create: kuberuntime_container.go
+    startContainer returns ErrCreateContainerConfig when generateContainerConfig
+    (makeEnvironmentVariables) fails; the status shows waiting
+    CreateContainerConfigError with the error's message."""
+    return ContainerStatus(name=c.name, image=c.image, ready=False, started=False,
+                           restart_count=old.restart_count if old is not None else 0,
+                           state=ContainerState("waiting", CONFIG_ERROR, message),
+                           last_state=old.last_state if old is not None else NO_STATE)
+
+
+def _failed_event(pod: Pod, message: str) -> RecordEvent:
+    """startContainer's recordContainerEvent(Warning, events.FailedToCreateContainer = "Failed", "Error: %v")."""
+    return RecordEvent(ref_of(pod), "Failed", f"Error: {message}", "Warning", NAME)
+
+
+def _is_config_error(st: Optional[ContainerStatus]) -> bool:
+    return st is not None and st.state.kind == "waiting" and st.state.reason == CONFIG_ERROR
 
 
 def _sidecar_exit_due(obs: KubeletObs, st: ContainerStatus):
@@ -530,6 +585,8 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
     state = pod.status.state
     if state == "Scheduled":
         return admit_pod(obs, now)
+    if MOUNT_KEY in obs.backoff and state in ("Initializing", "ContainerCreating"):
+        return sync_volumes(obs, now)
     sidecar_due = None
     if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") or (
             state == "Terminated" and _should_restart(pod)):
@@ -563,6 +620,12 @@ def _reconcile_main(obs: KubeletObs, now: int) -> Result:
             new = evolve(pod, status=evolve(pod.status, conditions=fresh))
             return Result((UpdateStatus(new),), requeue_after=0)
     if state in ("Initializing", "ContainerCreating", "Running"):
+        retried = retry_config_errors(obs, now)
+        if retried is not None:
+            return retried
+        if state == "ContainerCreating" and pod.status.container_statuses and all(
+                _is_config_error(st) for st in pod.status.container_statuses):
+            return NOTHING  # no app container could be created; retried when its ConfigMap or Secret changes
         return _fire_rules(obs, now)
     if state in ("Terminated", "CrashLoopBackOff"):
         return restart_or_finish(obs, now)
@@ -623,13 +686,17 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
                                    f'node "{pod.spec.node_name}" pod cidr not assigned', "Warning", NAME),))
     host_ip = next((a.address for a in obs.node.status.addresses if a.type == "InternalIP"), "")
     base = dict(start_time=pod.status.start_time or now, host_ip=host_ip)
+    mount_errors = volume_errors(pod, obs.config)
+    if mount_errors:
+        return _mount_failed(obs, now, mount_errors, base)
     if pod.spec.init_containers:
         inits = [ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
                  for c in pod.spec.init_containers]
-        if not _start_init_containers(pod, inits, 0, now):
+        events: list = []
+        if not _start_init_containers(pod, inits, 0, now, obs.config, events):
             new = _with_status(pod, now, "Initializing", init_container_statuses=tuple(inits),
                                container_statuses=_waiting(pod, pod.spec.containers, "PodInitializing"), **base)
-            return Result((UpdateStatus(new, "init"),))
+            return Result((UpdateStatus(new, "init"), *events))
         # Only sidecars: all started at once, the pod is initialized.
         new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
                            container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
@@ -639,9 +706,139 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
     return Result((UpdateStatus(new, "create_containers"),))
 
 
-def _anchor(pod: Pod, rule_state: str) -> Optional[int]:
+# -- volumes (the volume manager) and container config (makeEnvironmentVariables)
+
+
+def _mount_failed(obs: KubeletObs, now: int, errors, base: dict) -> Result:
+    """Admitted, but a ConfigMap or Secret volume cannot be set up
+    (configrefs.volume_errors): no container is created. The init
+    containers and app containers wait (PodInitializing, or ContainerCreating
+    without init containers); each failing volume gets a Warning FailedMount
+    event (operation_generator.go GenerateMountVolumeFunc), and the volume
+    manager retries after its exponential back-off (500 ms, doubling, at
+    most 2m2s), emitting the event again on every failed attempt.
+
+    kstate keeps the pod's sandbox modelled as it is for ContainerCreating
+    (the pod gets its IP); the real kubelet mounts volumes before it creates
+    the sandbox (kubelet.go SyncPod: WaitForAttachAndMount precedes
+    containerRuntime.SyncPod)."""
+    pod = obs.pod
+    if pod.spec.init_containers:
+        inits = tuple(ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
+                      for c in pod.spec.init_containers)
+        new = _with_status(pod, now, "Initializing", init_container_statuses=inits,
+                           container_statuses=_waiting(pod, pod.spec.containers, "PodInitializing"), **base)
+        trigger = "init"
+    else:
+        new = _with_status(pod, now, "ContainerCreating",
+                           container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
+        trigger = "create_containers"
+    memory = dict(obs.backoff)
+    memory[MOUNT_KEY] = (now, INITIAL_MOUNT_BACKOFF_MS)
+    return Result((UpdateStatus(new, trigger), SetMemory(NAME, pod.metadata.uid, FrozenDict(memory)),
+                   *_failed_mount_events(pod, errors)), requeue_after=INITIAL_MOUNT_BACKOFF_MS)
+
+
+def _failed_mount_events(pod: Pod, errors) -> tuple:
+    return tuple(RecordEvent(ref_of(pod), "FailedMount", message, "Warning", NAME) for _vol, message in errors)
+
+
+def sync_volumes(obs: KubeletObs, now: int) -> Result:
+    """A pod whose volumes failed to mount: retry when the back-off allows
+    (exponential_backoff.go SafeToRetry; a ConfigMap or Secret that appears
+    in between is only seen at that retry). Still failing: FailedMount again
+    and the back-off doubles. Mounted: the containers are created as after
+    admission — the first init containers start now, or the app containers'
+    creation (kstate.io/start-after) counts from now."""
+    pod = obs.pod
+    last, backoff = obs.backoff[MOUNT_KEY]
+    if now < last + backoff:
+        return Result(requeue_after=last + backoff - now)
+    memory = dict(obs.backoff)
+    errors = volume_errors(pod, obs.config)
+    if errors:
+        nxt = min(backoff * 2, MAX_MOUNT_BACKOFF_MS)
+        memory[MOUNT_KEY] = (now, nxt)
+        return Result((SetMemory(NAME, pod.metadata.uid, FrozenDict(memory)), *_failed_mount_events(pod, errors)),
+                      requeue_after=nxt)
+    del memory[MOUNT_KEY]
+    memory[MOUNTED_KEY] = now
+    remember = SetMemory(NAME, pod.metadata.uid, FrozenDict(memory))
+    if not pod.spec.init_containers:
+        return Result((remember,), requeue_after=0)
+    inits = list(pod.status.init_container_statuses)
+    events: list = []
+    if not _start_init_containers(pod, inits, 0, now, obs.config, events):
+        return Result((remember, UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))),
+                       *events), requeue_after=0)
+    new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
+                       container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"))
+    return Result((remember, UpdateStatus(new, "create_containers")), requeue_after=0)
+
+
+def retry_config_errors(obs: KubeletObs, now: int) -> Optional[Result]:
+    """Containers waiting with CreateContainerConfigError: the kubelet tries
+    to create them again on its next sync; kstate syncs when a referenced
+    ConfigMap or Secret is created or changes (the kubelet's watches on
+    them, through the pod-config-refs index). A container whose env can now
+    be made starts (an init container: the ones after it follow as after
+    admission); one that still fails with another message shows it, with a
+    new Failed event. None when nothing changed."""
+    pod = obs.pod
+    inits = list(pod.status.init_container_statuses)
+    sts = list(pod.status.container_statuses)
+    if not any(_is_config_error(st) for st in inits) and not any(_is_config_error(st) for st in sts):
+        return None
+    events: list = []
+    changed = False
+    trigger = None
+    state = pod.status.state
+    specs = pod.spec.init_containers
+    for i, st in enumerate(inits):
+        if not _is_config_error(st) or i >= len(specs) or specs[i].name != st.name:
+            continue
+        c = specs[i]
+        err = container_config_error(pod, c, obs.config)
+        if err == st.state.message:
+            continue
+        changed = True
+        if err is not None:
+            inits[i] = _config_error_status(c, st, err)
+            events.append(_failed_event(pod, err))
+        elif not is_sidecar(c):
+            inits[i] = _running(c, now, st.restart_count, st.last_state)
+        else:
+            inits[i] = _start_sidecar(c, now, st.restart_count, st.last_state)
+            if _start_init_containers(pod, inits, i + 1, now, obs.config, events) and state == "Initializing":
+                sts = list(_waiting(pod, pod.spec.containers, "ContainerCreating"))
+                state, trigger = "ContainerCreating", "create_containers"
+        break   # init containers run one after another: only the first waiting one is retried
+    by_name = {c.name: c for c in pod.spec.containers}
+    for i, st in enumerate(sts):
+        c = by_name.get(st.name)
+        if not _is_config_error(st) or c is None:
+            continue
+        err = container_config_error(pod, c, obs.config)
+        if err == st.state.message:
+            continue
+        changed = True
+        if err is not None:
+            sts[i] = _config_error_status(c, st, err)
+            events.append(_failed_event(pod, err))
+        else:
+            sts[i] = _running(c, now, st.restart_count, st.last_state)
+            if state == "ContainerCreating":
+                state, trigger = "Running", "start"
+    if not changed:
+        return None
+    new = _with_status(pod, now, state, init_container_statuses=tuple(inits), container_statuses=tuple(sts))
+    return Result((UpdateStatus(new, trigger), *events), requeue_after=0)
+
+
+def _anchor(pod: Pod, rule_state: str, mounted: Optional[int] = None) -> Optional[int]:
     if rule_state == "ContainerCreating":
-        return pod.status.state_since
+        # containers are created once the volumes are mounted (after a failed mount: from then on)
+        return pod.status.state_since if mounted is None else max(pod.status.state_since, mounted)
     if rule_state == "Initializing":
         for c, st in _zip_statuses(pod.spec.init_containers, pod.status.init_container_statuses):
             if st is not None and not is_sidecar(c) and st.state.kind == "running":
@@ -661,11 +858,12 @@ def _fire_rules(obs: KubeletObs, now: int) -> Result:
     requeued when the next one falls due."""
     pod = obs.pod
     state = pod.status.state
-    anchor = _anchor(pod, state)
+    anchor = _anchor(pod, state, obs.backoff.get(MOUNTED_KEY))
     best = None
     for rule in obs.profile.rules_for(state):
-        if rule.fire == "become_ready" and all(s.ready for s in pod.status.container_statuses):
-            continue
+        if rule.fire == "become_ready" and all(s.ready for s in pod.status.container_statuses
+                                               if s.state.kind == "running"):
+            continue  # nothing left to make ready (a container that is not running cannot be)
         t = due(rule, pod, anchor)
         if t is not None and (best is None or t < best[0]):
             best = (t, rule)
@@ -674,41 +872,59 @@ def _fire_rules(obs: KubeletObs, now: int) -> Result:
     t, rule = best
     if t > now:
         return Result(requeue_after=t - now)
-    return _FIRE[rule.fire](pod, rule, now)
+    return _FIRE[rule.fire](obs, rule, now)
 
 
-def _fire_init_done(pod: Pod, rule, now: int) -> Result:
+def _fire_init_done(obs: KubeletObs, rule, now: int) -> Result:
     """The running regular init container exits 0; the next init container
     starts (and after a sidecar the one after it, computeInitContainerActions);
     past the last one the app containers are created."""
+    pod = obs.pod
     inits = list(pod.status.init_container_statuses)
     specs = pod.spec.init_containers
     i = next(i for i, st in enumerate(inits) if st.state.kind == "running" and not is_sidecar(specs[i]))
     st = inits[i]
     inits[i] = evolve(st, ready=True, started=False, state=ContainerState(
         "terminated", "Completed", exit_code=0, started_at=st.state.started_at, finished_at=now))
-    if not _start_init_containers(pod, inits, i + 1, now):
-        return Result((UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))),))
+    events: list = []
+    if not _start_init_containers(pod, inits, i + 1, now, obs.config, events):
+        return Result((UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))), *events))
     new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
                        container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"))
-    return Result((UpdateStatus(new, "create_containers"),))
+    return Result((UpdateStatus(new, "create_containers"), *events))
 
 
-def _fire_start(pod: Pod, rule, now: int) -> Result:
+def _fire_start(obs: KubeletObs, rule, now: int) -> Result:
+    """The app containers are created and start (SyncPod step 7: each one in
+    turn; one whose env cannot be made waits with CreateContainerConfigError
+    and a Failed event, the others start anyway). If none starts the pod
+    stays ContainerCreating."""
+    pod = obs.pod
     prev = {s.name: s for s in pod.status.container_statuses}
-    sts = tuple(_running(c, now, prev[c.name].restart_count if c.name in prev else 0,
-                         prev[c.name].last_state if c.name in prev else NO_STATE)
-                for c in pod.spec.containers)
-    return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=sts), "start"),))
+    sts, events = [], []
+    for c in pod.spec.containers:
+        old = prev.get(c.name)
+        err = container_config_error(pod, c, obs.config)
+        if err is not None:
+            sts.append(_config_error_status(c, old, err))
+            events.append(_failed_event(pod, err))
+        else:
+            sts.append(_running(c, now, old.restart_count if old else 0, old.last_state if old else NO_STATE))
+    if not any(s.state.kind == "running" for s in sts):
+        return Result((UpdateStatus(_with_status(pod, now, container_statuses=tuple(sts))), *events))
+    return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=tuple(sts)), "start"),
+                   *events))
 
 
-def _fire_ready(pod: Pod, rule, now: int) -> Result:
+def _fire_ready(obs: KubeletObs, rule, now: int) -> Result:
+    pod = obs.pod
     sts = tuple(evolve(s, ready=True) if s.state.kind == "running" else s
                 for s in pod.status.container_statuses)
     return Result((UpdateStatus(_with_status(pod, now, container_statuses=sts)),))
 
 
-def _fire_exit(pod: Pod, rule, now: int) -> Result:
+def _fire_exit(obs: KubeletObs, rule, now: int) -> Result:
+    pod = obs.pod
     code = rule.code(pod)
     sts = tuple(evolve(s, ready=False, state=ContainerState(
         "terminated", _exit_reason(code), exit_code=code, started_at=s.state.started_at, finished_at=now))
@@ -904,3 +1120,13 @@ def watch_nodes_state(old, new, view) -> tuple:
             and new.status.state in ("Ready", "NotReady"):
         return tuple(key_of(pod) for pod in pods_on_node(view, new.metadata.name))
     return ()
+
+
+def watch_config_refs(old, new, view) -> tuple:
+    """A ConfigMap or Secret created or changed: the pods referencing it
+    (volumes, env, envFrom) resync — the kubelet's configmap and secret
+    managers watch the objects its pods use. Through the pod-config-refs
+    index: no pod is scanned."""
+    m = new.metadata
+    pods = view.index(POD_CONFIG_REFS)["by_ref"].get((new.KIND, m.namespace, m.name))
+    return tuple(sorted(pods)) if pods else ()

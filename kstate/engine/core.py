@@ -366,7 +366,8 @@ class Engine:
         self._replace(cur, "status", detail, status=status)
 
     def update(self, obj) -> None:
-        """PUT of metadata (labels, annotations, owners, finalizers) and spec."""
+        """PUT of metadata (labels, annotations, owners, finalizers) and spec
+        (for a stored kind: its body, which an apply replaces)."""
         m = obj.metadata
         cur = self.store.get(obj.KIND, m.namespace, m.name)
         if cur is None or (m.uid and cur.metadata.uid != m.uid):
@@ -375,6 +376,8 @@ class Engine:
         changes = {}
         if hasattr(obj, "spec") and obj.spec != cur.spec:
             changes["spec"] = obj.spec
+        if hasattr(obj, "body") and obj.body != cur.body:
+            changes["body"] = obj.body
         meta = evolve(cur.metadata, labels=m.labels, annotations=m.annotations,
                       owner_references=m.owner_references, finalizers=m.finalizers)
         if "spec" in changes and spec.generation:

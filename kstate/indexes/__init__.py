@@ -4,16 +4,18 @@ they index at a cost independent of cluster size.
 
 Owns: the scheduler's cache (the node table with requested resources per
 node, and the unschedulable queue retried when capacity or nodes change —
-kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue) and
-the kubelets' admission totals. Code here mutates only the index state the
-engine hands it and returns the keys to enqueue; it never touches the store.
+kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue),
+the kubelets' admission totals, and the pods referencing each ConfigMap and
+Secret (the kubelet's wake-ups when one appears or changes). Code here
+mutates only the index state the engine hands it and returns the keys to
+enqueue; it never touches the store.
 Must not be imported by engine/ (the engine is handed the registry).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from kstate.controllers import kubelet
+from kstate.controllers import configrefs, kubelet
 from kstate.controllers import scheduler as sched
 from kstate.indexes.nodetable import NodeTable
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -151,3 +153,44 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
 
 register_index(IndexSpec(name=KUBELET_ADMISSION, init=_admission_init,
                          handlers=(IndexHandler("Pod", _admission_on_pod, order=1),)))
+
+
+# ------------------------------------------------- pods by ConfigMap / Secret
+
+POD_CONFIG_REFS = kubelet.POD_CONFIG_REFS
+
+
+def _config_refs_init() -> dict:
+    """{"by_ref": (kind, ns, name) → {pod keys}, "by_pod": (ns, name) → frozenset of (kind, ns, name)}:
+    which pods reference which ConfigMaps and Secrets (volumes, env, envFrom),
+    so that a ConfigMap or Secret change wakes only the pods that use it."""
+    return {"by_ref": {}, "by_pod": {}}
+
+
+def _config_refs_on_pod(state: dict, old, new, api) -> list:
+    if old is not None and new is not None and old.spec is new.spec:
+        return []   # a status write: the references did not change
+    obj = new if new is not None else old
+    key = (obj.metadata.namespace, obj.metadata.name)
+    by_ref, by_pod = state["by_ref"], state["by_pod"]
+    want = frozenset() if new is None else frozenset(
+        (kind, key[0], name) for kind, name in configrefs.pod_refs(new))
+    have = by_pod.get(key, frozenset())
+    if want == have:
+        return []
+    for ref in have - want:
+        pods = by_ref[ref]
+        pods.discard(key)
+        if not pods:
+            del by_ref[ref]
+    for ref in want - have:
+        by_ref.setdefault(ref, set()).add(key)
+    if want:
+        by_pod[key] = want
+    else:
+        by_pod.pop(key, None)
+    return []
+
+
+register_index(IndexSpec(name=POD_CONFIG_REFS, init=_config_refs_init,
+                         handlers=(IndexHandler("Pod", _config_refs_on_pod, order=2),)))

@@ -21,7 +21,7 @@ from kstate.resources.meta import parse_time
 __all__ = [
     "age", "deployment_row", "deployments_table", "generic_row", "kind_table", "node_row", "other_tables",
     "pod_row", "replicaset_row", "human_duration", "nodes_table", "pod_status", "pods_table",
-    "replicaset_sizes", "replicasets_table", "table",
+    "replicaset_sizes", "replicasets_table", "restarts_cell", "table",
 ]
 
 
@@ -75,22 +75,64 @@ def age(cluster, created: Optional[str]) -> str:
 
 
 def pod_status(doc: dict) -> tuple[str, int, int, int, Optional[str]]:
-    """kubectl's STATUS, READY and RESTARTS for a pod in Kubernetes JSON shape
-    (kubectl/pkg/cmd/get printPod via k8s.io/kubernetes/pkg/printers/internalversion
-    printers.go printPod). Returns (reason, ready, total, restarts, last
-    restart finishedAt)."""
+    """kubectl's STATUS, READY and RESTARTS for a pod in Kubernetes JSON shape:
+    k8s.io/kubernetes pkg/printers/internalversion/printers.go printPod (the
+    server-side table `kubectl get pods` prints). Returns (reason, ready,
+    total, restarts, last restart finishedAt).
+
+    - total: app containers plus native sidecars (init containers with
+      restartPolicy Always).
+    - The init loop walks initContainerStatuses in order, adding restarts and
+      the latest lastState.terminated.finishedAt; an init container that
+      exited 0 is skipped, a started sidecar is skipped and counts as ready if
+      ready; the first other one decides the reason (Init:<terminated reason>,
+      Init:Signal:n / Init:ExitCode:n, Init:<waiting reason> other than
+      PodInitializing, else Init:i/len(initContainers)) and stops the loop.
+    - Once not initializing, or when the Initialized condition is True, the
+      restarts and last restart are the sidecars' (those the loop reached)
+      plus the app containers'; app containers are walked last to first: a
+      waiting or terminated reason overrides, a ready running one counts as
+      ready; "Completed" with one still running reads Running (Ready
+      condition True) or NotReady.
+    - deletionTimestamp: Unknown with reason NodeLost, else Terminating
+      unless the phase is terminal.
+
+    Example: two started sidecars (one restarted 3 times), one ready app
+    container restarted 4 times → ("Running", 1, 3, 7, ...).
+    """
     spec, status = doc.get("spec", {}), doc.get("status", {})
     meta = doc.get("metadata", {})
-    reason = status.get("reason") or status.get("phase") or "Unknown"
-    restarts = 0
+    phase = status.get("phase") or ""
+    reason = status.get("reason") or phase
+    conditions = status.get("conditions") or []
+    if any(c.get("type") == "PodScheduled" and c.get("reason") == "SchedulingGated" for c in conditions):
+        reason = "SchedulingGated"
+    init_specs = spec.get("initContainers") or []
+    sidecars = {c.get("name") for c in init_specs if c.get("restartPolicy") == "Always"}
+    total = len(spec.get("containers") or []) + sum(1 for c in init_specs if c.get("restartPolicy") == "Always")
+    restarts = sidecar_restarts = ready = 0
     last_restart: Optional[str] = None
-    init_statuses = status.get("initContainerStatuses") or []
+    last_sidecar_restart: Optional[str] = None
+
+    def later(a: Optional[str], c: dict) -> Optional[str]:
+        finished = ((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
+        return finished if finished and (a is None or parse_time(a) < parse_time(finished)) else a
+
     initializing = False
-    for i, c in enumerate(init_statuses):
+    for i, c in enumerate(status.get("initContainerStatuses") or []):
         restarts += c.get("restartCount", 0)
+        last_restart = later(last_restart, c)
+        sidecar = c.get("name") in sidecars
+        if sidecar:
+            sidecar_restarts += c.get("restartCount", 0)
+            last_sidecar_restart = later(last_sidecar_restart, c)
         state = c.get("state") or {}
         term, waiting = state.get("terminated"), state.get("waiting")
         if term is not None and term.get("exitCode", 0) == 0:
+            continue
+        if sidecar and c.get("started"):
+            if c.get("ready"):
+                ready += 1
             continue
         if term is not None:
             reason = "Init:" + term["reason"] if term.get("reason") else (
@@ -98,21 +140,17 @@ def pod_status(doc: dict) -> tuple[str, int, int, int, Optional[str]]:
         elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
             reason = "Init:" + waiting["reason"]
         else:
-            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
+            reason = f"Init:{i}/{len(init_specs)}"
         initializing = True
         break
-    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
-    statuses = status.get("containerStatuses") or []
-    ready = 0
-    if not initializing or conditions.get("Initialized") == "True":
-        restarts = 0
+    initialized = any(c.get("type") == "Initialized" and c.get("status") == "True" for c in conditions)
+    if not initializing or initialized:
+        restarts, last_restart = sidecar_restarts, last_sidecar_restart
         has_running = False
-        for c in reversed(statuses):
+        for c in reversed(status.get("containerStatuses") or []):
             restarts += c.get("restartCount", 0)
+            last_restart = later(last_restart, c)
             state = c.get("state") or {}
-            last = (c.get("lastState") or {}).get("terminated")
-            if last and last.get("finishedAt") and (last_restart is None or last["finishedAt"] > last_restart):
-                last_restart = last["finishedAt"]
             waiting, term = state.get("waiting"), state.get("terminated")
             if waiting is not None and waiting.get("reason"):
                 reason = waiting["reason"]
@@ -122,26 +160,29 @@ def pod_status(doc: dict) -> tuple[str, int, int, int, Optional[str]]:
                 reason = f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode', 0)}"
             elif c.get("ready") and "running" in state:
                 has_running = True
-            if c.get("ready"):
                 ready += 1
         if reason == "Completed" and has_running:
-            reason = "Running" if conditions.get("Ready") == "True" else "NotReady"
-    phase = status.get("phase")
+            ready_cond = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+            reason = "Running" if ready_cond else "NotReady"
     if meta.get("deletionTimestamp") and status.get("reason") == "NodeLost":
         reason = "Unknown"
     elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
         reason = "Terminating"
-    total = len(spec.get("containers") or [])
     return reason, ready, total, restarts, last_restart
+
+
+def restarts_cell(restarts: int, last: Optional[str], now: int) -> str:
+    """printPod's RESTARTS cell: `3`, or `3 (10s ago)` when a restart time is known."""
+    if restarts and last:
+        return f"{restarts} ({human_duration(now - parse_time(last))} ago)"
+    return str(restarts)
 
 
 def pod_row(p, now: int) -> list[str]:
     """`kubectl get pods -o wide`: NAME READY STATUS RESTARTS AGE IP NODE."""
     doc = to_manifest(p)
     reason, ready, total, restarts, last = pod_status(doc)
-    rs = str(restarts)
-    if restarts and last:
-        rs += f" ({human_duration(now - parse_time(last))} ago)"
+    rs = restarts_cell(restarts, last, now)
     status = doc.get("status", {})
     return [p.metadata.name, f"{ready}/{total}", reason, rs, _age(now, p),
             status.get("podIP") or "<none>", doc.get("spec", {}).get("nodeName") or "<none>"]

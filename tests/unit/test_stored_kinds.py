@@ -108,6 +108,17 @@ def test_stored_objects_are_deleted_and_garbage_collected_with_their_owner():
     assert c.list("pods") == []
 
 
+def test_apply_replaces_the_body_of_a_stored_object():
+    c = kstate.Cluster(nodes=0)
+    first = c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "1"}})
+    second = c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}})
+    assert second.field("data") == {"b": "2"} and c.get("ConfigMap", "cfg").field("data") == {"b": "2"}
+    assert second.metadata.uid == first.metadata.uid
+    assert int(second.metadata.resource_version) > int(first.metadata.resource_version)
+    again = c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"b": "2"}})
+    assert again.metadata.resource_version == second.metadata.resource_version   # nothing changed, nothing written
+
+
 def test_update_of_an_immutable_configmap_is_refused():
     c = kstate.Cluster(nodes=0)
     c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "1"},
