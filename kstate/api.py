@@ -16,7 +16,7 @@ import attrs
 from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
-from kstate.errors import InvalidOperation, NotFound, NotStable, SpecError
+from kstate.errors import AlreadyExists, InvalidOperation, NotFound, NotStable, SpecError
 from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
@@ -255,8 +255,7 @@ class Cluster:
 
     def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:
         obj = self.get(kind, name, namespace)
-        if grace_period is not None and (isinstance(grace_period, bool) or not isinstance(grace_period, int)):
-            raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
+        _check_grace_period(grace_period)
         if obj.KIND == "Node":
             self.remove_node(name)
             return
@@ -294,6 +293,9 @@ class Cluster:
             while eng.get("Node", "", f"node-{i}") is not None:
                 i += 1
             name = f"node-{i}"
+        elif isinstance(name, str) and eng.get("Node", "", name) is not None:
+            # A POST of a taken name: the API's 409 (`kubectl create node`).
+            raise AlreadyExists(f'nodes "{name}" already exists')
         doc = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": dict(labels or {})},
                "spec": {"taints": [t if isinstance(t, dict) else _taint_dict(t) for t in (taints or [])]},
                "status": {"capacity": {"cpu": str(cpu), "memory": str(memory), "pods": str(pods)}}}
@@ -337,6 +339,7 @@ class Cluster:
         kubectl it refuses (and changes nothing) when a pod has no controller,
         unless force=True. DaemonSet pods are left alone. Returns the pods
         deleted, as namespace/name."""
+        _check_grace_period(grace_period)
         self._node(name)
         pods = [p for p in self._engine.placed("Pod", name) if p.metadata.deletion_timestamp is None]
         unmanaged = [p for p in pods if controller_of(p.metadata) is None]
@@ -542,6 +545,16 @@ def _taint_dict(t) -> dict:
         key, _, value = body.partition("=")
         return {"key": key, "value": value, "effect": effect}
     raise SpecError(f"taint must be a dict, Taint or 'key=value:Effect' string, got {t!r}", "taints")
+
+
+def _check_grace_period(grace_period) -> None:
+    """DeleteOptions.gracePeriodSeconds: an int64 (validated before anything changes)."""
+    if grace_period is None:
+        return
+    if isinstance(grace_period, bool) or not isinstance(grace_period, int):
+        raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
+    if not -2**63 <= grace_period <= 2**63 - 1:
+        raise SpecError(f"Invalid value: {grace_period}: must fit in a 64-bit integer", "gracePeriodSeconds")
 
 
 def _fmt(ms: int) -> str:

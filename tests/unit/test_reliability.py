@@ -33,3 +33,22 @@ def test_client_deletion_timestamp_is_ignored_on_create():
     c.run_until_stable()
     assert c.get("pod", "web").status.phase == "Running"
 
+
+# -- item 11: operations validate their arguments before changing anything
+
+def test_drain_validates_grace_period_before_cordoning():
+    c = kstate.Cluster(nodes=1, seed=0)
+    before = c.snapshot()
+    with pytest.raises(kstate.SpecError) as e:
+        c.drain("node-0", grace_period="x")
+    assert e.value.path == "gracePeriodSeconds"
+    assert c.snapshot() == before
+    assert not c.get("node", "node-0").spec.unschedulable
+
+
+def test_add_node_with_a_taken_name_is_already_exists():
+    c = kstate.Cluster(nodes=1, seed=0)
+    before = c.snapshot()
+    with pytest.raises(kstate.AlreadyExists):
+        c.add_node("node-0", labels={"a": "b"}, cpu="8")
+    assert c.snapshot() == before
