@@ -16,7 +16,7 @@ import attrs
 from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
-from kstate.errors import AlreadyExists, InvalidOperation, NotFound, NotStable, SpecError
+from kstate.errors import AlreadyExists, InvalidOperation, KstateError, NotFound, NotStable, SpecError
 from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
@@ -26,13 +26,17 @@ from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
 from kstate.registry import REGISTRY, SCOPE_KIND
 from kstate.resources.frozen import FrozenDict, evolve
-from kstate.resources.meta import controller_of, parse_time, to_datetime
+from kstate.resources.meta import MAX_TIME_MS, controller_of, parse_time, to_datetime
 from kstate.resources.node import Node, Taint
 from kstate.resources.pod import ContainerState
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
+from kstate.resources.selector import validate_label_key, validate_label_value
 from kstate.units import parse_duration
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
+#: the most nodes `Cluster(nodes=N)` creates (Kubernetes' tested scale is 5,000
+#: nodes; kstate's benchmarks go far beyond, this only refuses absurd counts).
+MAX_NODES = 100_000
 
 
 def resolve_kind(kind: str) -> str:
@@ -51,13 +55,26 @@ def _start_ms(start: Union[str, int, _dt.datetime]) -> int:
     if isinstance(start, _dt.datetime):
         if start.tzinfo is None:
             raise SpecError("start must be timezone-aware (UTC)", "start")
-        return int(start.timestamp() * 1000)
-    if isinstance(start, int) and not isinstance(start, bool):
-        return start
-    try:
-        return parse_time(str(start))
-    except ValueError:
-        raise SpecError(f"invalid start time {start!r}: want RFC 3339 like {DEFAULT_START}", "start") from None
+        ms = int(start.timestamp() * 1000)
+    elif isinstance(start, int) and not isinstance(start, bool):
+        ms = start
+    else:
+        try:
+            ms = parse_time(str(start))
+        except ValueError:
+            raise SpecError(f"invalid start time {start!r}: want RFC 3339 like {DEFAULT_START}", "start") from None
+    if not 0 <= ms <= MAX_TIME_MS:
+        raise SpecError(f"Invalid value: {start!r}: must be between 1970-01-01T00:00:00Z and "
+                        "9999-12-31T23:59:59Z", "start")
+    return ms
+
+
+def _deadline(now: int, duration, what: str) -> int:
+    """now + duration, refused past the last time Kubernetes can write (year 9999)."""
+    end = now + _ms(duration, what)
+    if end > MAX_TIME_MS:
+        raise SpecError(f"Invalid value: {duration!r}: simulated time would pass 9999-12-31T23:59:59Z", what)
+    return end
 
 
 class Cluster:
@@ -78,15 +95,16 @@ class Cluster:
                  controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
+        _check_network(cluster_cidr, node_cidr_mask)
+        if isinstance(nodes, bool) or nodes is None or isinstance(nodes, (float, dict, bytes)):
+            raise SpecError(f"nodes must be a count or a list of Node manifests, got {nodes!r}", "nodes")
+        if isinstance(nodes, int) and not 0 <= nodes <= MAX_NODES:
+            raise SpecError(f"Invalid value: {nodes}: must be between 0 and {MAX_NODES}", "nodes")
         prof = profile if isinstance(profile, Profile) else load_profile(profile)
         self._engine = Engine(seed=seed, start=_start_ms(start), profile=prof, cluster_cidr=cluster_cidr,
                               node_cidr_mask=node_cidr_mask, controllers=controllers,
                               enforce_machines=enforce_machines, record_trace=record_trace)
-        if isinstance(nodes, bool):
-            raise SpecError("nodes must be a count or a list of Node manifests", "nodes")
         if isinstance(nodes, int):
-            if nodes < 0:
-                raise SpecError(f"Invalid value: {nodes}: must be greater than or equal to 0", "nodes")
             for i in range(nodes):
                 self.add_node(f"node-{i}")
         else:
@@ -129,9 +147,12 @@ class Cluster:
         if isinstance(selector, str):
             sel = parse_selector(selector)
         elif isinstance(selector, dict):
-            sel = selector_from_labels(selector)
-        else:
+            sel = selector_from_labels(_label_set(selector, "selector"))
+        elif isinstance(selector, LabelSelector):
             sel = selector
+        else:
+            raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
+                            f"{type(selector).__name__}", "selector")
         return [o for o in objs if sel.matches(o.metadata.labels)]
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None, namespace: Optional[str] = None):
@@ -265,13 +286,13 @@ class Cluster:
 
     def advance(self, duration: Union[str, int, float] = 0) -> None:
         """Move simulated time forward (a duration string or seconds)."""
-        self._engine.run_to(self._engine.now + _ms(duration, "duration"))
+        self._engine.run_to(_deadline(self._engine.now, duration, "duration"))
 
     def run_until_stable(self, timeout: Union[str, int, float] = "10m") -> None:
         """Run until no work is pending (no queued keys, no timers); raise
         NotStable if that does not happen within `timeout`."""
         eng = self._engine
-        end = eng.now + _ms(timeout, "timeout")
+        end = min(eng.now + _ms(timeout, "timeout"), MAX_TIME_MS)
         while True:
             eng.run_to(eng.now)
             at = eng.next_event_time()
@@ -296,6 +317,10 @@ class Cluster:
         elif isinstance(name, str) and eng.get("Node", "", name) is not None:
             # A POST of a taken name: the API's 409 (`kubectl create node`).
             raise AlreadyExists(f'nodes "{name}" already exists')
+        if labels is not None and not isinstance(labels, dict):
+            raise SpecError(f"labels must be a dict, got {type(labels).__name__}", "metadata.labels")
+        if taints is not None and not isinstance(taints, (list, tuple)):
+            raise SpecError(f"taints must be a list, got {type(taints).__name__}", "spec.taints")
         doc = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": dict(labels or {})},
                "spec": {"taints": [t if isinstance(t, dict) else _taint_dict(t) for t in (taints or [])]},
                "status": {"capacity": {"cpu": str(cpu), "memory": str(memory), "pods": str(pods)}}}
@@ -361,6 +386,8 @@ class Cluster:
         """Fault: the pod's running containers exit with `exit_code` now; the
         kubelet then restarts them (or not) per restartPolicy and back-off."""
         from kstate.controllers.kubelet import _with_status, _exit_reason
+        if isinstance(exit_code, bool) or not isinstance(exit_code, int) or not -2**31 <= exit_code < 2**31:
+            raise SpecError(f"Invalid value: {exit_code!r}: an exit code is a 32-bit integer", "exitCode")
         pod = self.get("Pod", name, namespace)
         if pod.status.state != "Running" or pod.metadata.deletion_timestamp is not None:
             raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "")
@@ -523,8 +550,24 @@ class Cluster:
 
     @classmethod
     def restore(cls, snapshot: dict) -> "Cluster":
+        """The cluster a `snapshot()` dict describes. Anything else (a wrong
+        format, a truncated or edited snapshot) is a SpecError at `snapshot`."""
         c = cls.__new__(cls)
-        c._engine = serial.restore(snapshot)
+        if not isinstance(snapshot, dict):
+            raise SpecError(f"a snapshot is a dict, got {type(snapshot).__name__}", "snapshot")
+        if snapshot.get("format") != serial.FORMAT:
+            raise SpecError(f"Unsupported value: {snapshot.get('format')!r}: supported values: {serial.FORMAT}",
+                            "snapshot.format")
+        for key, typ in serial.SHAPE.items():
+            if key not in snapshot or not isinstance(snapshot[key], typ):
+                want = "" if typ is object else f" (a {typ.__name__})"
+                raise SpecError(f"Required value{want}: truncated or edited snapshot?", f"snapshot.{key}")
+        try:
+            c._engine = serial.restore(snapshot)
+        except KstateError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            raise SpecError(f"invalid snapshot ({type(e).__name__}: {e})", "snapshot") from None
         return c
 
 
@@ -555,6 +598,36 @@ def _check_grace_period(grace_period) -> None:
         raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
     if not -2**63 <= grace_period <= 2**63 - 1:
         raise SpecError(f"Invalid value: {grace_period}: must fit in a 64-bit integer", "gracePeriodSeconds")
+
+
+def _check_network(cluster_cidr, node_cidr_mask) -> None:
+    """--cluster-cidr and --node-cidr-mask-size as kube-controller-manager
+    checks them: an IPv4 network, and a node mask no shorter than its prefix."""
+    import ipaddress
+    if not isinstance(cluster_cidr, str):
+        raise SpecError(f"cluster_cidr must be a string, got {cluster_cidr!r}", "cluster_cidr")
+    try:
+        net = ipaddress.ip_network(cluster_cidr)
+    except ValueError as e:
+        raise SpecError(f"Invalid value: {cluster_cidr!r}: {e}", "cluster_cidr") from None
+    if net.version != 4:
+        raise SpecError(f"Invalid value: {cluster_cidr!r}: only IPv4 cluster CIDRs are simulated", "cluster_cidr")
+    if isinstance(node_cidr_mask, bool) or not isinstance(node_cidr_mask, int) or not \
+            net.prefixlen <= node_cidr_mask <= 32:
+        raise SpecError(f"Invalid value: {node_cidr_mask!r}: must be an integer between the cluster CIDR's prefix "
+                        f"({net.prefixlen}) and 32", "node_cidr_mask")
+
+
+def _label_set(labels: dict, path: str) -> dict:
+    """A selector given as a dict is labels.Set: label keys to label values."""
+    for k, v in labels.items():
+        msg = validate_label_key(k)
+        if msg:
+            raise SpecError(f"Invalid value: {k!r}: {msg}", path)
+        msg = validate_label_value(v)
+        if msg:
+            raise SpecError(f"Invalid value: {v!r}: {msg}", f"{path}.{k}")
+    return labels
 
 
 def _fmt(ms: int) -> str:

@@ -52,3 +52,98 @@ def test_add_node_with_a_taken_name_is_already_exists():
     with pytest.raises(kstate.AlreadyExists):
         c.add_node("node-0", labels={"a": "b"}, cpu="8")
     assert c.snapshot() == before
+
+
+# -- item 12: bad arguments are SpecErrors with a path, never raw exceptions
+
+@pytest.mark.parametrize("snap,path", [
+    ({}, "snapshot.format"),
+    ({"format": 1}, "snapshot.profile"),
+    ([], "snapshot"),
+    ("x", "snapshot"),
+])
+def test_restore_of_a_non_snapshot_is_a_spec_error(snap, path):
+    with pytest.raises(kstate.SpecError) as e:
+        kstate.Cluster.restore(snap)
+    assert e.value.path == path
+
+
+def test_restore_of_a_truncated_or_edited_snapshot_is_a_spec_error():
+    snap = kstate.Cluster(nodes=1).snapshot()
+    for broken in ({k: v for k, v in list(snap.items())[:3]}, {**snap, "engine": {}},
+                   {**snap, "objects": [1, 2]}, {**snap, "engine": "x"}):
+        with pytest.raises(kstate.SpecError) as e:
+            kstate.Cluster.restore(broken)
+        assert e.value.path.startswith("snapshot")
+
+
+@pytest.mark.parametrize("kwargs,path", [
+    ({"nodes": None}, "nodes"),
+    ({"nodes": 1.5}, "nodes"),
+    ({"nodes": 100_001}, "nodes"),
+    ({"cluster_cidr": "x"}, "cluster_cidr"),
+    ({"cluster_cidr": 5}, "cluster_cidr"),
+    ({"node_cidr_mask": 40}, "node_cidr_mask"),
+    ({"node_cidr_mask": 8}, "node_cidr_mask"),
+    ({"node_cidr_mask": "24"}, "node_cidr_mask"),
+    ({"start": 10**20}, "start"),
+])
+def test_cluster_arguments_are_checked(kwargs, path):
+    with pytest.raises(kstate.SpecError) as e:
+        kstate.Cluster(**{"nodes": 0, **kwargs})
+    assert e.value.path == path
+
+
+def test_operation_arguments_are_checked_and_change_nothing():
+    c = kstate.Cluster(nodes=1, seed=0)
+    c.apply(POD)
+    c.run_until_stable()
+    before = c.snapshot()
+    for call, path in [
+        (lambda: c.add_node(labels=["a"]), "metadata.labels"),
+        (lambda: c.add_node(taints="x"), "spec.taints"),
+        (lambda: c.list("pods", selector=5), "selector"),
+        (lambda: c.list("pods", selector={"a": ["x"]}), "selector.a"),
+        (lambda: c.list("pods", selector={"a b": "x"}), "selector"),
+        (lambda: c.crash_container("web", exit_code="boom"), "exitCode"),
+        (lambda: c.crash_container("web", exit_code=2**40), "exitCode"),
+        (lambda: c.advance(10**20), "duration"),
+    ]:
+        with pytest.raises(kstate.SpecError) as e:
+            call()
+        assert e.value.path == path
+        assert c.snapshot() == before
+
+
+def test_times_past_year_9999_do_not_overflow():
+    from kstate.io import to_manifest
+    c = kstate.Cluster(nodes=1, seed=0)
+    c.apply(POD)
+    c.run_until_stable()
+    with pytest.raises(kstate.SpecError):
+        c.delete("pod", "web", grace_period=2**63)
+    c.delete("pod", "web", grace_period=2**63 - 1)
+    assert to_manifest(c.get("pod", "web"))["metadata"]["deletionTimestamp"] == "9999-12-31T23:59:59Z"
+    c.run_until_stable("1000000h")
+    assert c.now.year == 2026
+
+
+@pytest.mark.parametrize("mutate,path", [
+    (lambda r: r[3]["exit-code"].update(default="x"), "rules[3].exit-code.default"),
+    (lambda r: r[0].update(fire=[1]), "rules[0].fire"),
+    (lambda r: r[0].update(select={"labels": ["a"]}), "rules[0].select.labels"),
+    (lambda r: r[0].update(select={"image": 5}), "rules[0].select.image"),
+    (lambda r: r[0].update(name=["x"]), "rules[0].name"),
+])
+def test_malformed_timing_profiles_are_spec_errors(mutate, path):
+    import copy
+    from kstate.io.profile import load_profile
+    from kstate.io.yamlio import load_documents
+    from kstate.io.profile import PROFILE_DIR
+    import os
+    base = load_documents(open(os.path.join(PROFILE_DIR, "default.yaml")).read(), "p")[0]
+    data = copy.deepcopy(base)
+    mutate(data["rules"])
+    with pytest.raises(kstate.SpecError) as e:
+        load_profile(data)
+    assert e.value.path == path
