@@ -31,12 +31,10 @@ from kstate.resources.node import Node, Taint
 from kstate.resources.pod import ContainerState
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
 from kstate.resources.selector import validate_label_key, validate_label_value
-from kstate.units import parse_duration
+from kstate.units import INT32_MAX, MAX_NODES, parse_duration
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
-#: the most nodes `Cluster(nodes=N)` creates (Kubernetes' tested scale is 5,000
-#: nodes; kstate's benchmarks go far beyond, this only refuses absurd counts).
-MAX_NODES = 100_000
+
 
 
 def resolve_kind(kind: str) -> str:
@@ -413,6 +411,8 @@ class Cluster:
         """`kubectl scale`: set spec.replicas of a Deployment, ReplicaSet or RC."""
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
             raise SpecError(f"Invalid value: {replicas!r}: must be greater than or equal to 0", "spec.replicas")
+        if replicas > INT32_MAX:
+            raise SpecError(f"Invalid value: {replicas}: must be a 32-bit integer", "spec.replicas")
         obj = self._workload(kind, name, namespace)
         if obj.spec.replicas != replicas:
             self._engine.update(evolve(obj, spec=evolve(obj.spec, replicas=replicas)))

@@ -49,6 +49,7 @@ from typing import Any, Callable, Optional
 
 from kstate.errors import SpecError, UnknownFieldError
 from kstate.io.manifests import load_documents, load_file, parse_manifests
+from kstate.io.scenario_model import MAX_STEPS  # noqa: F401  (re-exported)
 from kstate.io.scenario_model import (
     ClusterSpec, Condition, Eventually, Operation, Predicate, Scenario, plural, show_value,
 )
@@ -58,7 +59,7 @@ from kstate.io.tables import (  # noqa: F401 (re-exported)
     replicasets_table,
 )
 from kstate.registry import REGISTRY
-from kstate.units import format_duration, parse_duration
+from kstate.units import INT32_MAX, MAX_NODES, format_duration, parse_duration
 
 __all__ = [
     "COMPARATORS", "Condition", "ClusterSpec", "Eventually", "Operation", "OPERATIONS", "Predicate",
@@ -75,8 +76,6 @@ COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists"
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
 SCENARIO_KEYS = ("cluster", "manifests", "timeline", "expect", "run")
 _TOP_KEYS = ("name", "description") + SCENARIO_KEYS
-#: Above this many check points a scenario is refused (raise `run.step`).
-MAX_STEPS = 1_000_000
 
 
 # ======================================================================
@@ -116,11 +115,13 @@ class _P:
             raise self.err("Required value", path)
         return v
 
-    def integer(self, v: Any, path: str, minimum: Optional[int] = None) -> int:
+    def integer(self, v: Any, path: str, minimum: Optional[int] = None, maximum: int = 2**63 - 1) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
             raise self.err(f"Invalid value: {show_value(v)}: must be an integer", path)
         if minimum is not None and v < minimum:
             raise self.err(f"Invalid value: {v}: must be greater than or equal to {minimum}", path)
+        if v > maximum:
+            raise self.err(f"Invalid value: {v}: must be less than or equal to {maximum}", path)
         return v
 
     def boolean(self, v: Any, path: str) -> bool:
@@ -216,7 +217,7 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
     if v.get("nodes") is not None:
         raw = v["nodes"]
         if isinstance(raw, int) and not isinstance(raw, bool):
-            nodes = p.integer(raw, "cluster.nodes", minimum=0)
+            nodes = p.integer(raw, "cluster.nodes", minimum=0, maximum=MAX_NODES)
         elif isinstance(raw, (list, dict)):
             objs, _ = _parse_manifest_items(p, raw, "cluster.nodes")
             for i, o in enumerate(objs):
@@ -393,7 +394,7 @@ def _op_crash(p: _P, v: Any, path: str):
         v, path, ("name", "namespace", "exit-code"), required=("name",))
     name = p.string(a["name"], f"{path}.name")
     ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
-    code = 1 if a.get("exit-code") is None else p.integer(a["exit-code"], f"{path}.exit-code", 0)
+    code = 1 if a.get("exit-code") is None else p.integer(a["exit-code"], f"{path}.exit-code", 0, INT32_MAX)
     if code > 255:
         raise p.err(f"Invalid value: {code}: must be between 0 and 255, inclusive", f"{path}.exit-code")
     return (name, ns, code), f"{ns}/{name} exit-code={code}"
@@ -412,7 +413,7 @@ def _workload_arg(p: _P, v: Any, path: str, extra: tuple = (), required: tuple =
 
 def _op_scale(p: _P, v: Any, path: str):
     a, kind, name, ns = _workload_arg(p, v, path, ("replicas",), ("kind", "replicas"))
-    n = p.integer(a["replicas"], f"{path}.replicas", 0)
+    n = p.integer(a["replicas"], f"{path}.replicas", 0, INT32_MAX)
     return (kind, name, n, ns), f"{kind} {ns}/{name} replicas={n}"
 
 

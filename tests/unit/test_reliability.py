@@ -147,3 +147,59 @@ def test_malformed_timing_profiles_are_spec_errors(mutate, path):
     with pytest.raises(kstate.SpecError) as e:
         load_profile(data)
     assert e.value.path == path
+
+
+# -- item 4: bounds (int32 replicas, node count, run length, long runs cheap)
+
+RS = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
+      "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "rs"}},
+               "template": {"metadata": {"labels": {"app": "rs"}},
+                            "spec": {"containers": [{"name": "a", "image": "x"}]}}}}
+
+
+def test_scale_is_bounded_to_int32():
+    c = kstate.Cluster(nodes=0, seed=0)
+    c.apply(RS)
+    before = c.snapshot()
+    with pytest.raises(kstate.SpecError) as e:
+        c.scale("rs", "rs", 2**31)
+    assert e.value.path == "spec.replicas"
+    assert c.snapshot() == before
+
+
+def test_scenario_scale_and_nodes_are_bounded():
+    import yaml
+    from kstate.io.scenario import parse_scenario
+
+    def parse_scenario_text(text):
+        return parse_scenario(yaml.safe_load(text))
+    base = "name: x\nrun: {until: 1s}\n"
+    with pytest.raises(kstate.SpecError) as e:
+        parse_scenario_text(base + "cluster: {nodes: 100001}\n")
+    assert e.value.path == "cluster.nodes"
+    with pytest.raises(kstate.SpecError) as e:
+        parse_scenario_text(base + "timeline:\n  - at: 0s\n    scale: {kind: rs, name: rs, replicas: 2147483648}\n")
+    assert e.value.path.endswith("replicas")
+
+
+def test_until_override_is_bounded_and_lazy(tmp_path):
+    from kstate.io.scenario import load_scenario
+    sc = load_scenario("specs/scenarios/crash-loop.yaml")
+    with pytest.raises(kstate.SpecError) as e:
+        sc.with_overrides(until=1_000_000 * 3_600_000)
+    assert e.value.path == "--until"
+
+
+def test_long_quiet_runs_skip_idle_steps():
+    """A pod that runs and does nothing: 11 days in 1 s steps is ~1M check
+    points, nearly all idle; the runner skips the idle ones."""
+    import time
+    import yaml
+    from kstate.io.scenario import parse_scenario, run_scenario
+    sc = parse_scenario(yaml.safe_load(
+        "name: idle\ncluster: {nodes: 1}\nrun: {until: 270h, step: 1s}\nmanifests:\n"
+        "  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a, image: x}]}}\n"))
+    t0 = time.perf_counter()
+    report = run_scenario(sc)
+    assert report.ok
+    assert time.perf_counter() - t0 < 20
