@@ -203,3 +203,41 @@ def test_long_quiet_runs_skip_idle_steps():
     report = run_scenario(sc)
     assert report.ok
     assert time.perf_counter() - t0 < 20
+
+
+# -- item 10: a forbidden pod update is refused whole (ValidatePodUpdate)
+
+def _running_pod():
+    c = kstate.Cluster(nodes=1, seed=0)
+    c.apply({**POD, "spec": {"containers": [{"name": "app", "image": "nginx"}],
+                             "initContainers": [{"name": "init", "image": "busybox"}]}})
+    c.run_until_stable()
+    return c
+
+
+@pytest.mark.parametrize("containers,msg", [
+    ([{"name": "app", "image": "nginx", "command": ["sh"]}], "may not change fields"),
+    ([{"name": "renamed", "image": "nginx"}], "may not change fields"),
+    ([{"name": "app", "image": "nginx"}, {"name": "b", "image": "x"}], "may not add or remove containers"),
+])
+def test_forbidden_pod_update_changes_nothing(containers, msg):
+    c = _running_pod()
+    before = c.snapshot()
+    doc = {**POD, "metadata": {"name": "web", "labels": {"new": "label"}},
+           "spec": {"containers": containers, "initContainers": [{"name": "init", "image": "busybox"}]}}
+    with pytest.raises(kstate.SpecError) as e:
+        c.apply(doc)
+    assert msg in e.value.message
+    assert c.snapshot() == before
+    assert not c.get("pod", "web").metadata.labels
+
+
+def test_pod_image_updates_apply_by_index_including_init_containers():
+    c = _running_pod()
+    c.apply({**POD, "metadata": {"name": "web", "labels": {"new": "label"}},
+             "spec": {"containers": [{"name": "app", "image": "nginx:2"}],
+                      "initContainers": [{"name": "init", "image": "busybox:2"}]}})
+    pod = c.get("pod", "web")
+    assert pod.spec.containers[0].image == "nginx:2"
+    assert pod.spec.init_containers[0].image == "busybox:2"
+    assert pod.metadata.labels == {"new": "label"}
