@@ -17,7 +17,7 @@ from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
 from kstate.errors import AlreadyExists, InvalidOperation, KstateError, NotFound, NotStable, SpecError
-from kstate.io import load_file, parse_manifests
+from kstate.io import load_sourced_file, parse_manifests, parse_sourced_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
@@ -34,6 +34,8 @@ from kstate.resources.selector import validate_label_key, validate_label_value
 from kstate.units import INT32_MAX, MAX_NODES, parse_duration
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
+#: DeleteOptions.propagationPolicy values (metav1.DeletionPropagation).
+PROPAGATION_POLICIES = ("Orphan", "Background", "Foreground")
 
 
 
@@ -179,29 +181,32 @@ class Cluster:
         """Create or update like `kubectl apply`: a resource object, a dict, a
         list of those, or YAML text (multi-document). All documents or none.
         Returns the stored object, or a list when several were given."""
-        objs = parse_manifests(value, source=source or "<input>")
-        stored = self._apply_objects(objs)
+        pairs = parse_sourced_manifests(value, source=source or "<input>")
+        stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
         many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
             isinstance(value, str) and len(stored) != 1)
         return stored if many else stored[0]
 
     def apply_file(self, path: Union[str, os.PathLike]):
-        objs = load_file(str(path))
-        stored = self._apply_objects(objs)
+        pairs = load_sourced_file(str(path))
+        stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
         return stored if len(stored) != 1 else stored[0]
 
-    def _apply_objects(self, objs) -> list:
+    def _apply_objects(self, objs, sources=None) -> list:
+        """Apply all of `objs` or none. `sources` (one per object: the file
+        and document it came from) is put on every SpecError that object
+        causes, as `.source`."""
         from kstate.engine.core import gc_paused
         with gc_paused():
-            return self._apply_objects_now(objs)
+            return self._apply_objects_now(list(objs), list(sources) if sources is not None else None)
 
-    def _resolve_custom(self, objs) -> list:
+    def _resolve_custom(self, objs, sources) -> list:
         """Custom resources get their scope and kind from their
         CustomResourceDefinition, applied earlier or in the same batch;
         without one they are refused as the API server refuses them."""
         crds = None
         out = []
-        for obj in objs:
+        for i, obj in enumerate(objs):
             if isinstance(obj, Unstructured) and is_custom_group(obj.api_version):
                 if crds is None:
                     crds = {}
@@ -214,49 +219,26 @@ class Cluster:
                 found = crds.get((group, obj.kind))
                 if found is None or version not in found[1]["versions"]:
                     raise SpecError(f'no matches for kind "{obj.kind}" in version "{obj.api_version}": ensure '
-                                    "CRDs are installed first", "kind")
+                                    "CRDs are installed first", "kind", sources[i] if sources else "")
                 spec = custom_kind(found[0])
                 ns = obj.metadata.namespace or "default" if spec.namespaced else ""
                 obj = evolve(obj, metadata=evolve(obj.metadata, namespace=ns))
             out.append(obj)
         return out
 
-    def _apply_objects_now(self, objs) -> list:
-        eng = self._engine
-        objs = self._resolve_custom(objs)
+    def _apply_objects_now(self, objs, sources) -> list:
+        objs = self._resolve_custom(objs, sources)
         # Validate everything first (all or nothing), then write.
-        new_namespaces = set()
-        seen = set()
+        state = {"new_namespaces": set(), "seen": set()}
         plan = []
-        for obj in objs:
-            kind, m = obj.KIND, obj.metadata
-            key = (kind, m.namespace, m.name)
-            if m.name and key in seen:
-                raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
-            seen.add(key)
-            if kind == SCOPE_KIND and m.name:
-                new_namespaces.add(m.name)
-            if REGISTRY.kind(kind).namespaced:
-                ns = eng.get(SCOPE_KIND, "", m.namespace)
-                if ns is None and m.namespace not in new_namespaces:
-                    raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
-                if ns is not None and ns.status.phase == "Terminating":
-                    raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
-                                           "being terminated", "metadata.namespace")
-            cur = eng.get(kind, m.namespace, m.name) if m.name else None
-            if cur is not None:
-                plan.append(("update", self._checked_update(cur, obj)))
-            else:
-                if kind == "Node" and obj.spec.pod_cidr:
-                    idx = ipam.node_cidr_index(eng.cluster_cidr, obj.spec.pod_cidr, eng.node_cidr_mask)
-                    if idx is None:
-                        raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: not a /{eng.node_cidr_mask} inside "
-                                        f"the cluster CIDR {eng.cluster_cidr}", "spec.podCIDR")
-                    used = node_cidrs(eng)["used"]
-                    if idx in used:
-                        raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
-                                        f"{used[idx]}", "spec.podCIDR")
-                plan.append(("create", obj))
+        for i, obj in enumerate(objs):
+            try:
+                plan.append(self._plan(obj, state))
+            except SpecError as e:
+                if sources and not e.source:
+                    raise e.at(source=sources[i]) from None
+                raise
+        eng = self._engine
         out = []
         for verb, obj in plan:
             if verb == "create":
@@ -266,19 +248,59 @@ class Cluster:
                 out.append(eng.get(obj.KIND, obj.metadata.namespace, obj.metadata.name))
         return out
 
+    def _plan(self, obj, state) -> tuple:
+        """("create" | "update", the object to write) for one object of an
+        apply, or the SpecError that refuses the whole apply."""
+        eng = self._engine
+        new_namespaces, seen = state["new_namespaces"], state["seen"]
+        kind, m = obj.KIND, obj.metadata
+        key = (kind, m.namespace, m.name)
+        if m.name and key in seen:
+            raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
+        seen.add(key)
+        if kind == SCOPE_KIND and m.name:
+            new_namespaces.add(m.name)
+        if REGISTRY.kind(kind).namespaced:
+            ns = eng.get(SCOPE_KIND, "", m.namespace)
+            if ns is None and m.namespace not in new_namespaces:
+                raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
+            if ns is not None and ns.status.phase == "Terminating":
+                raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
+                                       "being terminated", "metadata.namespace")
+        cur = eng.get(kind, m.namespace, m.name) if m.name else None
+        if cur is not None:
+            return ("update", self._checked_update(cur, obj))
+        if kind == "Node" and obj.spec.pod_cidr:
+            idx = ipam.node_cidr_index(eng.cluster_cidr, obj.spec.pod_cidr, eng.node_cidr_mask)
+            if idx is None:
+                raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: not a /{eng.node_cidr_mask} inside "
+                                f"the cluster CIDR {eng.cluster_cidr}", "spec.podCIDR")
+            used = node_cidrs(eng)["used"]
+            if idx in used:
+                raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
+                                f"{used[idx]}", "spec.podCIDR")
+        return ("create", obj)
+
     def _checked_update(self, cur, obj):
         """What `kubectl apply` may change on a live object: labels and
         annotations always, the rest as the kind's ValidateUpdate allows."""
         meta = evolve(cur.metadata, labels=obj.metadata.labels, annotations=obj.metadata.annotations)
         return REGISTRY.kind(obj.KIND).validate_update(cur, obj, meta)
 
-    def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:
-        obj = self.get(kind, name, namespace)
+    def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None,
+               propagation_policy: Optional[str] = None) -> None:
+        """`kubectl delete` (DeleteOptions): `grace_period` seconds for pods,
+        `propagation_policy` Background (the default for most kinds),
+        Foreground or Orphan for what the object owns."""
         _check_grace_period(grace_period)
+        if propagation_policy is not None and propagation_policy not in PROPAGATION_POLICIES:
+            raise SpecError(f"Unsupported value: {propagation_policy!r}: supported values: "
+                            + ", ".join(f'"{p}"' for p in PROPAGATION_POLICIES), "propagationPolicy")
+        obj = self.get(kind, name, namespace)
         if obj.KIND == "Node":
             self.remove_node(name)
             return
-        self._engine.delete(obj.KIND, obj.metadata.namespace, name, grace_period)
+        self._engine.delete(obj.KIND, obj.metadata.namespace, name, grace_period, propagation=propagation_policy)
 
     # ------------------------------------------------------------ time
 
@@ -369,7 +391,7 @@ class Cluster:
         if unmanaged and not force:
             names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in unmanaged)
             raise InvalidOperation(f"cannot delete Pods that declare no controller (use force=True to override): "
-                                   f"{names}", "")
+                                   f"{names}", "force")
         self.cordon(name)
         out = []
         for p in pods:
@@ -388,7 +410,7 @@ class Cluster:
             raise SpecError(f"Invalid value: {exit_code!r}: an exit code is a 32-bit integer", "exitCode")
         pod = self.get("Pod", name, namespace)
         if pod.status.state != "Running" or pod.metadata.deletion_timestamp is not None:
-            raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "")
+            raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "status.phase")
         now = self._engine.now
         sts = tuple(evolve(s, ready=False, state=ContainerState(
             "terminated", _exit_reason(exit_code), exit_code=exit_code, started_at=s.state.started_at,
@@ -496,7 +518,7 @@ class Cluster:
         if to_revision is None or to_revision == 0:
             target_rev = last_revision(rss)
             if target_rev == 0:
-                raise InvalidOperation(f'no rollout history found for deployment "{name}"', "")
+                raise InvalidOperation(f'no rollout history found for deployment "{name}"', "toRevision")
         else:
             if isinstance(to_revision, bool) or not isinstance(to_revision, int) or to_revision < 0:
                 raise SpecError(f"Invalid value: {to_revision!r}: must be a revision number", "toRevision")

@@ -174,13 +174,20 @@ def _expand(doc: Any, source: str) -> list[Any]:
 
 
 def parse_manifests(value: Any, source: str = "") -> tuple[Resource, ...]:
+    """The resources of `parse_sourced_manifests`, without their sources."""
+    return tuple(obj for obj, _ in parse_sourced_manifests(value, source))
+
+
+def parse_sourced_manifests(value: Any, source: str = "") -> tuple[tuple[Resource, str], ...]:
     """Resources from a resource object (returned as is), a dict, a list of
     those, or YAML text; `kind: List` documents expand to their items.
 
     All or nothing: the first bad document raises SpecError and nothing is
     returned. `source` names the input in errors ("<string>" for text without
     one); with several documents it becomes "web.yaml (document 2)", counting
-    every document of the stream from 1 (empty ones included).
+    every document of the stream from 1 (empty ones included). Each object
+    comes with that source, so errors found later (when the cluster applies
+    it) can name its document too.
     """
     if isinstance(value, str):
         src = source or "<string>"
@@ -201,12 +208,17 @@ def parse_manifests(value: Any, source: str = "") -> tuple[Resource, ...]:
         dsrc = _doc_source(src, index, many)
         if isinstance(value, str) and not isinstance(doc, dict):
             raise SpecError(f"document {index} is not a mapping (got {json_type(doc)})", "", dsrc)
-        out.extend(_expand(doc, dsrc))
+        out.extend((obj, dsrc) for obj in _expand(doc, dsrc))
     return tuple(out)
 
 
 def load_file(path: str | os.PathLike) -> tuple[Resource, ...]:
     """parse_manifests of a file's text, with the file name as source."""
+    return tuple(obj for obj, _ in load_sourced_file(path))
+
+
+def load_sourced_file(path: str | os.PathLike) -> tuple[tuple[Resource, str], ...]:
+    """parse_sourced_manifests of a file's text, with the file name as source."""
     src = os.fspath(path)
     try:
         with open(src, "r", encoding="utf-8") as f:
@@ -215,7 +227,7 @@ def load_file(path: str | os.PathLike) -> tuple[Resource, ...]:
         raise SpecError(f"cannot read file: {exc.strerror or exc}", "", src) from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", src) from None
-    return parse_manifests(text, src)
+    return parse_sourced_manifests(text, src)
 
 
 # ============================================================ to_manifest

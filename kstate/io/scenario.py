@@ -332,13 +332,20 @@ def _op_apply(p: _P, v: Any, path: str):
 
 
 def _op_delete(p: _P, v: Any, path: str):
-    p.mapping(v, path, ("kind", "name", "namespace", "grace-period"), required=("kind", "name"))
+    p.mapping(v, path, ("kind", "name", "namespace", "grace-period", "propagation-policy"), required=("kind", "name"))
     kind = _kind(p, v["kind"], f"{path}.kind")
     name = p.string(v["name"], f"{path}.name")
     ns = "default" if v.get("namespace") is None else p.string(v["namespace"], f"{path}.namespace")
     grace = None if v.get("grace-period") is None else p.integer(v["grace-period"], f"{path}.grace-period", 0)
-    text = f"{kind} {_ns_name(kind, ns, name)}" + (f" grace-period={grace}" if grace is not None else "")
-    return (kind, name, ns, grace), text
+    policy = None
+    if v.get("propagation-policy") is not None:
+        policy = p.string(v["propagation-policy"], f"{path}.propagation-policy")
+        if policy not in ("Orphan", "Background", "Foreground"):
+            raise p.err(f"Unsupported value: {show_value(policy)}: supported values: \"Orphan\", \"Background\", "
+                        "\"Foreground\"", f"{path}.propagation-policy")
+    text = f"{kind} {_ns_name(kind, ns, name)}" + (f" grace-period={grace}" if grace is not None else "") + (
+        f" propagation-policy={policy}" if policy is not None else "")
+    return (kind, name, ns, grace, policy), text
 
 
 def _op_node(verb: str):

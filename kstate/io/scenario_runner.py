@@ -343,8 +343,8 @@ def _execute(cluster, op: Operation) -> None:
     if v == "apply":
         cluster.apply(list(a[0]))
     elif v == "delete":
-        kind, name, ns, grace = a
-        cluster.delete(kind, name, ns, grace_period=grace)
+        kind, name, ns, grace, policy = a
+        cluster.delete(kind, name, ns, grace_period=grace, propagation_policy=policy)
     elif v == "add-node":
         cluster.add_node(**a[0])
     elif v == "fail-node":

@@ -350,7 +350,8 @@ def node_transition(api, name: str, trigger: str, status_changes: dict) -> Node:
         raise NotFound(f'nodes "{name}" not found')
     dest = lifecycle("node").table.get((node.status.state, trigger))
     if dest is None:
-        raise InvalidOperation(f"node {name} is {node.status.state}: cannot {trigger.replace('_', ' ')}")
+        raise InvalidOperation(f"node {name} is {node.status.state}: cannot {trigger.replace('_', ' ')}",
+                               "status.conditions[type=Ready]")
     new = evolve(node, status=evolve(node.status, state=dest, state_since=api.now, **status_changes))
     api.replace(new, "status", f"{node.status.state}->{dest} ({trigger})")
     return new
@@ -373,7 +374,8 @@ def _namespace_delete(ns: Namespace, api, grace_period=None, propagation=None) -
     """namespace/storage Delete + the namespace controller: Terminating,
     every object in it deleted, then the namespace itself."""
     if ns.metadata.name in SYSTEM_NAMESPACES:
-        raise InvalidOperation(f'namespace "{ns.metadata.name}" is a system namespace and cannot be deleted')
+        raise InvalidOperation(f'namespace "{ns.metadata.name}" is a system namespace and cannot be deleted',
+                               "metadata.name")
     if ns.status.phase != "Terminating":
         new = evolve(ns, status=NamespaceStatus(phase="Terminating"),
                      metadata=evolve(ns.metadata, deletion_timestamp=api.now))

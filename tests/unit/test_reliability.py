@@ -241,3 +241,101 @@ def test_pod_image_updates_apply_by_index_including_init_containers():
     assert pod.spec.containers[0].image == "nginx:2"
     assert pod.spec.init_containers[0].image == "busybox:2"
     assert pod.metadata.labels == {"new": "label"}
+
+
+# -- item 15: errors carry their source and path; delete takes a propagation policy
+
+NS_POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: %s}\nspec: {containers: [{name: a, image: x}]}\n"
+
+
+@pytest.mark.parametrize("second,path", [
+    (NS_POD % "missing", "metadata.namespace"),                       # namespace not found
+    (NS_POD % "default", "metadata.name"),                            # duplicate in one apply
+    ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", "kind"),   # no CRD
+])
+def test_apply_errors_name_their_document(tmp_path, second, path):
+    c = kstate.Cluster(nodes=0)
+    f = tmp_path / "two.yaml"
+    f.write_text(NS_POD % "default" + "---\n" + second)
+    for call, src in ((lambda: c.apply_file(f), f"{f} (document 2)"),
+                      (lambda: c.apply(f.read_text(), source="two.yaml"), "two.yaml (document 2)")):
+        with pytest.raises(kstate.SpecError) as e:
+            call()
+        assert e.value.source == src
+        assert e.value.path == path
+
+
+def test_forbidden_update_error_names_its_document():
+    c = kstate.Cluster(nodes=0)
+    c.apply(NS_POD % "default")
+    with pytest.raises(kstate.SpecError) as e:
+        c.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n---\n" + (NS_POD % "default").replace("image: x", "image: x, command: [sh]"), source="up.yaml")
+    assert e.value.source == "up.yaml (document 2)"
+    assert e.value.path == "spec"
+
+
+def test_operation_errors_carry_a_path():
+    c = kstate.Cluster(nodes=1)
+    c.apply(NS_POD % "default")
+    with pytest.raises(kstate.InvalidOperation) as e:
+        c.crash_container("a")   # not running yet
+    assert e.value.path == "status.phase"
+    c.run_until_stable()
+    with pytest.raises(kstate.InvalidOperation) as e:
+        c.drain("node-0")   # the pod has no controller
+    assert e.value.path == "force"
+
+
+def test_error_hierarchy_matches_the_readme():
+    assert issubclass(kstate.InvalidOperation, kstate.SpecError)
+    for cls in (kstate.NotFound, kstate.AlreadyExists, kstate.NotStable):
+        assert issubclass(cls, kstate.KstateError) and not issubclass(cls, kstate.SpecError)
+    readme = open("README.md", encoding="utf-8").read()
+    assert "are not SpecErrors: `NotFound`" in readme.replace("\n", " ")
+
+
+OWNED = """\
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: rs}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: rs}}
+  template:
+    metadata: {labels: {app: rs}}
+    spec: {containers: [{name: a, image: x}]}
+"""
+
+
+@pytest.mark.parametrize("policy,pods_left", [("Orphan", 2), ("Foreground", 0), ("Background", 0)])
+def test_delete_takes_a_propagation_policy(policy, pods_left):
+    c = kstate.Cluster(nodes=1)
+    c.apply(OWNED)
+    c.run_until_stable()
+    c.delete("rs", "rs", propagation_policy=policy)
+    c.run_until_stable()
+    assert len(c.list("pods")) == pods_left
+    with pytest.raises(kstate.NotFound):
+        c.get("rs", "rs")
+
+
+def test_delete_refuses_an_unknown_propagation_policy():
+    c = kstate.Cluster(nodes=0)
+    c.apply(OWNED)
+    before = c.snapshot()
+    with pytest.raises(kstate.SpecError) as e:
+        c.delete("rs", "rs", propagation_policy="Sideways")
+    assert e.value.path == "propagationPolicy"
+    assert c.snapshot() == before
+
+
+def test_scenario_delete_takes_a_propagation_policy():
+    import yaml
+    from kstate.io.scenario import parse_scenario, run_scenario
+    sc = parse_scenario(yaml.safe_load(
+        "name: orphan\ncluster: {nodes: 1}\nrun: {until: 10s}\nmanifests:\n"
+        + "".join("  " + line + "\n" for line in ("- " + OWNED.replace("\n", "\n  ")).splitlines())
+        + "timeline:\n  - at: 5s\n    delete: {kind: rs, name: rs, propagation-policy: Orphan}\n"
+        + "expect:\n  at-end:\n    - {kind: Pod, count: 2}\n"))
+    report = run_scenario(sc)
+    assert report.ok, report.failures
