@@ -229,7 +229,7 @@ class Cluster:
     def _apply_objects_now(self, objs, sources) -> list:
         objs = self._resolve_custom(objs, sources)
         # Validate everything first (all or nothing), then write.
-        state = {"new_namespaces": set(), "seen": set()}
+        state = {"new_namespaces": set(), "seen": set(), "cidrs": {}}
         plan = []
         for i, obj in enumerate(objs):
             try:
@@ -279,6 +279,10 @@ class Cluster:
             if idx in used:
                 raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
                                 f"{used[idx]}", "spec.podCIDR")
+            if idx in state["cidrs"]:
+                raise SpecError(f"Invalid value: {obj.spec.pod_cidr!r}: already assigned to node "
+                                f"{state['cidrs'][idx]} in this apply", "spec.podCIDR")
+            state["cidrs"][idx] = m.name
         return ("create", obj)
 
     def _checked_update(self, cur, obj):
@@ -444,6 +448,8 @@ class Cluster:
         """`kubectl set image KIND/NAME CONTAINER=IMAGE` for a Pod or a workload's template."""
         if not isinstance(image, str) or not image.strip():
             raise SpecError("Required value: image", "image")
+        if image != image.strip() and resolve_kind(kind) == "Pod":
+            raise SpecError(f"Invalid value: {image!r}: must not have leading or trailing whitespace", "image")
         obj = self._workload(kind, name, namespace, ("Deployment", "ReplicaSet", "ReplicationController", "Pod"))
         spec = obj.spec if obj.KIND == "Pod" else obj.spec.template.spec
         names = [c.name for c in spec.containers + spec.init_containers]

@@ -144,9 +144,15 @@ def _doc_source(source: str, index: int, many: bool) -> str:
 
 
 def _expand(doc: Any, source: str) -> list[Any]:
-    """Objects of one document: a `v1 List` expands to its items."""
+    """Objects of one document: a `v1 List` expands to its items. A resource
+    object (perhaps built or changed with attrs.evolve) is validated exactly
+    like a manifest: through its Kubernetes JSON shape and back."""
     if _is_resource(doc):
-        return [doc]
+        try:
+            shape = to_manifest(doc)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise SpecError(f"not a valid {doc.KIND}: {exc}", "", source) from None
+        return [parse_object(shape, source)]
     if not isinstance(doc, dict):
         raise SpecError(f"object is not a mapping (got {json_type(doc)})", "", source)
     if doc.get("kind") != "List":

@@ -230,7 +230,8 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     if sc.manifests:
         w.line(f"  {stamp(0)}  >>> apply {', '.join(sc.manifest_sources)}")
         try:
-            cluster.apply(list(sc.manifests))
+            # already decoded and validated by the scenario parser
+            cluster._apply_objects(list(sc.manifests))
             note_stored(0, sc.manifests)
         except KstateError as e:
             fail(0, f"manifests: {_msg(e)}")
@@ -341,7 +342,7 @@ def _execute(cluster, op: Operation) -> None:
     a = op.args
     v = op.verb
     if v == "apply":
-        cluster.apply(list(a[0]))
+        cluster._apply_objects(list(a[0]))   # decoded and validated by the scenario parser
     elif v == "delete":
         kind, name, ns, grace, policy = a
         cluster.delete(kind, name, ns, grace_period=grace, propagation_policy=policy)

@@ -339,3 +339,76 @@ def test_scenario_delete_takes_a_propagation_policy():
         + "expect:\n  at-end:\n    - {kind: Pod, count: 2}\n"))
     report = run_scenario(sc)
     assert report.ok, report.failures
+
+
+# -- item 13: resource objects validated like manifests; strict probes; images; podCIDRs
+
+def test_apply_of_evolved_resource_objects_is_validated():
+    import attrs
+    from kstate.io import parse_manifests
+    c = kstate.Cluster(nodes=1)
+    (pod,) = parse_manifests(POD)
+    before = c.snapshot()
+    for bad, path in [
+        (attrs.evolve(pod, metadata=attrs.evolve(pod.metadata, name="Not_Valid")), "metadata.name"),
+        (attrs.evolve(pod, spec=attrs.evolve(pod.spec, containers=(
+            attrs.evolve(pod.spec.containers[0], image=""),))), "spec.containers[0].image"),
+        (attrs.evolve(pod, spec=attrs.evolve(pod.spec, containers=(
+            attrs.evolve(pod.spec.containers[0], image=5),))), "spec.containers[0].image"),
+    ]:
+        with pytest.raises(kstate.SpecError) as e:
+            c.apply(bad)
+        assert e.value.path == path
+        assert c.snapshot() == before
+    c.apply(pod)
+    c.run_until_stable()
+    assert c.apply(c.get("pod", "web")).status.phase == "Running"   # a live object applies back unchanged
+
+
+@pytest.mark.parametrize("probe,path", [
+    ({"httpGet": {"port": [1]}}, "httpGet.port"),
+    ({"httpGet": {"port": 80, "path": 5}}, "httpGet.path"),
+    ({"httpGet": {"port": 80, "bogus": 1}}, "httpGet.bogus"),
+    ({"httpGet": {"port": 80, "scheme": "FTP"}}, "httpGet.scheme"),
+    ({"httpGet": {"port": 80, "httpHeaders": [{"value": "x"}]}}, "httpGet.httpHeaders[0].name"),
+    ({"tcpSocket": {"port": True}}, "tcpSocket.port"),
+    ({"tcpSocket": {"port": 70000}}, "tcpSocket.port"),
+    ({"tcpSocket": {"port": "Bad_Name"}}, "tcpSocket.port"),
+    ({"tcpSocket": {"port": 80, "host": 1}}, "tcpSocket.host"),
+    ({"exec": {"command": [1]}}, "exec.command[0]"),
+    ({"grpc": {"port": 0}}, "grpc.port"),
+])
+def test_probe_handlers_are_strictly_typed(probe, path):
+    doc = {**POD, "spec": {"containers": [{"name": "app", "image": "nginx", "readinessProbe": probe}]}}
+    with pytest.raises(kstate.SpecError) as e:
+        kstate.Cluster(nodes=0).apply(doc)
+    assert e.value.path == "spec.containers[0].readinessProbe." + path
+
+
+def test_probe_handlers_that_are_valid_still_apply():
+    for probe in ({"httpGet": {"port": "http", "path": "/x", "httpHeaders": [{"name": "a", "value": "b"}]}},
+                  {"tcpSocket": {"port": 8080}}, {"exec": {"command": ["a"]}}, {"grpc": {"port": 9000}}):
+        doc = {**POD, "spec": {"containers": [{"name": "app", "image": "nginx", "readinessProbe": probe}]}}
+        kstate.Cluster(nodes=0).apply(doc)
+
+
+@pytest.mark.parametrize("image", [" x ", "x ", "\tx"])
+def test_pod_image_with_surrounding_whitespace_is_refused(image):
+    c = kstate.Cluster(nodes=1)
+    with pytest.raises(kstate.SpecError) as e:
+        c.apply({**POD, "spec": {"containers": [{"name": "app", "image": image}]}})
+    assert e.value.path == "spec.containers[0].image"
+    c.apply(POD)
+    with pytest.raises(kstate.SpecError):
+        c.set_image("pod", "web", "app", image)
+
+
+def test_two_nodes_with_one_pod_cidr_in_one_apply_are_refused():
+    c = kstate.Cluster(nodes=0)
+    node = lambda n: {"apiVersion": "v1", "kind": "Node", "metadata": {"name": n},
+                      "spec": {"podCIDR": "10.244.5.0/24"}}
+    with pytest.raises(kstate.SpecError) as e:
+        c.apply([node("a"), node("b")], source="nodes.yaml")
+    assert e.value.path == "spec.podCIDR"
+    assert e.value.source == "nodes.yaml (document 2)"
+    assert c.list("nodes") == []
