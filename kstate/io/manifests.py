@@ -61,7 +61,7 @@ from kstate.io.fields import (  # noqa: F401 (dns1123_* re-exported)
     Ctx, at_index, dns1123_label_error, dns1123_subdomain_error, generic_out, json_type, show,
 )
 from kstate.io.stored import decode_custom, is_custom_group
-from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed
+from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed, read_text_file
 from kstate.registry import REGISTRY
 from kstate.resources import Namespace, Node, Pod
 
@@ -226,14 +226,7 @@ def load_file(path: str | os.PathLike) -> tuple[Resource, ...]:
 def load_sourced_file(path: str | os.PathLike) -> tuple[tuple[Resource, str], ...]:
     """parse_sourced_manifests of a file's text, with the file name as source."""
     src = os.fspath(path)
-    try:
-        with open(src, "r", encoding="utf-8") as f:
-            text = f.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise SpecError(f"cannot read file: {exc.strerror or exc}", "", src) from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", src) from None
-    return parse_sourced_manifests(text, src)
+    return parse_sourced_manifests(read_text_file(src), src)
 
 
 # ============================================================ to_manifest

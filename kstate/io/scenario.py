@@ -49,6 +49,7 @@ from typing import Any, Callable, Optional
 
 from kstate.errors import SpecError, UnknownFieldError
 from kstate.io.manifests import load_documents, load_file, parse_manifests
+from kstate.io.yamlio import read_text_file
 from kstate.io.scenario_model import MAX_STEPS  # noqa: F401  (re-exported)
 from kstate.io.scenario_model import (
     ClusterSpec, Condition, Eventually, Operation, Predicate, Scenario, plural, show_value,
@@ -139,7 +140,8 @@ class _P:
         rel = self.string(v, path)
         full = os.path.normpath(rel if os.path.isabs(rel) else os.path.join(self.base_dir, rel))
         if not os.path.isfile(full):
-            raise self.err(f"Invalid value: {show_value(rel)}: file not found ({full})", path)
+            what = "not a regular file" if os.path.exists(full) else "file not found"
+            raise self.err(f"Invalid value: {show_value(rel)}: {what} ({full})", path)
         return full
 
 
@@ -150,13 +152,7 @@ def _join(path: str, key: Any) -> str:
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Parse and check a scenario file. Raises SpecError (source = the file)."""
     src = os.fspath(path)
-    try:
-        with open(src, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise SpecError(f"cannot read file: {exc.strerror or exc}", "", src) from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", src) from None
+    text = read_text_file(src)
     docs = load_documents(text, src)
     if len(docs) != 1:
         raise SpecError(f"a scenario file holds exactly one YAML document (found {len(docs)})", "", src)

@@ -412,3 +412,59 @@ def test_two_nodes_with_one_pod_cidr_in_one_apply_are_refused():
     assert e.value.path == "spec.podCIDR"
     assert e.value.source == "nodes.yaml (document 2)"
     assert c.list("nodes") == []
+
+
+# -- item 14: the CLI never crashes with a traceback
+
+SURROGATE_POD = ('apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {x: "\\ud800"}}\n'
+                 'spec: {containers: [{name: a, image: x}]}\n')
+
+
+def test_lone_surrogates_in_yaml_are_a_spec_error():
+    with pytest.raises(kstate.SpecError) as e:
+        kstate.Cluster(nodes=0).apply(SURROGATE_POD, source="s.yaml")
+    assert "invalid Unicode character escape code" in e.value.message
+    assert e.value.source == "s.yaml"
+
+
+def _cli(args, capsys):
+    from kstate.cli import main
+    rc = main(args)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err + out.out
+    return rc, out
+
+
+def test_cli_validate_and_run_with_lone_surrogates(tmp_path, capsys):
+    f = tmp_path / "sur.yaml"
+    f.write_text(SURROGATE_POD)
+    sc = tmp_path / "sc.yaml"
+    sc.write_text('name: s\ndescription: "\\ud800"\ncluster: {nodes: 1}\nrun: {until: 1s}\n')
+    rc, out = _cli(["validate", str(f), str(sc)], capsys)
+    assert rc == 1 and out.out.count("invalid Unicode character escape code") == 2
+    rc, out = _cli(["run", str(sc)], capsys)
+    assert rc == 2 and len(out.err.strip().splitlines()) == 1
+
+
+def test_cli_refuses_devices_and_huge_until(tmp_path, capsys):
+    sc = tmp_path / "z.yaml"
+    sc.write_text("name: z\ncluster: {nodes: 1}\nrun: {until: 1s}\nmanifests:\n  - file: /dev/zero\n")
+    rc, out = _cli(["run", str(sc)], capsys)
+    assert rc == 2 and "not a regular file" in out.err and len(out.err.strip().splitlines()) == 1
+    rc, out = _cli(["run", "/dev/zero"], capsys)
+    assert rc == 2 and "not a regular file" in out.err
+    rc, out = _cli(["validate", "/dev/zero"], capsys)
+    assert rc == 1 and "not a regular file" in out.out
+    rc, out = _cli(["run", "specs/scenarios/crash-loop.yaml", "--until", "1000000h"], capsys)
+    assert rc == 2 and out.err.startswith("error: --until:")
+
+
+def test_cli_turns_any_exception_into_one_line(monkeypatch, capsys):
+    import kstate.io.scenario as scenario
+
+    def boom(path):
+        raise RuntimeError("unexpected\nsecond line")
+    monkeypatch.setattr(scenario, "load_scenario", boom)
+    rc, out = _cli(["run", "x.yaml"], capsys)
+    assert rc == 2
+    assert out.err == "error: internal error (RuntimeError): unexpected second line\n"
