@@ -46,6 +46,21 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _no_sexagesimal(construct):
+    """go-yaml v2 (resolve.go) reads plain ints and floats with strconv, which
+    knows no YAML 1.1 base-60 numbers: `1:30` is the string "1:30" for
+    kubectl, not 90 as PyYAML's 1.1 resolver makes it."""
+    def h(loader, node):
+        if isinstance(node.value, str) and ":" in node.value:
+            return node.value
+        return construct(loader, node)
+    return h
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _no_sexagesimal(yaml.SafeLoader.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float", _no_sexagesimal(yaml.SafeLoader.construct_yaml_float))
+
+
 def _mark(mark: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
 
@@ -134,7 +149,8 @@ def _json_key(k: Any) -> str:
     if isinstance(k, str):
         return _text(k)
     if k is None:
-        return "null"
+        # sigs.k8s.io/yaml convertToJSONableObject: a nil key is an error.
+        raise SpecError("unsupported map key of type: <nil>, key: <nil> (a null mapping key)", "")
     if isinstance(k, bool):
         return "true" if k else "false"
     if isinstance(k, int):

@@ -468,3 +468,44 @@ def test_cli_turns_any_exception_into_one_line(monkeypatch, capsys):
     rc, out = _cli(["run", "x.yaml"], capsys)
     assert rc == 2
     assert out.err == "error: internal error (RuntimeError): unexpected second line\n"
+
+
+# -- item 16: YAML quirks as kubectl apply reads them (sigs.k8s.io/yaml → go-yaml v2)
+
+def _pod_yaml(meta="name: web", image="nginx", extra=""):
+    return (f"apiVersion: v1\nkind: Pod\nmetadata: {{{meta}}}\n"
+            f"spec: {{containers: [{{name: app, image: {image}}}]{extra}}}\n")
+
+
+def test_yaml_nul_escape_is_a_character_and_a_raw_nul_is_refused():
+    c = kstate.Cluster(nodes=0)
+    pod = c.apply(_pod_yaml(meta='name: web, annotations: {note: "a\\0b"}'))
+    assert pod.metadata.annotations["note"] == "a\x00b"                  # go-yaml: \0 is U+0000
+    with pytest.raises(kstate.SpecError):
+        c.apply(_pod_yaml(meta="name: web2", image='"ng\x00inx"'))       # a raw NUL: not allowed
+    with pytest.raises(kstate.SpecError) as e:
+        c.apply(_pod_yaml(meta='name: "we\\0b"'))                         # and never a valid name
+    assert e.value.path == "metadata.name"
+
+
+def test_yaml_null_mapping_key_is_refused():
+    for text in (_pod_yaml(meta="name: web, labels: {null: x}"), _pod_yaml(meta="name: web, labels: {~: x}")):
+        with pytest.raises(kstate.SpecError) as e:
+            kstate.Cluster(nodes=0).apply(text)
+        assert "unsupported map key" in e.value.message
+
+
+def test_yaml_sexagesimal_is_a_string():
+    c = kstate.Cluster(nodes=0)
+    pod = c.apply(_pod_yaml(meta="name: web, annotations: {at: 1:30}"))
+    assert pod.metadata.annotations["at"] == "1:30"      # YAML 1.1 would say 90
+    with pytest.raises(kstate.SpecError) as e:            # a string where an int belongs
+        c.apply(_pod_yaml(meta="name: web2", extra=", terminationGracePeriodSeconds: 1:30"))
+    assert e.value.path == "spec.terminationGracePeriodSeconds"
+
+
+def test_yaml_timestamp_looking_name_stays_its_text():
+    c = kstate.Cluster(nodes=0)
+    assert c.apply(_pod_yaml(meta="name: 2026-01-01")).metadata.name == "2026-01-01"
+    pod = c.apply(_pod_yaml(meta="name: web, annotations: {t: 2026-01-01 10:00:00}"))
+    assert pod.metadata.annotations["t"] == "2026-01-01 10:00:00"
