@@ -16,8 +16,8 @@ import attrs
 from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
-from kstate.errors import InvalidOperation, NotFound, NotStable, SpecError
-from kstate.io import load_file, parse_manifests
+from kstate.errors import AlreadyExists, InvalidOperation, KstateError, NotFound, NotStable, SpecError
+from kstate.io import load_sourced_file, parse_manifests, parse_sourced_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
@@ -26,13 +26,17 @@ from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
 from kstate.registry import REGISTRY, SCOPE_KIND
 from kstate.resources.frozen import FrozenDict, evolve
-from kstate.resources.meta import controller_of, parse_time, to_datetime
+from kstate.resources.meta import MAX_TIME_MS, controller_of, parse_time, to_datetime
 from kstate.resources.node import Node, Taint
 from kstate.resources.pod import ContainerState
 from kstate.resources.selector import LabelSelector, parse_selector, selector_from_labels
-from kstate.units import parse_duration
+from kstate.resources.selector import validate_label_key, validate_label_value
+from kstate.units import INT32_MAX, MAX_NODES, parse_duration
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
+#: DeleteOptions.propagationPolicy values (metav1.DeletionPropagation).
+PROPAGATION_POLICIES = ("Orphan", "Background", "Foreground")
+
 
 
 def resolve_kind(kind: str) -> str:
@@ -51,13 +55,26 @@ def _start_ms(start: Union[str, int, _dt.datetime]) -> int:
     if isinstance(start, _dt.datetime):
         if start.tzinfo is None:
             raise SpecError("start must be timezone-aware (UTC)", "start")
-        return int(start.timestamp() * 1000)
-    if isinstance(start, int) and not isinstance(start, bool):
-        return start
-    try:
-        return parse_time(str(start))
-    except ValueError:
-        raise SpecError(f"invalid start time {start!r}: want RFC 3339 like {DEFAULT_START}", "start") from None
+        ms = int(start.timestamp() * 1000)
+    elif isinstance(start, int) and not isinstance(start, bool):
+        ms = start
+    else:
+        try:
+            ms = parse_time(str(start))
+        except ValueError:
+            raise SpecError(f"invalid start time {start!r}: want RFC 3339 like {DEFAULT_START}", "start") from None
+    if not 0 <= ms <= MAX_TIME_MS:
+        raise SpecError(f"Invalid value: {start!r}: must be between 1970-01-01T00:00:00Z and "
+                        "9999-12-31T23:59:59Z", "start")
+    return ms
+
+
+def _deadline(now: int, duration, what: str) -> int:
+    """now + duration, refused past the last time Kubernetes can write (year 9999)."""
+    end = now + _ms(duration, what)
+    if end > MAX_TIME_MS:
+        raise SpecError(f"Invalid value: {duration!r}: simulated time would pass 9999-12-31T23:59:59Z", what)
+    return end
 
 
 class Cluster:
@@ -79,17 +96,18 @@ class Cluster:
                  validate_schemas: bool = False):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
+        _check_network(cluster_cidr, node_cidr_mask)
+        if isinstance(nodes, bool) or nodes is None or isinstance(nodes, (float, dict, bytes)):
+            raise SpecError(f"nodes must be a count or a list of Node manifests, got {nodes!r}", "nodes")
+        if isinstance(nodes, int) and not 0 <= nodes <= MAX_NODES:
+            raise SpecError(f"Invalid value: {nodes}: must be between 0 and {MAX_NODES}", "nodes")
         prof = profile if isinstance(profile, Profile) else load_profile(profile)
         #: also check stored kinds against Kubernetes' OpenAPI schemas (extra kstate[schemas])
         self.validate_schemas = bool(validate_schemas)
         self._engine = Engine(seed=seed, start=_start_ms(start), profile=prof, cluster_cidr=cluster_cidr,
                               node_cidr_mask=node_cidr_mask, controllers=controllers,
                               enforce_machines=enforce_machines, record_trace=record_trace)
-        if isinstance(nodes, bool):
-            raise SpecError("nodes must be a count or a list of Node manifests", "nodes")
         if isinstance(nodes, int):
-            if nodes < 0:
-                raise SpecError(f"Invalid value: {nodes}: must be greater than or equal to 0", "nodes")
             for i in range(nodes):
                 self.add_node(f"node-{i}")
         else:
@@ -132,9 +150,12 @@ class Cluster:
         if isinstance(selector, str):
             sel = parse_selector(selector)
         elif isinstance(selector, dict):
-            sel = selector_from_labels(selector)
-        else:
+            sel = selector_from_labels(_label_set(selector, "selector"))
+        elif isinstance(selector, LabelSelector):
             sel = selector
+        else:
+            raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
+                            f"{type(selector).__name__}", "selector")
         return [o for o in objs if sel.matches(o.metadata.labels)]
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None, namespace: Optional[str] = None):
@@ -163,29 +184,32 @@ class Cluster:
         """Create or update like `kubectl apply`: a resource object, a dict, a
         list of those, or YAML text (multi-document). All documents or none.
         Returns the stored object, or a list when several were given."""
-        objs = parse_manifests(value, source=source or "<input>", schemas=self.validate_schemas)
-        stored = self._apply_objects(objs)
+        pairs = parse_sourced_manifests(value, source=source or "<input>", schemas=self.validate_schemas)
+        stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
         many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
             isinstance(value, str) and len(stored) != 1)
         return stored if many else stored[0]
 
     def apply_file(self, path: Union[str, os.PathLike]):
-        objs = load_file(str(path), schemas=self.validate_schemas)
-        stored = self._apply_objects(objs)
+        pairs = load_sourced_file(str(path), schemas=self.validate_schemas)
+        stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
         return stored if len(stored) != 1 else stored[0]
 
-    def _apply_objects(self, objs) -> list:
+    def _apply_objects(self, objs, sources=None) -> list:
+        """Apply all of `objs` or none. `sources` (one per object: the file
+        and document it came from) is put on every SpecError that object
+        causes, as `.source`."""
         from kstate.engine.core import gc_paused
         with gc_paused():
-            return self._apply_objects_now(objs)
+            return self._apply_objects_now(list(objs), list(sources) if sources is not None else None)
 
-    def _resolve_custom(self, objs) -> list:
+    def _resolve_custom(self, objs, sources) -> list:
         """Custom resources get their scope and kind from their
         CustomResourceDefinition, applied earlier or in the same batch;
         without one they are refused as the API server refuses them."""
         crds = None
         out = []
-        for obj in objs:
+        for i, obj in enumerate(objs):
             if isinstance(obj, Unstructured) and is_custom_group(obj.api_version):
                 if crds is None:
                     crds = {}
@@ -198,41 +222,26 @@ class Cluster:
                 found = crds.get((group, obj.kind))
                 if found is None or version not in found[1]["versions"]:
                     raise SpecError(f'no matches for kind "{obj.kind}" in version "{obj.api_version}": ensure '
-                                    "CRDs are installed first", "kind")
+                                    "CRDs are installed first", "kind", sources[i] if sources else "")
                 spec = custom_kind(found[0])
                 ns = obj.metadata.namespace or "default" if spec.namespaced else ""
                 obj = evolve(obj, metadata=evolve(obj.metadata, namespace=ns))
             out.append(obj)
         return out
 
-    def _apply_objects_now(self, objs) -> list:
-        eng = self._engine
-        objs = self._resolve_custom(objs)
+    def _apply_objects_now(self, objs, sources) -> list:
+        objs = self._resolve_custom(objs, sources)
         # Validate everything first (all or nothing), then write.
-        new_namespaces = set()
-        seen = set()
+        state = {"new_namespaces": set(), "seen": set(), "cidrs": {}}
         plan = []
-        for obj in objs:
-            kind, m = obj.KIND, obj.metadata
-            key = (kind, m.namespace, m.name)
-            if m.name and key in seen:
-                raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
-            seen.add(key)
-            if kind == SCOPE_KIND and m.name:
-                new_namespaces.add(m.name)
-            if REGISTRY.kind(kind).namespaced:
-                ns = eng.get(SCOPE_KIND, "", m.namespace)
-                if ns is None and m.namespace not in new_namespaces:
-                    raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
-                if ns is not None and ns.status.phase == "Terminating":
-                    raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
-                                           "being terminated", "metadata.namespace")
-            cur = eng.get(kind, m.namespace, m.name) if m.name else None
-            if cur is not None:
-                plan.append(("update", self._checked_update(cur, obj)))
-            else:
-                REGISTRY.kind(kind).admit(obj, eng)
-                plan.append(("create", obj))
+        for i, obj in enumerate(objs):
+            try:
+                plan.append(self._plan(obj, state))
+            except SpecError as e:
+                if sources and not e.source:
+                    raise e.at(source=sources[i]) from None
+                raise
+        eng = self._engine
         out = []
         for verb, obj in plan:
             if verb == "create":
@@ -242,29 +251,60 @@ class Cluster:
                 out.append(eng.get(obj.KIND, obj.metadata.namespace, obj.metadata.name))
         return out
 
+    def _plan(self, obj, state) -> tuple:
+        """("create" | "update", the object to write) for one object of an
+        apply, or the SpecError that refuses the whole apply."""
+        eng = self._engine
+        new_namespaces, seen = state["new_namespaces"], state["seen"]
+        kind, m = obj.KIND, obj.metadata
+        key = (kind, m.namespace, m.name)
+        if m.name and key in seen:
+            raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
+        seen.add(key)
+        if kind == SCOPE_KIND and m.name:
+            new_namespaces.add(m.name)
+        if REGISTRY.kind(kind).namespaced:
+            ns = eng.get(SCOPE_KIND, "", m.namespace)
+            if ns is None and m.namespace not in new_namespaces:
+                raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
+            if ns is not None and ns.status.phase == "Terminating":
+                raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
+                                       "being terminated", "metadata.namespace")
+        cur = eng.get(kind, m.namespace, m.name) if m.name else None
+        if cur is not None:
+            return ("update", self._checked_update(cur, obj))
+        REGISTRY.kind(kind).admit(obj, eng, state)
+        return ("create", obj)
+
     def _checked_update(self, cur, obj):
         """What `kubectl apply` may change on a live object: labels and
         annotations always, the rest as the kind's ValidateUpdate allows."""
         meta = evolve(cur.metadata, labels=obj.metadata.labels, annotations=obj.metadata.annotations)
         return REGISTRY.kind(obj.KIND).validate_update(cur, obj, meta)
 
-    def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None) -> None:
+    def delete(self, kind: str, name: str, namespace: str = "default", grace_period: Optional[int] = None,
+               propagation_policy: Optional[str] = None) -> None:
+        """`kubectl delete` (DeleteOptions): `grace_period` seconds for pods,
+        `propagation_policy` Background (the default for most kinds),
+        Foreground or Orphan for what the object owns."""
+        _check_grace_period(grace_period)
+        if propagation_policy is not None and propagation_policy not in PROPAGATION_POLICIES:
+            raise SpecError(f"Unsupported value: {propagation_policy!r}: supported values: "
+                            + ", ".join(f'"{p}"' for p in PROPAGATION_POLICIES), "propagationPolicy")
         obj = self.get(kind, name, namespace)
-        if grace_period is not None and (isinstance(grace_period, bool) or not isinstance(grace_period, int)):
-            raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
-        self._engine.delete(obj.KIND, obj.metadata.namespace, name, grace_period)
+        self._engine.delete(obj.KIND, obj.metadata.namespace, name, grace_period, propagation=propagation_policy)
 
     # ------------------------------------------------------------ time
 
     def advance(self, duration: Union[str, int, float] = 0) -> None:
         """Move simulated time forward (a duration string or seconds)."""
-        self._engine.run_to(self._engine.now + _ms(duration, "duration"))
+        self._engine.run_to(_deadline(self._engine.now, duration, "duration"))
 
     def run_until_stable(self, timeout: Union[str, int, float] = "10m") -> None:
         """Run until no work is pending (no queued keys, no timers); raise
         NotStable if that does not happen within `timeout`."""
         eng = self._engine
-        end = eng.now + _ms(timeout, "timeout")
+        end = min(eng.now + _ms(timeout, "timeout"), MAX_TIME_MS)
         while True:
             eng.run_to(eng.now)
             at = eng.next_event_time()
@@ -286,6 +326,13 @@ class Cluster:
             while eng.get("Node", "", f"node-{i}") is not None:
                 i += 1
             name = f"node-{i}"
+        elif isinstance(name, str) and eng.get("Node", "", name) is not None:
+            # A POST of a taken name: the API's 409 (`kubectl create node`).
+            raise AlreadyExists(f'nodes "{name}" already exists')
+        if labels is not None and not isinstance(labels, dict):
+            raise SpecError(f"labels must be a dict, got {type(labels).__name__}", "metadata.labels")
+        if taints is not None and not isinstance(taints, (list, tuple)):
+            raise SpecError(f"taints must be a list, got {type(taints).__name__}", "spec.taints")
         doc = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": dict(labels or {})},
                "spec": {"taints": [t if isinstance(t, dict) else _taint_dict(t) for t in (taints or [])]},
                "status": {"capacity": {"cpu": str(cpu), "memory": str(memory), "pods": str(pods)}}}
@@ -329,13 +376,14 @@ class Cluster:
         kubectl it refuses (and changes nothing) when a pod has no controller,
         unless force=True. DaemonSet pods are left alone. Returns the pods
         deleted, as namespace/name."""
+        _check_grace_period(grace_period)
         self._node(name)
         pods = [p for p in self._engine.placed("Pod", name) if p.metadata.deletion_timestamp is None]
         unmanaged = [p for p in pods if controller_of(p.metadata) is None]
         if unmanaged and not force:
             names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in unmanaged)
             raise InvalidOperation(f"cannot delete Pods that declare no controller (use force=True to override): "
-                                   f"{names}", "")
+                                   f"{names}", "force")
         self.cordon(name)
         out = []
         for p in pods:
@@ -350,9 +398,11 @@ class Cluster:
         """Fault: the pod's running containers exit with `exit_code` now; the
         kubelet then restarts them (or not) per restartPolicy and back-off."""
         from kstate.controllers.kubelet import _with_status, _exit_reason
+        if isinstance(exit_code, bool) or not isinstance(exit_code, int) or not -2**31 <= exit_code < 2**31:
+            raise SpecError(f"Invalid value: {exit_code!r}: an exit code is a 32-bit integer", "exitCode")
         pod = self.get("Pod", name, namespace)
         if pod.status.state != "Running" or pod.metadata.deletion_timestamp is not None:
-            raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "")
+            raise InvalidOperation(f"pod {namespace}/{name} is {pod.status.state}, not Running", "status.phase")
         now = self._engine.now
         sts = tuple(evolve(s, ready=False, state=ContainerState(
             "terminated", _exit_reason(exit_code), exit_code=exit_code, started_at=s.state.started_at,
@@ -377,6 +427,8 @@ class Cluster:
         subresource (Deployment, ReplicaSet, ReplicationController, …)."""
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
             raise SpecError(f"Invalid value: {replicas!r}: must be greater than or equal to 0", "spec.replicas")
+        if replicas > INT32_MAX:
+            raise SpecError(f"Invalid value: {replicas}: must be a 32-bit integer", "spec.replicas")
         obj, (get, set_) = self._with("scale", kind, name, namespace, "scale subresource")
         if get(obj) != replicas:
             self._engine.update(set_(obj, replicas))
@@ -387,6 +439,8 @@ class Cluster:
         if not isinstance(image, str) or not image.strip():
             raise SpecError("Required value: image", "image")
         obj, (get, set_) = self._with("pod_spec", kind, name, namespace, "pod template")
+        if image != image.strip() and obj.KIND == "Pod":
+            raise SpecError(f"Invalid value: {image!r}: must not have leading or trailing whitespace", "image")
         spec = get(obj)
         names = [c.name for c in spec.containers + spec.init_containers]
         if container not in names:
@@ -427,7 +481,8 @@ class Cluster:
         return RolloutStatus(True, False, f'deployment "{name}" successfully rolled out')
 
     def _owned_replica_sets(self, d) -> list:
-        return [rs for rs in self._engine.owned_by(d.metadata.uid, "ReplicaSet")]
+        return [rs for rs in self._engine.owned_by(d.metadata.uid, "ReplicaSet")
+                if rs.metadata.namespace == d.metadata.namespace]
 
     def rollout_history(self, name: str, namespace: str = "default") -> list[dict]:
         """`kubectl rollout history`: each ReplicaSet once, at its current
@@ -456,7 +511,7 @@ class Cluster:
         if to_revision is None or to_revision == 0:
             target_rev = last_revision(rss)
             if target_rev == 0:
-                raise InvalidOperation(f'no rollout history found for deployment "{name}"', "")
+                raise InvalidOperation(f'no rollout history found for deployment "{name}"', "toRevision")
         else:
             if isinstance(to_revision, bool) or not isinstance(to_revision, int) or to_revision < 0:
                 raise SpecError(f"Invalid value: {to_revision!r}: must be a revision number", "toRevision")
@@ -510,9 +565,25 @@ class Cluster:
 
     @classmethod
     def restore(cls, snapshot: dict) -> "Cluster":
+        """The cluster a `snapshot()` dict describes. Anything else (a wrong
+        format, a truncated or edited snapshot) is a SpecError at `snapshot`."""
         c = cls.__new__(cls)
         c.validate_schemas = False
-        c._engine = serial.restore(snapshot)
+        if not isinstance(snapshot, dict):
+            raise SpecError(f"a snapshot is a dict, got {type(snapshot).__name__}", "snapshot")
+        if snapshot.get("format") != serial.FORMAT:
+            raise SpecError(f"Unsupported value: {snapshot.get('format')!r}: supported values: {serial.FORMAT}",
+                            "snapshot.format")
+        for key, typ in serial.SHAPE.items():
+            if key not in snapshot or not isinstance(snapshot[key], typ):
+                want = "" if typ is object else f" (a {typ.__name__})"
+                raise SpecError(f"Required value{want}: truncated or edited snapshot?", f"snapshot.{key}")
+        try:
+            c._engine = serial.restore(snapshot)
+        except KstateError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            raise SpecError(f"invalid snapshot ({type(e).__name__}: {e})", "snapshot") from None
         return c
 
 
@@ -533,6 +604,46 @@ def _taint_dict(t) -> dict:
         key, _, value = body.partition("=")
         return {"key": key, "value": value, "effect": effect}
     raise SpecError(f"taint must be a dict, Taint or 'key=value:Effect' string, got {t!r}", "taints")
+
+
+def _check_grace_period(grace_period) -> None:
+    """DeleteOptions.gracePeriodSeconds: an int64 (validated before anything changes)."""
+    if grace_period is None:
+        return
+    if isinstance(grace_period, bool) or not isinstance(grace_period, int):
+        raise SpecError(f"grace period must be an integer, got {grace_period!r}", "gracePeriodSeconds")
+    if not -2**63 <= grace_period <= 2**63 - 1:
+        raise SpecError(f"Invalid value: {grace_period}: must fit in a 64-bit integer", "gracePeriodSeconds")
+
+
+def _check_network(cluster_cidr, node_cidr_mask) -> None:
+    """--cluster-cidr and --node-cidr-mask-size as kube-controller-manager
+    checks them: an IPv4 network, and a node mask no shorter than its prefix."""
+    import ipaddress
+    if not isinstance(cluster_cidr, str):
+        raise SpecError(f"cluster_cidr must be a string, got {cluster_cidr!r}", "cluster_cidr")
+    try:
+        net = ipaddress.ip_network(cluster_cidr)
+    except ValueError as e:
+        raise SpecError(f"Invalid value: {cluster_cidr!r}: {e}", "cluster_cidr") from None
+    if net.version != 4:
+        raise SpecError(f"Invalid value: {cluster_cidr!r}: only IPv4 cluster CIDRs are simulated", "cluster_cidr")
+    if isinstance(node_cidr_mask, bool) or not isinstance(node_cidr_mask, int) or not \
+            net.prefixlen <= node_cidr_mask <= 32:
+        raise SpecError(f"Invalid value: {node_cidr_mask!r}: must be an integer between the cluster CIDR's prefix "
+                        f"({net.prefixlen}) and 32", "node_cidr_mask")
+
+
+def _label_set(labels: dict, path: str) -> dict:
+    """A selector given as a dict is labels.Set: label keys to label values."""
+    for k, v in labels.items():
+        msg = validate_label_key(k)
+        if msg:
+            raise SpecError(f"Invalid value: {k!r}: {msg}", path)
+        msg = validate_label_value(v)
+        if msg:
+            raise SpecError(f"Invalid value: {v!r}: {msg}", f"{path}.{k}")
+    return labels
 
 
 def _fmt(ms: int) -> str:

@@ -18,7 +18,8 @@ import sys
 from typing import Optional, Sequence
 
 import kstate
-from kstate.errors import SpecError
+from kstate.errors import KstateError, SpecError
+from kstate.io.yamlio import read_text_file
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
@@ -54,15 +55,32 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _safe_streams() -> None:
+    """Whatever a file holds (a lone surrogate, say) is printed, escaped,
+    rather than crashing the print with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _one_line(text) -> str:
+    return " ".join(str(text).splitlines())
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    _safe_streams()
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help(sys.stderr)
         return EXIT_ERROR
     try:
         return {"run": _run, "validate": _validate, "graph": _graph}[args.command](args)
-    except SpecError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except KstateError as e:
+        print(f"error: {_one_line(e)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # `kstate run x.yaml | head`
         try:
@@ -70,6 +88,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+    except Exception as e:  # noqa: BLE001 — the CLI promises one line, never a traceback
+        print(f"error: internal error ({type(e).__name__}): {_one_line(e)}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _run(args) -> int:
@@ -97,13 +118,7 @@ def _validate(args) -> int:
     bad = 0
     for path in args.files:
         try:
-            try:
-                with open(path, encoding="utf-8") as f:
-                    text = f.read()
-            except OSError as exc:
-                raise SpecError(f"cannot read file: {exc.strerror or exc}", "", path) from None
-            except UnicodeDecodeError as exc:
-                raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", path) from None
+            text = read_text_file(path)
             docs = load_documents(text, path)
             if len(docs) == 1 and is_scenario_document(docs[0]):
                 sc = load_scenario(path)

@@ -3,6 +3,9 @@
 Every error a user can provoke with bad input is a `SpecError` (or a subclass)
 carrying the file and the Kubernetes field path of the offending value, so a
 message reads like the API server's: `web.yaml: spec.containers[0].name: Required value`.
+`NotFound`, `AlreadyExists` and `NotStable` are not about input (an object that
+is not there, a name that is taken, a run that did not settle): they are
+`KstateError`s but not `SpecError`s.
 """
 from __future__ import annotations
 

@@ -92,10 +92,12 @@ class KindSpec:
     status_detail: Callable[[Any, Any], str] = _empty
     #: a secondary placement key kept by the store (pods by node, nodes by zone).
     place: Optional[Callable[[Any], Optional[str]]] = None
-    #: (obj, api) -> None before a create is planned: admission against the
-    #: cluster's state (a requested podCIDR must be free); raises SpecError.
-    #: Runs for every object of an apply before anything is written.
-    admit: Callable[[Any, Any], None] = _none
+    #: (obj, api, batch) -> None before a create is planned: admission
+    #: against the cluster's state (a requested podCIDR must be free, also
+    #: among the objects of the same apply: `batch` is that apply's scratch
+    #: dict); raises SpecError. Runs for every object of an apply before
+    #: anything is written.
+    admit: Callable[[Any, Any, dict], None] = _none
     #: the scale subresource (`kubectl scale`): (get replicas, set replicas).
     scale: Optional[tuple[Callable[[Any], int], Callable[[Any, int], Any]]] = None
     #: where the kind keeps a PodSpec (`kubectl set image`): (get, set).

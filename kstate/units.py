@@ -38,6 +38,14 @@ _UNITS: dict[str, Fraction] = {
 _DIGITS = frozenset("0123456789")
 
 
+#: Go's int32 maximum: the bound of every replicas count (spec.replicas is an int32).
+INT32_MAX = 2**31 - 1
+#: the most nodes `Cluster(nodes=N)` or a scenario's `cluster.nodes` creates.
+#: Kubernetes is tested to 5,000 nodes; kstate's benchmarks go well beyond,
+#: this only refuses counts no simulation could hold.
+MAX_NODES = 100_000
+
+
 def _invalid(value: object, detail: str = "") -> SpecError:
     return SpecError("invalid duration " + repr(value) + (": " + detail if detail else ""), "")
 

@@ -132,9 +132,9 @@ class Profile:
         """Validate profile data (the parsed YAML of specs/profiles/*.yaml)."""
         if not isinstance(data, dict):
             raise SpecError("profile must be a mapping", "", source)
-        unknown = set(data) - {"name", "rules", "description"}
+        unknown = sorted(str(k) for k in set(data) - {"name", "rules", "description"})
         if unknown:
-            raise SpecError(f'unknown field "{sorted(unknown)[0]}"', sorted(unknown)[0], source)
+            raise SpecError(f'unknown field "{unknown[0]}"', unknown[0], source)
         rules_data = data.get("rules")
         if not isinstance(rules_data, list) or not rules_data:
             raise SpecError("Required value: a non-empty list of rules", "rules", source)
@@ -162,6 +162,29 @@ def _dur(value: Any, path: str) -> int:
         raise e.at(path) from None
 
 
+def _str(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise SpecError(f"Invalid value: {value!r}: must be a string", path)
+    return value
+
+
+def _str_map(value: Any, path: str) -> FrozenDict:
+    if value is None:
+        return EMPTY
+    if not isinstance(value, dict):
+        raise SpecError(f"Invalid value: {value!r}: must be a mapping of strings to strings", path)
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise SpecError(f"Invalid value: {v!r}: must be a string", f"{path}.{k}")
+    return freeze(value)
+
+
+def _exit_code(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not -2**31 <= value < 2**31:
+        raise SpecError(f"Invalid value: {value!r}: an exit code is a 32-bit integer", path)
+    return value
+
+
 def _parse_rule(r: Any) -> Rule:
     if isinstance(r, dict) and "on" not in r and (True in r or "true" in r):
         # YAML 1.1 reads a bare `on:` key as the boolean true.
@@ -171,14 +194,14 @@ def _parse_rule(r: Any) -> Rule:
         if req not in r:
             raise SpecError("Required value", req)
     fire = r["fire"]
-    if fire not in RULE_TRIGGERS:
+    if not isinstance(fire, str) or fire not in RULE_TRIGGERS:
         raise SpecError(f"Unsupported value: {fire!r}: supported values: {sorted(RULE_TRIGGERS)}", "fire")
     on = r["on"]
     _expect(on, {"kind", "state", "ready"}, "on")
     if on.get("kind", "Pod") != "Pod":
         raise SpecError("only Pod rules are supported", "on.kind")
     state = on.get("state")
-    if state != RULE_TRIGGERS[fire]:
+    if not isinstance(state, str) or state != RULE_TRIGGERS[fire]:
         raise SpecError(f"trigger {fire!r} applies to state {RULE_TRIGGERS[fire]!r}, not {state!r}", "on.state")
     ready = on.get("ready")
     if ready is not None and not isinstance(ready, bool):
@@ -189,11 +212,12 @@ def _parse_rule(r: Any) -> Rule:
     jitter = _dur(after.get("jitter", 0), "after.jitter")
     when = r.get("when", {}) or {}
     _expect(when, {"annotation"}, "when")
-    annotation = after.get("annotation", "") or when.get("annotation", "")
+    annotation = _str(after.get("annotation", ""), "after.annotation") or _str(when.get("annotation", ""),
+                                                                                "when.annotation")
     if when.get("annotation") and default is not None:
         raise SpecError("a rule gated by `when.annotation` has no default", "after.default")
     probe = after.get("probe", "")
-    if probe not in ("", "readinessProbe"):
+    if not isinstance(probe, str) or probe not in ("", "readinessProbe"):
         raise SpecError(f"Unsupported value: {probe!r}", "after.probe")
     unless = r.get("unless", {}) or {}
     _expect(unless, {"annotations"}, "unless")
@@ -202,12 +226,13 @@ def _parse_rule(r: Any) -> Rule:
     code = r.get("exit-code", {}) or {}
     _expect(code, {"default", "annotation"}, "exit-code")
     return Rule(
-        name=str(r["name"]), state=state, fire=fire, default=default, annotation=str(annotation),
+        name=_str(r["name"], "name"), state=state, fire=fire, default=default, annotation=annotation,
         probe=probe, jitter=jitter, ready=ready,
-        labels=freeze({str(k): str(v) for k, v in (select.get("labels") or {}).items()}),
-        unless_annotations=freeze({str(k): str(v) for k, v in (unless.get("annotations") or {}).items()}),
-        image=str(select.get("image", "")),
-        exit_code=int(code.get("default", 0)), exit_code_annotation=str(code.get("annotation", "")),
+        labels=_str_map(select.get("labels"), "select.labels"),
+        unless_annotations=_str_map(unless.get("annotations"), "unless.annotations"),
+        image=_str(select.get("image", ""), "select.image"),
+        exit_code=_exit_code(code.get("default", 0), "exit-code.default"),
+        exit_code_annotation=_str(code.get("annotation", ""), "exit-code.annotation"),
     )
 
 

@@ -189,8 +189,9 @@ class Engine:
 
     def _put_new(self, obj):
         spec = self.registry.kind(obj.KIND)
-        m = obj.metadata
-        meta = evolve(m, uid=m.uid or self.rng.uid(), creation_timestamp=self.now,
+        # FillObjectMetaSystemFields (apiserver/pkg/registry/rest/meta.go): the
+        # server assigns the uid and creation timestamp; a client's are ignored.
+        meta = evolve(obj.metadata, uid=self.rng.uid(), creation_timestamp=self.now,
                       resource_version=self._next_rv(), generation=spec.generation)
         obj = evolve(obj, metadata=meta)
         self.store.put(obj)
@@ -427,6 +428,11 @@ class Engine:
             raise SpecError(f"kind {obj.KIND} is not supported", "kind")
         kind = obj.KIND
         m = obj.metadata
+        if m.deletion_timestamp is not None or m.deletion_grace_period_seconds is not None:
+            # BeforeCreate (apiserver/pkg/registry/rest/create.go) clears both
+            # before PrepareForCreate: a new object is never born terminating.
+            m = evolve(m, deletion_timestamp=None, deletion_grace_period_seconds=None)
+            obj = evolve(obj, metadata=m)
         if not m.name and m.generate_name:
             for _ in range(100):
                 name = m.generate_name[:58] + self.rng.name_suffix()

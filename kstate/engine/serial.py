@@ -95,6 +95,10 @@ def snapshot(engine) -> dict:
     }
 
 
+#: the top-level keys of a snapshot and their types (checked by Cluster.restore).
+SHAPE = {"profile": object, "objects": list, "rng": object, "controllers": list, "indexes": dict, "engine": dict}
+
+
 def restore(data: dict, registry=None):
     from kstate.engine.core import Engine
     from kstate.engine.store import Store

@@ -24,12 +24,14 @@ Modules, each importing only those listed before it (no circles):
 What is listed in `__all__` below is the stable API.
 """
 from kstate.io.manifests import (
-    TIMING_ANNOTATIONS, load_documents, load_file, parse_manifests, parse_object,
+    TIMING_ANNOTATIONS, load_documents, load_file, load_sourced_file, parse_manifests, parse_object,
+    parse_sourced_manifests,
     parse_pod_template, pod_template_to_manifest, qos_class, to_manifest,
 )
 from kstate.io.names import to_camel, to_snake
 
 __all__ = [
-    "TIMING_ANNOTATIONS", "load_documents", "load_file", "parse_manifests", "parse_object",
+    "TIMING_ANNOTATIONS", "load_documents", "load_file", "load_sourced_file", "parse_manifests", "parse_object",
+    "parse_sourced_manifests",
     "parse_pod_template", "pod_template_to_manifest", "qos_class", "to_camel", "to_manifest", "to_snake",
 ]

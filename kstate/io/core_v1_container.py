@@ -229,6 +229,54 @@ def _check_requests_within_limits(ctx: Ctx, path: str, requests: Mapping, limits
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 
 
+def _probe_port(ctx: Ctx, v: Any, path: str) -> Any:
+    """validation.go ValidatePortNumOrName: an IntOrString port, 1-65535 or an
+    IANA_SVC_NAME."""
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        ctx.invalid(path, v, "must be an integer or a string (IntOrString)")
+        return BAD
+    if isinstance(v, int):
+        if not 1 <= v <= 65535:
+            ctx.invalid(path, v, "must be between 1 and 65535, inclusive")
+            return BAD
+        return v
+    msg = iana_svc_name_error(v)
+    if msg:
+        ctx.invalid(path, v, msg)
+        return BAD
+    return v
+
+
+def _http_header(ctx: Ctx, v: Any, path: str) -> Any:
+    r = struct(ctx, v, path, {"name": string, "value": string})
+    if r is None:
+        return BAD
+    if not r.get("name"):
+        ctx.required(dot(path, "name"))
+    return FrozenDict(r.typed)
+
+
+#: the typed shape of each probe handler (core/v1 ExecAction, HTTPGetAction,
+#: TCPSocketAction, GRPCAction); anything else in them is an unknown field.
+_PROBE_HANDLER_FIELDS = {
+    "exec": {"command": strings},
+    "httpGet": {"path": string, "port": _probe_port, "host": string,
+                "scheme": one_of(("HTTP", "HTTPS")), "httpHeaders": partial(list_of, item=_http_header)},
+    "tcpSocket": {"port": _probe_port, "host": string},
+    "grpc": {"port": lambda ctx, v, path: _probe_port(ctx, v, path) if not isinstance(v, str)
+             else integer(ctx, v, path), "service": string},
+}
+
+
+def _probe_handler(kind: str) -> Callable[[Ctx, Any, str], Any]:
+    def h(ctx: Ctx, v: Any, path: str) -> Any:
+        r = struct(ctx, v, path, _PROBE_HANDLER_FIELDS[kind])
+        if r is None:
+            return BAD
+        return FrozenDict(r.typed)
+    return h
+
+
 def _probe(ctx: Ctx, v: Any, path: str, kind: str) -> Any:
     """validation.go validateProbe / validateHandler with SetDefaults_Probe
     (zero timing fields take the defaults 10/1/1/3) and SetDefaults_HTTPGetAction."""
@@ -236,7 +284,8 @@ def _probe(ctx: Ctx, v: Any, path: str, kind: str) -> Any:
     r = struct(ctx, v, path, {
         "initialDelaySeconds": nn, "timeoutSeconds": nn, "periodSeconds": nn,
         "successThreshold": nn, "failureThreshold": nn,
-        "exec": json_object, "httpGet": json_object, "tcpSocket": json_object, "grpc": json_object,
+        "exec": _probe_handler("exec"), "httpGet": _probe_handler("httpGet"),
+        "tcpSocket": _probe_handler("tcpSocket"), "grpc": _probe_handler("grpc"),
         "terminationGracePeriodSeconds": int64,
     })
     if r is None:
@@ -256,8 +305,6 @@ def _probe(ctx: Ctx, v: Any, path: str, kind: str) -> Any:
         if h == "httpGet":
             body = FrozenDict({**body, "path": body.get("path") or "/",
                                "scheme": body.get("scheme") or "HTTP"})
-        if h == "exec" and not isinstance(body.get("command", ()), tuple):
-            ctx.invalid(dot(dot(path, h), "command"), thaw(body.get("command")), "must be a list")
         handler[h] = body
     tgps = r.get("terminationGracePeriodSeconds")
     if tgps is not None:

@@ -323,6 +323,12 @@ def _decode_pod(ctx: Ctx, doc: dict) -> Pod:
     if doc.get("spec") is None:
         ctx.required("spec.containers")
     spec = r.get("spec") or PodSpec(containers=())
+    # validateContainerOnlyForPod (validation.go): a pod's images, unlike a
+    # template's, may not have leading or trailing whitespace.
+    for field, containers in (("initContainers", spec.init_containers), ("containers", spec.containers)):
+        for i, c in enumerate(containers):
+            if isinstance(c.image, str) and c.image != c.image.strip():
+                ctx.invalid(f"spec.{field}[{i}].image", c.image, "must not have leading or trailing whitespace")
     return Pod(metadata=r.get("metadata", ObjectMeta(namespace="default")), spec=spec,
                status=r.get("status", PodStatus()))
 

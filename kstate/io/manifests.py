@@ -61,8 +61,8 @@ from kstate.io.fields import (  # noqa: F401 (dns1123_* re-exported)
     Ctx, at_index, dns1123_label_error, dns1123_subdomain_error, generic_out, json_type, show,
 )
 from kstate.io.stored import SCHEMAS, decode_custom, is_custom_group
+from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed, read_text_file
 from kstate.version import KUBERNETES_VERSION
-from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed
 from kstate.registry import REGISTRY
 from kstate.resources import Namespace, Node, Pod
 
@@ -145,9 +145,15 @@ def _doc_source(source: str, index: int, many: bool) -> str:
 
 
 def _expand(doc: Any, source: str) -> list[Any]:
-    """Objects of one document: a `v1 List` expands to its items."""
+    """Objects of one document: a `v1 List` expands to its items. A resource
+    object (perhaps built or changed with attrs.evolve) is validated exactly
+    like a manifest: through its Kubernetes JSON shape and back."""
     if _is_resource(doc):
-        return [doc]
+        try:
+            shape = to_manifest(doc)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise SpecError(f"not a valid {doc.KIND}: {exc}", "", source) from None
+        return [parse_object(shape, source)]
     if not isinstance(doc, dict):
         raise SpecError(f"object is not a mapping (got {json_type(doc)})", "", source)
     if doc.get("kind") != "List":
@@ -175,13 +181,21 @@ def _expand(doc: Any, source: str) -> list[Any]:
 
 
 def parse_manifests(value: Any, source: str = "", schemas: bool = False) -> tuple[Resource, ...]:
+    """The resources of `parse_sourced_manifests`, without their sources."""
+    return tuple(obj for obj, _ in parse_sourced_manifests(value, source, schemas=schemas))
+
+
+def parse_sourced_manifests(value: Any, source: str = "",
+                            schemas: bool = False) -> tuple[tuple[Resource, str], ...]:
     """Resources from a resource object (returned as is), a dict, a list of
     those, or YAML text; `kind: List` documents expand to their items.
 
     All or nothing: the first bad document raises SpecError and nothing is
     returned. `source` names the input in errors ("<string>" for text without
     one); with several documents it becomes "web.yaml (document 2)", counting
-    every document of the stream from 1 (empty ones included).
+    every document of the stream from 1 (empty ones included). Each object
+    comes with that source, so errors found later (when the cluster applies
+    it) can name its document too.
 
     `schemas=True` also checks documents of kinds kstate stores but does not
     simulate against Kubernetes' OpenAPI schemas (the optional extra
@@ -194,7 +208,7 @@ def parse_manifests(value: Any, source: str = "", schemas: bool = False) -> tupl
         SCHEMAS.reset(token)
 
 
-def _parse_manifests(value: Any, source: str) -> tuple[Resource, ...]:
+def _parse_manifests(value: Any, source: str) -> tuple[tuple[Resource, str], ...]:
     if isinstance(value, str):
         src = source or "<string>"
         docs = load_indexed(value, src)
@@ -214,21 +228,19 @@ def _parse_manifests(value: Any, source: str) -> tuple[Resource, ...]:
         dsrc = _doc_source(src, index, many)
         if isinstance(value, str) and not isinstance(doc, dict):
             raise SpecError(f"document {index} is not a mapping (got {json_type(doc)})", "", dsrc)
-        out.extend(_expand(doc, dsrc))
+        out.extend((obj, dsrc) for obj in _expand(doc, dsrc))
     return tuple(out)
 
 
 def load_file(path: str | os.PathLike, schemas: bool = False) -> tuple[Resource, ...]:
     """parse_manifests of a file's text, with the file name as source."""
+    return tuple(obj for obj, _ in load_sourced_file(path, schemas=schemas))
+
+
+def load_sourced_file(path: str | os.PathLike, schemas: bool = False) -> tuple[tuple[Resource, str], ...]:
+    """parse_sourced_manifests of a file's text, with the file name as source."""
     src = os.fspath(path)
-    try:
-        with open(src, "r", encoding="utf-8") as f:
-            text = f.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise SpecError(f"cannot read file: {exc.strerror or exc}", "", src) from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", src) from None
-    return parse_manifests(text, src, schemas=schemas)
+    return parse_sourced_manifests(read_text_file(src), src, schemas=schemas)
 
 
 # ============================================================ to_manifest

@@ -7,7 +7,7 @@ from typing import Any
 
 from kstate.controllers.timing import Profile
 from kstate.errors import SpecError
-from kstate.io.yamlio import load_documents
+from kstate.io.yamlio import load_documents, read_text_file
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "profiles")
 _CACHE: dict[str, Profile] = {}
@@ -28,10 +28,9 @@ def load_profile(spec: Any = "default", base_dir: str = "") -> Profile:
     if cached is not None:
         return cached
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise SpecError(f"cannot read profile: {e.strerror}", "profile", path) from None
+        text = read_text_file(path)
+    except SpecError as e:
+        raise SpecError(f"cannot read profile: {e.message}", "profile", path) from None
     docs = load_documents(text, path)
     if len(docs) != 1:
         raise SpecError("a profile file holds exactly one document", "", path)

@@ -50,6 +50,8 @@ from typing import Any, Callable, Optional
 from kstate.errors import SpecError, UnknownFieldError
 from kstate.io.fields import json_type
 from kstate.io.manifests import load_documents, load_file, parse_manifests
+from kstate.io.yamlio import read_text_file
+from kstate.io.scenario_model import MAX_STEPS  # noqa: F401  (re-exported)
 from kstate.io.scenario_model import (
     ClusterSpec, Condition, Eventually, Operation, Predicate, Scenario, plural, show_value,
 )
@@ -59,7 +61,7 @@ from kstate.io.tables import (  # noqa: F401 (re-exported)
     replicasets_table,
 )
 from kstate.registry import REGISTRY
-from kstate.units import format_duration, parse_duration
+from kstate.units import INT32_MAX, MAX_NODES, format_duration, parse_duration
 
 __all__ = [
     "COMPARATORS", "Condition", "ClusterSpec", "Eventually", "Operation", "OPERATIONS", "Predicate",
@@ -76,8 +78,6 @@ COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists"
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
 SCENARIO_KEYS = ("cluster", "manifests", "timeline", "expect", "run")
 _TOP_KEYS = ("name", "description") + SCENARIO_KEYS
-#: Above this many check points a scenario is refused (raise `run.step`).
-MAX_STEPS = 1_000_000
 
 
 # ======================================================================
@@ -117,11 +117,13 @@ class _P:
             raise self.err("Required value", path)
         return v
 
-    def integer(self, v: Any, path: str, minimum: Optional[int] = None) -> int:
+    def integer(self, v: Any, path: str, minimum: Optional[int] = None, maximum: int = 2**63 - 1) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
             raise self.err(f"Invalid value: {show_value(v)}: must be an integer", path)
         if minimum is not None and v < minimum:
             raise self.err(f"Invalid value: {v}: must be greater than or equal to {minimum}", path)
+        if v > maximum:
+            raise self.err(f"Invalid value: {v}: must be less than or equal to {maximum}", path)
         return v
 
     def boolean(self, v: Any, path: str) -> bool:
@@ -139,7 +141,8 @@ class _P:
         rel = self.string(v, path)
         full = os.path.normpath(rel if os.path.isabs(rel) else os.path.join(self.base_dir, rel))
         if not os.path.isfile(full):
-            raise self.err(f"Invalid value: {show_value(rel)}: file not found ({full})", path)
+            what = "not a regular file" if os.path.exists(full) else "file not found"
+            raise self.err(f"Invalid value: {show_value(rel)}: {what} ({full})", path)
         return full
 
 
@@ -150,13 +153,7 @@ def _join(path: str, key: Any) -> str:
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Parse and check a scenario file. Raises SpecError (source = the file)."""
     src = os.fspath(path)
-    try:
-        with open(src, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise SpecError(f"cannot read file: {exc.strerror or exc}", "", src) from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", src) from None
+    text = read_text_file(src)
     docs = load_documents(text, src)
     if len(docs) != 1:
         raise SpecError(f"a scenario file holds exactly one YAML document (found {len(docs)})", "", src)
@@ -217,7 +214,7 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
     if v.get("nodes") is not None:
         raw = v["nodes"]
         if isinstance(raw, int) and not isinstance(raw, bool):
-            nodes = p.integer(raw, "cluster.nodes", minimum=0)
+            nodes = p.integer(raw, "cluster.nodes", minimum=0, maximum=MAX_NODES)
         elif isinstance(raw, (list, dict)):
             objs, _ = _parse_manifest_items(p, raw, "cluster.nodes")
             for i, o in enumerate(objs):
@@ -332,13 +329,20 @@ def _op_apply(p: _P, v: Any, path: str):
 
 
 def _op_delete(p: _P, v: Any, path: str):
-    p.mapping(v, path, ("kind", "name", "namespace", "grace-period"), required=("kind", "name"))
+    p.mapping(v, path, ("kind", "name", "namespace", "grace-period", "propagation-policy"), required=("kind", "name"))
     kind = _kind(p, v["kind"], f"{path}.kind")
     name = p.string(v["name"], f"{path}.name")
     ns = "default" if v.get("namespace") is None else p.string(v["namespace"], f"{path}.namespace")
     grace = None if v.get("grace-period") is None else p.integer(v["grace-period"], f"{path}.grace-period", 0)
-    text = f"{kind} {_ns_name(kind, ns, name)}" + (f" grace-period={grace}" if grace is not None else "")
-    return (kind, name, ns, grace), text
+    policy = None
+    if v.get("propagation-policy") is not None:
+        policy = p.string(v["propagation-policy"], f"{path}.propagation-policy")
+        if policy not in ("Orphan", "Background", "Foreground"):
+            raise p.err(f"Unsupported value: {show_value(policy)}: supported values: \"Orphan\", \"Background\", "
+                        "\"Foreground\"", f"{path}.propagation-policy")
+    text = f"{kind} {_ns_name(kind, ns, name)}" + (f" grace-period={grace}" if grace is not None else "") + (
+        f" propagation-policy={policy}" if policy is not None else "")
+    return (kind, name, ns, grace, policy), text
 
 
 def _op_node(verb: str):
@@ -394,7 +398,7 @@ def _op_crash(p: _P, v: Any, path: str):
         v, path, ("name", "namespace", "exit-code"), required=("name",))
     name = p.string(a["name"], f"{path}.name")
     ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
-    code = 1 if a.get("exit-code") is None else p.integer(a["exit-code"], f"{path}.exit-code", 0)
+    code = 1 if a.get("exit-code") is None else p.integer(a["exit-code"], f"{path}.exit-code", 0, INT32_MAX)
     if code > 255:
         raise p.err(f"Invalid value: {code}: must be between 0 and 255, inclusive", f"{path}.exit-code")
     return (name, ns, code), f"{ns}/{name} exit-code={code}"
@@ -413,7 +417,7 @@ def _workload_arg(p: _P, v: Any, path: str, extra: tuple = (), required: tuple =
 
 def _op_scale(p: _P, v: Any, path: str):
     a, kind, name, ns = _workload_arg(p, v, path, ("replicas",), ("kind", "replicas"))
-    n = p.integer(a["replicas"], f"{path}.replicas", 0)
+    n = p.integer(a["replicas"], f"{path}.replicas", 0, INT32_MAX)
     return (kind, name, n, ns), f"{kind} {ns}/{name} replicas={n}"
 
 

@@ -17,6 +17,19 @@ __all__ = ["ClusterSpec", "Condition", "Eventually", "Operation", "Predicate", "
            "show_value"]
 
 
+#: Above this many check points a run is refused (raise `run.step`).
+MAX_STEPS = 1_000_000
+
+
+def check_run_length(until: int, step: int, path: str) -> None:
+    """A run of at most MAX_STEPS steps (each step is a check point)."""
+    from kstate.errors import SpecError
+    from kstate.units import format_duration
+    if until // step > MAX_STEPS:
+        raise SpecError(f"Invalid value: {format_duration(until)}: in steps of {format_duration(step)} it is more "
+                        f"than {MAX_STEPS} steps (raise run.step)", path)
+
+
 @dataclass(frozen=True)
 class Predicate:
     """`path <comparator> value` on one object's Kubernetes JSON shape."""
@@ -114,6 +127,7 @@ class Scenario:
         if seed is not None:
             out = dataclasses.replace(out, cluster=dataclasses.replace(out.cluster, seed=seed))
         if until is not None:
+            check_run_length(until, out.step, "--until")
             out = dataclasses.replace(out, until=until)
         return out
 

@@ -10,6 +10,8 @@ parser), which re-exports what this module owns.
 """
 from __future__ import annotations
 
+import bisect
+
 import json
 import re
 import textwrap
@@ -193,6 +195,10 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     cluster = Cluster(nodes=sc.cluster.nodes, seed=sc.cluster.seed, start=sc.cluster.start,
                       profile=sc.cluster.profile)
     eng = cluster.engine
+    from kstate.resources.meta import MAX_TIME_MS
+    if eng.start + sc.until > MAX_TIME_MS:
+        raise SpecError(f"Invalid value: {format_duration(sc.until)}: the run would pass 9999-12-31T23:59:59Z",
+                        "run.until")
     head = f"scenario {sc.name}" + (f": {' '.join(sc.description.split())}" if sc.description.strip() else "")
     for line in textwrap.wrap(head, width=100, subsequent_indent=" " * 9, break_on_hyphens=False):
         w.line(line)
@@ -224,17 +230,20 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     if sc.manifests:
         w.line(f"  {stamp(0)}  >>> apply {', '.join(sc.manifest_sources)}")
         try:
-            cluster.apply(list(sc.manifests))
+            # already decoded and validated by the scenario parser
+            cluster._apply_objects(list(sc.manifests))
             note_stored(0, sc.manifests)
         except KstateError as e:
             fail(0, f"manifests: {_msg(e)}")
         cluster.advance("0ms")
     flush()
 
-    points = set(range(0, sc.until + 1, sc.step))
-    points.update(op.at for op in sc.timeline if op.at <= sc.until)
-    points.update(e.within for e in sc.eventually if e.within <= sc.until)
-    points.add(sc.until)
+    # Check points: every step, every operation and deadline, the end. They
+    # are generated lazily (a long --until must not build them all), and a
+    # stretch of steps with no timer due is skipped: nothing changes in it, so
+    # checking each of its steps would repeat what the last check saw.
+    extras = sorted({op.at for op in sc.timeline if op.at <= sc.until}
+                    | {e.within for e in sc.eventually if e.within <= sc.until} | {sc.until})
     ops = list(sc.timeline)
     oi = 0
     satisfied: dict[int, int] = {}
@@ -245,7 +254,8 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
         checked += 1
     checked += len(sc.eventually) + len(sc.at_end) + sum(len(op.args[0]) for op in ops if op.verb == "check")
 
-    for t in sorted(points):
+    t = 0
+    while t is not None:
         cluster.advance(f"{eng.start + t - eng.now}ms")
         flush()
         while oi < len(ops) and ops[oi].at == t:
@@ -289,6 +299,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
                 if t == ev.within:
                     reported_eventually.add(i)
                     fail(t, f"{ev.field}: not within {format_duration(ev.within)}: {pending_last[i]}")
+        t = _next_point(t, sc.step, extras, eng.next_event_time(), eng.start)
     for i, ev in enumerate(sc.eventually):
         if i not in satisfied and i not in reported_eventually:
             fail(sc.until, f"{ev.field}: the run ended at {format_duration(sc.until)} before it held: "
@@ -331,10 +342,10 @@ def _execute(cluster, op: Operation) -> None:
     a = op.args
     v = op.verb
     if v == "apply":
-        cluster.apply(list(a[0]))
+        cluster._apply_objects(list(a[0]))   # decoded and validated by the scenario parser
     elif v == "delete":
-        kind, name, ns, grace = a
-        cluster.delete(kind, name, ns, grace_period=grace)
+        kind, name, ns, grace, policy = a
+        cluster.delete(kind, name, ns, grace_period=grace, propagation_policy=policy)
     elif v == "add-node":
         cluster.add_node(**a[0])
     elif v == "fail-node":
@@ -392,6 +403,25 @@ def _stamp(ms: int) -> str:
     if h:
         out = f"{h}h" + out
     return "+" + out
+
+
+def _next_point(t: int, step: int, extras: list, next_event: Optional[int], start: int) -> Optional[int]:
+    """The check point after `t` (ms since start), or None after the last.
+
+    Points are the multiples of `step`, and `extras` (operation times,
+    deadlines, the end; sorted, the last is the end). Steps before the next
+    timer (`next_event`, absolute, None when there is none) are skipped: the
+    state cannot change before it, so their checks would see what `t` saw.
+    Operation times and deadlines are never skipped.
+    """
+    end = extras[-1]
+    if t >= end:
+        return None
+    i = bisect.bisect_right(extras, t)
+    nxt_extra = extras[i]
+    wake = end if next_event is None else max(t + 1, next_event - start)
+    nxt_step = -(-wake // step) * step
+    return min(nxt_extra, nxt_step)
 
 
 def _stamp_width(until: int) -> int:

@@ -13,6 +13,7 @@ documents come out as plain dicts and lists.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, Iterable, Optional
 
 import yaml
@@ -20,7 +21,7 @@ import yaml
 from kstate.errors import SpecError
 from kstate.io.fields import json_type
 
-__all__ = ["MAX_ALIAS_NODES", "MAX_INPUT_BYTES", "load_documents", "load_indexed"]
+__all__ = ["MAX_ALIAS_NODES", "MAX_INPUT_BYTES", "load_documents", "load_indexed", "read_text_file"]
 
 #: Largest YAML text accepted (characters).
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -43,6 +44,21 @@ _Loader.yaml_implicit_resolvers = {
             if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _no_sexagesimal(construct):
+    """go-yaml v2 (resolve.go) reads plain ints and floats with strconv, which
+    knows no YAML 1.1 base-60 numbers: `1:30` is the string "1:30" for
+    kubectl, not 90 as PyYAML's 1.1 resolver makes it."""
+    def h(loader, node):
+        if isinstance(node.value, str) and ":" in node.value:
+            return node.value
+        return construct(loader, node)
+    return h
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _no_sexagesimal(yaml.SafeLoader.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float", _no_sexagesimal(yaml.SafeLoader.construct_yaml_float))
 
 
 def _mark(mark: Any) -> str:
@@ -116,12 +132,25 @@ def _children(node: yaml.Node) -> Iterable[yaml.Node]:
     return ()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(s: str) -> str:
+    """A YAML string as go-yaml reads it: a `\\uD800`-style escape of a lone
+    surrogate is not a character (yaml_parser_scan_flow_scalar: "found
+    invalid Unicode character escape code"), and could not be written out."""
+    if not s.isascii() and _SURROGATE.search(s):
+        raise SpecError("found invalid Unicode character escape code (a lone UTF-16 surrogate)", "")
+    return s
+
+
 def _json_key(k: Any) -> str:
     """Mapping keys as sigs.k8s.io/yaml turns them into JSON object keys."""
     if isinstance(k, str):
-        return k
+        return _text(k)
     if k is None:
-        return "null"
+        # sigs.k8s.io/yaml convertToJSONableObject: a nil key is an error.
+        raise SpecError("unsupported map key of type: <nil>, key: <nil> (a null mapping key)", "")
     if isinstance(k, bool):
         return "true" if k else "false"
     if isinstance(k, int):
@@ -134,7 +163,9 @@ def _json_key(k: Any) -> str:
 def _jsonable(value: Any, memo: dict[int, Any]) -> Any:
     """YAML data → JSON data: str keys, explicit timestamps as RFC 3339 text;
     binary, sets and ordered maps are refused."""
-    if isinstance(value, (str, bool, int, float)) or value is None:
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, (bool, int, float)) or value is None:
         return value
     vid = id(value)
     if vid in memo:
@@ -158,6 +189,30 @@ def _jsonable(value: Any, memo: dict[int, Any]) -> Any:
     if isinstance(value, _dt.date):
         return value.isoformat()
     raise SpecError(f"unsupported YAML value of type {type(value).__name__}", "")
+
+
+def read_text_file(path: str) -> str:
+    """The UTF-8 text of a regular file of at most MAX_INPUT_BYTES, or a
+    SpecError (source = the path): a device (/dev/zero), FIFO or directory is
+    refused before it is read, so reading never hangs or fills memory."""
+    import os
+    try:
+        if not os.path.isfile(path):
+            raise SpecError("cannot read file: " + ("not a regular file" if os.path.exists(path)
+                                                     else "No such file or directory"), "", path)
+        with open(path, encoding="utf-8") as f:
+            text = f.read(MAX_INPUT_BYTES + 1)
+    except SpecError:
+        raise
+    except OSError as exc:
+        raise SpecError(f"cannot read file: {exc.strerror or exc}", "", path) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"file is not UTF-8 text: {exc.reason} at byte {exc.start}", "", path) from None
+    except ValueError as exc:   # an embedded NUL in the path
+        raise SpecError(f"cannot read file: {exc}", "", path) from None
+    if len(text) > MAX_INPUT_BYTES:
+        raise SpecError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", "", path)
+    return text
 
 
 def load_indexed(text: str, source: str) -> list[tuple[int, Any]]:

@@ -18,6 +18,7 @@ from kstate.controllers.actions import Bind, ref_of
 from kstate.controllers import nodelifecycle
 from kstate.errors import InvalidOperation, SpecError
 from kstate.io import core_v1, tables
+from kstate.io.core_v1_container import _image_pull_policy_default
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, freeze
@@ -131,18 +132,43 @@ def delete_pod(pod: Pod, api, grace_period: Optional[int], propagation: Optional
 
 def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
     """validation.go ValidatePodUpdate: pods are mostly immutable; images
-    may change."""
-    images = {c.name: c.image for c in obj.spec.containers}
-    spec = evolve(cur.spec, containers=tuple(evolve(c, image=images.get(c.name, c.image))
-                                             for c in cur.spec.containers))
-    probe = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations)
-    if evolve(probe, containers=spec.containers) != evolve(cur.spec, containers=spec.containers):
+    may change. Like its mungedPodSpec, the new spec with the old images (by
+    index) put back must equal the old spec, or the whole update is refused
+    (labels included: nothing is applied). nodeName and tolerations are kept
+    from the live pod: a manifest does not carry what the scheduler and the
+    admission plugins added."""
+    if len(obj.spec.containers) != len(cur.spec.containers):
+        raise SpecError("Forbidden: pod updates may not add or remove containers", "spec.containers")
+
+    def with_images(new, old):
+        if len(new) != len(old):
+            return new
+        return tuple(evolve(n, image=o.image, extra=_pull_policy_kept(n, o)) for n, o in zip(new, old))
+
+    munged = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations,
+                    containers=with_images(obj.spec.containers, cur.spec.containers),
+                    init_containers=with_images(obj.spec.init_containers, cur.spec.init_containers))
+    if munged != cur.spec:
         raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
                         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
                         "`spec.tolerations` (only additions to existing tolerations), "
                         "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
                         "negative)", "spec")
+    spec = evolve(cur.spec, containers=tuple(evolve(c, image=n.image) for c, n in
+                                             zip(cur.spec.containers, obj.spec.containers)),
+                  init_containers=tuple(evolve(c, image=n.image) for c, n in
+                                        zip(cur.spec.init_containers, obj.spec.init_containers)))
     return evolve(cur, metadata=meta, spec=spec)
+
+
+def _pull_policy_kept(new, old):
+    """`kubectl apply` patches the live pod, so an imagePullPolicy the new
+    manifest only got from defaulting (Always for :latest, else IfNotPresent)
+    does not replace the live one; an explicit different value still counts."""
+    pol = new.extra.get("imagePullPolicy")
+    if pol is not None and pol == _image_pull_policy_default(new.image) and "imagePullPolicy" in old.extra:
+        return new.extra.set("imagePullPolicy", old.extra["imagePullPolicy"])
+    return new.extra
 
 
 def _pod_on_remove(pod: Pod, api) -> None:
@@ -300,9 +326,10 @@ def _node_update_detail(old: Node, new: Node) -> str:
     return f"taints=[{taints}] unschedulable={str(new.spec.unschedulable).lower()}"
 
 
-def admit_node(node: Node, api) -> None:
+def admit_node(node: Node, api, batch: dict) -> None:
     """A requested podCIDR must be one of the cluster CIDR's node subnets and
-    free (the node-ipam controller's cidrset Occupy)."""
+    free (the node-ipam controller's cidrset Occupy) — also of the other
+    nodes of the same apply (`batch`, the apply's scratch state)."""
     if not node.spec.pod_cidr:
         return
     idx = ipam.node_cidr_index(api.cluster_cidr, node.spec.pod_cidr, api.node_cidr_mask)
@@ -313,6 +340,11 @@ def admit_node(node: Node, api) -> None:
     if idx in used:
         raise SpecError(f"Invalid value: {node.spec.pod_cidr!r}: already assigned to node {used[idx]}",
                         "spec.podCIDR")
+    claimed = batch.setdefault("cidrs", {})
+    if idx in claimed:
+        raise SpecError(f"Invalid value: {node.spec.pod_cidr!r}: already assigned to node {claimed[idx]} in this "
+                        "apply", "spec.podCIDR")
+    claimed[idx] = node.metadata.name
 
 
 def validate_node_update(cur: Node, obj: Node, meta) -> Node:
@@ -339,7 +371,8 @@ def node_transition(api, name: str, trigger: str, status_changes: dict) -> Node:
         raise NotFound(f'nodes "{name}" not found')
     dest = lifecycle("node").table.get((node.status.state, trigger))
     if dest is None:
-        raise InvalidOperation(f"node {name} is {node.status.state}: cannot {trigger.replace('_', ' ')}")
+        raise InvalidOperation(f"node {name} is {node.status.state}: cannot {trigger.replace('_', ' ')}",
+                               "status.conditions[type=Ready]")
     new = evolve(node, status=evolve(node.status, state=dest, state_since=api.now, **status_changes))
     api.replace(new, "status", f"{node.status.state}->{dest} ({trigger})")
     return new
@@ -363,7 +396,8 @@ def _namespace_delete(ns: Namespace, api, grace_period=None, propagation=None) -
     """namespace/storage Delete + the namespace controller: Terminating,
     every object in it deleted, then the namespace itself."""
     if ns.metadata.name in SYSTEM_NAMESPACES:
-        raise InvalidOperation(f'namespace "{ns.metadata.name}" is a system namespace and cannot be deleted')
+        raise InvalidOperation(f'namespace "{ns.metadata.name}" is a system namespace and cannot be deleted',
+                               "metadata.name")
     if ns.status.phase != "Terminating":
         new = evolve(ns, status=NamespaceStatus(phase="Terminating"),
                      metadata=evolve(ns.metadata, deletion_timestamp=api.now))

@@ -113,6 +113,18 @@ def remove_condition(conditions: tuple[Condition, ...], type_: str) -> tuple[Con
 
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+#: the range of times metav1.Time can serialise (RFC 3339 has four-digit
+#: years; Go's Time.MarshalJSON refuses years outside [0, 9999]) and Python's
+#: datetime can hold: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z in ms.
+MIN_TIME_MS = (_dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc) - _EPOCH) // _dt.timedelta(milliseconds=1)
+MAX_TIME_MS = (_dt.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=_dt.timezone.utc) - _EPOCH) \
+    // _dt.timedelta(milliseconds=1)
+
+
+def _clamp(ms: int) -> int:
+    """A time outside what can be written (a deletionTimestamp of now plus an
+    int64-max grace period) is shown at the nearest end of the range."""
+    return MIN_TIME_MS if ms < MIN_TIME_MS else MAX_TIME_MS if ms > MAX_TIME_MS else ms
 
 
 def format_time(ms: Optional[int]) -> Optional[str]:
@@ -120,6 +132,7 @@ def format_time(ms: Optional[int]) -> Optional[str]:
     (`2026-01-01T00:00:05Z`). Sub-second parts are dropped like Kubernetes does."""
     if ms is None:
         return None
+    ms = _clamp(ms)
     t = _EPOCH + _dt.timedelta(milliseconds=ms - ms % 1000)
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -136,4 +149,4 @@ def parse_time(text: str) -> int:
 
 
 def to_datetime(ms: int) -> _dt.datetime:
-    return _EPOCH + _dt.timedelta(milliseconds=ms)
+    return _EPOCH + _dt.timedelta(milliseconds=_clamp(ms))

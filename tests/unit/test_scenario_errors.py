@@ -102,7 +102,7 @@ def test_timeline_is_kept_in_order_and_parsed():
                                                         (30000, "delete")]
     assert sc.timeline[1].args == ("node-0", True, None)
     assert sc.timeline[2].args == ({"name": "big", "cpu": "128"},)
-    assert sc.timeline[3].args == ("Pod", "web", "default", 0)
+    assert sc.timeline[3].args == ("Pod", "web", "default", 0, None)
     assert sc.timeline[3].text == "delete Pod default/web grace-period=0"
 
 
