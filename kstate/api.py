@@ -495,7 +495,8 @@ class Cluster:
         return RolloutStatus(True, False, f'deployment "{name}" successfully rolled out')
 
     def _owned_replica_sets(self, d) -> list:
-        return [rs for rs in self._engine.owned_by(d.metadata.uid, "ReplicaSet")]
+        return [rs for rs in self._engine.owned_by(d.metadata.uid, "ReplicaSet")
+                if rs.metadata.namespace == d.metadata.namespace]
 
     def rollout_history(self, name: str, namespace: str = "default") -> list[dict]:
         """`kubectl rollout history`: each ReplicaSet once, at its current

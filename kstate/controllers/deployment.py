@@ -56,14 +56,17 @@ def observe_deployment(view, key) -> DeploymentObs:
     d = view.get("Deployment", namespace, name)
     if d is None:
         return DeploymentObs(d=None)
-    rss = {rs.metadata.name: rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")}
+    # rsLister.ReplicaSets(d.Namespace): owned ReplicaSets of this namespace only.
+    rss = {rs.metadata.name: rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")
+           if rs.metadata.namespace == namespace}
     if d.spec.selector is not None and not d.spec.selector.is_empty():
         for rs in view.objects_matching("ReplicaSet", namespace, d.spec.selector):
             rss.setdefault(rs.metadata.name, rs)
     ordered = tuple(rs for _, rs in sorted(rss.items()))
     pods = {}
     if d.spec.strategy.type == "Recreate":
-        pods = {rs.metadata.uid: tuple(view.owned_by(rs.metadata.uid, "Pod")) for rs in ordered}
+        pods = {rs.metadata.uid: tuple(p for p in view.owned_by(rs.metadata.uid, "Pod")
+                                       if p.metadata.namespace == namespace) for rs in ordered}
     return DeploymentObs(d=d, rss=ordered, pods_by_rs=FrozenDict(pods))
 
 

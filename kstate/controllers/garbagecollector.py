@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import attrs
 
-from kstate.controllers.actions import NOTHING, Delete, Result, Update
+from kstate.controllers.actions import NOTHING, Delete, RecordEvent, Result, Update, ref_of
 from kstate.resources.frozen import evolve
 
 NAME = "garbage-collector"
@@ -27,10 +27,31 @@ class GCObs:
     uid: str
     owner: object = None
     dependents: tuple = ()
+    #: per dependent: is `owner` its owner as the GC resolves it (same
+    #: namespace, or cluster-scoped)? Where not, the owner is absent for it.
+    resolves: tuple = ()
+
+
+def owner_resolves(owner, dependent) -> bool:
+    """garbagecollector.go isDangling: the owner is looked up in the
+    dependent's namespace (cluster-scoped owners without one), so an object
+    of that uid elsewhere is not this dependent's owner."""
+    return owner is not None and owner.metadata.namespace in ("", dependent.metadata.namespace)
 
 
 def observe_gc(view, uid) -> GCObs:
-    return GCObs(uid=uid, owner=view.by_uid(uid), dependents=tuple(view.owned_by(uid)))
+    owner = view.by_uid(uid)
+    deps = tuple(view.owned_by(uid))
+    return GCObs(uid=uid, owner=owner, dependents=deps, resolves=tuple(owner_resolves(owner, d) for d in deps))
+
+
+def _invalid_namespace_event(d, uid: str, owner) -> RecordEvent:
+    """graph_builder.go reportInvalidNamespaceOwnerRef."""
+    ref = next(r for r in d.metadata.owner_references if r.uid == uid)
+    ns = d.metadata.namespace
+    return RecordEvent(ref_of(d), "OwnerRefInvalidNamespace",
+                       f"ownerRef [{ref.api_version}/{ref.kind}, namespace: {ns}, name: {ref.name}, uid: {uid}] "
+                       f"does not exist in namespace \"{ns}\"", "Warning", "garbage-collector-controller")
 
 
 def _without_ref(obj, uid: str):
@@ -45,6 +66,16 @@ def _without_finalizer(obj, name: str):
 
 def reconcile_gc(obs: GCObs, now: int) -> Result:
     owner, uid = obs.owner, obs.uid
+    if owner is not None and not all(obs.resolves):
+        # Dependents in another namespace than their owner: for them the
+        # owner is absent (they are collected as orphans); the others are
+        # handled below as usual.
+        strays = tuple(d for d, ok in zip(obs.dependents, obs.resolves) if not ok)
+        events = tuple(_invalid_namespace_event(d, uid, owner) for d in strays)
+        rest = reconcile_gc(GCObs(uid, owner, tuple(d for d, ok in zip(obs.dependents, obs.resolves) if ok),
+                                  tuple(True for ok in obs.resolves if ok)), now)
+        gone = _owner_absent(GCObs(uid, None, strays, ()), uid)
+        return Result(events + gone + rest.actions)
     if owner is not None and owner.metadata.deletion_timestamp is None:
         return NOTHING
     if owner is not None and ORPHAN in owner.metadata.finalizers:
@@ -58,13 +89,19 @@ def reconcile_gc(obs: GCObs, now: int) -> Result:
         return Result((Update(_without_finalizer(owner, FOREGROUND)),))
     if owner is not None:
         return NOTHING
+    return Result(_owner_absent(obs, uid))
+
+
+def _owner_absent(obs: GCObs, uid: str) -> tuple:
+    """attemptToDeleteItem for dependents whose owner `uid` is absent: drop
+    the reference when they have other owners, else delete them."""
     acts = []
     for d in obs.dependents:
         if any(r.uid != uid for r in d.metadata.owner_references):
             acts.append(Update(_without_ref(d, uid)))
         elif d.metadata.deletion_timestamp is None:
             acts.append(Delete(d.KIND, d.metadata.namespace, d.metadata.name, d.metadata.uid, propagation="Background"))
-    return Result(tuple(acts))
+    return tuple(acts)
 
 
 # -- watches (the GC's graph builder watches every kind)
@@ -91,3 +128,16 @@ def watch_deleting(old, new, view) -> tuple:
     if old is not None and old.metadata.deletion_timestamp is not None:
         return ()
     return (new.metadata.uid,)
+
+
+def watch_owner_refs(old, new, view) -> tuple:
+    """graph_builder.go processGraphChanges: a new or changed reference to an
+    owner that does not resolve (no object of that uid, or one in another
+    namespace) makes the owner a virtual node the GC checks; if it is still
+    absent when the GC runs (an owner created later in the same apply is not)
+    its dependents are collected."""
+    if new is None or not new.metadata.owner_references:
+        return ()
+    before = {r.uid for r in old.metadata.owner_references} if old is not None else set()
+    return tuple(r.uid for r in new.metadata.owner_references
+                 if r.uid not in before and not owner_resolves(view.by_uid(r.uid), new))

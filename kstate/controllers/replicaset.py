@@ -55,7 +55,9 @@ def observe_replicaset(view, key) -> RSObs:
     if rs is None:
         return RSObs(rs=None)
     sel = selector_of(rs)
-    pods = {p.metadata.name: p for p in view.owned_by(rs.metadata.uid, "Pod")}
+    # Listers are per namespace (podLister.Pods(rs.Namespace)): a pod in
+    # another namespace claiming this RS as owner is not its pod.
+    pods = {p.metadata.name: p for p in view.owned_by(rs.metadata.uid, "Pod") if p.metadata.namespace == namespace}
     if sel is not None:
         for p in view.objects_matching("Pod", namespace, sel):
             pods.setdefault(p.metadata.name, p)

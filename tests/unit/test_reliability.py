@@ -509,3 +509,58 @@ def test_yaml_timestamp_looking_name_stays_its_text():
     assert c.apply(_pod_yaml(meta="name: 2026-01-01")).metadata.name == "2026-01-01"
     pod = c.apply(_pod_yaml(meta="name: web, annotations: {t: 2026-01-01 10:00:00}"))
     assert pod.metadata.annotations["t"] == "2026-01-01 10:00:00"
+
+
+# -- items 5 and 8: owners resolve in the dependent's namespace; dangling owners are collected
+
+def _rs_cluster():
+    c = kstate.Cluster(nodes=1)
+    c.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}})
+    rs = c.apply(OWNED.replace("replicas: 2", "replicas: 1"))
+    c.run_until_stable()
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": rs.metadata.uid, "controller": True}
+    return c, rs, ref
+
+
+def _pod_doc(name, ns="default", refs=()):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "ownerReferences": list(refs)},
+            "spec": {"containers": [{"name": "a", "image": "x"}]}}
+
+
+def test_owner_in_another_namespace_is_absent_for_the_dependent():
+    c, rs, ref = _rs_cluster()
+    own = [p.metadata.name for p in c.list("pods")]
+    c.apply(_pod_doc("stray", "other", [ref]))
+    c.run_until_stable()
+    # the ReplicaSet does not count (or delete) the stray as one of its pods ...
+    assert [p.metadata.name for p in c.list("pods", namespace="default")] == own
+    assert c.get("rs", "rs").status.replicas == 1
+    # ... and the GC, finding no owner in "other", collects it with a warning
+    assert c.list("pods", namespace="other") == []
+    ev = [e for e in c.events() if e.reason == "OwnerRefInvalidNamespace"]
+    assert len(ev) == 1 and ev[0].type == "Warning" and 'does not exist in namespace "other"' in ev[0].message
+    assert c.violations() == []
+
+
+def test_dependent_with_only_dangling_owners_is_collected():
+    c, rs, ref = _rs_cluster()
+    ghost = {**ref, "uid": "00000000-0000-0000-0000-000000000001", "controller": False}
+    ghost2 = {**ghost, "uid": "00000000-0000-0000-0000-000000000002"}
+    c.apply(_pod_doc("dangling", refs=[ghost, ghost2]))
+    c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "ownerReferences": [ghost]}})
+    c.run_until_stable()
+    names = [p.metadata.name for p in c.list("pods")]
+    assert "dangling" not in names and len(names) == 1
+    assert c.list("configmaps") == []
+
+
+def test_dependent_with_one_live_owner_only_loses_the_dangling_reference():
+    c, rs, ref = _rs_cluster()
+    ghost = {**ref, "uid": "00000000-0000-0000-0000-000000000001", "controller": False}
+    cm = c.apply({"apiVersion": "v1", "kind": "ConfigMap",
+                  "metadata": {"name": "cm", "ownerReferences": [ghost, {**ref, "controller": False}]}})
+    c.run_until_stable()
+    refs = c.get("configmap", "cm").metadata.owner_references
+    assert [r.uid for r in refs] == [rs.metadata.uid]
+    assert cm.metadata.uid == c.get("configmap", "cm").metadata.uid
