@@ -189,7 +189,8 @@ def check_all(view, names: Iterable[str] | None = None) -> list[Violation]:
 
 
 def _deployment_rss(view, d):
-    return [rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")]
+    return [rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")
+            if rs.metadata.namespace == d.metadata.namespace]
 
 
 def _settled_for_spec(d, rss) -> bool:
@@ -284,6 +285,10 @@ def complete_deployment_has_one_active_replicaset(view) -> Iterator[Violation]:
         if d.status.state != "Complete" or d.spec.replicas == 0:
             continue
         if d.status.observed_generation < d.metadata.generation:
+            continue
+        if view.in_workqueue("deployment-controller", (d.metadata.namespace, d.metadata.name)):
+            # A change the controller has not observed yet (its ReplicaSet was
+            # deleted, say): the status still describes the state before it.
             continue
         active = [rs.metadata.name for rs in _deployment_rss(view, d) if rs.spec.replicas > 0]
         if len(active) != 1:

@@ -564,3 +564,22 @@ def test_dependent_with_one_live_owner_only_loses_the_dangling_reference():
     refs = c.get("configmap", "cm").metadata.owner_references
     assert [r.uid for r in refs] == [rs.metadata.uid]
     assert cm.metadata.uid == c.get("configmap", "cm").metadata.uid
+
+
+# -- item 2: deleting a Deployment's ReplicaSet; the invariant judges observed state only
+
+def test_deleted_replicaset_is_recreated_and_the_invariant_waits_for_the_controller():
+    c = kstate.Cluster(nodes=3, seed=0)
+    c.apply_file("specs/manifests/web-deployment.yaml")
+    c.run_until_stable()
+    (rs,) = c.list("rs")
+    c.delete("rs", rs.metadata.name)
+    assert c.violations() == []          # the controller has not observed the deletion yet
+    c.advance("0s")
+    assert c.violations() == []
+    c.run_until_stable()
+    (again,) = c.list("rs")
+    assert again.metadata.name == rs.metadata.name and again.metadata.uid != rs.metadata.uid
+    d = c.get("deploy", "web")
+    assert (d.status.available_replicas, d.status.state) == (10, "Complete")
+    assert c.violations() == []
