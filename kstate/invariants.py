@@ -265,14 +265,24 @@ def paused_deployment_creates_no_replicaset(view) -> Iterator[Violation]:
 
 @invariant("one-replicaset-per-template")
 def one_replicaset_per_template(view) -> Iterator[Violation]:
-    """A Deployment never owns two ReplicaSets with the same pod-template-hash or template."""
-    from kstate.controllers.deployment_util import template_without_hash
+    """A Deployment never owns two ReplicaSets with the same pod-template-hash,
+    nor two with the same template as the controller made them. A ReplicaSet
+    whose template a user edited (`set_image` on it: its template no longer
+    hashes to its pod-template-hash under any collision count the Deployment
+    has used) is left out of the template comparison: Kubernetes lets such an
+    edit duplicate another ReplicaSet's template (FindNewReplicaSet then no
+    longer sees it as new; the hash-name collision bumps collisionCount)."""
+    from kstate.controllers.deployment_util import compute_hash, template_without_hash
     for d in view.store.list("Deployment"):
         seen_hash, seen_tpl = {}, {}
+        counts = (None,) + tuple(range((d.status.collision_count or 0) + 1))
         for rs in _deployment_rss(view, d):
             h = rs.metadata.labels.get("pod-template-hash")
             t = template_without_hash(rs.spec.template)
-            for seen, key in ((seen_hash, h), (seen_tpl, t)):
+            checks = [(seen_hash, h)]
+            if h is None or any(compute_hash(t, cc) == h for cc in counts):
+                checks.append((seen_tpl, t))
+            for seen, key in checks:
                 if key in seen:
                     yield Violation("one-replicaset-per-template", f"Deployment {d.metadata.namespace}/{d.metadata.name}",
                                     f"{rs.metadata.name} duplicates {seen[key]}")
@@ -286,7 +296,7 @@ def complete_deployment_has_one_active_replicaset(view) -> Iterator[Violation]:
             continue
         if d.status.observed_generation < d.metadata.generation:
             continue
-        if view.is_queued("deployment-controller", (d.metadata.namespace, d.metadata.name)):
+        if view.in_workqueue("deployment-controller", (d.metadata.namespace, d.metadata.name)):
             # A change the controller has not observed yet (its ReplicaSet was
             # deleted, say): the status still describes the state before it.
             continue

@@ -269,6 +269,11 @@ class Engine:
         item = (controller, key)
         return item in self._queued or item in self._waiting
 
+    def in_workqueue(self, controller: str, key: Any) -> bool:
+        """The key is queued to run at this instant (a change the controller
+        has not observed yet), as opposed to waiting on a timer."""
+        return (controller, key) in self._queued
+
     def pending(self) -> bool:
         return bool(self._queued) or bool(self._heap)
 

@@ -583,3 +583,29 @@ def test_deleted_replicaset_is_recreated_and_the_invariant_waits_for_the_control
     d = c.get("deploy", "web")
     assert (d.status.available_replicas, d.status.state) == (10, "Complete")
     assert c.violations() == []
+
+
+# -- item 9: set_image on a Deployment's ReplicaSet
+
+def test_set_image_on_a_deployments_replicaset_is_handled_as_kubernetes_does():
+    c = kstate.Cluster(nodes=3, seed=0)
+    c.apply_file("specs/manifests/web-deployment.yaml")
+    c.run_until_stable()
+    c.set_image("deploy", "web", "nginx", "nginx:2")
+    c.run_until_stable()
+    (cur,) = [rs for rs in c.list("rs") if rs.spec.replicas]
+    # the user makes the current ReplicaSet's template equal to the old one's
+    c.set_image("rs", cur.metadata.name, "nginx", "nginx:1.25")
+    assert c.violations() == []
+    c.run_until_stable()
+    assert c.violations() == []
+    d = c.get("deploy", "web")
+    # FindNewReplicaSet no longer sees the edited RS as new; creating the new
+    # one under its hash name collides with it, so collisionCount goes up and
+    # a third ReplicaSet (another hash) takes the Deployment's template
+    assert d.status.collision_count == 1
+    rss = {rs.metadata.name: rs for rs in c.list("rs")}
+    assert len(rss) == 3 and len({rs.metadata.labels["pod-template-hash"] for rs in rss.values()}) == 3
+    (active,) = [rs for rs in rss.values() if rs.spec.replicas]
+    assert active.spec.template.spec.containers[0].image == "nginx:2" and active.metadata.name != cur.metadata.name
+    assert (d.status.available_replicas, d.status.state) == (10, "Complete")
