@@ -332,6 +332,29 @@ class Cluster:
         if node.spec.unschedulable != value:
             self._engine.update(evolve(node, spec=evolve(node.spec, unschedulable=value)))
 
+    def taint(self, name: str, key: str, effect: str, value: str = "") -> None:
+        """`kubectl taint nodes NAME key[=value]:effect`: add the taint, or
+        change the value of the taint with that key and effect."""
+        if effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            raise SpecError(f'Unsupported value: "{effect}": supported values: "NoSchedule", "PreferNoSchedule", '
+                            '"NoExecute"', "effect")
+        node = self._node(name)
+        new = Taint(key=key, effect=effect, value=value)
+        kept = tuple(t for t in node.spec.taints if (t.key, t.effect) != (key, effect))
+        old = [t for t in node.spec.taints if (t.key, t.effect) == (key, effect)]
+        if old and old[0].value == value:
+            return
+        self._engine.update(evolve(node, spec=evolve(node.spec, taints=kept + (new,))))
+
+    def untaint(self, name: str, key: str, effect: Optional[str] = None) -> None:
+        """`kubectl taint nodes NAME key[:effect]-`: remove the taints with
+        that key (and effect, if given)."""
+        node = self._node(name)
+        kept = tuple(t for t in node.spec.taints if not (t.key == key and effect in (None, t.effect)))
+        if len(kept) == len(node.spec.taints):
+            raise InvalidOperation(f'taint "{key}{":" + effect if effect else ""}" not found', "key")
+        self._engine.update(evolve(node, spec=evolve(node.spec, taints=kept)))
+
     def drain(self, name: str, force: bool = False, grace_period: Optional[int] = None) -> list[str]:
         """`kubectl drain`: cordon, then delete every pod on the node. Like
         kubectl it refuses (and changes nothing) when a pod has no controller,
@@ -392,7 +415,8 @@ class Cluster:
         """`kubectl set image KIND/NAME CONTAINER=IMAGE` for a Pod or a workload's template."""
         if not isinstance(image, str) or not image.strip():
             raise SpecError("Required value: image", "image")
-        obj = self._workload(kind, name, namespace, ("Deployment", "ReplicaSet", "ReplicationController", "Pod"))
+        obj = self._workload(kind, name, namespace, ("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet",
+                                                     "Pod"))
         spec = obj.spec if obj.KIND == "Pod" else obj.spec.template.spec
         names = [c.name for c in spec.containers + spec.init_containers]
         if container not in names:
