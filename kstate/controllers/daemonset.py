@@ -728,6 +728,30 @@ def calculate_status(ds: DaemonSet, runs: dict, node_pods: dict, hash_: str, now
                   observed_generation=ds.metadata.generation)
 
 
+# ------------------------------------------------------------------ slots
+
+
+def slot_state(node, ds: Optional[DaemonSet], pods_for_node, spec=None) -> str:
+    """The state of the (DaemonSet, node) slot in machines/daemonslot.py,
+    from the node (None: gone) and the DaemonSet's pods for it."""
+    if node is None or ds is None:
+        return "Gone"
+    should_run, should_continue = node_should_run_daemon_pod(node, ds, spec)
+    live = [p for p in pods_for_node if p.metadata.deletion_timestamp is None
+            and p.status.phase not in ("Succeeded", "Failed")]
+    if live and not should_continue:
+        return "Draining"
+    if len(live) >= 2:
+        return "Surging"
+    if live:
+        return "Running" if is_pod_ready(live[0]) else "Starting"
+    if any(p.metadata.deletion_timestamp is None for p in pods_for_node):
+        return "Failed"
+    if pods_for_node:
+        return "Terminating"
+    return "Wanted" if should_run else "Unwanted"
+
+
 # ------------------------------------------------------------------ reconcile
 
 

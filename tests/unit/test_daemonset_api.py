@@ -114,6 +114,7 @@ def test_node_join_leave_taint_cordon_and_relabel():
     c.run_until_stable()
     assert sorted(by_node(c)) == ["node-0", "node-2"]
     assert counts(c) == (1, 1, 1, 1, 1, 0, 1)
+    assert c.violations() == []
 
 
 def _fail(c, pod_name):
@@ -193,6 +194,7 @@ def test_rolling_update_replaces_one_node_at_a_time_in_node_order():
     assert nodes == ["node-0", "node-1", "node-2", "node-3"]
     assert counts(c) == (4, 4, 4, 4, 4, 0, 0)
     assert sorted(r.revision for r in c.list("ControllerRevision")) == [1, 2]
+    assert c.violations() == []
 
 
 def test_rolling_update_with_max_unavailable_percent_rounds_up():
@@ -225,6 +227,7 @@ def test_surge_rolling_update_starts_the_new_pod_before_deleting_the_old():
         old_delete = next(i for i, line in enumerate(trace) if f"delete Pod default/{old_pod}" in line)
         assert new_bind < new_ready < old_delete
     assert all(len(ps) == 1 for ps in by_node(c).values())
+    assert c.violations() == []
     assert counts(c) == (2, 2, 2, 2, 2, 0, 0)
 
 
@@ -314,3 +317,76 @@ def test_taint_and_untaint_validate():
     assert c.get("Node", "node-0").spec.taints == ()
     with pytest.raises(kstate.InvalidOperation):
         c.untaint("node-0", "k")
+
+
+# ----------------------------------------------- the per-node slot machine
+
+def _slots(c, ds_name="logs") -> dict:
+    from kstate.controllers import daemonset as dsc
+    eng = c.engine
+    ds = eng.get("DaemonSet", "default", ds_name)
+    pods: dict = {}
+    if ds is not None:
+        for p in eng.owned_by(ds.metadata.uid, "Pod"):
+            node = dsc.get_target_node_name(p)
+            if node is not None:
+                pods.setdefault(node, []).append(p)
+    names = {n.metadata.name for n in eng.list("Node")} | set(pods)
+    return {n: dsc.slot_state(eng.get("Node", "", n), ds, pods.get(n, ())) for n in names}
+
+
+def test_every_slot_change_is_an_edge_of_the_daemon_slot_machine():
+    """Node join/leave/taint/cordon, a failed pod, a node failure and a surge
+    rolling update: the state of every (DaemonSet, node) slot, looked at
+    before every controller step, only moves along machines/daemonslot.py."""
+    from kstate.controllers import CONTROLLERS
+    from kstate.machines import lifecycle
+    machine = lifecycle("daemonslot")
+    seen: dict = {}
+    moves: list = []
+
+    def look(c):
+        for node, state in _slots(c).items():
+            prev = seen.get(node, "Absent")
+            if prev == "Gone":
+                continue
+            if state != prev:
+                moves.append((prev, state))
+                seen[node] = state
+
+    holder: list = []
+
+    def wrap(ctrl):
+        def observe(view, key):
+            if holder:
+                look(holder[0])
+            return ctrl.observe(view, key)
+        return ctrl._replace(observe=observe)
+
+    c = kstate.Cluster(nodes=3, controllers={n: wrap(x) for n, x in CONTROLLERS.items()})
+    holder.append(c)
+    c.apply(daemonset(strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                      annotations={"kstate.io/start-after": "2s"}))
+    c.run_until_stable()
+    c.add_node("late")
+    c.cordon("node-1")
+    c.run_until_stable()
+    c.taint("node-2", "dedicated", "NoExecute", "db")
+    c.run_until_stable()
+    c.untaint("node-2", "dedicated")
+    c.run_until_stable()
+    (victim,) = by_node(c)["node-0"]
+    _fail(c, victim)
+    c.run_until_stable()
+    c.set_image("ds", "logs", "agent", "fluentd:2")
+    c.run_until_stable()
+    c.fail_node("late")
+    c.advance("2m")
+    c.remove_node("late")
+    c.run_until_stable()
+    look(c)
+    assert moves, "no slot moved"
+    bad = [(a, b) for a, b in moves if not machine.has_edge(a, b)]
+    assert bad == []
+    visited = {s for pair in moves for s in pair}
+    assert {"Wanted", "Starting", "Running", "Surging", "Draining", "Terminating", "Failed", "Gone"} <= visited
