@@ -390,3 +390,41 @@ def test_every_slot_change_is_an_edge_of_the_daemon_slot_machine():
     assert bad == []
     visited = {s for pair in moves for s in pair}
     assert {"Wanted", "Starting", "Running", "Surging", "Draining", "Terminating", "Failed", "Gone"} <= visited
+
+
+def test_rollout_status_history_undo_restart_for_daemonsets():
+    """kubectl rollout status/history/undo/restart daemonset/NAME."""
+    c = kstate.Cluster(nodes=2)
+    c.apply(daemonset(annotations={"kstate.io/start-after": "2s"}))
+    c.advance(0)
+    st = c.rollout_status("logs", kind="ds")
+    assert (st.done, st.message) == (False, 'Waiting for daemon set "logs" rollout to finish: 0 of 2 updated pods '
+                                            'are available...')
+    c.run_until_stable()
+    assert c.rollout_status("logs", kind="daemonset").message == 'daemon set "logs" successfully rolled out'
+    c.set_image("ds", "logs", "agent", "fluentd:2")
+    assert c.rollout_status("logs", kind="ds").message == "Waiting for daemon set spec update to be observed..."
+    c.advance(0)
+    assert c.rollout_status("logs", kind="ds").message.startswith(
+        'Waiting for daemon set "logs" rollout to finish: ')
+    c.run_until_stable()
+    hist = c.rollout_history("logs", kind="ds")
+    assert [h["revision"] for h in hist] == [1, 2]
+    c.rollout_undo("logs", kind="ds")
+    c.run_until_stable()
+    assert {p.spec.containers[0].image for p in live_pods(c)} == {"fluentd:1"}
+    assert [h["revision"] for h in c.rollout_history("logs", kind="ds")] == [2, 3]
+    with pytest.raises(kstate.InvalidOperation):
+        c.rollout_undo("logs", to_revision=7, kind="ds")
+    before = {p.metadata.name for p in live_pods(c)}
+    c.rollout_restart("logs", kind="ds")
+    c.run_until_stable()
+    assert not before & {p.metadata.name for p in live_pods(c)}
+    assert "kubectl.kubernetes.io/restartedAt" in c.get("DaemonSet", "logs").spec.template.metadata.annotations
+    on_delete = daemonset("other", strategy={"type": "OnDelete"})
+    c.apply(on_delete)
+    with pytest.raises(kstate.InvalidOperation):
+        c.rollout_status("other", kind="ds")
+    with pytest.raises(kstate.InvalidOperation):
+        c.rollout_status("other", kind="pod")
+    assert c.violations() == []
