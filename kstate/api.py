@@ -371,6 +371,29 @@ class Cluster:
         if node.spec.unschedulable != value:
             self._engine.update(evolve(node, spec=evolve(node.spec, unschedulable=value)))
 
+    def taint(self, name: str, key: str, effect: str, value: str = "") -> None:
+        """`kubectl taint nodes NAME key[=value]:effect`: add the taint, or
+        change the value of the taint with that key and effect."""
+        if effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+            raise SpecError(f'Unsupported value: "{effect}": supported values: "NoSchedule", "PreferNoSchedule", '
+                            '"NoExecute"', "effect")
+        node = self._node(name)
+        new = Taint(key=key, effect=effect, value=value)
+        kept = tuple(t for t in node.spec.taints if (t.key, t.effect) != (key, effect))
+        old = [t for t in node.spec.taints if (t.key, t.effect) == (key, effect)]
+        if old and old[0].value == value:
+            return
+        self._engine.update(evolve(node, spec=evolve(node.spec, taints=kept + (new,))))
+
+    def untaint(self, name: str, key: str, effect: Optional[str] = None) -> None:
+        """`kubectl taint nodes NAME key[:effect]-`: remove the taints with
+        that key (and effect, if given)."""
+        node = self._node(name)
+        kept = tuple(t for t in node.spec.taints if not (t.key == key and effect in (None, t.effect)))
+        if len(kept) == len(node.spec.taints):
+            raise InvalidOperation(f'taint "{key}{":" + effect if effect else ""}" not found', "key")
+        self._engine.update(evolve(node, spec=evolve(node.spec, taints=kept)))
+
     def drain(self, name: str, force: bool = False, grace_period: Optional[int] = None) -> list[str]:
         """`kubectl drain`: cordon, then delete every pod on the node. Like
         kubectl it refuses (and changes nothing) when a pod has no controller,
@@ -457,8 +480,39 @@ class Cluster:
     def _deployment(self, name: str, namespace: str):
         return self.get("Deployment", name, namespace)
 
-    def rollout_status(self, name: str, namespace: str = "default") -> "RolloutStatus":
-        """`kubectl rollout status` (kubectl polymorphichelpers DeploymentStatusViewer)."""
+    def _rollout_kind(self, kind: str) -> str:
+        k = resolve_kind(kind)
+        if k not in ("Deployment", "DaemonSet"):
+            raise InvalidOperation(f"no rollout for {k}: use Deployment or DaemonSet", "kind")
+        return k
+
+    def _daemonset_rollout_status(self, name: str, namespace: str) -> "RolloutStatus":
+        """kubectl polymorphichelpers DaemonSetStatusViewer.Status."""
+        ds = self.get("DaemonSet", name, namespace)
+        if ds.spec.update_strategy.type != "RollingUpdate":
+            raise InvalidOperation("rollout status is only available for RollingUpdate strategy type",
+                                   "spec.updateStrategy.type")
+        st = ds.status
+        if ds.metadata.generation > st.observed_generation:
+            return RolloutStatus(False, False, "Waiting for daemon set spec update to be observed...")
+        if st.updated_number_scheduled < st.desired_number_scheduled:
+            return RolloutStatus(False, False, f'Waiting for daemon set "{name}" rollout to finish: '
+                                               f"{st.updated_number_scheduled} out of {st.desired_number_scheduled} "
+                                               "new pods have been updated...")
+        if st.number_available < st.desired_number_scheduled:
+            return RolloutStatus(False, False, f'Waiting for daemon set "{name}" rollout to finish: '
+                                               f"{st.number_available} of {st.desired_number_scheduled} updated "
+                                               "pods are available...")
+        return RolloutStatus(True, False, f'daemon set "{name}" successfully rolled out')
+
+    def _daemonset_revisions(self, ds) -> list:
+        return sorted(self._engine.owned_by(ds.metadata.uid, "ControllerRevision"), key=lambda r: r.revision)
+
+    def rollout_status(self, name: str, namespace: str = "default", kind: str = "deployment") -> "RolloutStatus":
+        """`kubectl rollout status` (kubectl polymorphichelpers DeploymentStatusViewer,
+        DaemonSetStatusViewer with kind="daemonset")."""
+        if self._rollout_kind(kind) == "DaemonSet":
+            return self._daemonset_rollout_status(name, namespace)
         d = self._deployment(name, namespace)
         st = d.status
         if d.metadata.generation > st.observed_generation:
@@ -484,10 +538,17 @@ class Cluster:
         return [rs for rs in self._engine.owned_by(d.metadata.uid, "ReplicaSet")
                 if rs.metadata.namespace == d.metadata.namespace]
 
-    def rollout_history(self, name: str, namespace: str = "default") -> list[dict]:
+    def rollout_history(self, name: str, namespace: str = "default", kind: str = "deployment") -> list[dict]:
         """`kubectl rollout history`: each ReplicaSet once, at its current
         revision (a rolled-back revision reappears under its new number),
-        oldest first, with its kubernetes.io/change-cause."""
+        oldest first, with its kubernetes.io/change-cause. For a DaemonSet
+        (kind="daemonset", kubectl DaemonSetHistoryViewer): its
+        ControllerRevisions by revision."""
+        if self._rollout_kind(kind) == "DaemonSet":
+            ds = self.get("DaemonSet", name, namespace)
+            return [{"revision": r.revision, "controller_revision": r.metadata.name,
+                     "change_cause": r.metadata.annotations.get("kubernetes.io/change-cause", "")}
+                    for r in self._daemonset_revisions(ds)]
         from kstate.controllers.deployment_util import revision
         d = self._deployment(name, namespace)
         out = [{"revision": revision(rs), "replica_set": rs.metadata.name,
@@ -496,11 +557,37 @@ class Cluster:
         out.sort(key=lambda e: e["revision"])
         return out
 
-    def rollout_undo(self, name: str, to_revision: Optional[int] = None, namespace: str = "default"):
+    def _daemonset_undo(self, name: str, to_revision: Optional[int], namespace: str):
+        """kubectl rollback.go DaemonSetRollbacker: revision N (0: the one
+        before the newest) patched back as the template; the controller then
+        finds that ControllerRevision current and renumbers it."""
+        ds = self.get("DaemonSet", name, namespace)
+        revs = self._daemonset_revisions(ds)
+        if to_revision is not None and (isinstance(to_revision, bool) or not isinstance(to_revision, int)
+                                        or to_revision < 0):
+            raise SpecError(f"Invalid value: {to_revision!r}: must be a revision number", "toRevision")
+        if not to_revision:
+            if len(revs) < 2:
+                raise InvalidOperation("no last revision to roll back to", "")
+            target = revs[-2]
+        else:
+            target = next((r for r in revs if r.revision == to_revision), None)
+            if target is None:
+                raise InvalidOperation(f"unable to find specified revision {to_revision} in history", "toRevision")
+        if target.data == ds.spec.template:
+            return ds  # kubectl: "skipped rollback (current template already matches revision N)"
+        self._engine.update(evolve(ds, spec=evolve(ds.spec, template=target.data)))
+        return self.get("DaemonSet", name, namespace)
+
+    def rollout_undo(self, name: str, to_revision: Optional[int] = None, namespace: str = "default",
+                     kind: str = "deployment"):
         """`kubectl rollout undo [--to-revision=N]` (kubectl rollback.go
         DeploymentRollbacker): copy the template of revision N (default: the
         previous one) into the Deployment; the controller then finds that
-        ReplicaSet as new and bumps its revision."""
+        ReplicaSet as new and bumps its revision. kind="daemonset": the
+        DaemonSetRollbacker over ControllerRevisions."""
+        if self._rollout_kind(kind) == "DaemonSet":
+            return self._daemonset_undo(name, to_revision, namespace)
         from kstate.controllers.deployment_util import ANNOTATIONS_TO_SKIP_ON_ROLLBACK, last_revision, revision
         from kstate.controllers.deployment_util import template_without_hash
         d = self._deployment(name, namespace)
@@ -544,18 +631,18 @@ class Cluster:
         self._engine.update(evolve(d, spec=evolve(d.spec, paused=paused)))
         return self._deployment(name, namespace)
 
-    def rollout_restart(self, name: str, namespace: str = "default"):
+    def rollout_restart(self, name: str, namespace: str = "default", kind: str = "deployment"):
         """`kubectl rollout restart`: stamp kubectl.kubernetes.io/restartedAt on the template."""
         from kstate.resources.meta import format_time
-        d = self._deployment(name, namespace)
-        if d.spec.paused:
+        d = self.get(self._rollout_kind(kind), name, namespace)
+        if d.KIND == "Deployment" and d.spec.paused:
             raise InvalidOperation(f'can\'t restart paused deployment (run rollout_resume("{name}") first)',
                                    "spec.paused")
         t = d.spec.template
         ann = t.metadata.annotations.set("kubectl.kubernetes.io/restartedAt", format_time(self._engine.now))
         self._engine.update(evolve(d, spec=evolve(d.spec, template=evolve(
             t, metadata=evolve(t.metadata, annotations=ann)))))
-        return self._deployment(name, namespace)
+        return self.get(d.KIND, name, namespace)
 
     # ------------------------------------------------------------ snapshots
 

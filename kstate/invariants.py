@@ -316,3 +316,68 @@ def owners_in_same_namespace(view) -> Iterator[Violation]:
                 if owner is not None and owner.metadata.namespace != obj.metadata.namespace:
                     yield Violation("owners-in-same-namespace", f"{kind} {obj.metadata.namespace}/{obj.metadata.name}",
                                     f"owner {ref.kind} {ref.name} lives in {owner.metadata.namespace}")
+
+
+# -- DaemonSets
+
+
+def _synced_daemonsets(view):
+    """DaemonSets whose controller has nothing queued: every change so far
+    has been through a sync (the invariants below hold "after the
+    controller's sync", not between a node change and the sync it causes)."""
+    from kstate.controllers import daemonset as dsc
+    queued = getattr(view, "is_queued", None)
+    for ds in view.store.list("DaemonSet"):
+        if ds.metadata.deletion_timestamp is not None:
+            continue
+        if queued is not None and queued(dsc.NAME, (ds.metadata.namespace, ds.metadata.name)):
+            continue
+        yield ds
+
+
+def _live_daemon_pods_by_node(view, ds) -> dict:
+    """The DaemonSet's controlled pods that are neither terminating nor
+    terminal, by the node they are for (bound or pinned)."""
+    from kstate.controllers import daemonset as dsc
+    out: dict = {}
+    for p in view.owned_by(ds.metadata.uid, "Pod"):
+        ref = next((r for r in p.metadata.owner_references if r.controller), None)
+        if ref is None or ref.uid != ds.metadata.uid or p.metadata.deletion_timestamp is not None \
+                or p.status.phase in TERMINAL_PHASES:
+            continue
+        node = dsc.get_target_node_name(p)
+        if node is not None:
+            out.setdefault(node, []).append(p.metadata.name)
+    return out
+
+
+@invariant("daemonset-one-pod-per-node")
+def daemonset_one_pod_per_node(view) -> Iterator[Violation]:
+    """After its sync a DaemonSet has at most one live pod per node (two
+    while surging: the old one and its replacement)."""
+    from kstate.controllers import daemonset as dsc
+    for ds in _synced_daemonsets(view):
+        bound = 2 if dsc.allows_surge(ds) else 1
+        for node, names in sorted(_live_daemon_pods_by_node(view, ds).items()):
+            if len(names) > bound:
+                yield Violation("daemonset-one-pod-per-node", f"DaemonSet {ds.metadata.namespace}/{ds.metadata.name}",
+                                f"{len(names)} live pods for node {node} (at most {bound}): {', '.join(sorted(names))}")
+
+
+@invariant("daemonset-no-pod-on-ineligible-node")
+def daemonset_no_pod_on_ineligible_node(view) -> Iterator[Violation]:
+    """After its sync a DaemonSet has no live pod for an existing node its pods
+    should not keep running on (NodeShouldRunDaemonPod's
+    shouldContinueRunning: selector or affinity mismatch, an untolerated
+    NoExecute taint); an untolerated NoSchedule taint only stops new pods."""
+    from kstate.controllers import daemonset as dsc
+    for ds in _synced_daemonsets(view):
+        spec = dsc.simulated_pod_spec(ds)
+        for node_name, names in sorted(_live_daemon_pods_by_node(view, ds).items()):
+            node = view.store.get("Node", "", node_name)
+            if node is None:
+                continue
+            if not dsc.node_should_run_daemon_pod(node, ds, spec)[1]:
+                yield Violation("daemonset-no-pod-on-ineligible-node",
+                                f"DaemonSet {ds.metadata.namespace}/{ds.metadata.name}",
+                                f"pods {', '.join(sorted(names))} on node {node_name}, which should not run them")

@@ -10,7 +10,7 @@ enqueue their keys (it decides the order of reconciles at one instant).
 """
 from __future__ import annotations
 
-from kstate.controllers import deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import daemonset, deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -47,6 +47,11 @@ for _spec in (
                    watches=(Watch("ReplicaSet", replicaset.watch_self, order=10),
                             Watch("ReplicationController", replicaset.watch_self, order=10),
                             Watch("Pod", replicaset.watch_pods, order=50))),
+    ControllerSpec(daemonset.NAME, daemonset.observe_daemonset, daemonset.reconcile_daemonset, 1,
+                   watches=(Watch("DaemonSet", daemonset.watch_self, order=10),
+                            Watch("ControllerRevision", daemonset.watch_owned, order=10),
+                            Watch("Pod", daemonset.watch_owned, order=55),
+                            Watch("Node", daemonset.watch_nodes, order=70, events=_LIVE))),
     ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
                    watches=(Watch("*", garbagecollector.watch_removed, order=-100, events=ON_DELETE),
                             Watch("*", garbagecollector.watch_deleting, order=1000,

@@ -249,18 +249,42 @@ def observe_scheduler(view, key) -> SchedulerObs:
     return SchedulerObs(pod=pod, table=view.index(SCHEDULER_CACHE).table, next_start=view.memory(NAME, "next_start", 0))
 
 
-def find_nodes_that_fit(pod: Pod, req: Requests, table, start: int, want: int):
-    """schedule_one.go findNodesThatPassFilters: walk the nodes from `start`
-    (round robin) until `want` feasible ones are found. Returns the best
-    (score, -rank, row) among them, the number of nodes processed, and the
-    failure counts by reason."""
-    n = table.size
+#: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
+PREFILTER_NODE_AFFINITY = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+
+
+def prefilter_node_names(pod: Pod) -> Optional[set]:
+    """nodeaffinity PreFilter: when every required term pins node names with
+    `matchFields metadata.name In [...]`, only those nodes (the union over
+    terms; within a term the intersection of such requirements) are
+    candidates — DaemonSet pods are pinned this way. None: every node is."""
+    aff = pod.spec.affinity
+    if aff is None or not aff.required_node_terms:
+        return None
+    names: set = set()
+    for term in aff.required_node_terms:
+        term_names = None
+        for r in term.match_fields:
+            if r.key == "metadata.name" and r.operator == "In":
+                term_names = set(r.values) if term_names is None else term_names & set(r.values)
+        if term_names is None:
+            return None
+        names |= term_names
+    return names
+
+
+def find_nodes_that_fit(pod: Pod, req: Requests, table, start: int, want: int, rows=None):
+    """schedule_one.go findNodesThatPassFilters: walk the nodes (or the
+    PreFilter's candidate `rows`) from `start` (round robin) until `want`
+    feasible ones are found. Returns the best (score, -rank, row) among
+    them, the number of nodes processed, and the failure counts by reason."""
+    n = table.size if rows is None else len(rows)
     best = None
     found = 0
     reasons: dict[str, int] = {}
     processed = 0
     for j in range(n):
-        i = (start + j) % n
+        i = (start + j) % n if rows is None else rows[(start + j) % n]
         processed += 1
         fails = filter_reasons(pod, req, table, i)
         if fails:
@@ -290,11 +314,21 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     chosen = None
     processed = 0
     reasons: dict[str, int] = {}
-    if n and is_simple(pod) and not pod.spec.node_name:
+    names = prefilter_node_names(pod) if n else None
+    if names is not None:
+        # Only the PreFilter's nodes are filtered; the search window is sized on them.
+        rows = sorted(table.row[x] for x in names if x in table.row)
+        if rows:
+            best, processed, reasons = find_nodes_that_fit(pod, req, table, start % len(rows),
+                                                           num_feasible_nodes_to_find(len(rows)), rows)
+            chosen = best[2] if best is not None else None
+        if n > len(rows):
+            reasons[PREFILTER_NODE_AFFINITY] = n - len(rows)
+    elif n and is_simple(pod) and not pod.spec.node_name:
         hit = table.best_simple(req, start, want)
         if hit is not None:
             chosen, processed = hit
-    if chosen is None and n:
+    if chosen is None and n and names is None:
         best, processed, reasons = find_nodes_that_fit(pod, req, table, start, want)
         chosen = best[2] if best is not None else None
     if chosen is not None:

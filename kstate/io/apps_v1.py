@@ -30,19 +30,22 @@ from typing import Any, Callable, Optional
 from kstate.io.core_v1 import replica_set_status, replica_set_status_out
 from kstate.io.core_v1_pod import check_pod_template, pod_template, pod_template_out
 from kstate.io.fields import (
-    BAD, Ctx, Raw, boolean, condition_list, condition_out, dot, given_or_empty, int64, integer,
+    BAD, Ctx, Raw, boolean, json_data, condition_list, condition_out, dot, given_or_empty, int64, integer,
     non_negative, object_meta, object_meta_out, one_of, struct, top_level,
 )
 from kstate.io.selectors import label_selector, selector_matcher
 from kstate.resources import ObjectMeta
 from kstate.resources.selector import LabelSelector, selector_to_dict
+from kstate.resources.frozen import thaw
 from kstate.resources.workloads import (
-    Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy, PodTemplateSpec,
-    ReplicaSet, ReplicaSetSpec, ReplicaSetStatus, RollingUpdateDeployment,
+    ControllerRevision, ControllerRevisionBody, DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy, Deployment,
+    DeploymentSpec, DeploymentStatus, DeploymentStrategy, PodTemplateSpec, ReplicaSet, ReplicaSetSpec,
+    ReplicaSetStatus, RollingUpdateDaemonSet, RollingUpdateDeployment,
 )
 
 __all__ = [
     "DECODERS", "EMITTERS", "PART_EMITTERS", "deployment_to_manifest", "replicaset_to_manifest",
+    "daemonset_to_manifest", "controllerrevision_to_manifest",
 ]
 
 _STRATEGY_TYPES = ("Recreate", "RollingUpdate")
@@ -333,21 +336,214 @@ def replicaset_to_manifest(obj: ReplicaSet) -> dict:
             "status": replica_set_status_out(obj.status)}
 
 
+# ================================================================ daemonsets
+
+_DS_STRATEGY_TYPES = ("OnDelete", "RollingUpdate")
+
+
+def _ds_rolling_update(ctx: Ctx, v: Any, path: str) -> Any:
+    """SetDefaults_DaemonSet (maxUnavailable 1, maxSurge 0 for unset fields)
+    + ValidateRollingUpdateDaemonSet: each an int ≥ 0 or a percent ≤ 100%,
+    and exactly one of them non-zero."""
+    r = struct(ctx, v, path, {"maxUnavailable": _int_or_percent, "maxSurge": _int_or_percent})
+    if r is None or not r.ok("maxUnavailable") or not r.ok("maxSurge"):
+        return BAD
+    mu = r.get("maxUnavailable", 1)
+    ms = r.get("maxSurge", 0)
+    for key, value in (("maxUnavailable", mu), ("maxSurge", ms)):
+        pct = _percent_value(value)
+        if pct is not None and pct > 100:
+            ctx.invalid(dot(path, key), value, "must not be greater than 100%")
+    has_unavailable = _int_or_percent_value(mu) != 0
+    has_surge = _int_or_percent_value(ms) != 0
+    if has_unavailable and has_surge:
+        ctx.invalid(dot(path, "maxSurge"), ms, "may not be set when maxUnavailable is non-zero")
+    elif not has_unavailable and not has_surge:
+        ctx.required(dot(path, "maxUnavailable"), "cannot be 0 when maxSurge is 0")
+    return RollingUpdateDaemonSet(max_unavailable=mu, max_surge=ms)
+
+
+def _ds_strategy(ctx: Ctx, v: Any, path: str) -> Any:
+    """SetDefaults_DaemonSet (type RollingUpdate; the rollingUpdate block is
+    created for RollingUpdate only) + ValidateDaemonSetUpdateStrategy."""
+    r = struct(ctx, v, path, {"type": one_of(_DS_STRATEGY_TYPES, allow_empty=True),
+                              "rollingUpdate": _ds_rolling_update})
+    if r is None:
+        return BAD
+    typ = r.get("type") or "RollingUpdate"
+    if typ == "OnDelete":
+        # Validation does not look at rollingUpdate for OnDelete; it is kept as given.
+        ru = r.get("rollingUpdate") if r.ok("rollingUpdate") else None
+        return DaemonSetUpdateStrategy(type="OnDelete", rolling_update=ru)
+    if typ != "RollingUpdate" or not r.ok("rollingUpdate"):
+        return BAD
+    ru = r.get("rollingUpdate")
+    if ru is None:
+        ru = RollingUpdateDaemonSet()
+    return DaemonSetUpdateStrategy(type="RollingUpdate", rolling_update=ru)
+
+
+def _ds_strategy_out(s: DaemonSetUpdateStrategy) -> dict:
+    d: dict = {"type": s.type}
+    ru = s.rolling_update
+    if ru is not None:
+        d["rollingUpdate"] = {"maxUnavailable": ru.max_unavailable, "maxSurge": ru.max_surge}
+    return d
+
+
+def _daemon_set_spec(ctx: Ctx, v: Any, path: str) -> Any:
+    """SetDefaults_DaemonSet + ValidateDaemonSetSpec: the selector is required,
+    not empty ("empty selector is invalid for daemonset") and must match the
+    template labels; restartPolicy Always; activeDeadlineSeconds forbidden."""
+    r = struct(ctx, v, path, {
+        "selector": label_selector,
+        "template": pod_template,
+        "updateStrategy": _ds_strategy,
+        "minReadySeconds": _nn_int,
+        "templateGeneration": _nn_int64,
+        "revisionHistoryLimit": _nn_int,
+    })
+    if r is None:
+        return BAD
+    sel = r.get("selector")
+    spath = dot(path, "selector")
+    if r.raw.get("selector") is None:
+        ctx.required(spath)
+    elif isinstance(sel, LabelSelector) and sel.is_empty():
+        ctx.invalid(spath, {}, "empty selector is invalid for daemonset")
+    template = given_or_empty(ctx, r, path, "template", pod_template)
+    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "DaemonSet",
+                       forbid_deadline=True)
+    strategy = given_or_empty(ctx, r, path, "updateStrategy", _ds_strategy)
+    return DaemonSetSpec(
+        selector=sel if isinstance(sel, LabelSelector) else None,
+        template=template if isinstance(template, PodTemplateSpec) else PodTemplateSpec(),
+        update_strategy=strategy if isinstance(strategy, DaemonSetUpdateStrategy) else DaemonSetUpdateStrategy(),
+        min_ready_seconds=r.get("minReadySeconds", 0),
+        revision_history_limit=r.get("revisionHistoryLimit", 10),
+    )
+
+
+_DS_STATUS_FIELDS = (
+    ("currentNumberScheduled", "current_number_scheduled"), ("numberMisscheduled", "number_misscheduled"),
+    ("desiredNumberScheduled", "desired_number_scheduled"), ("numberReady", "number_ready"),
+    ("observedGeneration", "observed_generation"), ("updatedNumberScheduled", "updated_number_scheduled"),
+    ("numberAvailable", "number_available"), ("numberUnavailable", "number_unavailable"),
+)
+
+
+def _daemon_set_status(ctx: Ctx, v: Any, path: str) -> Any:
+    fields = {k: (_nn_int64 if k == "observedGeneration" else _nn_int) for k, _ in _DS_STATUS_FIELDS}
+    r = struct(ctx, v, path, {**fields, "collisionCount": _nn_int, "conditions": condition_list})
+    if r is None:
+        return BAD
+    return DaemonSetStatus(**{attr: r.get(k, 0) for k, attr in _DS_STATUS_FIELDS},
+                           collision_count=r.get("collisionCount"), conditions=r.get("conditions", ()))
+
+
+def _daemon_set_status_out(s: DaemonSetStatus) -> dict:
+    """types.go DaemonSetStatus: the four scheduling counts are always
+    emitted, the rest omitted at zero."""
+    d: dict = {}
+    for key, attr in _DS_STATUS_FIELDS:
+        value = getattr(s, attr)
+        if value or key in ("currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled",
+                            "numberReady"):
+            d[key] = value
+    if s.collision_count is not None:
+        d["collisionCount"] = s.collision_count
+    if s.conditions:
+        d["conditions"] = [condition_out(c) for c in s.conditions]
+    return d
+
+
+def _decode_daemon_set(ctx: Ctx, doc: dict) -> DaemonSet:
+    """ValidateDaemonSet: ValidateObjectMeta (DNS-1123 subdomain name) +
+    ValidateDaemonSetSpec, after SetDefaults_DaemonSet."""
+    r = top_level(ctx, doc, {
+        "metadata": lambda c, x, p: object_meta(c, x, p, DaemonSet),
+        "spec": _daemon_set_spec,
+        "status": _daemon_set_status,
+    })
+    spec = given_or_empty(ctx, r, "", "spec", _daemon_set_spec)
+    return DaemonSet(metadata=r.get("metadata", ObjectMeta(namespace="default")),
+                     spec=spec if isinstance(spec, DaemonSetSpec) else None,
+                     status=r.get("status", DaemonSetStatus()))
+
+
+def daemonset_to_manifest(obj: DaemonSet) -> dict:
+    """A DaemonSet as `kubectl get ds -o json` shows it."""
+    s = obj.spec
+    spec: dict = {}
+    sel = selector_to_dict(s.selector)
+    if sel is not None:
+        spec["selector"] = sel
+    spec["template"] = pod_template_out(s.template)
+    spec["updateStrategy"] = _ds_strategy_out(s.update_strategy)
+    if s.min_ready_seconds:
+        spec["minReadySeconds"] = s.min_ready_seconds
+    if s.revision_history_limit is not None:
+        spec["revisionHistoryLimit"] = s.revision_history_limit
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": object_meta_out(obj.metadata, True), "spec": spec,
+            "status": _daemon_set_status_out(obj.status)}
+
+
+# ======================================================= controllerrevisions
+
+
+def _decode_controller_revision(ctx: Ctx, doc: dict) -> ControllerRevision:
+    """ValidateControllerRevision: a DNS-1123 subdomain name, data kept as
+    given (any JSON), revision a non-negative int64."""
+    r = top_level(ctx, doc, {
+        "metadata": lambda c, x, p: object_meta(c, x, p, ControllerRevision),
+        "data": json_data,
+        "revision": _nn_int64,
+    })
+    if doc.get("revision") is None:
+        ctx.required("revision")
+    data = r.get("data")
+    return ControllerRevision(metadata=r.get("metadata", ObjectMeta(namespace="default")),
+                              spec=ControllerRevisionBody(data=data, revision=r.get("revision", 0)))
+
+
+def controllerrevision_to_manifest(obj: ControllerRevision) -> dict:
+    """`kubectl get controllerrevision -o json`: a template a controller
+    recorded is shown as the patch the DaemonSet controller stores
+    (update.go getPatch: {"spec": {"template": {…, "$patch": "replace"}}})."""
+    data = obj.data
+    if isinstance(data, PodTemplateSpec):
+        data = {"spec": {"template": {**pod_template_out(data), "$patch": "replace"}}}
+    else:
+        data = thaw(data)
+    out = {"apiVersion": "apps/v1", "kind": "ControllerRevision",
+           "metadata": object_meta_out(obj.metadata, True)}
+    if data is not None:
+        out["data"] = data
+    out["revision"] = obj.revision
+    return out
+
+
 # ================================================================ registry
 
 #: (apiVersion, kind) → decoder.
 DECODERS: dict[tuple[str, str], Callable[[Ctx, dict], Any]] = {
     ("apps/v1", "ReplicaSet"): _decode_replica_set,
     ("apps/v1", "Deployment"): _decode_deployment,
+    ("apps/v1", "DaemonSet"): _decode_daemon_set,
+    ("apps/v1", "ControllerRevision"): _decode_controller_revision,
 }
 
 #: resource class → emitter.
 EMITTERS: dict[type, Callable[[Any], dict]] = {
     ReplicaSet: replicaset_to_manifest,
     Deployment: deployment_to_manifest,
+    DaemonSet: daemonset_to_manifest,
+    ControllerRevision: controllerrevision_to_manifest,
 }
 
 #: part emitters for the generic to_manifest fallback (kinds embedding these).
 PART_EMITTERS: dict[type, Callable[[Any], Any]] = {
     DeploymentStrategy: _strategy_out,
+    DaemonSetUpdateStrategy: _ds_strategy_out,
 }

@@ -558,7 +558,7 @@ def pod_template(ctx: Ctx, v: Any, path: str) -> Any:
 
 
 def check_pod_template(ctx: Ctx, template: Any, path: str,
-                       selects: Optional[Callable[[Any], bool]], owner: str) -> None:
+                       selects: Optional[Callable[[Any], bool]], owner: str, forbid_deadline: bool = False) -> None:
     """ValidatePodTemplateSpecForReplicaSet / ValidatePodTemplateSpecForRC,
     after the template itself was validated: the selector must match the
     template labels; restartPolicy must be Always; no activeDeadlineSeconds."""
@@ -575,8 +575,12 @@ def check_pod_template(ctx: Ctx, template: Any, path: str,
         ctx.not_supported(dot(dot(path, "spec"), "restartPolicy"), spec.restart_policy, ("Always",))
     deadline = spec.extra.get("activeDeadlineSeconds")
     if deadline is not None:
-        ctx.invalid(dot(dot(path, "spec"), "activeDeadlineSeconds"), deadline,
-                    f"activeDeadlineSeconds in {owner} is not Supported")
+        if forbid_deadline:  # ValidateDaemonSetSpec: Forbidden rather than Invalid
+            ctx.forbidden(dot(dot(path, "spec"), "activeDeadlineSeconds"),
+                          f"activeDeadlineSeconds in {owner} is not Supported")
+        else:
+            ctx.invalid(dot(dot(path, "spec"), "activeDeadlineSeconds"), deadline,
+                        f"activeDeadlineSeconds in {owner} is not Supported")
 
 
 def pod_template_out(t: PodTemplateSpec) -> dict:

@@ -71,7 +71,7 @@ __all__ = [
 
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
-              "uncordon", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
+              "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
               "rollout-resume", "rollout-restart", "check")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
@@ -352,6 +352,27 @@ def _op_node(verb: str):
     return parse
 
 
+_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _op_taint(verb: str):
+    """`taint`: {name, key, effect, value}; `untaint`: {name, key, effect?}."""
+    def parse(p: _P, v: Any, path: str):
+        extra = ("key", "effect", "value") if verb == "taint" else ("key", "effect")
+        a = p.mapping(v, path, ("name",) + extra, required=("name", "key") + (("effect",) if verb == "taint" else ()))
+        name = p.string(a["name"], f"{path}.name")
+        key = p.string(a["key"], f"{path}.key")
+        effect = None if a.get("effect") is None else p.string(a["effect"], f"{path}.effect")
+        if effect is not None and effect not in _TAINT_EFFECTS:
+            raise p.err(f'Unsupported value: "{effect}": supported values: "NoSchedule", "PreferNoSchedule", '
+                        '"NoExecute"', f"{path}.effect")
+        if verb == "taint":
+            value = "" if a.get("value") is None else p.string(a["value"], f"{path}.value", allow_empty=True)
+            return (name, key, effect, value), f"{name} {key}{'=' + value if value else ''}:{effect}"
+        return (name, key, effect), f"{name} {key}{':' + effect if effect else ''}-"
+    return parse
+
+
 def _op_drain(p: _P, v: Any, path: str):
     a = _node_name_arg(p, v, path, ("force", "grace-period"))
     force = False if a.get("force") is None else p.boolean(a["force"], f"{path}.force")
@@ -448,6 +469,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "apply": _op_apply, "delete": _op_delete, "add-node": _op_add_node,
     "fail-node": _op_node("fail-node"), "recover-node": _op_node("recover-node"),
     "remove-node": _op_node("remove-node"), "cordon": _op_node("cordon"), "uncordon": _op_node("uncordon"),
+    "taint": _op_taint("taint"), "untaint": _op_taint("untaint"),
     "drain": _op_drain, "crash-container": _op_crash, "check": _op_check,
     "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),

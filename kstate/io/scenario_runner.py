@@ -358,6 +358,12 @@ def _execute(cluster, op: Operation) -> None:
         cluster.cordon(a[0])
     elif v == "uncordon":
         cluster.uncordon(a[0])
+    elif v == "taint":
+        name, key, effect, value = a
+        cluster.taint(name, key, effect, value)
+    elif v == "untaint":
+        name, key, effect = a
+        cluster.untaint(name, key, effect)
     elif v == "drain":
         name, force, grace = a
         cluster.drain(name, force=force, grace_period=grace)

@@ -323,3 +323,32 @@ def other_tables(cluster) -> list[list[str]]:
     named `kind/name`."""
     return [kind_table(cluster, kind, qualified=True) for kind, spec in sorted(REGISTRY.kinds.items())
             if kind not in OWN_TABLES and spec.row is not None and cluster.engine.has_any(kind)]
+
+
+def daemonset_row(ds, now: int) -> list[str]:
+    """printers.go printDaemonSet: NODE SELECTOR is labels.FormatLabels of the
+    template's nodeSelector (sorted k=v, "<none>" when empty)."""
+    st = ds.status
+    sel = ds.spec.template.spec.node_selector if ds.spec.template.spec is not None else {}
+    node_selector = ",".join(f"{k}={v}" for k, v in sorted(sel.items())) or "<none>"
+    return [ds.metadata.name, str(st.desired_number_scheduled), str(st.current_number_scheduled),
+            str(st.number_ready), str(st.updated_number_scheduled), str(st.number_available), node_selector,
+            _age(now, ds)]
+
+
+DAEMONSET_COLUMNS = ("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE")
+
+
+def controllerrevision_row(cr, now: int) -> list[str]:
+    """printers.go printControllerRevision: CONTROLLER is `<kind lower>.<group>/<name>`
+    of the controller reference, "<none>" without one."""
+    ctrl = next((r for r in cr.metadata.owner_references if r.controller), None)
+    if ctrl is None:
+        owner = "<none>"
+    else:
+        group = ctrl.api_version.rpartition("/")[0]
+        owner = f"{ctrl.kind.lower()}.{group}/{ctrl.name}" if group else f"{ctrl.kind.lower()}/{ctrl.name}"
+    return [cr.metadata.name, owner, str(cr.revision), _age(now, cr)]
+
+
+CONTROLLERREVISION_COLUMNS = ("NAME", "CONTROLLER", "REVISION", "AGE")

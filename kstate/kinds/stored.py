@@ -34,8 +34,6 @@ BUILTIN_STORED = (
     ("v1", "PodTemplate", "podtemplates", (), True, "subdomain"),
     ("v1", "Event", "events", ("ev",), True, "subdomain"),
     ("apps/v1", "StatefulSet", "statefulsets", ("sts",), True, "subdomain"),
-    ("apps/v1", "DaemonSet", "daemonsets", ("ds",), True, "subdomain"),
-    ("apps/v1", "ControllerRevision", "controllerrevisions", (), True, "subdomain"),
     ("batch/v1", "Job", "jobs", (), True, "subdomain"),
     ("batch/v1", "CronJob", "cronjobs", ("cj",), True, "subdomain"),
     ("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ("hpa",), True, "subdomain"),

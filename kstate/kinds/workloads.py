@@ -1,6 +1,6 @@
-"""Workload kinds kstate simulates: apps/v1 ReplicaSet and Deployment, v1
-ReplicationController (one controller serves ReplicaSets and RCs, so they are
-declared together).
+"""Workload kinds kstate simulates: apps/v1 ReplicaSet, Deployment,
+DaemonSet and ControllerRevision, v1 ReplicationController (one controller
+serves ReplicaSets and RCs, so they are declared together).
 
 Owns: their KindSpecs — status reset on create (the API server ignores a
 client's status), Deployment's initial rollout state, the generic delete with
@@ -13,7 +13,7 @@ from kstate.errors import SpecError
 from kstate.io import apps_v1, core_v1, tables
 from kstate.registry import KindSpec, register_kind
 from kstate.resources.frozen import evolve
-from kstate.resources.workloads import Deployment, ReplicaSet, ReplicationController
+from kstate.resources.workloads import ControllerRevision, DaemonSet, Deployment, ReplicaSet, ReplicationController
 
 
 def _replicas(obj) -> str:
@@ -74,3 +74,47 @@ DEPLOYMENT = register_kind(KindSpec(
     machine="deployment", gone_state="Deleted",
     **{**_COMMON, "prepare_create": _deployment_fresh_status, "columns": tables.DEPLOYMENT_COLUMNS,
        "row": tables.deployment_row}))
+
+
+def _ds_status_counts(old, new) -> str:
+    return (f"desired={new.desired_number_scheduled} current={new.current_number_scheduled} "
+            f"ready={new.number_ready} available={new.number_available} updated={new.updated_number_scheduled} "
+            f"misscheduled={new.number_misscheduled}")
+
+
+def _validate_ds_update(cur, obj, meta):
+    """apps/validation ValidateDaemonSetUpdate: the selector is immutable."""
+    if obj.spec.selector != cur.spec.selector:
+        raise SpecError("Invalid value: field is immutable", "spec.selector")
+    return evolve(cur, metadata=meta, spec=obj.spec)
+
+
+DAEMONSET = register_kind(KindSpec(
+    kind="DaemonSet", group="apps", version="v1", cls=DaemonSet, plural="daemonsets", short_names=("ds",),
+    decode=apps_v1.DECODERS[("apps/v1", "DaemonSet")], encode=apps_v1.EMITTERS[DaemonSet],
+    validate_update=_validate_ds_update, prepare_create=_fresh_status, status_detail=_ds_status_counts,
+    pod_spec=TEMPLATE_POD_SPEC, columns=tables.DAEMONSET_COLUMNS, row=tables.daemonset_row))
+
+
+def _validate_cr_update(cur, obj, meta):
+    """apps/validation ValidateControllerRevisionUpdate: data is immutable;
+    the revision number may change (the controllers renumber a revision that
+    becomes current again)."""
+    if obj.data != cur.data:
+        raise SpecError("Invalid value: field is immutable", "data")
+    return evolve(cur, metadata=meta, spec=obj.spec)
+
+
+def _revision(obj) -> str:
+    return f"revision={obj.revision}"
+
+
+def _revision_change(old, new) -> str:
+    return f"revision={old.revision}->{new.revision}" if old.revision != new.revision else ""
+
+
+CONTROLLERREVISION = register_kind(KindSpec(
+    kind="ControllerRevision", group="apps", version="v1", cls=ControllerRevision, plural="controllerrevisions",
+    decode=apps_v1.DECODERS[("apps/v1", "ControllerRevision")], encode=apps_v1.EMITTERS[ControllerRevision],
+    validate_update=_validate_cr_update, generation=0, create_detail=_revision, update_detail=_revision_change,
+    columns=tables.CONTROLLERREVISION_COLUMNS, row=tables.controllerrevision_row))

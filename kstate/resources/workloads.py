@@ -157,3 +157,95 @@ def deletion_cost_from_annotations(annotations) -> tuple[int, bool]:
     if not -(2 ** 31) <= n <= 2 ** 31 - 1:
         return 0, False
     return n, True
+
+
+# ------------------------------------------------------------------ DaemonSet
+
+LABEL_CONTROLLER_REVISION_HASH = "controller-revision-hash"
+
+
+@attrs.frozen
+class RollingUpdateDaemonSet:
+    max_unavailable: Optional[IntOrString] = 1
+    max_surge: Optional[IntOrString] = 0
+
+
+@attrs.frozen
+class DaemonSetUpdateStrategy:
+    type: str = "RollingUpdate"  # RollingUpdate | OnDelete
+    rolling_update: Optional[RollingUpdateDaemonSet] = RollingUpdateDaemonSet()
+
+
+@attrs.frozen
+class DaemonSetSpec:
+    selector: Optional[LabelSelector]
+    template: PodTemplateSpec
+    update_strategy: DaemonSetUpdateStrategy = DaemonSetUpdateStrategy()
+    min_ready_seconds: int = 0
+    revision_history_limit: Optional[int] = 10
+
+
+@attrs.frozen
+class DaemonSetStatus:
+    current_number_scheduled: int = 0
+    number_misscheduled: int = 0
+    desired_number_scheduled: int = 0
+    number_ready: int = 0
+    observed_generation: int = 0
+    updated_number_scheduled: int = 0
+    number_available: int = 0
+    number_unavailable: int = 0
+    collision_count: Optional[int] = None
+    conditions: tuple[Condition, ...] = ()
+    state: str = ""
+
+
+@attrs.frozen
+class DaemonSet:
+    KIND: ClassVar[str] = "DaemonSet"
+    API_VERSION: ClassVar[str] = "apps/v1"
+    NAMESPACED: ClassVar[bool] = True
+
+    metadata: ObjectMeta
+    spec: DaemonSetSpec
+    status: DaemonSetStatus = DaemonSetStatus()
+
+
+@attrs.frozen
+class ControllerRevisionStatus:
+    """ControllerRevision has no status; kstate keeps an empty one so every
+    stored kind answers `status.state`."""
+    state: str = ""
+
+
+@attrs.frozen
+class ControllerRevisionBody:
+    """A ControllerRevision's top-level `data` and `revision`. kstate keeps
+    them under `spec` because that is what a PUT carries (the engine's
+    generic update replaces metadata and spec); on the wire they stay at the
+    top level."""
+    data: object = None
+    revision: int = 0
+
+
+@attrs.frozen
+class ControllerRevision:
+    """apps/v1 ControllerRevision: an immutable snapshot of a workload's
+    template. `data` is the PodTemplateSpec a controller recorded (the
+    `{"spec": {"template": …, "$patch": "replace"}}` patch on the wire), or the
+    raw JSON of a revision applied by a user."""
+    KIND: ClassVar[str] = "ControllerRevision"
+    API_VERSION: ClassVar[str] = "apps/v1"
+    NAMESPACED: ClassVar[bool] = True
+
+    metadata: ObjectMeta
+    spec: ControllerRevisionBody = ControllerRevisionBody()
+    status: ControllerRevisionStatus = ControllerRevisionStatus()
+
+    @property
+    def data(self) -> object:
+        return self.spec.data
+
+    @property
+    def revision(self) -> int:
+        return self.spec.revision

@@ -20,8 +20,8 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from kstate import Cluster, InvalidTransition
 from kstate.controllers import CONTROLLERS
-from kstate.controllers import deployment, kubelet, nodelifecycle, replicaset, scheduler
-from kstate.controllers.actions import NOTHING, Bind, Create, Result, SetMemory, Update, UpdateStatus
+from kstate.controllers import daemonset, deployment, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers.actions import NOTHING, Bind, Create, Delete, Result, SetMemory, Update, UpdateStatus
 from kstate.invariants import INVARIANTS
 from kstate.resources.meta import Condition, set_condition
 from kstate.resources.pod import is_pod_ready
@@ -355,6 +355,50 @@ def run_deployment(controllers) -> Cluster:
 
 
 
+def daemonset_manifest(**template_spec) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "logs"},
+            "spec": {"selector": {"matchLabels": {"app": "logs"}},
+                     "template": {"metadata": {"labels": {"app": "logs"}},
+                                  "spec": {"containers": [{"name": "agent", "image": "fluentd"}], **template_spec}}}}
+
+
+def daemonset_dropping_pod_deletes():
+    """The DaemonSet controller never deletes a pod (misscheduled, excess or failed)."""
+    return rewrite_actions(daemonset.NAME, lambda a: None if isinstance(a, Delete) and a.kind == "Pod" else a)
+
+
+def daemonset_creating_each_pod_twice_and_never_deleting():
+    """Every pod create issued twice (a lost expectations check), and the
+    excess never pruned."""
+    def fn(a):
+        if isinstance(a, Delete) and a.kind == "Pod":
+            return None
+        if isinstance(a, Create) and a.obj.KIND == "Pod":
+            return [a, a]
+        return a
+    return rewrite_actions(daemonset.NAME, fn)
+
+
+def run_daemonset(controllers) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(daemonset_manifest())
+    c.advance("10s")
+    return c
+
+
+def run_daemonset_node_relabelled(controllers) -> Cluster:
+    """A node-selected DaemonSet on three labelled nodes; node-0 loses the label."""
+    c = Cluster(nodes=0, seed=0, controllers=controllers, enforce_machines=False)
+    for i in range(3):
+        c.add_node(f"node-{i}", labels={"logging": "on"})
+    c.apply(daemonset_manifest(nodeSelector={"logging": "on"}))
+    c.advance("10s")
+    node = c.get("Node", "node-0")
+    c.engine.update(attrs.evolve(node, metadata=attrs.evolve(node.metadata, labels={"logging": "off"})))
+    c.advance("10s")
+    return c
+
+
 def write_it() -> bool:
     """For the scenarios that take `broken: bool`: do the broken write."""
     return True
@@ -406,6 +450,13 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "one-replicaset-per-template": [
         ("each RS created twice", deployment_creating_each_replicaset_twice, run_deployment),
+    ],
+    "daemonset-one-pod-per-node": [
+        ("each pod created twice, excess never pruned", daemonset_creating_each_pod_twice_and_never_deleting,
+         run_daemonset),
+    ],
+    "daemonset-no-pod-on-ineligible-node": [
+        ("misscheduled pods never deleted", daemonset_dropping_pod_deletes, run_daemonset_node_relabelled),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),

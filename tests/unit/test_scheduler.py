@@ -153,3 +153,26 @@ def test_search_window_rotates_over_large_clusters():
     assert b != a
     rows = c.engine.index("scheduler-cache").table.row
     assert rows[b] >= 100                      # the second pod's window started at row 100
+
+
+def test_node_affinity_prefilter_limits_candidates_to_pinned_node_names():
+    """nodeaffinity PreFilter (matchFields metadata.name In): only the named
+    nodes are filtered; the others are reported as not satisfying the plugin
+    (schedule_one.go findNodesThatFitPod SetAbsentNodesStatus)."""
+    import kstate
+    from kstate.controllers.scheduler import prefilter_node_names
+
+    def pinned(name, *nodes):
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"containers": [{"name": "a", "image": "x"}],
+                         "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                             "nodeSelectorTerms": [{"matchFields": [
+                                 {"key": "metadata.name", "operator": "In", "values": list(nodes)}]}]}}}}}
+    c = kstate.Cluster(nodes=3)
+    c.apply(pinned("p", "node-2"))
+    c.apply(pinned("lost", "node-9"))
+    c.advance("1s")
+    assert c.get("Pod", "p").spec.node_name == "node-2"
+    msg = next(e.message for e in c.events("Pod", "lost") if e.reason == "FailedScheduling")
+    assert msg.startswith("0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity].")
+    assert prefilter_node_names(c.get("Pod", "p")) == {"node-2"}
