@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kstate.controllers import kubelet
+from kstate.controllers import kubelet, metrics
 from kstate.controllers import scheduler as sched
 from kstate.indexes.nodetable import NodeTable
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -151,3 +151,10 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
 
 register_index(IndexSpec(name=KUBELET_ADMISSION, init=_admission_init,
                          handlers=(IndexHandler("Pod", _admission_on_pod, order=1),)))
+
+
+# --------------------------------------------------------- metrics-server load
+
+#: the load inputs of the simulated metrics-server (Cluster.set_load,
+#: Cluster.set_pod_usage): outside the cluster, so never lost on a restart.
+register_index(IndexSpec(name=metrics.LOAD, init=metrics.new_load_state))
