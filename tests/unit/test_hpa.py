@@ -439,6 +439,21 @@ def test_set_load_needs_a_scale_subresource_and_a_quantity(web):
         web.set_load("deployment", "web")
 
 
+def test_scenario_set_load_operation():
+    from kstate.io.scenario import parse_scenario
+    doc = {"timeline": [{"at": "1s", "set-load": {"kind": "Deployment", "name": "web", "cpu": "400m"}}],
+           "run": {"until": "1m"}}
+    sc = parse_scenario(doc)
+    (op,) = sc.timeline
+    assert (op.verb, op.args, op.text) == ("set-load", ("Deployment", "web", "default", "400m", None),
+                                           "set-load Deployment default/web cpu=400m")
+    bad = {"timeline": [{"at": "1s", "set-load": {"kind": "Deployment", "name": "web", "cpu": "x"}}],
+           "run": {"until": "1m"}}
+    with pytest.raises(SpecError) as e:
+        parse_scenario(bad)
+    assert e.value.path == "timeline[0].set-load.cpu"
+
+
 def test_snapshot_restore_continues_identically(web):
     c = web
     c.apply(hpa())
