@@ -265,7 +265,8 @@ def _rules(*policies, select="Max", window=None):
 
 
 @pytest.mark.parametrize("current,up,down,rules,expected", [
-    # horizontal_test.go TestCalculateScaleUpLimitWithScalingRules.
+    # horizontal_test.go TestCalculateScaleUpLimitWithScalingRules (rows as carried by karmada's port of
+    # these functions, which takes both event lists like the reference's 1.35 code); then kstate's rows.
     (5, (), (), _rules(("Pods", 4, 60)), 9),
     (5, ((2, NOW - 30 * S, False),), (), _rules(("Pods", 4, 60)), 7),
     (5, (), (), _rules(("Pods", 4, 60), select="Disabled"), 5),
@@ -283,7 +284,7 @@ def test_calculate_scale_up_limit_with_scaling_rules(current, up, down, rules, e
 
 
 @pytest.mark.parametrize("current,up,down,rules,expected", [
-    # horizontal_test.go TestCalculateScaleDownLimitWithBehaviors.
+    # horizontal_test.go TestCalculateScaleDownLimitWithBehaviors (as above); then kstate's rows.
     (10, (), (), _rules(("Percent", 20, 60)), 8),
     (10, (), ((1, NOW - 30 * S, False),), _rules(("Percent", 20, 60)), 8),
     (100, (), (), _rules(("Percent", 10, 60), ("Pods", 5, 60)), 90),
@@ -297,7 +298,7 @@ def test_calculate_scale_down_limit_with_behaviors(current, up, down, rules, exp
 
 
 @pytest.mark.parametrize("recs,current,desired,up_w,down_w,expected,reason", [
-    # horizontal_test.go TestStabilizeRecommendationWithBehaviors (shape of its cases).
+    # kstate's own cases for stabilizeRecommendationWithBehaviors (not a port).
     (((5, NOW - 1 * MIN),), 4, 6, 0, 300, 6, "ScaleUpStabilized"),
     (((5, NOW - 1 * MIN),), 4, 6, 120, 300, 5, "ScaleUpStabilized"),
     (((5, NOW - 1 * MIN), (2, NOW - 2 * MIN)), 4, 3, 0, 300, 5, "ScaleDownStabilized"),
@@ -344,8 +345,8 @@ def _metrics(*values, ts=NOW - 10 * S):
     ([_pod("p0"), _pod("p1"), _pod("p2")], _metrics(300, 500, 700), 3, 30, 5, 50),
     # TestReplicaCalcScaleDown: 5 pods at 100/300/500/250/250m, target 50 % → 3
     ([_pod(f"p{i}") for i in range(5)], _metrics(100, 300, 500, 250, 250), 5, 50, 3, 28),
-    # TestReplicaCalcTolerance: 1.08 within 0.1 → current
-    ([_pod("p0"), _pod("p1"), _pod("p2")], _metrics(1010, 1030, 1020), 3, 100, 3, 102),
+    # TestReplicaCalcTolerance: requests 0.9/1.0/1.1, 1.02 within 0.1 → current
+    ([_pod("p0", cpu="0.9"), _pod("p1"), _pod("p2", cpu="1.1")], _metrics(1010, 1030, 1020), 3, 100, 3, 102),
     # TestReplicaCalcScaleUpUnreadyLessScale: an unready pod counts as 0 on scale-up → 4 (not 5)
     ([_pod("p0", ready=False), _pod("p1"), _pod("p2")], _metrics(300, 500, 700), 3, 30, 4, 60),
     # TestReplicaCalcScaleUpUnreadyNoScale: the unready pods make it 1.0 → current
@@ -353,9 +354,13 @@ def _metrics(*values, ts=NOW - 10 * S):
     # TestReplicaCalcScaleDownIgnoresDeletionPods: deleted pods are ignored completely
     ([_pod(f"p{i}") for i in range(5)] + [_pod("p5", deleting=True), _pod("p6", deleting=True)],
      _metrics(100, 300, 500, 250, 250, 10000, 10000), 5, 50, 3, 28),
-    # TestReplicaCalcMissingMetricsNoChangeLt: a missing pod at 100 % flips the scale-down → current
+    # TestReplicaCalcMissingMetricsNoChangeLt: the missing pod at 100 % makes it 0.8 → ceil(1.6) = 2
+    ([_pod("p0"), _pod("p1")], _metrics(600), 2, 100, 2, 60),
+    # TestReplicaCalcMissingMetricsNoChangeGt: the missing pod at 0 makes it 0.95, within tolerance
+    ([_pod("p0"), _pod("p1")], _metrics(1900), 2, 100, 2, 190),
+    # kstate: a missing pod at 100 % flips a scale-down into a scale-up → current
     ([_pod("p0"), _pod("p1")], _metrics(400), 2, 50, 2, 40),
-    # a missing pod on scale-up counts as 0 (TestReplicaCalcMissingMetricsScaleUp shape)
+    # kstate: a missing pod on scale-up counts as 0: 2800/3000 → 0.93, within tolerance
     ([_pod("p0"), _pod("p1"), _pod("p2")], _metrics(1400, 1400), 3, 100, 3, 140),
 ])
 def test_get_resource_replicas(pods, metrics, current, target, expected, util):
