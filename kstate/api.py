@@ -477,6 +477,76 @@ class Cluster:
             self._engine.update(new)
         return self.get(obj.KIND, name, namespace)
 
+    # ------------------------------------------------------------ metrics
+
+    def _amounts(self, cpu, memory) -> dict:
+        from kstate.controllers import metrics as ms
+        out = {}
+        for resource, value in (("cpu", cpu), ("memory", memory)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise SpecError(f"Invalid value: {value!r}: must be a quantity", resource)
+            try:
+                amount = ms.parse_amount(resource, value)
+            except SpecError as e:
+                raise SpecError(e.message, resource) from None
+            if amount < 0:
+                raise SpecError(f"Invalid value: {value!r}: must be greater than or equal to 0", resource)
+            out[resource] = amount
+        if not out:
+            raise SpecError("Required value: cpu or memory", "cpu")
+        return out
+
+    def _wake_metrics(self) -> None:
+        from kstate.controllers import metrics as ms
+        self._engine.enqueue(ms.NAME, ms.SCRAPE)
+        self._engine.run_to(self._engine.now)
+
+    def set_load(self, kind: str, name: str, cpu=None, memory=None, namespace: str = "default") -> None:
+        """The total usage of a workload (any kind with a scale subresource),
+        spread evenly over its Running and Ready pods at every metrics scrape
+        (every 15 s); replaces the workload's earlier load for the resources
+        given. Example: set_load("deployment", "web", cpu="400m")."""
+        from kstate.controllers import metrics as ms
+        obj, _ = self._with("scale", kind, name, namespace, "scale subresource")
+        amounts = self._amounts(cpu, memory)
+        key = (obj.KIND, obj.metadata.namespace, name)
+        state = self._engine.indexes[ms.LOAD]
+        state["workload"][key] = {**state["workload"].get(key, {}), **amounts}
+        self._wake_metrics()
+
+    def set_pod_usage(self, pod: str, cpu=None, memory=None, namespace: str = "default") -> None:
+        """One pod's usage; it takes precedence over the pod's
+        kstate.io/cpu-usage / kstate.io/memory-usage annotations and over a
+        workload's load."""
+        from kstate.controllers import metrics as ms
+        p = self.get("Pod", pod, namespace)
+        amounts = self._amounts(cpu, memory)
+        key = (p.metadata.namespace, pod)
+        state = self._engine.indexes[ms.LOAD]
+        state["pod"][key] = {**state["pod"].get(key, {}), **amounts}
+        self._wake_metrics()
+
+    def metrics(self, what: str = "pods", namespace: Optional[str] = "default") -> list[str]:
+        """`kubectl top pods`: the latest sample of every pod the
+        metrics-server has scraped (CPU in millicores, memory in Mi)."""
+        from kstate.controllers import metrics as ms
+        from kstate.io.tables import table
+        if REGISTRY.resolve(what).kind != "Pod":
+            raise InvalidOperation(f"kstate serves metrics for pods only, not {what}", "kind")
+        samples = ms.latest_samples(self._engine)
+        rows = []
+        for (ns, pod), s in sorted(samples.items()):
+            if namespace is not None and ns != namespace:
+                continue
+            row = [pod, f"{s.total('cpu')}m", f"{s.total('memory') // (1024 * 1024)}Mi"]
+            rows.append(row if namespace is not None else [ns] + row)
+        if not rows:
+            return ["error: metrics not available yet"]
+        header = ["NAME", "CPU(cores)", "MEMORY(bytes)"]
+        return table(header if namespace is not None else ["NAMESPACE"] + header, rows)
+
     def _deployment(self, name: str, namespace: str):
         return self.get("Deployment", name, namespace)
 

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 import attrs
 
+from kstate.controllers import hpa as hpa_ctrl
 from kstate.controllers.kubelet import get_phase
 from kstate.controllers.scheduler import pod_requests
 from kstate.machines import lifecycle
@@ -381,3 +382,47 @@ def daemonset_no_pod_on_ineligible_node(view) -> Iterator[Violation]:
                 yield Violation("daemonset-no-pod-on-ineligible-node",
                                 f"DaemonSet {ds.metadata.namespace}/{ds.metadata.name}",
                                 f"pods {', '.join(sorted(names))} on node {node_name}, which should not run them")
+
+# ---------------------------------------------------------------- HorizontalPodAutoscaler
+
+
+@invariant("hpa-replicas-within-bounds")
+def hpa_replicas_within_bounds(view) -> Iterator[Violation]:
+    """After every HPA sync that did not disable scaling, the replica count
+    it decided (status.desiredReplicas) is within [minReplicas, maxReplicas]
+    (horizontal.go reconcileAutoscaler clamps before anything else)."""
+    for h in view.store.list("HorizontalPodAutoscaler"):
+        st = h.status
+        if st.state in ("Pending", "Disabled"):
+            continue
+        lo, hi = h.spec.min_replicas, h.spec.max_replicas
+        if not lo <= st.desired_replicas <= hi:
+            yield Violation("hpa-replicas-within-bounds", f"HorizontalPodAutoscaler {h.metadata.namespace}/"
+                            f"{h.metadata.name}", f"desired {st.desired_replicas} outside [{lo}, {hi}]")
+
+
+@invariant("hpa-no-scale-down-inside-window")
+def hpa_no_scale_down_inside_window(view) -> Iterator[Violation]:
+    """An HPA that scaled down to N had no recommendation above N inside its
+    downscale stabilization window (5 minutes without behavior, else
+    behavior.scaleDown.stabilizationWindowSeconds) — read from the
+    controller's memory, so nothing is checked once it was lost."""
+    for h in view.store.list("HorizontalPodAutoscaler"):
+        st = h.status
+        if st.state != "ScalingDown" or st.last_scale_time is None:
+            continue
+        mem = view.memory(hpa_ctrl.NAME, h.metadata.uid, None)
+        if mem is None or not mem.recommendations:
+            continue
+        b = h.spec.behavior
+        if b is None:
+            start = st.last_scale_time - hpa_ctrl.DOWNSCALE_STABILIZATION_MS
+            inside = [r for r, t in mem.recommendations if start <= t <= st.last_scale_time]
+        else:
+            window = hpa_ctrl.stabilization_window_ms(b.scale_down)
+            inside = [r for r, t in mem.recommendations if st.last_scale_time - window < t <= st.last_scale_time]
+        higher = [r for r in inside if r > st.desired_replicas]
+        if higher:
+            yield Violation("hpa-no-scale-down-inside-window", f"HorizontalPodAutoscaler {h.metadata.namespace}/"
+                            f"{h.metadata.name}", f"scaled down to {st.desired_replicas} with a recommendation of "
+                            f"{max(higher)} inside the window")

@@ -100,6 +100,9 @@ class KindSpec:
     admit: Callable[[Any, Any, dict], None] = _none
     #: the scale subresource (`kubectl scale`): (get replicas, set replicas).
     scale: Optional[tuple[Callable[[Any], int], Callable[[Any, int], Any]]] = None
+    #: the scale subresource's status.selector: obj -> the LabelSelector of
+    #: its pods (what an HPA measures), None if it has none.
+    scale_selector: Optional[Callable[[Any], Any]] = None
     #: where the kind keeps a PodSpec (`kubectl set image`): (get, set).
     pod_spec: Optional[tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = None
     #: `kubectl get` columns: header and (obj, now_ms) -> row.

@@ -10,7 +10,7 @@ enqueue their keys (it decides the order of reconciles at one instant).
 """
 from __future__ import annotations
 
-from kstate.controllers import daemonset, deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import daemonset, deployment, garbagecollector, hpa, kubelet, metrics, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -61,6 +61,12 @@ for _spec in (
                    watches=(Watch("Deployment", deployment.watch_self, order=10),
                             Watch("ReplicaSet", deployment.watch_replica_sets, order=20),
                             Watch("Pod", deployment.watch_pods, order=60, events=ON_DELETE))),
+    ControllerSpec(metrics.NAME, metrics.observe_metrics, metrics.reconcile_metrics,
+                   watches=(Watch("HorizontalPodAutoscaler", metrics.watch_hpas, order=10, events=ON_ADD),
+                            Watch("Pod", metrics.watch_pods, order=70, events=ON_ADD))),
+    ControllerSpec(hpa.NAME, hpa.observe_hpa, hpa.reconcile_hpa, 2,
+                   watches=(Watch("HorizontalPodAutoscaler", hpa.watch_self, order=20, events=ON_ADD),),
+                   forget_uid_of="HorizontalPodAutoscaler"),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

@@ -18,7 +18,8 @@ from kstate.resources.frozen import FrozenDict
 FORMAT = 1
 
 _MODULES = ("kstate.resources.meta", "kstate.resources.event", "kstate.resources.selector",
-            "kstate.controllers.timing", "kstate.controllers.scheduler")
+            "kstate.controllers.timing", "kstate.controllers.scheduler", "kstate.controllers.metrics",
+            "kstate.controllers.hpa")
 
 
 def _classes(registry) -> dict[str, type]:

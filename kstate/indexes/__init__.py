@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kstate.controllers import configrefs, kubelet
+from kstate.controllers import configrefs, kubelet, metrics
 from kstate.controllers import scheduler as sched
 from kstate.indexes.nodetable import NodeTable
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -194,3 +194,9 @@ def _config_refs_on_pod(state: dict, old, new, api) -> list:
 
 register_index(IndexSpec(name=POD_CONFIG_REFS, init=_config_refs_init,
                          handlers=(IndexHandler("Pod", _config_refs_on_pod, order=2),)))
+
+# --------------------------------------------------------- metrics-server load
+
+#: the load inputs of the simulated metrics-server (Cluster.set_load,
+#: Cluster.set_pod_usage): outside the cluster, so never lost on a restart.
+register_index(IndexSpec(name=metrics.LOAD, init=metrics.new_load_state))

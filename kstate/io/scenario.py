@@ -72,7 +72,7 @@ __all__ = [
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
               "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
-              "rollout-resume", "rollout-restart", "check")
+              "rollout-resume", "rollout-restart", "set-load", "check")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
@@ -449,6 +449,30 @@ def _op_set_image(p: _P, v: Any, path: str):
     return (kind, name, container, image, ns), f"{kind} {ns}/{name} {container}={image}"
 
 
+def _load_quantity(p: _P, v: Any, path: str) -> str:
+    from kstate.resources.quantity import parse_quantity
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise p.err(f"Invalid value: {show_value(v)}: must be a quantity like 400m or 1Gi", path)
+    try:
+        q = parse_quantity(v)
+    except SpecError:
+        raise p.err(f"Invalid value: {show_value(v)}: must be a quantity like 400m or 1Gi", path) from None
+    if q < 0:
+        raise p.err(f"Invalid value: {show_value(v)}: must be greater than or equal to 0", path)
+    return str(v)
+
+
+def _op_set_load(p: _P, v: Any, path: str):
+    """{kind, name, namespace, cpu, memory}: a workload's total usage (Cluster.set_load)."""
+    a, kind, name, ns = _workload_arg(p, v, path, ("cpu", "memory"), ("kind",))
+    cpu = None if a.get("cpu") is None else _load_quantity(p, a["cpu"], f"{path}.cpu")
+    memory = None if a.get("memory") is None else _load_quantity(p, a["memory"], f"{path}.memory")
+    if cpu is None and memory is None:
+        raise p.err("Required value: cpu or memory", f"{path}.cpu")
+    text = " ".join(f"{k}={x}" for k, x in (("cpu", cpu), ("memory", memory)) if x is not None)
+    return (kind, name, ns, cpu, memory), f"{kind} {ns}/{name} {text}"
+
+
 def _op_rollout(verb: str):
     def parse(p: _P, v: Any, path: str):
         extra = ("to-revision",) if verb == "rollout-undo" else ()
@@ -473,7 +497,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "drain": _op_drain, "crash-container": _op_crash, "check": _op_check,
     "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
-    "rollout-restart": _op_rollout("rollout-restart"),
+    "rollout-restart": _op_rollout("rollout-restart"), "set-load": _op_set_load,
 }
 
 

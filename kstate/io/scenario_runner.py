@@ -376,6 +376,9 @@ def _execute(cluster, op: Operation) -> None:
     elif v == "set-image":
         kind, name, container, image, ns = a
         cluster.set_image(kind, name, container, image, namespace=ns)
+    elif v == "set-load":
+        kind, name, ns, cpu, memory = a
+        cluster.set_load(kind, name, cpu=cpu, memory=memory, namespace=ns)
     elif v == "rollout-undo":
         name, ns, rev = a
         cluster.rollout_undo(name, to_revision=rev, namespace=ns)

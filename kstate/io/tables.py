@@ -352,3 +352,32 @@ def controllerrevision_row(cr, now: int) -> list[str]:
 
 
 CONTROLLERREVISION_COLUMNS = ("NAME", "CONTROLLER", "REVISION", "AGE")
+
+def _hpa_metric(spec, status) -> str:
+    """printers.go formatHPAMetrics, one metric: `cpu: 50%/80%`."""
+    t = spec.target
+    if spec.type in ("Resource", "ContainerResource"):
+        if t.average_utilization is not None:
+            cur = "<unknown>"
+            if status is not None and status.average_utilization is not None:
+                cur = f"{status.average_utilization}%"
+            return f"{spec.name}: {cur}/{t.average_utilization}%"
+        cur = status.average_value if status is not None and status.average_value is not None else "<unknown>"
+        return f"{spec.name}: {cur}/{t.average_value}"
+    cur = "<unknown>"
+    if status is not None:
+        cur = status.average_value or status.value or cur
+    return f"{cur}/{t.average_value or t.value}"
+
+
+def hpa_row(h, now: int) -> list[str]:
+    """printers.go printHorizontalPodAutoscaler."""
+    ref = h.spec.scale_target_ref
+    statuses = h.status.current_metrics
+    items = [_hpa_metric(m, statuses[i] if i < len(statuses) else None) for i, m in enumerate(h.spec.metrics)]
+    targets = ", ".join(items[:4]) + (f" + {len(items) - 4} more..." if len(items) > 4 else "")
+    return [h.metadata.name, f"{ref.kind}/{ref.name}", targets or "<none>", str(h.spec.min_replicas),
+            str(h.spec.max_replicas), str(h.status.current_replicas), _age(now, h)]
+
+
+HPA_COLUMNS = ("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE")

@@ -36,7 +36,6 @@ BUILTIN_STORED = (
     ("apps/v1", "StatefulSet", "statefulsets", ("sts",), True, "subdomain"),
     ("batch/v1", "Job", "jobs", (), True, "subdomain"),
     ("batch/v1", "CronJob", "cronjobs", ("cj",), True, "subdomain"),
-    ("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ("hpa",), True, "subdomain"),
     ("networking.k8s.io/v1", "Ingress", "ingresses", ("ing",), True, "subdomain"),
     ("networking.k8s.io/v1", "IngressClass", "ingressclasses", (), False, "subdomain"),
     ("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", ("netpol",), True, "subdomain"),
@@ -72,7 +71,7 @@ BUILTIN_STORED = (
      "subdomain"),
 )
 #: API versions served besides the preferred one.
-OTHER_VERSIONS = {"HorizontalPodAutoscaler": ("v1",)}
+OTHER_VERSIONS: dict[str, tuple[str, ...]] = {}
 
 def validate_stored_update(cur: Unstructured, obj: Unstructured, meta) -> Unstructured:
     """An apply replaces the body; ConfigMaps and Secrets marked immutable

@@ -13,6 +13,7 @@ from kstate.errors import SpecError
 from kstate.io import apps_v1, core_v1, tables
 from kstate.registry import KindSpec, register_kind
 from kstate.resources.frozen import evolve
+from kstate.resources.selector import LabelSelector, selector_from_labels
 from kstate.resources.workloads import ControllerRevision, DaemonSet, Deployment, ReplicaSet, ReplicationController
 
 
@@ -52,11 +53,20 @@ def _with_template_pod_spec(obj, pod_spec):
     return evolve(obj, spec=evolve(obj.spec, template=evolve(obj.spec.template, spec=pod_spec)))
 
 
+def _pod_selector(obj):
+    """The scale subresource's selector: the workload's pod selector (an
+    RC's is a plain label map)."""
+    sel = obj.spec.selector
+    if sel is None or isinstance(sel, LabelSelector):
+        return sel
+    return selector_from_labels(sel)
+
+
 #: the scale subresource and the pod template of every workload kind.
 SCALE = (lambda obj: obj.spec.replicas, lambda obj, n: evolve(obj, spec=evolve(obj.spec, replicas=n)))
 TEMPLATE_POD_SPEC = (_template_pod_spec, _with_template_pod_spec)
 
-_COMMON = dict(scale=SCALE, pod_spec=TEMPLATE_POD_SPEC, validate_update=_validate_update, columns=tables.REPLICASET_COLUMNS, row=tables.replicaset_row,
+_COMMON = dict(scale=SCALE, scale_selector=_pod_selector, pod_spec=TEMPLATE_POD_SPEC, validate_update=_validate_update, columns=tables.REPLICASET_COLUMNS, row=tables.replicaset_row,
                create_detail=_replicas, update_detail=_replicas_change, status_detail=_status_counts,
                prepare_create=_fresh_status)
 

@@ -20,7 +20,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from kstate import Cluster, InvalidTransition
 from kstate.controllers import CONTROLLERS
-from kstate.controllers import daemonset, deployment, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import daemonset, deployment, hpa, kubelet, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import NOTHING, Bind, Create, Delete, Result, SetMemory, Update, UpdateStatus
 from kstate.invariants import INVARIANTS
 from kstate.resources.meta import Condition, set_condition
@@ -404,6 +404,77 @@ def write_it() -> bool:
     return True
 
 
+# ---------------------------------------------------------------- HorizontalPodAutoscaler
+
+
+def hpa_manifest(max_replicas: int = 10) -> dict:
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                     "minReplicas": 1, "maxReplicas": max_replicas,
+                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                         "type": "Utilization", "averageUtilization": 50}}}]}}
+
+
+def autoscaled(controllers, max_replicas: int) -> Cluster:
+    """Deployment web (2 × 100m) past the cpu initialization period, its HPA
+    (50 %, 1..max) and a 400m load."""
+    c = Cluster(nodes=3, seed=0, controllers=controllers)
+    d = deployment_manifest(2)
+    d["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "100m"}}
+    c.apply(d)
+    c.advance("6m")
+    c.apply(hpa_manifest(max_replicas))
+    c.set_load("deployment", "web", cpu="400m")
+    return c
+
+
+def hpa_ignoring_max_replicas():
+    """Every decision clamped to maxReplicas becomes maxReplicas + 1 (the target's
+    scale and status.desiredReplicas alike)."""
+    def fn(obs, a):
+        top = obs.hpa.spec.max_replicas
+        if isinstance(a, Update) and a.obj.KIND == "Deployment" and a.obj.spec.replicas == top:
+            return attrs.evolve(a, obj=attrs.evolve(a.obj, spec=attrs.evolve(a.obj.spec, replicas=top + 1)))
+        if isinstance(a, UpdateStatus) and a.obj.KIND == "HorizontalPodAutoscaler" \
+                and a.obj.status.desired_replicas == top:
+            return status_of(a, desired_replicas=top + 1)
+        return a
+    return rewrite_actions(hpa.NAME, fn)
+
+
+def run_hpa_capped(controllers) -> Cluster:
+    c = autoscaled(controllers, max_replicas=3)
+    c.advance("2m")
+    return c
+
+
+def hpa_without_stabilization():
+    """Records recommendations but scales to the latest one (no downscale window)."""
+    real = CONTROLLERS[hpa.NAME].reconcile
+
+    def reconcile(obs, now):
+        orig = hpa.stabilize_recommendation
+        hpa.stabilize_recommendation = lambda recs, desired, t: (desired, orig(recs, desired, t)[1])
+        try:
+            return real(obs, now)
+        finally:
+            hpa.stabilize_recommendation = orig
+    return replace(hpa.NAME, reconcile=reconcile)
+
+
+def run_hpa_load_drop(controllers) -> Cluster:
+    """Scaled to 8, then the load drops to a quarter: run until the first
+    scale-down (at most 7 minutes) and stop there."""
+    c = autoscaled(controllers, max_replicas=10)
+    c.advance("3m")
+    c.set_load("deployment", "web", cpu="100m")
+    for _ in range(28):
+        c.advance("15s")
+        if c.get("hpa", "web").status.state == "ScalingDown":
+            break
+    return c
+
+
 CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], Cluster]]]] = {
     "status-changes-are-machine-edges": [
         ("kubelet skipping ContainerCreating", kubelet_skipping_container_creating, run_one_pod),
@@ -457,6 +528,12 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "daemonset-no-pod-on-ineligible-node": [
         ("misscheduled pods never deleted", daemonset_dropping_pod_deletes, run_daemonset_node_relabelled),
+    ],
+    "hpa-replicas-within-bounds": [
+        ("HPA ignoring maxReplicas", hpa_ignoring_max_replicas, run_hpa_capped),
+    ],
+    "hpa-no-scale-down-inside-window": [
+        ("HPA without downscale stabilization", hpa_without_stabilization, run_hpa_load_drop),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),

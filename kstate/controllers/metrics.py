@@ -1,0 +1,214 @@
+"""A simulated metrics-server: pod CPU and memory usage, sampled every 15 s.
+
+Owns: where usage comes from — per pod, set through the API
+(`Cluster.set_pod_usage`), else the pod's annotations `kstate.io/cpu-usage` /
+`kstate.io/memory-usage`, else its share of a workload's load
+(`Cluster.set_load`: a total spread evenly over the workload's Running and
+Ready pods, the remainder to the first pods by name), else zero; each pod's
+usage is split over its containers in proportion to their requests (evenly
+when none are set) — and the scrape: one step every 15 s
+(metrics-server --metric-resolution), recording a sample for every pod whose
+containers have started. The HPA reads the latest sample, never the live
+usage. Must not import engine/ or io/.
+
+The inputs (loads and per-pod usage) are the world outside the cluster: kept
+in the declared index `metrics-load` (snapshotted, never lost). The samples
+are this controller's memory: a restarted metrics-server has none until its
+next scrape, as in a cluster.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import attrs
+
+from kstate.controllers.actions import NOTHING, Result, SetMemory
+from kstate.registry import REGISTRY
+from kstate.resources.frozen import EMPTY, FrozenDict
+from kstate.resources.pod import is_pod_ready
+from kstate.resources.quantity import cpu_millis, parse_quantity
+
+NAME = "metrics-server"
+#: the declared index holding the load inputs.
+LOAD = "metrics-load"
+SCRAPE = "scrape"
+SAMPLES = "samples"
+#: metrics-server --metric-resolution: a scrape every 15 s; a sample's window.
+RESOLUTION_MS = 15_000
+ANN_CPU = "kstate.io/cpu-usage"
+ANN_MEMORY = "kstate.io/memory-usage"
+RESOURCES = ("cpu", "memory")
+
+
+@attrs.frozen
+class PodSample:
+    """One pod's metrics as the metrics API serves them: per container
+    (name, cpu millicores, memory bytes), the scrape time and the window."""
+    timestamp: int
+    window: int
+    containers: tuple[tuple[str, int, int], ...]
+
+    def total(self, resource: str) -> int:
+        i = 1 if resource == "cpu" else 2
+        return sum(c[i] for c in self.containers)
+
+
+def new_load_state() -> dict:
+    """{"workload": {(kind, ns, name): {resource: amount}}, "pod": {(ns, name): {resource: amount}}}"""
+    return {"workload": {}, "pod": {}}
+
+
+def parse_amount(resource: str, value: Any) -> int:
+    """cpu → millicores, memory → bytes (Kubernetes quantities)."""
+    if resource == "cpu":
+        return cpu_millis(value)
+    q = parse_quantity(value)
+    return int(q) if q == int(q) else int(q) + 1
+
+
+def scale_selector(obj) -> Optional[Any]:
+    """The pod selector of a scale target (the scale subresource's
+    status.selector), through the kind registry."""
+    spec = REGISTRY.get_kind(obj.KIND)
+    if spec is None or spec.scale_selector is None:
+        return None
+    return spec.scale_selector(obj)
+
+
+# ------------------------------------------------------------------ usage
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    """`total` over parts in proportion to `weights` (evenly if all are 0),
+    floors first and the remainder one by one to the first parts."""
+    n = len(weights)
+    if n == 0:
+        return []
+    if sum(weights) <= 0:
+        weights = [1] * n
+    s = sum(weights)
+    parts = [total * w // s for w in weights]
+    rest = total - sum(parts)
+    for i in range(n):
+        if rest <= 0:
+            break
+        if weights[i] > 0:
+            parts[i] += 1
+            rest -= 1
+    return parts
+
+
+def _request(c, resource: str) -> int:
+    v = c.resources.requests.get(resource)
+    if v is None:
+        return 0
+    return parse_amount(resource, v)
+
+
+def container_split(pod, resource: str, total: int) -> list[int]:
+    return _split(total, [_request(c, resource) for c in pod.spec.containers])
+
+
+def workload_shares(view, load: dict) -> dict:
+    """(ns, pod) → {resource: amount} from every workload's load."""
+    out: dict = {}
+    for (kind, ns, name), amounts in sorted(load["workload"].items()):
+        obj = view.get(kind, ns, name)
+        if obj is None:
+            continue
+        sel = scale_selector(obj)
+        if sel is None:
+            continue
+        pods = [p for p in view.objects_matching("Pod", ns, sel)
+                if p.status.phase == "Running" and is_pod_ready(p) and p.metadata.deletion_timestamp is None]
+        for resource, total in sorted(amounts.items()):
+            for p, part in zip(pods, _split(total, [1] * len(pods))):
+                out.setdefault((ns, p.metadata.name), {})[resource] = out.get((ns, p.metadata.name), {}).get(
+                    resource, 0) + part
+    return out
+
+
+def pod_usage(pod, load: dict, shares: dict) -> dict:
+    """{resource: amount} of one pod: API call > annotation > workload share > 0."""
+    key = (pod.metadata.namespace, pod.metadata.name)
+    direct = load["pod"].get(key, {})
+    ann = pod.metadata.annotations
+    out = {}
+    for resource, ann_key in (("cpu", ANN_CPU), ("memory", ANN_MEMORY)):
+        if resource in direct:
+            out[resource] = direct[resource]
+        elif ann_key in ann:
+            try:
+                out[resource] = parse_amount(resource, ann[ann_key])
+            except Exception:  # noqa: BLE001 — a malformed annotation counts as no usage set
+                out[resource] = shares.get(key, {}).get(resource, 0)
+        else:
+            out[resource] = shares.get(key, {}).get(resource, 0)
+    return out
+
+
+def containers_started(pod) -> bool:
+    """metrics-server reports a pod once its containers run (the kubelet's
+    summary has them): Running with every regular container running."""
+    if pod.status.phase != "Running" or pod.metadata.deletion_timestamp is not None:
+        return False
+    sts = pod.status.container_statuses
+    return bool(sts) and all(s.state.kind == "running" for s in sts)
+
+
+def sample_pod(pod, load: dict, shares: dict, now: int) -> PodSample:
+    usage = pod_usage(pod, load, shares)
+    cpu = container_split(pod, "cpu", usage["cpu"])
+    mem = container_split(pod, "memory", usage["memory"])
+    return PodSample(timestamp=now, window=RESOLUTION_MS,
+                     containers=tuple((c.name, cpu[i], mem[i]) for i, c in enumerate(pod.spec.containers)))
+
+
+# ------------------------------------------------------------------ the scraper
+
+
+@attrs.frozen
+class ScrapeObs:
+    active: bool
+    pods: tuple = ()
+    load: Any = None
+    shares: FrozenDict = EMPTY
+
+
+def _active(view, load: dict) -> bool:
+    return bool(load["workload"] or load["pod"]) or view.has_any("HorizontalPodAutoscaler") or any(
+        ANN_CPU in p.metadata.annotations or ANN_MEMORY in p.metadata.annotations for p in view.list("Pod"))
+
+
+def observe_metrics(view, key) -> ScrapeObs:
+    load = view.index(LOAD)
+    if not _active(view, load):
+        return ScrapeObs(active=False)
+    pods = tuple(p for p in view.list("Pod") if containers_started(p))
+    return ScrapeObs(active=True, pods=pods, load=load, shares=FrozenDict(workload_shares(view, load)))
+
+
+def reconcile_metrics(obs: ScrapeObs, now: int) -> Result:
+    """One scrape on the 15 s grid (a wake-up off the grid only waits for
+    the next tick); idle when nothing asks for metrics."""
+    if not obs.active:
+        return NOTHING
+    off = now % RESOLUTION_MS
+    if off:
+        return Result(requeue_after=RESOLUTION_MS - off)
+    samples = FrozenDict({(p.metadata.namespace, p.metadata.name): sample_pod(p, obs.load, obs.shares, now)
+                          for p in obs.pods})
+    return Result(actions=(SetMemory(NAME, SAMPLES, samples),), requeue_after=RESOLUTION_MS)
+
+
+def watch_hpas(old, new, view) -> list:
+    return [SCRAPE]
+
+
+def watch_pods(old, new, view) -> list:
+    ann = new.metadata.annotations
+    return [SCRAPE] if ANN_CPU in ann or ANN_MEMORY in ann else []
+
+
+def latest_samples(view) -> FrozenDict:
+    return view.memory(NAME, SAMPLES, EMPTY)
