@@ -19,8 +19,9 @@ from kstate.engine.core import Engine
 from kstate.errors import InvalidOperation, NotFound, NotStable, SpecError
 from kstate.io import load_file, parse_manifests
 from kstate.io.profile import load_profile
-from kstate.network import ipam
+from kstate.network import ipallocator, ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
+from kstate.kinds.network import bootstrap_services
 from kstate.kinds.core import last_heartbeat, node_transition, ready_conditions
 from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
@@ -75,6 +76,7 @@ class Cluster:
     def __init__(self, nodes: Union[int, Iterable[Any]] = 3, seed: int = 0,
                  start: Union[str, int, _dt.datetime] = DEFAULT_START, profile: Any = "default",
                  cluster_cidr: str = ipam.DEFAULT_CLUSTER_CIDR, node_cidr_mask: int = ipam.DEFAULT_NODE_MASK,
+                 service_cidr: str = ipallocator.DEFAULT_SERVICE_CIDR,
                  controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True,
                  validate_schemas: bool = False):
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -85,6 +87,13 @@ class Cluster:
         self._engine = Engine(seed=seed, start=_start_ms(start), profile=prof, cluster_cidr=cluster_cidr,
                               node_cidr_mask=node_cidr_mask, controllers=controllers,
                               enforce_machines=enforce_machines, record_trace=record_trace)
+        try:
+            if ipallocator.service_range(service_cidr)[1] < 1:
+                raise ValueError(service_cidr)
+        except ValueError:
+            raise SpecError(f"Invalid value: {service_cidr!r}: must be a valid CIDR with room for Service IPs "
+                            "(e.g. 10.96.0.0/12)", "service_cidr") from None
+        bootstrap_services(self._engine, service_cidr)
         if isinstance(nodes, bool):
             raise SpecError("nodes must be a count or a list of Node manifests", "nodes")
         if isinstance(nodes, int):
