@@ -216,3 +216,96 @@ def _uid(api) -> str:
 
 __all__ = ["SERVICE", "SERVICE_COLUMNS", "bootstrap_services", "node_ports", "service_ips", "service_row"]
 
+
+# ------------------------------------------------------- endpoints (views)
+
+def selected_pods(api, svc: Service) -> list:
+    """The pods of the Service's namespace its selector matches, read
+    through the label index."""
+    from kstate.resources.selector import selector_from_labels
+    if svc.spec.selector is None:
+        return []
+    return api.objects_matching("Pod", svc.metadata.namespace, selector_from_labels(dict(svc.spec.selector)))
+
+
+def node_zones(api) -> dict:
+    from kstate.network.endpoints import LABEL_ZONE
+    return {n.metadata.name: n.metadata.labels.get(LABEL_ZONE, "") for n in api.list("Node")}
+
+
+def user_slices(api, svc: Service) -> list:
+    """A selectorless Service's endpoints: the EndpointSlices the user
+    applied with label kubernetes.io/service-name=<service>, as kube-proxy
+    reads them (ports, and endpoints with their conditions)."""
+    from kstate.network import kubeproxy as kp
+    out = []
+    for obj in api.list("EndpointSlice", svc.metadata.namespace):
+        if obj.metadata.labels.get("kubernetes.io/service-name") != svc.metadata.name:
+            continue
+        ports = tuple((p.get("name") or "", p.get("port") or 0, p.get("protocol") or "TCP")
+                      for p in obj.field("ports") or () if isinstance(p, dict))
+        eps = []
+        for e in obj.field("endpoints") or ():
+            if not isinstance(e, dict):
+                continue
+            cond = e.get("conditions") or {}
+            ready = cond.get("ready") is not False
+            for ip in e.get("addresses") or ():
+                eps.append(kp.Endpoint(ip, ready=ready, serving=cond.get("serving", ready) is not False,
+                                       terminating=bool(cond.get("terminating")), node_name=e.get("nodeName") or "",
+                                       zone=e.get("zone") or ""))
+        out.append(kp.Slice(ports, tuple(eps)))
+    return out
+
+
+def proxy_slices(api, services: list) -> dict:
+    """{(namespace, name): [kubeproxy.Slice]} for every Service: computed from
+    the selected pods as the EndpointSlice controller would store them, or
+    the user's EndpointSlices for a selectorless Service."""
+    from kstate.network import endpoints as epmod, kubeproxy as kp
+    zones = node_zones(api)
+    out = {}
+    for svc in services:
+        key = (svc.metadata.namespace, svc.metadata.name)
+        if svc.spec.selector is None:
+            out[key] = user_slices(api, svc)
+            continue
+        groups = epmod.endpoint_groups(svc, selected_pods(api, svc), zones)
+        out[key] = [kp.Slice(g.ports, tuple(kp.Endpoint(e.ip, e.ready, e.serving, e.terminating, e.node_name, e.zone)
+                                            for e in g.endpoints)) for g in groups]
+    return out
+
+
+def net_view(api):
+    """Everything the packet tracer reads, from the store."""
+    from kstate.network import trace
+    services = api.list("Service")
+    pods = tuple(trace.PodNet(p.metadata.namespace, p.metadata.name, p.status.pod_ip, p.spec.node_name,
+                              bool(p.status.pod_ip) and p.status.phase == "Running", p.status.state)
+                 for p in api.list("Pod") if p.status.pod_ip)
+    nodes = tuple(trace.NodeNet(n.metadata.name,
+                                next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""),
+                                n.spec.pod_cidr, n.status.state in ("Ready", "NotReady"), n.status.state)
+                  for n in api.list("Node"))
+    return trace.NetView(pods, nodes, tuple(services), proxy_slices(api, services), api.cluster_cidr)
+
+
+def dns_records(api) -> dict:
+    """(namespace, name) → dns.Record for every Service: ClusterIP, ExternalName,
+    ready endpoint addresses (for headless Services) and hostnames."""
+    from kstate.network import dns
+    out = {}
+    slices = proxy_slices(api, [s for s in api.list("Service") if s.spec.cluster_ip == CLUSTER_IP_NONE])
+    for svc in api.list("Service"):
+        key = (svc.metadata.namespace, svc.metadata.name)
+        ready, hostnames = (), ()
+        if svc.spec.cluster_ip == CLUSTER_IP_NONE:
+            ips = sorted({e.ip for sl in slices.get(key, ()) for e in sl.endpoints if e.ready},
+                         key=lambda ip: tuple(int(x) for x in ip.split(".")))
+            ready = tuple(ips)
+            pods = {p.status.pod_ip: p for p in selected_pods(api, svc)}
+            hostnames = tuple(sorted((p.spec.hostname, ip) for ip, p in pods.items()
+                                     if ip in ips and p.spec.hostname and p.spec.subdomain == svc.metadata.name))
+        out[key] = dns.Record(svc.metadata.namespace, svc.metadata.name, svc.spec.cluster_ip,
+                              svc.spec.external_name, ready, hostnames)
+    return out
