@@ -155,3 +155,12 @@ def test_endpoint_groups_named_ports_readiness_and_terminating():
     assert [s[1] for s in epmod.endpoints_subsets(svc, [gone] + pods[1:])] == [
         tuple(p.status.pod_ip for p in pods[1:])]
     assert len(epmod.slices_of([epmod.EndpointGroup(g.ports, tuple(range(250)))])) == 3
+
+
+def test_kstate_run_network_prints_each_nodes_rules_and_traces(capsys):
+    from kstate.cli import main
+    assert main(["run", str(ROOT / "specs" / "scenarios" / "service-node-failure.yaml"), "--network", "-q"]) == 0
+    out = capsys.readouterr().out
+    for node in ("node-0", "node-1", "node-2"):
+        assert f"# iptables-save on {node} (kube-proxy)\n*filter\n" in out
+    assert "-> service default/backend" in out and "each with probability 1/3" in out
