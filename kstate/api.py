@@ -19,8 +19,9 @@ from kstate.engine.core import Engine
 from kstate.errors import AlreadyExists, InvalidOperation, KstateError, NotFound, NotStable, SpecError
 from kstate.io import load_sourced_file, parse_manifests, parse_sourced_manifests
 from kstate.io.profile import load_profile
-from kstate.network import ipam
+from kstate.network import ipallocator, ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
+from kstate.kinds.network import bootstrap_services
 from kstate.kinds.core import last_heartbeat, node_transition, ready_conditions
 from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
@@ -92,8 +93,9 @@ class Cluster:
     def __init__(self, nodes: Union[int, Iterable[Any]] = 3, seed: int = 0,
                  start: Union[str, int, _dt.datetime] = DEFAULT_START, profile: Any = "default",
                  cluster_cidr: str = ipam.DEFAULT_CLUSTER_CIDR, node_cidr_mask: int = ipam.DEFAULT_NODE_MASK,
+                 service_cidr: str = ipallocator.DEFAULT_SERVICE_CIDR,
                  controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True,
-                 validate_schemas: bool = False):
+                 validate_schemas: bool = False, kube_proxy: Optional[Any] = None):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
         _check_network(cluster_cidr, node_cidr_mask)
@@ -107,6 +109,18 @@ class Cluster:
         self._engine = Engine(seed=seed, start=_start_ms(start), profile=prof, cluster_cidr=cluster_cidr,
                               node_cidr_mask=node_cidr_mask, controllers=controllers,
                               enforce_machines=enforce_machines, record_trace=record_trace)
+        try:
+            if ipallocator.service_range(service_cidr)[1] < 1:
+                raise ValueError(service_cidr)
+        except ValueError:
+            raise SpecError(f"Invalid value: {service_cidr!r}: must be a valid CIDR with room for Service IPs "
+                            "(e.g. 10.96.0.0/12)", "service_cidr") from None
+        bootstrap_services(self._engine, service_cidr)
+        #: the kube-proxy implementation the nodes run (a pure function with the
+        #: signature of kstate.network.kubeproxy.iptables_save; not snapshotted)
+        self._engine.kube_proxy = kube_proxy
+        if isinstance(nodes, bool):
+            raise SpecError("nodes must be a count or a list of Node manifests", "nodes")
         if isinstance(nodes, int):
             for i in range(nodes):
                 self.add_node(f"node-{i}")
@@ -713,6 +727,118 @@ class Cluster:
         self._engine.update(evolve(d, spec=evolve(d.spec, template=evolve(
             t, metadata=evolve(t.metadata, annotations=ann)))))
         return self.get(d.KIND, name, namespace)
+
+    # ------------------------------------------------------------ network
+
+    def iptables(self, node: str) -> str:
+        """The filter and nat rules kube-proxy on `node` programs, as text
+        (kstate.network.kubeproxy; endpoints as the EndpointSlice controller
+        computes them from the pods, or a selectorless Service's own
+        EndpointSlices)."""
+        from kstate.kinds.network import proxy_slices
+        from kstate.network import kubeproxy
+        self._node(node)
+        services = self._engine.list("Service")
+        render = getattr(self._engine, "kube_proxy", None) or kubeproxy.iptables_save
+        return render(services, proxy_slices(self._engine, services), node,
+                      kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr))
+
+    def flannel_subnet_env(self, node: str) -> str:
+        """/run/flannel/subnet.env on `node` (kstate.network.flannel)."""
+        from kstate.network import flannel
+        n = self._node(node)
+        if not n.spec.pod_cidr:
+            raise InvalidOperation(f'node "{node}" pod cidr not assigned', "spec.podCIDR")
+        return flannel.subnet_env(self._engine.cluster_cidr, n.spec.pod_cidr)
+
+    def routes(self, node: str) -> list[str]:
+        """`ip route` on `node`: flannel.1 routes to every other node's subnet."""
+        from kstate.network import flannel
+        n = self._node(node)
+        ip = next((a.address for a in n.status.addresses if a.type == "InternalIP"), "")
+        peers = [(o.metadata.name, o.spec.pod_cidr) for o in self._engine.list("Node") if o.metadata.name != node]
+        bridge = any(p.status.pod_ip for p in self._engine.placed("Pod", node))
+        return flannel.routes(ip, n.spec.pod_cidr, peers, bridge)
+
+    def resolve(self, name: str, from_pod: Optional[str] = None, namespace: str = "default"):
+        """Cluster DNS as pod `from_pod` (of `namespace`) resolves `name`
+        (search path, ndots 5; no pod: no search path). Returns a
+        kstate.network.dns.Answer (`.type`, `.values`, `.render()`)."""
+        from kstate.kinds.network import dns_records
+        from kstate.network import dns
+        ns = None
+        if from_pod is not None:
+            ns = self.get("Pod", from_pod, namespace).metadata.namespace
+        return dns.resolve(name, dns_records(self._engine), ns)
+
+    def trace_packet(self, src: str, dst: str, port: Optional[int] = None, protocol: str = "TCP",
+                     namespace: str = "default"):
+        """The path of one packet from `src` (a pod name, "ns/pod", or a node
+        name) to `dst` (a pod, a pod IP, a Service name or ClusterIP, a DNS
+        name, or "node:nodePort"), as kstate.network.trace.PacketTrace
+        (`.hops`, `.branches`, `.verdict`, `.render()`)."""
+        from kstate.kinds.network import net_view
+        from kstate.network import trace
+        view = net_view(self._engine)
+        src_pod, src_node = self._trace_src(view, src, namespace)
+        if ":" in dst:
+            host, _, p = dst.rpartition(":")
+            node = next((n for n in view.nodes if host in (n.name, n.ip)), None)
+            if node is None:
+                raise NotFound(f'nodes "{host}" not found')
+            svc = next((s for s in view.services for sp in s.spec.ports if sp.node_port == int(p)), None)
+            if svc is None:
+                return trace.PacketTrace(src, dst, protocol, int(p), (), "refused",
+                                         f"no Service has nodePort {p} (nothing listens on {node.ip}:{p})")
+            if not node.up:
+                return trace.PacketTrace(src, dst, protocol, int(p), (), "dropped",
+                                         f"node {node.name} is down ({node.state})")
+            return trace.trace_to_service(view, node.name, None, svc, int(p), protocol, src, dst, node_port=True)
+        target = self._trace_dst(view, dst, src_pod, namespace)
+        if target is None:
+            raise NotFound(f'"{dst}" is no pod, pod IP, Service, ClusterIP or DNS name of this cluster')
+        if isinstance(target, trace.PodNet):
+            return trace.trace_to_pod(view, src_node, src_pod, target, src, dst, port, protocol)
+        return trace.trace_to_service(view, src_node, src_pod, target, port, protocol, src, dst)
+
+    def _trace_src(self, view, src: str, namespace: str):
+        kind, _, rest = src.partition("/") if src.startswith(("node/", "pod/")) else ("", "", src)
+        if kind != "node":
+            ns, _, name = rest.rpartition("/")
+            pod = view.pod(ns or namespace, name)
+            if pod is not None:
+                return pod, pod.node
+            if kind == "pod":
+                raise NotFound(f'pods "{name}" not found or has no IP')
+        if view.node(rest) is not None:
+            return None, rest
+        raise NotFound(f'"{src}" is no pod with an IP and no node')
+
+    def _trace_dst(self, view, dst: str, src_pod, namespace: str):
+        import ipaddress as _ip
+        try:
+            _ip.ip_address(dst)
+            ip = dst
+        except ValueError:
+            ns, _, name = dst.rpartition("/")
+            pod = view.pod(ns or namespace, name)
+            if pod is not None:
+                return pod
+            if "/" in dst:
+                return None
+            ans = self.resolve(dst, from_pod=src_pod.name if src_pod else None,
+                               namespace=src_pod.namespace if src_pod else namespace)
+            if ans.type == "A":
+                ip = ans.values[0]
+            elif ans.type == "NXDOMAIN" and src_pod is None:
+                ans = self.resolve(f"{dst}.{namespace}.svc.cluster.local")
+                ip = ans.values[0] if ans.type == "A" else ""
+            else:
+                return None
+        pod = view.pod_by_ip(ip)
+        if pod is not None:
+            return pod
+        return next((s for s in view.services if s.spec.cluster_ip == ip), None)
 
     # ------------------------------------------------------------ snapshots
 

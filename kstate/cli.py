@@ -1,6 +1,6 @@
 """The `kstate` command.
 
-    kstate run SCENARIO [--quiet] [--seed N] [--until DURATION]
+    kstate run SCENARIO [--quiet] [--seed N] [--until DURATION] [--network]
     kstate validate FILE...
     kstate graph pod|node [--format mermaid]
     kstate --version
@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", "-q", action="store_true", help="print only PASS/FAIL and the failures")
     run.add_argument("--seed", type=int, default=None, metavar="N", help="override cluster.seed")
     run.add_argument("--until", default=None, metavar="DURATION", help="override run.until (e.g. 10m)")
+    run.add_argument("--network", action="store_true",
+                     help="after the run, print each node's kube-proxy rules and trace a packet to each Service")
 
     val = sub.add_parser("validate", help="check manifest and scenario files without running them",
                          description="Check each FILE: a manifest file (one or more Kubernetes documents) or a "
@@ -108,8 +110,34 @@ def _run(args) -> int:
         sys.stdout.write(report.verdict())
     else:
         report = run_scenario(sc, out=sys.stdout)
+    if args.network:
+        sys.stdout.write(network_report(report.cluster))
     sys.stdout.flush()
     return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def network_report(cluster) -> str:
+    """Each node's `iptables-save` (kube-proxy's rules) and, per Service with
+    a ClusterIP, a packet traced from the first running pod it does not
+    select (else from the first node)."""
+    out = []
+    nodes = [n.metadata.name for n in cluster.list("Node")]
+    for node in nodes:
+        out.append(f"\n# iptables-save on {node} (kube-proxy)\n")
+        out.append(cluster.iptables(node))
+    pods = [p for p in cluster.list("Pod") if p.status.phase == "Running" and p.status.pod_ip]
+    for svc in cluster.list("Service"):
+        if svc.spec.selector is None or svc.spec.cluster_ip in ("", "None"):
+            continue
+        client = next((p for p in pods if p.metadata.namespace == svc.metadata.namespace and not all(
+            p.metadata.labels.get(k) == v for k, v in svc.spec.selector.items())), None)
+        src = f"{client.metadata.namespace}/{client.metadata.name}" if client else (nodes[0] if nodes else None)
+        if src is None:
+            continue
+        out.append(f"\n# trace {src} -> service {svc.metadata.namespace}/{svc.metadata.name}\n")
+        out.append(cluster.trace_packet(src, f"{svc.metadata.name}.{svc.metadata.namespace}",
+                                        namespace=svc.metadata.namespace).render() + "\n")
+    return "".join(out)
 
 
 def _validate(args) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from fractions import Fraction
 from typing import Callable, Iterable, Iterator
 
 import attrs
@@ -426,3 +427,106 @@ def hpa_no_scale_down_inside_window(view) -> Iterator[Violation]:
             yield Violation("hpa-no-scale-down-inside-window", f"HorizontalPodAutoscaler {h.metadata.namespace}/"
                             f"{h.metadata.name}", f"scaled down to {st.desired_replicas} with a recommendation of "
                             f"{max(higher)} inside the window")
+
+# -- Services and kube-proxy
+
+
+@invariant("service-ips-and-node-ports-unique")
+def service_ips_and_node_ports_unique(view) -> Iterator[Violation]:
+    """ClusterIPs are unique among Services and usable addresses of the
+    service CIDR; NodePorts are in 30000–32767 and no two Services share one
+    (a Service's TCP and UDP ports may share theirs)."""
+    from kstate.network.ipallocator import NODE_PORT_BASE, NODE_PORT_SIZE, service_range
+    cidr = view.identity.get("service-ips", {}).get("cidr")
+    ips: dict[str, str] = {}
+    ports: dict[int, str] = {}
+    for svc in view.store.list("Service"):
+        subject = f"Service {svc.metadata.namespace}/{svc.metadata.name}"
+        ip = svc.spec.cluster_ip
+        if ip and ip != "None":
+            if ip in ips:
+                yield Violation("service-ips-and-node-ports-unique", subject, f"ClusterIP {ip} also {ips[ip]}'s")
+            ips[ip] = subject
+            if cidr is not None:
+                base, size = service_range(cidr)
+                if not base <= int(ipaddress.ip_address(ip)) < base + size:
+                    yield Violation("service-ips-and-node-ports-unique", subject, f"ClusterIP {ip} not in {cidr}")
+        for np in sorted({p.node_port for p in svc.spec.ports if p.node_port}):
+            if not NODE_PORT_BASE <= np < NODE_PORT_BASE + NODE_PORT_SIZE:
+                yield Violation("service-ips-and-node-ports-unique", subject, f"nodePort {np} out of range")
+            if np in ports:
+                yield Violation("service-ips-and-node-ports-unique", subject, f"nodePort {np} also {ports[np]}'s")
+            ports[np] = subject
+
+
+_SVC_RULE = re.compile(r"^-A (KUBE-SV[CL]-\w+) .*?(?:--probability (\S+) )?-j (KUBE-SEP-\w+)$")
+_DNAT = re.compile(r"^-A (KUBE-SEP-\w+) .*-j DNAT --to-destination (\S+)$")
+
+
+def _shares(text: str) -> dict[str, dict[str, Fraction]]:
+    """chain → {endpoint: share of the traffic} from rendered rules: rule i
+    of n carries `--probability 1/(n−i)` (as printed, %0.10f) of what reaches
+    it and the last none; anything else yields a share that is not 1/n."""
+    dest = {m.group(1): m.group(2) for m in map(_DNAT.match, text.splitlines()) if m}
+    rules: dict[str, list] = {}
+    for line in text.splitlines():
+        if "--rcheck" in line:
+            continue
+        m = _SVC_RULE.match(line)
+        if m:
+            rules.setdefault(m.group(1), []).append((m.group(2), m.group(3)))
+    out = {}
+    for chain, rs in rules.items():
+        left, shares = Fraction(1), {}
+        for printed, sep in rs:
+            if printed is None:
+                p = Fraction(1)
+            else:
+                k = round(1 / float(printed)) if float(printed) > 0 else 0
+                p = Fraction(1, k) if k and f"{1 / k:.10f}" == printed else Fraction(printed)
+            shares[dest.get(sep, sep)] = shares.get(dest.get(sep, sep), 0) + left * p
+            left *= 1 - p
+        out[chain] = shares
+    return out
+
+
+@invariant("ready-endpoints-share-equally")
+def ready_endpoints_share_equally(view) -> Iterator[Violation]:
+    """On every node, kube-proxy's chain for a Service port with a selector
+    sends to exactly the ready pods it selects (with an IP, not terminating,
+    the named targetPort resolved per pod), each with probability exactly
+    1/n. Checks the kube-proxy the cluster runs (`Cluster(kube_proxy=...)`,
+    kstate.network.kubeproxy.iptables_save by default)."""
+    from kstate.network import endpoints as epmod, kubeproxy as kp
+    from kstate.resources.selector import selector_from_labels
+    services = [s for s in view.store.list("Service") if s.spec.selector is not None and s.spec.ports
+                and s.spec.cluster_ip not in ("", "None") and s.spec.internal_traffic_policy != "Local"]
+    if not services:
+        return
+    zones: dict = {}
+    slices, want = {}, {}
+    for svc in services:
+        key = (svc.metadata.namespace, svc.metadata.name)
+        pods = view.objects_matching("Pod", svc.metadata.namespace, selector_from_labels(dict(svc.spec.selector)))
+        groups = epmod.endpoint_groups(svc, pods, zones)
+        slices[key] = [kp.Slice(g.ports, tuple(kp.Endpoint(e.ip, e.ready, e.serving, e.terminating, e.node_name)
+                                               for e in g.endpoints)) for g in groups]
+        for sp in svc.spec.ports:
+            spn = kp.service_port_name(*key, sp.name)
+            ready = {f"{e.ip}:{num}" for g in groups for e in g.endpoints if e.ready
+                     for name, num, proto in g.ports if name == sp.name and proto == sp.protocol}
+            if ready:
+                want[kp.chain("KUBE-SVC-", spn, sp.protocol.lower())] = (spn, ready)
+    render = getattr(view, "kube_proxy", None) or kp.iptables_save
+    for node in _nodes(view):
+        got = _shares(render(services, slices, node.metadata.name,
+                                       kp.ProxyConfig(cluster_cidr=view.cluster_cidr)))
+        for chain, (spn, ready) in sorted(want.items()):
+            shares = got.get(chain, {})
+            if set(shares) != ready:
+                yield Violation("ready-endpoints-share-equally", f"{spn} on {node.metadata.name}",
+                                f"DNAT targets {sorted(shares)} but ready endpoints are {sorted(ready)}")
+            elif any(s != Fraction(1, len(ready)) for s in shares.values()):
+                yield Violation("ready-endpoints-share-equally", f"{spn} on {node.metadata.name}",
+                                "shares " + ", ".join(f"{e}={s}" for e, s in sorted(shares.items()))
+                                + f" are not 1/{len(ready)} each")

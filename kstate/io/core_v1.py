@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional
 
 import attrs
 
-from kstate.io import core_v1_container, core_v1_pod, core_v1_scheduling
+from kstate.io import core_v1_container, core_v1_pod, core_v1_scheduling, core_v1_service
 from kstate.io.core_v1_container import quantity_map
 from kstate.io.core_v1_pod import check_pod_template, pod_template, pod_template_out
 from kstate.io.core_v1_scheduling import TAINT_EFFECTS
@@ -393,6 +393,7 @@ def replicationcontroller_to_manifest(obj: ReplicationController) -> dict:
 #: (apiVersion, kind) → decoder, for every core/v1 kind kstate decodes.
 DECODERS: dict[tuple[str, str], Callable[[Ctx, dict], Any]] = {
     **core_v1_pod.DECODERS,
+    **core_v1_service.DECODERS,
     ("v1", "Node"): _decode_node,
     ("v1", "Namespace"): _decode_namespace,
     ("v1", "ReplicationController"): _decode_replication_controller,
@@ -401,6 +402,7 @@ DECODERS: dict[tuple[str, str], Callable[[Ctx, dict], Any]] = {
 #: resource class → emitter.
 EMITTERS: dict[type, Callable[[Any], dict]] = {
     **core_v1_pod.EMITTERS,
+    **core_v1_service.EMITTERS,
     Node: _node_out,
     Namespace: _namespace_out,
     Event: _event_out,

@@ -25,7 +25,6 @@ BUILTIN_STORED = (
     ("v1", "ConfigMap", "configmaps", ("cm",), True, "subdomain"),
     ("v1", "Secret", "secrets", (), True, "subdomain"),
     ("v1", "ServiceAccount", "serviceaccounts", ("sa",), True, "subdomain"),
-    ("v1", "Service", "services", ("svc",), True, "label1035"),
     ("v1", "Endpoints", "endpoints", ("ep",), True, "subdomain"),
     ("v1", "PersistentVolumeClaim", "persistentvolumeclaims", ("pvc",), True, "subdomain"),
     ("v1", "PersistentVolume", "persistentvolumes", ("pv",), False, "subdomain"),

@@ -11,6 +11,8 @@ controller that silently stops doing its job must make `settle` fail.
 """
 from __future__ import annotations
 
+import pathlib
+
 from typing import Callable, Optional
 
 import attrs
@@ -475,6 +477,69 @@ def run_hpa_load_drop(controllers) -> Cluster:
     return c
 
 
+# -- Services: a broken API-server allocator, a broken kube-proxy
+
+_FB = pathlib.Path(__file__).resolve().parents[2] / "specs" / "manifests" / "frontend-backend.yaml"
+
+
+def _svc(name: str, typ: str = "ClusterIP") -> dict:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"type": typ, "selector": {"app": name}, "ports": [{"port": 80}]}}
+
+
+def run_services_with_allocator(broken: bool, attr: str, fixed) -> Cluster:
+    """Two NodePort Services, created while ipallocator.<attr> is, if
+    `broken`, an allocator that ignores what is in use and hands out `fixed`."""
+    from kstate.network import ipallocator
+    real = getattr(ipallocator, attr)
+    if broken:
+        setattr(ipallocator, attr, lambda *args: fixed)
+    try:
+        c = Cluster(nodes=1, seed=0)
+        c.apply([_svc("a", "NodePort"), _svc("b", "NodePort")])
+    finally:
+        setattr(ipallocator, attr, real)
+    return c
+
+
+def kube_proxy_with_one_nth_on_every_rule(services, slices, node, config):
+    """The classic bug: rule i of an n-endpoint chain matches with 1/n
+    instead of 1/(n−i), so later endpoints get less than 1/n."""
+    import re as _re
+    from kstate.network import kubeproxy as kp
+    text = kp.iptables_save(services, slices, node, config)
+    n: dict = {}
+    for line in text.splitlines():
+        m = _re.match(r"-A (KUBE-SVC-\w+) .*-j KUBE-SEP-", line)
+        if m and "--rcheck" not in line:
+            n[m.group(1)] = n.get(m.group(1), 0) + 1
+    out = []
+    for line in text.splitlines():
+        m = _re.match(r"-A (KUBE-SVC-\w+) ", line)
+        if m and "--probability" in line:
+            line = _re.sub(r"--probability \S+", f"--probability {1 / n[m.group(1)]:.10f}", line)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def kube_proxy_ignoring_readiness(services, slices, node, config):
+    """A kube-proxy that sends to every endpoint of the slices, ready or not."""
+    from kstate.network import kubeproxy as kp
+    ready = {k: [attrs.evolve(s, endpoints=tuple(attrs.evolve(e, ready=True) for e in s.endpoints)) for s in v]
+             for k, v in slices.items()}
+    return kp.iptables_save(services, ready, node, config)
+
+
+def run_frontend_backend(broken: Optional[Callable], fail_a_node: bool = False) -> Cluster:
+    c = Cluster(nodes=3, seed=0, kube_proxy=broken if callable(broken) else None)
+    c.apply_file(_FB)
+    c.run_until_stable()
+    if fail_a_node:
+        c.fail_node("node-2")
+        c.advance("60s")
+    return c
+
+
 CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], Cluster]]]] = {
     "status-changes-are-machine-edges": [
         ("kubelet skipping ContainerCreating", kubelet_skipping_container_creating, run_one_pod),
@@ -534,6 +599,18 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "hpa-no-scale-down-inside-window": [
         ("HPA without downscale stabilization", hpa_without_stabilization, run_hpa_load_drop),
+    ],
+    "service-ips-and-node-ports-unique": [
+        ("ClusterIP allocator ignoring used IPs", write_it,
+         lambda broken: run_services_with_allocator(broken, "allocate_ip", "10.100.0.7")),
+        ("NodePort allocator ignoring used ports", write_it,
+         lambda broken: run_services_with_allocator(broken, "allocate_node_port", 31000)),
+    ],
+    "ready-endpoints-share-equally": [
+        ("kube-proxy printing 1/n on every rule", lambda: kube_proxy_with_one_nth_on_every_rule,
+         run_frontend_backend),
+        ("kube-proxy ignoring readiness", lambda: kube_proxy_ignoring_readiness,
+         lambda broken: run_frontend_backend(broken, fail_a_node=True)),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),

@@ -54,8 +54,9 @@ def test_cluster_with_schemas_refuses_and_changes_nothing():
 
 
 def test_cli_validate_schemas(tmp_path, capsys):
-    f = tmp_path / "svc.yaml"
-    f.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  clusterIp: 10.0.0.1\n")
+    # (a Service is decoded strictly since it is simulated: its typo fails without --schemas too)
+    f = tmp_path / "ing.yaml"
+    f.write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: s}\nspec:\n  ingressClassname: x\n")
     assert main(["validate", str(f)]) == 0
     assert main(["validate", "--schemas", str(f)]) == 1
-    assert 'unknown field "spec.clusterIp"' in capsys.readouterr().out
+    assert 'unknown field "spec.ingressClassname"' in capsys.readouterr().out

@@ -1,0 +1,317 @@
+"""core/v1 Service as kstate simulates it: the API server's create strategy
+(ClusterIP and NodePort allocation, pkg/registry/core/service/storage/alloc.go
+and rest.go), admission of requested IPs and ports, their release on delete,
+the bootstrap `default/kubernetes` Service, update rules and kubectl columns.
+
+Owns: the Service `KindSpec`, the allocator state the API server keeps in
+`api.identity` ("service-ips": {"cidr", "used": {offset: "ns/name"}},
+"node-ports": {"used": {port: "ns/name"}}), and `bootstrap_services`. The
+allocation arithmetic is pure in `kstate.network.ipallocator`; randomness comes
+only from the engine's seeded stream "service-ips" / "node-ports". Must not be
+imported by engine/.
+
+status.loadBalancer stays empty: kstate models no cloud provider, so a
+LoadBalancer Service is a NodePort Service whose EXTERNAL-IP is <pending>.
+"""
+from __future__ import annotations
+
+from kstate.errors import SpecError
+from kstate.io import core_v1_service, tables
+from kstate.network import ipallocator
+from kstate.registry import KindSpec, register_kind
+from kstate.resources.frozen import FrozenDict, evolve
+from kstate.resources.meta import ObjectMeta
+from kstate.resources.service import (
+    CLUSTER_IP_NONE, EXTERNAL_NAME, LOAD_BALANCER, NODE_PORT, Service, ServicePort, ServiceSpec,
+)
+
+
+def service_ips(api) -> dict:
+    """The ClusterIP allocator's state: the service CIDR and offset → service."""
+    return api.identity.setdefault("service-ips", {"cidr": ipallocator.DEFAULT_SERVICE_CIDR, "used": {}})
+
+
+def node_ports(api) -> dict:
+    return api.identity.setdefault("node-ports", {"used": {}})
+
+
+def _key(svc: Service) -> str:
+    return f"{svc.metadata.namespace}/{svc.metadata.name}"
+
+
+def _wants_cluster_ip(spec: ServiceSpec) -> bool:
+    return spec.type != EXTERNAL_NAME and spec.cluster_ip != CLUSTER_IP_NONE
+
+
+def _wants_node_ports(spec: ServiceSpec) -> bool:
+    return spec.type == NODE_PORT or (spec.type == LOAD_BALANCER and spec.allocate_load_balancer_node_ports is not False)
+
+
+def admit_service(svc: Service, api, batch: dict) -> None:
+    """A requested clusterIP must be in the service CIDR and free; requested
+    nodePorts in 30000–32767 and free (alloc.go allocIPs / portallocator
+    Allocate), with the API server's messages — free also of the other
+    Services of the same apply (`batch`), which are written after all are
+    admitted."""
+    spec = svc.spec
+    if _wants_cluster_ip(spec) and spec.cluster_ip:
+        ips = service_ips(api)
+        used = {str(_ip_of(ips["cidr"], off)) for off in ips["used"]}
+        claimed = batch.setdefault("cluster-ips", set())
+        err = ipallocator.ip_error(ips["cidr"], spec.cluster_ip, used | claimed)
+        if err:
+            raise SpecError(f'Invalid value: []string{{"{spec.cluster_ip}"}}: failed to allocate IP '
+                            f"{spec.cluster_ip}: {err}", "spec.clusterIPs", _key(svc))
+        claimed.add(spec.cluster_ip)
+    if _wants_node_ports(spec):
+        used = api.identity.get("node-ports", {}).get("used", {})   # read only: a refused apply changes nothing
+        others = batch.setdefault("node-ports", set())   # taken by earlier Services of this apply
+        seen: set = set()
+        for i, p in enumerate(spec.ports):
+            if not p.node_port:
+                continue
+            err = ipallocator.node_port_error(p.node_port, used)
+            if err is None and (p.node_port in others or (p.node_port, p.protocol) in seen):
+                err = ipallocator.ERR_PORT_ALLOCATED
+            seen.add((p.node_port, p.protocol))
+            if err:
+                raise SpecError(f"Invalid value: {p.node_port}: {err}", f"spec.ports[{i}].nodePort", _key(svc))
+        others.update(port for port, _ in seen)
+
+
+def _ip_of(cidr: str, off: int) -> str:
+    import ipaddress
+    return str(ipaddress.ip_address(ipallocator.service_range(cidr)[0] + off))
+
+
+def _prepare_create(svc: Service, api) -> Service:
+    """alloc.go: allocate the clusterIP (requested or the next random one)
+    and the nodePorts; a port number shared by TCP and UDP entries gets one
+    nodePort (the portallocator's per-service reuse)."""
+    spec = svc.spec
+    key = _key(svc)
+    if _wants_cluster_ip(spec):
+        ips = service_ips(api)
+        ip = spec.cluster_ip
+        if not ip:
+            ip = ipallocator.allocate_ip(ips["cidr"], ips["used"].keys(), api.rng.stream("service-ips"))
+            if ip is None:
+                raise SpecError("failed to allocate a serviceIP: range is full", "spec.clusterIPs", key)
+        ips["used"][ipallocator.ip_offset(ips["cidr"], ip)] = key
+        spec = evolve(spec, cluster_ip=ip)
+    if _wants_node_ports(spec):
+        used = node_ports(api)["used"]
+        by_port: dict = {}
+        ports = []
+        for p in spec.ports:
+            np = p.node_port or by_port.get(p.port)
+            if not np:
+                np = ipallocator.allocate_node_port(set(used), api.rng.stream("node-ports"))
+                if np is None:
+                    raise SpecError("failed to allocate a nodePort: range is full", "spec.ports", key)
+            used[np] = key
+            by_port[p.port] = np
+            ports.append(evolve(p, node_port=np))
+        spec = evolve(spec, ports=tuple(ports))
+    return evolve(svc, spec=spec)
+
+
+def _on_remove(svc: Service, api) -> None:
+    key = _key(svc)
+    ips = service_ips(api)
+    if svc.spec.cluster_ip and svc.spec.cluster_ip != CLUSTER_IP_NONE:
+        off = ipallocator.ip_offset(ips["cidr"], svc.spec.cluster_ip)
+        if ips["used"].get(off) == key:
+            del ips["used"][off]
+    used = node_ports(api)["used"]
+    for p in svc.spec.ports:
+        if p.node_port and used.get(p.node_port) == key:
+            del used[p.node_port]
+
+
+def validate_service_update(cur: Service, new: Service, meta) -> Service:
+    """ValidateServiceUpdate: spec.clusterIP is immutable once set (an apply
+    that leaves it out keeps it, as kubectl apply's merge does); allocated
+    nodePorts are kept for ports that do not request one. kstate refuses a
+    change of `type` (the API server's allocation and release of IPs and
+    ports across types is not modelled)."""
+    s, n = cur.spec, new.spec
+    if n.type != s.type:
+        raise SpecError(f'Invalid value: "{n.type}": kstate does not model changing the type of a Service '
+                        f'(it is "{s.type}"); delete and re-create it', "spec.type")
+    if n.cluster_ip and n.cluster_ip != s.cluster_ip:
+        raise SpecError(f'Invalid value: []string{{"{n.cluster_ip}"}}: may not change once set',
+                        "spec.clusterIPs[0]")
+    old_np = {(p.port, p.protocol): p.node_port for p in s.ports}
+    ports = []
+    for i, p in enumerate(n.ports):
+        if p.node_port and p.node_port != old_np.get((p.port, p.protocol)):
+            raise SpecError(f"Invalid value: {p.node_port}: kstate keeps the nodePorts allocated at creation",
+                            f"spec.ports[{i}].nodePort")
+        ports.append(evolve(p, node_port=old_np.get((p.port, p.protocol), 0)) if s.ports else p)
+    if _wants_node_ports(n) and any(not p.node_port for p in ports):
+        raise SpecError("Invalid value: kstate keeps the ports of a NodePort Service as created (a new port "
+                        "would need a nodePort)", "spec.ports")
+    spec = evolve(n, cluster_ip=s.cluster_ip, ports=tuple(ports))
+    return evolve(cur, metadata=meta, spec=spec)
+
+
+# ------------------------------------------------------------------ columns
+
+SERVICE_COLUMNS = ("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE")
+
+
+def _external_ip(svc: Service) -> str:
+    """printers.go getServiceExternalIP."""
+    s = svc.spec
+    external = [x for x in s.extra.get("externalIPs", ()) if isinstance(x, str)]
+    if s.type == EXTERNAL_NAME:
+        return s.external_name
+    if s.type == LOAD_BALANCER:
+        return ",".join(external) if external else "<pending>"
+    return ",".join(external) if external else "<none>"
+
+
+def _ports(svc: Service) -> str:
+    """printers.go makePortString."""
+    out = []
+    for p in svc.spec.ports:
+        out.append(f"{p.port}:{p.node_port}/{p.protocol}" if p.node_port else f"{p.port}/{p.protocol}")
+    return ",".join(out) or "<none>"
+
+
+def service_row(svc: Service, now: int) -> list[str]:
+    return [svc.metadata.name, svc.spec.type, svc.spec.cluster_ip or "<none>", _external_ip(svc), _ports(svc),
+            tables.generic_row(svc, now)[1]]
+
+
+SERVICE = register_kind(KindSpec(
+    kind="Service", group="", version="v1", cls=Service, plural="services", short_names=("svc",),
+    decode=core_v1_service.DECODERS[("v1", "Service")], encode=core_v1_service.EMITTERS[Service],
+    columns=SERVICE_COLUMNS, row=service_row, generation=0,
+    admit=admit_service, prepare_create=_prepare_create, on_remove=_on_remove,
+    validate_update=validate_service_update,
+))
+
+
+def bootstrap_services(api, service_cidr: str) -> None:
+    """The API server's bootstrap controller: the service CIDR, and the
+    `default/kubernetes` Service on its first address (443 → 6443), made
+    before the cluster's trace starts (it is not a trace line, and its uid
+    comes from its own stream so that no other uid shifts)."""
+    ips = service_ips(api)
+    ips["cidr"] = service_cidr
+    ip = ipallocator.first_ip(service_cidr)
+    svc = Service(
+        metadata=ObjectMeta(name="kubernetes", namespace="default",
+                            labels=FrozenDict({"component": "apiserver", "provider": "kubernetes"}),
+                            uid=_uid(api), creation_timestamp=api.now, resource_version=api._next_rv()),
+        spec=ServiceSpec(ports=(ServicePort(port=443, name="https", target_port=6443),), cluster_ip=ip,
+                         internal_traffic_policy="Cluster"))
+    ips["used"][0] = "default/kubernetes"
+    api.store.put(svc)
+
+
+def _uid(api) -> str:
+    v = api.rng.stream("bootstrap-uid").getrandbits(128)
+    v = (v & ~(0xF000 << 64)) | (0x4000 << 64)
+    v = (v & ~(0xC000 << 48)) | (0x8000 << 48)
+    h = f"{v:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+__all__ = ["SERVICE", "SERVICE_COLUMNS", "bootstrap_services", "node_ports", "service_ips", "service_row"]
+
+
+# ------------------------------------------------------- endpoints (views)
+
+def selected_pods(api, svc: Service) -> list:
+    """The pods of the Service's namespace its selector matches, read
+    through the label index."""
+    from kstate.resources.selector import selector_from_labels
+    if svc.spec.selector is None:
+        return []
+    return api.objects_matching("Pod", svc.metadata.namespace, selector_from_labels(dict(svc.spec.selector)))
+
+
+def node_zones(api) -> dict:
+    from kstate.network.endpoints import LABEL_ZONE
+    return {n.metadata.name: n.metadata.labels.get(LABEL_ZONE, "") for n in api.list("Node")}
+
+
+def user_slices(api, svc: Service) -> list:
+    """A selectorless Service's endpoints: the EndpointSlices the user
+    applied with label kubernetes.io/service-name=<service>, as kube-proxy
+    reads them (ports, and endpoints with their conditions)."""
+    from kstate.network import kubeproxy as kp
+    out = []
+    for obj in api.list("EndpointSlice", svc.metadata.namespace):
+        if obj.metadata.labels.get("kubernetes.io/service-name") != svc.metadata.name:
+            continue
+        ports = tuple((p.get("name") or "", p.get("port") or 0, p.get("protocol") or "TCP")
+                      for p in obj.field("ports") or () if isinstance(p, dict))
+        eps = []
+        for e in obj.field("endpoints") or ():
+            if not isinstance(e, dict):
+                continue
+            cond = e.get("conditions") or {}
+            ready = cond.get("ready") is not False
+            for ip in e.get("addresses") or ():
+                eps.append(kp.Endpoint(ip, ready=ready, serving=cond.get("serving", ready) is not False,
+                                       terminating=bool(cond.get("terminating")), node_name=e.get("nodeName") or "",
+                                       zone=e.get("zone") or ""))
+        out.append(kp.Slice(ports, tuple(eps)))
+    return out
+
+
+def proxy_slices(api, services: list) -> dict:
+    """{(namespace, name): [kubeproxy.Slice]} for every Service: computed from
+    the selected pods as the EndpointSlice controller would store them, or
+    the user's EndpointSlices for a selectorless Service."""
+    from kstate.network import endpoints as epmod, kubeproxy as kp
+    zones = node_zones(api)
+    out = {}
+    for svc in services:
+        key = (svc.metadata.namespace, svc.metadata.name)
+        if svc.spec.selector is None:
+            out[key] = user_slices(api, svc)
+            continue
+        groups = epmod.endpoint_groups(svc, selected_pods(api, svc), zones)
+        out[key] = [kp.Slice(g.ports, tuple(kp.Endpoint(e.ip, e.ready, e.serving, e.terminating, e.node_name, e.zone)
+                                            for e in g.endpoints)) for g in groups]
+    return out
+
+
+def net_view(api):
+    """Everything the packet tracer reads, from the store."""
+    from kstate.network import trace
+    services = api.list("Service")
+    pods = tuple(trace.PodNet(p.metadata.namespace, p.metadata.name, p.status.pod_ip, p.spec.node_name,
+                              bool(p.status.pod_ip) and p.status.phase == "Running", p.status.state)
+                 for p in api.list("Pod") if p.status.pod_ip)
+    nodes = tuple(trace.NodeNet(n.metadata.name,
+                                next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""),
+                                n.spec.pod_cidr, n.status.state in ("Ready", "NotReady"), n.status.state)
+                  for n in api.list("Node"))
+    return trace.NetView(pods, nodes, tuple(services), proxy_slices(api, services), api.cluster_cidr)
+
+
+def dns_records(api) -> dict:
+    """(namespace, name) → dns.Record for every Service: ClusterIP, ExternalName,
+    ready endpoint addresses (for headless Services) and hostnames."""
+    from kstate.network import dns
+    out = {}
+    slices = proxy_slices(api, [s for s in api.list("Service") if s.spec.cluster_ip == CLUSTER_IP_NONE])
+    for svc in api.list("Service"):
+        key = (svc.metadata.namespace, svc.metadata.name)
+        ready, hostnames = (), ()
+        if svc.spec.cluster_ip == CLUSTER_IP_NONE:
+            ips = sorted({e.ip for sl in slices.get(key, ()) for e in sl.endpoints if e.ready},
+                         key=lambda ip: tuple(int(x) for x in ip.split(".")))
+            ready = tuple(ips)
+            pods = {p.status.pod_ip: p for p in selected_pods(api, svc)}
+            hostnames = tuple(sorted((p.spec.hostname, ip) for ip, p in pods.items()
+                                     if ip in ips and p.spec.hostname and p.spec.subdomain == svc.metadata.name))
+        out[key] = dns.Record(svc.metadata.namespace, svc.metadata.name, svc.spec.cluster_ip,
+                              svc.spec.external_name, ready, hostnames)
+    return out

@@ -1,0 +1,225 @@
+"""A packet's path through the simulated cluster network, as data and as
+text. Pure: a `NetView` of pods, nodes, Services and their endpoints in, a
+`PacketTrace` out. Must not import engine/, controllers/ or io/.
+
+The path follows the flannel vxlan + bridge CNI data path (see
+kstate.network.flannel): inside one pod, `lo`; between pods of one node,
+pod eth0 → veth → the cni0 bridge → veth → pod eth0; across nodes, cni0 →
+the host's route `<subnet> via <subnet>.0 dev flannel.1 onlink` → flannel.1
+encapsulates in VXLAN (outer source/destination the nodes' InternalIPs, UDP
+8472, VNI 1) → the peer's flannel.1 → cni0 → veth → pod. Traffic to a Service
+is DNATed on the sending node by kube-proxy's rules (KUBE-SERVICES →
+KUBE-SVC-… → one KUBE-SEP-… chosen with probability 1/n each; see
+kstate.network.kubeproxy), then routed to the chosen endpoint as above.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Mapping, Optional
+
+import attrs
+
+from kstate.network import flannel, kubeproxy as kp
+
+
+@attrs.frozen
+class PodNet:
+    namespace: str
+    name: str
+    ip: str
+    node: str
+    running: bool
+    state: str
+
+
+@attrs.frozen
+class NodeNet:
+    name: str
+    ip: str
+    pod_cidr: str
+    up: bool
+    state: str
+
+
+@attrs.frozen
+class NetView:
+    pods: tuple            # PodNet
+    nodes: tuple           # NodeNet
+    services: tuple        # Service
+    slices: Mapping        # (ns, name) -> [kubeproxy.Slice]
+    cluster_cidr: str = "10.244.0.0/16"
+
+    def pod(self, namespace: str, name: str) -> Optional[PodNet]:
+        return next((p for p in self.pods if (p.namespace, p.name) == (namespace, name)), None)
+
+    def pod_by_ip(self, ip: str) -> Optional[PodNet]:
+        return next((p for p in self.pods if p.ip == ip), None)
+
+    def node(self, name: str) -> Optional[NodeNet]:
+        return next((n for n in self.nodes if n.name == name), None)
+
+
+@attrs.frozen
+class Hop:
+    where: str            # a node, or ns/pod
+    device: str           # lo, eth0, veth, cni0, flannel.1, iptables …
+    detail: str = ""
+
+
+@attrs.frozen
+class Branch:
+    """One endpoint a Service's DNAT may choose, with its probability."""
+    endpoint: str         # ip:port
+    pod: str              # ns/name or "" if the IP is no pod's
+    probability: Fraction
+    sep_chain: str
+    hops: tuple
+    verdict: str
+    reason: str = ""
+
+
+@attrs.frozen
+class PacketTrace:
+    src: str
+    dst: str
+    protocol: str
+    port: Optional[int]
+    hops: tuple                    # up to the DNAT (or the whole path without a Service)
+    verdict: str                   # delivered | refused | dropped | unreachable | load-balanced
+    reason: str = ""
+    branches: tuple = ()
+
+    def render(self) -> str:
+        port = f":{self.port}" if self.port is not None else ""
+        out = [f"{self.protocol} {self.src} -> {self.dst}{port}"]
+        out += [_hop_line(h) for h in self.hops]
+        if self.branches:
+            for b in self.branches:
+                out.append(f"  DNAT -> {b.endpoint} ({b.pod or 'no pod'}) p={b.probability} via {b.sep_chain}")
+                out += ["    " + _hop_line(h) for h in b.hops]
+                out.append(f"    = {b.verdict}" + (f": {b.reason}" if b.reason else ""))
+        out.append(f"= {self.verdict}" + (f": {self.reason}" if self.reason else ""))
+        return "\n".join(out)
+
+
+def _hop_line(h: Hop) -> str:
+    return f"  [{h.where}] {h.device}" + (f"  {h.detail}" if h.detail else "")
+
+
+def pod_to_ip_path(view: NetView, src_node: str, src_pod: Optional[PodNet], dst: PodNet) -> tuple[list, str, str]:
+    """Hops from a pod (or, with src_pod None, the node itself) on `src_node`
+    to pod `dst`; returns (hops, verdict, reason)."""
+    hops: list = []
+    here = f"{src_pod.namespace}/{src_pod.name}" if src_pod else src_node
+    if src_pod is not None and (src_pod.namespace, src_pod.name) == (dst.namespace, dst.name):
+        return [Hop(here, "lo", f"{dst.ip} is the pod's own address")], "delivered", ""
+    if src_pod is not None:
+        hops.append(Hop(here, "eth0", f"src {src_pod.ip} → {dst.ip}"))
+        hops.append(Hop(src_node, "veth", "into the host"))
+    dn = view.node(dst.node)
+    if not dst.running:
+        return hops, "unreachable", f"pod {dst.namespace}/{dst.name} is not running ({dst.state})"
+    if dst.node == src_node:
+        hops.append(Hop(src_node, "cni0", f"bridge, {dst.ip} is on this node"))
+    else:
+        sn = view.node(src_node)
+        if dn is None:
+            return hops, "unreachable", f"node {dst.node} is gone"
+        if src_pod is not None:
+            hops.append(Hop(src_node, "cni0", "bridge → host routing"))
+        net = dn.pod_cidr
+        hops.append(Hop(src_node, "route", f"{net} via {net.split('/')[0]} dev {flannel.VXLAN_DEVICE} onlink"))
+        hops.append(Hop(src_node, flannel.VXLAN_DEVICE,
+                        f"VXLAN encap: outer {sn.ip if sn else '?'} → {dn.ip} UDP {flannel.VXLAN_PORT} "
+                        f"VNI {flannel.VXLAN_VNI}"))
+        if not dn.up:
+            return hops, "dropped", f"node {dn.name} is down ({dn.state}): the VXLAN packet is lost"
+        hops.append(Hop(dst.node, "eth0", f"from {sn.ip if sn else '?'} UDP {flannel.VXLAN_PORT}"))
+        hops.append(Hop(dst.node, flannel.VXLAN_DEVICE, "VXLAN decap"))
+        hops.append(Hop(dst.node, "cni0", f"bridge, {dst.ip} is on this node"))
+    hops.append(Hop(dst.node, "veth", f"to {dst.namespace}/{dst.name}"))
+    hops.append(Hop(f"{dst.namespace}/{dst.name}", "eth0", f"{dst.ip} received"))
+    return hops, "delivered", ""
+
+
+def trace_to_pod(view: NetView, src_node: str, src_pod: Optional[PodNet], dst: PodNet, src: str, dst_s: str,
+                 port: Optional[int], protocol: str) -> PacketTrace:
+    hops, verdict, reason = pod_to_ip_path(view, src_node, src_pod, dst)
+    return PacketTrace(src, dst_s, protocol, port, tuple(hops), verdict, reason)
+
+
+def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], svc, port: Optional[int],
+                     protocol: str, src: str, dst_s: str, node_port: bool = False) -> PacketTrace:
+    """Through kube-proxy's chains on the sending node (or, for a NodePort,
+    the receiving node `src_node` as the caller passes it)."""
+    s = svc.spec
+    here = f"{src_pod.namespace}/{src_pod.name}" if src_pod else src_node
+    ns, name = svc.metadata.namespace, svc.metadata.name
+    if node_port:
+        sp = next((p for p in s.ports if p.node_port == port and p.protocol == protocol), None)
+    else:
+        sp = next((p for p in s.ports if (port is None or p.port == port) and p.protocol == protocol), None)
+    hops = []
+    if src_pod is not None:
+        hops.append(Hop(here, "eth0", f"src {src_pod.ip} → {s.cluster_ip}:{sp.port if sp else port}"))
+        hops.append(Hop(src_node, "veth", "into the host: nat PREROUTING"))
+    else:
+        hops.append(Hop(src_node, "iptables", "nat OUTPUT"))
+    if sp is None:
+        what = f"nodePort {port}" if node_port else f"port {port}/{protocol}"
+        return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
+                           f"service {ns}/{name} has no {what}: no KUBE-SERVICES rule matches")
+    proto = sp.protocol.lower()
+    spn = kp.service_port_name(ns, name, sp.name)
+    eps = kp.port_endpoints(view.slices.get((ns, name), ()), sp.name, sp.protocol, src_node)
+    external_ips = [x for x in s.extra.get("externalIPs", ()) if isinstance(x, str)]
+    externally = bool(sp.node_port or external_ips)
+    internal_local = s.internal_traffic_policy == "Local"
+    external_local = s.external_traffic_policy == "Local"
+    cluster, local, _, has_any = kp.categorize(eps, internal_local, external_local, externally)
+    if node_port:
+        ext = kp.chain("KUBE-EXT-", spn, proto)
+        hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES → KUBE-NODEPORTS --dport {port} → {ext}"))
+        if not has_any:
+            return PacketTrace(src, dst_s, protocol, port, tuple(hops), "refused",
+                               f'"{spn} has no endpoints": filter KUBE-EXTERNAL-SERVICES -j REJECT '
+                               "(connection refused)")
+        if external_local:
+            chosen, chain_name = local, kp.chain("KUBE-SVL-", spn, proto)
+            if not chosen:
+                return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
+                                   f'"{spn} has no local endpoints" on {src_node}: -j DROP')
+        else:
+            chosen, chain_name = cluster, kp.chain("KUBE-SVC-", spn, proto)
+            hops.append(Hop(src_node, "iptables", f"{ext} → KUBE-MARK-MASQ (SNAT to the node address)"))
+    else:
+        if internal_local:
+            chosen, chain_name = local, kp.chain("KUBE-SVL-", spn, proto)
+        else:
+            chosen, chain_name = cluster, kp.chain("KUBE-SVC-", spn, proto)
+        hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES -d {s.cluster_ip} --dport {sp.port} → {chain_name}"))
+        if not has_any:
+            return PacketTrace(src, dst_s, protocol, port, tuple(hops), "refused",
+                               f'"{spn} has no endpoints": filter KUBE-SERVICES -j REJECT (ICMP port '
+                               "unreachable: connection refused)")
+        if not chosen:
+            return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
+                               f'"{spn} has no local endpoints" on {src_node}: -j DROP')
+    branches = []
+    for e, prob in kp.dnat_choices(chosen):
+        sep = kp.endpoint_chain(spn, proto, e.address)
+        pod = view.pod_by_ip(e.ip)
+        if pod is None:
+            branches.append(Branch(e.address, "", prob, sep, (), "delivered",
+                                   f"{e.ip} is outside the pod network model"))
+            continue
+        bh, verdict, reason = pod_to_ip_path(view, src_node, None, pod)
+        if src_pod is not None and pod == src_pod:
+            bh = [Hop(src_node, "cni0", "hairpin: the pod reaches itself through its Service (KUBE-MARK-MASQ)")] + bh
+        branches.append(Branch(e.address, f"{pod.namespace}/{pod.name}", prob, sep, tuple(bh), verdict, reason))
+    return PacketTrace(src, dst_s, protocol, port, tuple(hops), "load-balanced",
+                       f"{len(branches)} endpoint(s), each with probability 1/{len(branches)}", tuple(branches))
+
+
+__all__ = ["Branch", "Hop", "NetView", "NodeNet", "PacketTrace", "PodNet", "pod_to_ip_path", "trace_to_pod",
+           "trace_to_service"]
