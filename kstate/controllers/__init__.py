@@ -10,7 +10,9 @@ enqueue their keys (it decides the order of reconciles at one instant).
 """
 from __future__ import annotations
 
-from kstate.controllers import deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import (
+    deployment, endpoints, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler,
+)
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -45,6 +47,14 @@ for _spec in (
                    watches=(Watch("ReplicaSet", replicaset.watch_self, order=10),
                             Watch("ReplicationController", replicaset.watch_self, order=10),
                             Watch("Pod", replicaset.watch_pods, order=50))),
+    ControllerSpec(endpoints.ENDPOINTS, endpoints.observe_endpoints, endpoints.reconcile_endpoints, 1,
+                   watches=(Watch("Service", endpoints.watch_services, order=10),
+                            Watch("Pod", endpoints.watch_pods, order=55),
+                            Watch("Node", endpoints.watch_nodes, order=70, events=ON_UPDATE))),
+    ControllerSpec(endpoints.SLICES, endpoints.observe_slices, endpoints.reconcile_slices, 1,
+                   watches=(Watch("Service", endpoints.watch_services, order=11),
+                            Watch("Pod", endpoints.watch_pods, order=56),
+                            Watch("Node", endpoints.watch_nodes, order=71, events=ON_UPDATE))),
     ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
                    watches=(Watch("*", garbagecollector.watch_removed, order=-100, events=ON_DELETE),
                             Watch("*", garbagecollector.watch_deleting, order=1000,
