@@ -10,8 +10,10 @@ and reconciler.go (slices named `<service>-<random>`, labelled
 kubernetes.io/service-name and endpointslice.kubernetes.io/managed-by, owned
 by the Service; at most 100 endpoints each), staging/src/k8s.io/endpointslice
 utils.go podToEndpoint (see kstate.network.endpoints, which computes the
-content). Pod changes map to Services by scanning only the Services of the
-pod's namespace (the controllers' getPodServiceMemberships does the same).
+content). Pod changes map to Services through the declared index
+services-by-selector (each Service filed under one pair of its selector), so a
+pod event costs the Services sharing a label pair with it, not all Services
+of its namespace (getPodServiceMemberships lists the namespace's Services).
 
 Slice names are `<service>-<5 characters>` as generateName gives, derived
 from the Service's uid rather than drawn at random (see `_slice_name`).
@@ -43,6 +45,8 @@ LABEL_SERVICE_NAME = "kubernetes.io/service-name"
 LABEL_MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 MANAGED_BY = "endpointslice-controller.k8s.io"
 LABEL_HEADLESS = "service.kubernetes.io/headless"
+#: the declared index kstate.indexes keeps: (namespace, key, value) → Service names
+SERVICES_BY_SELECTOR = "services-by-selector"
 
 
 class EndpointsObs(NamedTuple):
@@ -215,20 +219,34 @@ def _endpoint_view(pod) -> Optional[tuple]:
             pod.spec.node_name, pod.spec.hostname, pod.spec.subdomain, pod.metadata.labels)
 
 
+def services_of_pod(view, pod, labels_list) -> list:
+    """The Services of the pod's namespace whose selector matches one of
+    `labels_list`, found through the services-by-selector index (each Service
+    is filed under one (namespace, key, value) of its selector)."""
+    ns = pod.metadata.namespace
+    index = view.index(SERVICES_BY_SELECTOR)
+    names: set = set()
+    for labels in labels_list:
+        for k, v in labels.items():
+            names |= index.get((ns, k, v), set())
+    out = []
+    for name in sorted(names):
+        svc = view.get("Service", ns, name)
+        if svc is None or svc.spec.selector is None:
+            continue
+        if any(all(lab.get(k) == v for k, v in svc.spec.selector.items()) for lab in labels_list):
+            out.append((ns, name))
+    return out
+
+
 def watch_pods(old, new, view):
     """getPodServiceMemberships: the Services of the pod's namespace whose
     selector matches its old or new labels, when something endpoints depend
     on changed."""
     if _endpoint_view(old) == _endpoint_view(new):
-        return
+        return []
     pod = new if new is not None else old
-    labels = [p.metadata.labels for p in (old, new) if p is not None]
-    for svc in view.list("Service", pod.metadata.namespace):
-        sel = svc.spec.selector
-        if sel is None:
-            continue
-        if any(all(lab.get(k) == v for k, v in sel.items()) for lab in labels):
-            yield (svc.metadata.namespace, svc.metadata.name)
+    return services_of_pod(view, pod, [p.metadata.labels for p in (old, new) if p is not None])
 
 
 def watch_nodes(old, new, view):
@@ -237,11 +255,9 @@ def watch_nodes(old, new, view):
         return
     if old.metadata.labels.get(epmod.LABEL_ZONE) == new.metadata.labels.get(epmod.LABEL_ZONE):
         return
-    seen = set()
+    seen: set = set()
     for pod in view.placed("Pod", new.metadata.name):
-        for svc in view.list("Service", pod.metadata.namespace):
-            sel = svc.spec.selector
-            key = (svc.metadata.namespace, svc.metadata.name)
-            if sel is not None and key not in seen and all(pod.metadata.labels.get(k) == v for k, v in sel.items()):
+        for key in services_of_pod(view, pod, [pod.metadata.labels]):
+            if key not in seen:
                 seen.add(key)
                 yield key

@@ -266,31 +266,32 @@ def node_zones(api) -> dict:
     return {n.metadata.name: n.metadata.labels.get(LABEL_ZONE, "") for n in api.list("Node")}
 
 
-def service_slices(api, svc: Service) -> list:
-    """The EndpointSlices of a Service (label kubernetes.io/service-name),
-    as kube-proxy reads them: the controller's for a Service with a
-    selector, the user's for one without."""
+def _proxy_slice(obj):
+    """What kube-proxy reads of one stored EndpointSlice."""
     from kstate.network import kubeproxy as kp
-    out = []
-    for obj in api.list("EndpointSlice", svc.metadata.namespace):
-        if obj.metadata.labels.get("kubernetes.io/service-name") != svc.metadata.name:
-            continue
-        ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
-        eps = []
-        for e in obj.spec.endpoints:
-            ready = e.ready is not False                       # nil means ready (discovery/v1)
-            serving = ready if e.serving is None else e.serving
-            for ip in e.addresses:
-                eps.append(kp.Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
-                                       node_name=e.node_name, zone=e.zone))
-        out.append((obj.metadata.name, kp.Slice(ports, tuple(eps))))
-    return [s for _, s in sorted(out, key=lambda x: x[0])]
+    ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
+    eps = []
+    for e in obj.spec.endpoints:
+        ready = e.ready is not False                       # nil means ready (discovery/v1)
+        serving = ready if e.serving is None else e.serving
+        for ip in e.addresses:
+            eps.append(kp.Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
+                                   node_name=e.node_name, zone=e.zone))
+    return kp.Slice(ports, tuple(eps))
 
 
 def proxy_slices(api, services: list) -> dict:
     """{(namespace, name): [kubeproxy.Slice]}: every Service's EndpointSlices
-    as stored (written by the EndpointSlice controller, or the user's)."""
-    return {(svc.metadata.namespace, svc.metadata.name): service_slices(api, svc) for svc in services}
+    (label kubernetes.io/service-name) as stored — the controller's for a
+    Service with a selector, the user's for one without — in name order."""
+    by_service: dict = {}
+    for obj in api.list("EndpointSlice"):
+        svc_name = obj.metadata.labels.get("kubernetes.io/service-name")
+        if svc_name is not None:
+            by_service.setdefault((obj.metadata.namespace, svc_name), []).append(obj)
+    return {(svc.metadata.namespace, svc.metadata.name):
+            [_proxy_slice(o) for o in by_service.get((svc.metadata.namespace, svc.metadata.name), ())]
+            for svc in services}
 
 
 def net_view(api):
