@@ -530,3 +530,39 @@ def ready_endpoints_share_equally(view) -> Iterator[Violation]:
                 yield Violation("ready-endpoints-share-equally", f"{spn} on {node.metadata.name}",
                                 "shares " + ", ".join(f"{e}={s}" for e, s in sorted(shares.items()))
                                 + f" are not 1/{len(ready)} each")
+
+
+@invariant("endpoints-match-ready-pods")
+def endpoints_match_ready_pods(view) -> Iterator[Violation]:
+    """Once the controllers have synced (the invariants are checked between
+    instants), a Service with a selector has an Endpoints object whose
+    addresses are exactly its ready selected pods (notReadyAddresses the
+    others), and EndpointSlices holding exactly the endpoints podToEndpoint
+    gives for them. A Service whose Endpoints do not exist yet (applied at
+    this instant, before the controllers ran) is skipped."""
+    from kstate.network import endpoints as epmod
+    from kstate.resources.selector import selector_from_labels
+    for svc in view.store.list("Service"):
+        if svc.spec.selector is None or svc.spec.type == "ExternalName":
+            continue
+        ns, name = svc.metadata.namespace, svc.metadata.name
+        subject = f"Service {ns}/{name}"
+        pods = view.objects_matching("Pod", ns, selector_from_labels(dict(svc.spec.selector)))
+        want = sorted((ports, tuple(sorted(r)), tuple(sorted(nr))) for ports, r, nr in epmod.endpoints_subsets(svc, pods))
+        ep = view.get("Endpoints", ns, name)
+        if ep is None:
+            continue            # created by an apply the controllers have not seen yet
+        got = sorted((tuple((p.name, p.port, p.protocol) for p in s.ports), tuple(sorted(a.ip for a in s.addresses)),
+                      tuple(sorted(a.ip for a in s.not_ready_addresses))) for s in ep.spec.subsets)
+        if got != want:
+            yield Violation("endpoints-match-ready-pods", subject, f"Endpoints {got} but the pods give {want}")
+        want_eps = sorted((e.ip, e.ready, e.serving, e.terminating)
+                          for g in epmod.endpoint_groups(svc, pods) for e in g.endpoints)
+        got_eps = sorted((e.addresses[0], e.ready, e.serving, e.terminating)
+                         for s in view.store.list("EndpointSlice", ns)
+                         if s.metadata.labels.get("kubernetes.io/service-name") == name
+                         and any(o.uid == svc.metadata.uid for o in s.metadata.owner_references)
+                         for e in s.spec.endpoints)
+        if got_eps != want_eps:
+            yield Violation("endpoints-match-ready-pods", subject,
+                            f"EndpointSlices hold {got_eps} but the pods give {want_eps}")

@@ -10,7 +10,10 @@ enqueue their keys (it decides the order of reconciles at one instant).
 """
 from __future__ import annotations
 
-from kstate.controllers import daemonset, deployment, garbagecollector, hpa, kubelet, metrics, nodelifecycle, replicaset, scheduler
+from kstate.controllers import (
+    daemonset, deployment, endpoints, garbagecollector, hpa, kubelet, metrics, nodelifecycle, replicaset,
+    scheduler,
+)
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -52,6 +55,14 @@ for _spec in (
                             Watch("ControllerRevision", daemonset.watch_owned, order=10),
                             Watch("Pod", daemonset.watch_owned, order=55),
                             Watch("Node", daemonset.watch_nodes, order=70, events=_LIVE))),
+    ControllerSpec(endpoints.ENDPOINTS, endpoints.observe_endpoints, endpoints.reconcile_endpoints, 1,
+                   watches=(Watch("Service", endpoints.watch_services, order=10),
+                            Watch("Pod", endpoints.watch_pods, order=55),
+                            Watch("Node", endpoints.watch_nodes, order=70, events=ON_UPDATE))),
+    ControllerSpec(endpoints.SLICES, endpoints.observe_slices, endpoints.reconcile_slices, 1,
+                   watches=(Watch("Service", endpoints.watch_services, order=11),
+                            Watch("Pod", endpoints.watch_pods, order=56),
+                            Watch("Node", endpoints.watch_nodes, order=71, events=ON_UPDATE))),
     ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
                    watches=(Watch("*", garbagecollector.watch_removed, order=-100, events=ON_DELETE),
                             Watch("*", garbagecollector.watch_deleting, order=1000,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from kstate.controllers import configrefs, kubelet, metrics
+from kstate.controllers import endpoints as endpoints_ctl
 from kstate.controllers import scheduler as sched
 from kstate.indexes.nodetable import NodeTable
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -200,3 +201,34 @@ register_index(IndexSpec(name=POD_CONFIG_REFS, init=_config_refs_init,
 #: the load inputs of the simulated metrics-server (Cluster.set_load,
 #: Cluster.set_pod_usage): outside the cluster, so never lost on a restart.
 register_index(IndexSpec(name=metrics.LOAD, init=metrics.new_load_state))
+
+
+# -- Services by selector (the Endpoints and EndpointSlice controllers' pod → Service map)
+
+SERVICES_BY_SELECTOR = endpoints_ctl.SERVICES_BY_SELECTOR
+
+
+def _selector_anchor(svc) -> tuple:
+    """The one (namespace, key, value) a Service is filed under: its
+    selector's first pair by key. A pod can only match if it has that pair."""
+    k = min(svc.spec.selector)
+    return (svc.metadata.namespace, k, svc.spec.selector[k])
+
+
+def _services_on_service(state: dict, old, new, api) -> list:
+    for svc, add in ((old, False), (new, True)):
+        if svc is None or not svc.spec.selector:
+            continue
+        anchor = _selector_anchor(svc)
+        names = state.setdefault(anchor, set())
+        if add:
+            names.add(svc.metadata.name)
+        else:
+            names.discard(svc.metadata.name)
+            if not names:
+                del state[anchor]
+    return []
+
+
+register_index(IndexSpec(name=SERVICES_BY_SELECTOR, init=dict,
+                         handlers=(IndexHandler("Service", _services_on_service, order=-10),)))

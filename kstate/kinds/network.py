@@ -16,9 +16,10 @@ LoadBalancer Service is a NodePort Service whose EXTERNAL-IP is <pending>.
 from __future__ import annotations
 
 from kstate.errors import SpecError
-from kstate.io import core_v1_service, tables
+from kstate.io import core_v1_service, discovery_v1, tables
 from kstate.network import ipallocator
 from kstate.registry import KindSpec, register_kind
+from kstate.resources.endpoints import Endpoints, EndpointSlice
 from kstate.resources.frozen import FrozenDict, evolve
 from kstate.resources.meta import ObjectMeta
 from kstate.resources.service import (
@@ -194,6 +195,38 @@ SERVICE = register_kind(KindSpec(
 ))
 
 
+def _endpoints_row(e: Endpoints, now: int) -> list[str]:
+    """printers.go printEndpoints: NAME ENDPOINTS AGE (formatEndpoints: up to
+    3 ip:port, then "+ N more...")."""
+    items = [f"{a.ip}:{p.port}" for s in e.spec.subsets for p in (s.ports or ()) for a in s.addresses]
+    shown = ",".join(items[:3]) + (f" + {len(items) - 3} more..." if len(items) > 3 else "")
+    return [e.metadata.name, shown or "<none>", tables.generic_row(e, now)[1]]
+
+
+def _slice_row(s: EndpointSlice, now: int) -> list[str]:
+    """printers.go printEndpointSlice: NAME ADDRESSTYPE PORTS ENDPOINTS AGE."""
+    ports = ",".join(str(p.port) for p in s.spec.ports) or "<unset>"
+    addrs = [a for e in s.spec.endpoints for a in e.addresses]
+    shown = ",".join(addrs[:3]) + (f" + {len(addrs) - 3} more..." if len(addrs) > 3 else "")
+    return [s.metadata.name, s.spec.address_type, ports, shown or "<unset>", tables.generic_row(s, now)[1]]
+
+
+ENDPOINTS = register_kind(KindSpec(
+    kind="Endpoints", group="", version="v1", cls=Endpoints, plural="endpoints", short_names=("ep",),
+    decode=discovery_v1.DECODERS[("v1", "Endpoints")], encode=discovery_v1.EMITTERS[Endpoints],
+    columns=("NAME", "ENDPOINTS", "AGE"), row=_endpoints_row, generation=0,
+    validate_update=lambda cur, new, meta: evolve(cur, metadata=meta, spec=new.spec),
+))
+
+ENDPOINT_SLICE = register_kind(KindSpec(
+    kind="EndpointSlice", group="discovery.k8s.io", version="v1", cls=EndpointSlice, plural="endpointslices",
+    decode=discovery_v1.DECODERS[("discovery.k8s.io/v1", "EndpointSlice")],
+    encode=discovery_v1.EMITTERS[EndpointSlice], generation=1,
+    columns=("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), row=_slice_row,
+    validate_update=lambda cur, new, meta: evolve(cur, metadata=meta, spec=new.spec),
+))
+
+
 def bootstrap_services(api, service_cidr: str) -> None:
     """The API server's bootstrap controller: the service CIDR, and the
     `default/kubernetes` Service on its first address (443 → 6443), made
@@ -220,7 +253,7 @@ def _uid(api) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-__all__ = ["SERVICE", "SERVICE_COLUMNS", "bootstrap_services", "node_ports", "service_ips", "service_row"]
+__all__ = ["ENDPOINTS", "ENDPOINT_SLICE", "SERVICE", "SERVICE_COLUMNS", "bootstrap_services", "node_ports", "service_ips", "service_row"]
 
 
 # ------------------------------------------------------- endpoints (views)
@@ -239,47 +272,32 @@ def node_zones(api) -> dict:
     return {n.metadata.name: n.metadata.labels.get(LABEL_ZONE, "") for n in api.list("Node")}
 
 
-def user_slices(api, svc: Service) -> list:
-    """A selectorless Service's endpoints: the EndpointSlices the user
-    applied with label kubernetes.io/service-name=<service>, as kube-proxy
-    reads them (ports, and endpoints with their conditions)."""
+def _proxy_slice(obj):
+    """What kube-proxy reads of one stored EndpointSlice."""
     from kstate.network import kubeproxy as kp
-    out = []
-    for obj in api.list("EndpointSlice", svc.metadata.namespace):
-        if obj.metadata.labels.get("kubernetes.io/service-name") != svc.metadata.name:
-            continue
-        ports = tuple((p.get("name") or "", p.get("port") or 0, p.get("protocol") or "TCP")
-                      for p in obj.field("ports") or () if isinstance(p, dict))
-        eps = []
-        for e in obj.field("endpoints") or ():
-            if not isinstance(e, dict):
-                continue
-            cond = e.get("conditions") or {}
-            ready = cond.get("ready") is not False
-            for ip in e.get("addresses") or ():
-                eps.append(kp.Endpoint(ip, ready=ready, serving=cond.get("serving", ready) is not False,
-                                       terminating=bool(cond.get("terminating")), node_name=e.get("nodeName") or "",
-                                       zone=e.get("zone") or ""))
-        out.append(kp.Slice(ports, tuple(eps)))
-    return out
+    ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
+    eps = []
+    for e in obj.spec.endpoints:
+        ready = e.ready is not False                       # nil means ready (discovery/v1)
+        serving = ready if e.serving is None else e.serving
+        for ip in e.addresses:
+            eps.append(kp.Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
+                                   node_name=e.node_name, zone=e.zone))
+    return kp.Slice(ports, tuple(eps))
 
 
 def proxy_slices(api, services: list) -> dict:
-    """{(namespace, name): [kubeproxy.Slice]} for every Service: computed from
-    the selected pods as the EndpointSlice controller would store them, or
-    the user's EndpointSlices for a selectorless Service."""
-    from kstate.network import endpoints as epmod, kubeproxy as kp
-    zones = node_zones(api)
-    out = {}
-    for svc in services:
-        key = (svc.metadata.namespace, svc.metadata.name)
-        if svc.spec.selector is None:
-            out[key] = user_slices(api, svc)
-            continue
-        groups = epmod.endpoint_groups(svc, selected_pods(api, svc), zones)
-        out[key] = [kp.Slice(g.ports, tuple(kp.Endpoint(e.ip, e.ready, e.serving, e.terminating, e.node_name, e.zone)
-                                            for e in g.endpoints)) for g in groups]
-    return out
+    """{(namespace, name): [kubeproxy.Slice]}: every Service's EndpointSlices
+    (label kubernetes.io/service-name) as stored — the controller's for a
+    Service with a selector, the user's for one without — in name order."""
+    by_service: dict = {}
+    for obj in api.list("EndpointSlice"):
+        svc_name = obj.metadata.labels.get("kubernetes.io/service-name")
+        if svc_name is not None:
+            by_service.setdefault((obj.metadata.namespace, svc_name), []).append(obj)
+    return {(svc.metadata.namespace, svc.metadata.name):
+            [_proxy_slice(o) for o in by_service.get((svc.metadata.namespace, svc.metadata.name), ())]
+            for svc in services}
 
 
 def net_view(api):

@@ -530,6 +530,33 @@ def kube_proxy_ignoring_readiness(services, slices, node, config):
     return kp.iptables_save(services, ready, node, config)
 
 
+def endpoints_controller_ignoring_readiness() -> dict:
+    """The Endpoints controller writing every selected pod into `addresses`."""
+    from kstate.controllers import endpoints as ctl
+
+    def reconcile(obs, now):
+        r = ctl.reconcile_endpoints(obs, now)
+        out = []
+        for a in r.actions:
+            if isinstance(a, (Create, Update)):
+                subsets = tuple(attrs.evolve(s, addresses=s.addresses + s.not_ready_addresses, not_ready_addresses=())
+                                for s in a.obj.spec.subsets)
+                a = attrs.evolve(a, obj=attrs.evolve(a.obj, spec=attrs.evolve(a.obj.spec, subsets=subsets)))
+            out.append(a)
+        return Result(tuple(out), r.requeue_after)
+    return {**CONTROLLERS, ctl.ENDPOINTS: CONTROLLERS[ctl.ENDPOINTS]._replace(reconcile=reconcile)}
+
+
+def run_frontend_backend_with_controllers(controllers: Optional[dict]) -> Cluster:
+    """frontend/backend; node-2 fails so that its backend pod is not ready."""
+    c = Cluster(nodes=3, seed=0, controllers=controllers)
+    c.apply_file(_FB)
+    c.run_until_stable()
+    c.fail_node("node-2")
+    c.advance("60s")
+    return c
+
+
 def run_frontend_backend(broken: Optional[Callable], fail_a_node: bool = False) -> Cluster:
     c = Cluster(nodes=3, seed=0, kube_proxy=broken if callable(broken) else None)
     c.apply_file(_FB)
@@ -611,6 +638,10 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
          run_frontend_backend),
         ("kube-proxy ignoring readiness", lambda: kube_proxy_ignoring_readiness,
          lambda broken: run_frontend_backend(broken, fail_a_node=True)),
+    ],
+    "endpoints-match-ready-pods": [
+        ("Endpoints controller listing not-ready pods as ready", endpoints_controller_ignoring_readiness,
+         lambda broken: run_frontend_backend_with_controllers(broken)),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
