@@ -242,10 +242,15 @@ def services_of_pod(view, pod, labels_list) -> list:
 def watch_pods(old, new, view):
     """getPodServiceMemberships: the Services of the pod's namespace whose
     selector matches its old or new labels, when something endpoints depend
-    on changed."""
+    on changed. Runs on every pod change, so it first asks the index whether
+    any selecting Service could match at all (cheapest test first)."""
+    pod = new if new is not None else old
+    index = view.index(SERVICES_BY_SELECTOR)
+    ns = pod.metadata.namespace
+    if not any((ns, k, v) in index for p in (old, new) if p is not None for k, v in p.metadata.labels.items()):
+        return []
     if _endpoint_view(old) == _endpoint_view(new):
         return []
-    pod = new if new is not None else old
     return services_of_pod(view, pod, [p.metadata.labels for p in (old, new) if p is not None])
 
 

@@ -46,7 +46,7 @@ Error conventions: see `kstate.io.fields`.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import attrs
 
@@ -64,6 +64,7 @@ from kstate.io.stored import SCHEMAS, decode_custom, is_custom_group
 from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed, read_text_file
 from kstate.version import KUBERNETES_VERSION
 from kstate.registry import REGISTRY
+from kstate.resources.frozen import evolve
 from kstate.resources import Namespace, Node, Pod
 
 __all__ = [
@@ -144,16 +145,59 @@ def _doc_source(source: str, index: int, many: bool) -> str:
     return f"{source} (document {index})" if many else source
 
 
+#: resource objects that went through the round trip, by everything but
+#: their name: (type, metadata without name, id(spec), id(status)) →
+#: (spec, status, the validated object). Objects made from one template
+#: (`attrs.evolve` of its metadata.name, as benchmarks and generators do)
+#: share spec and status, so only the first is decoded again; the others
+#: differ by a name, which is checked on its own.
+_VALIDATED: dict = {}
+#: kinds whose names follow another rule than a DNS-1123 subdomain.
+_OTHER_NAME_RULES = frozenset({"Namespace", "Service"})
+
+
+def _sibling_key(doc: Any) -> Optional[tuple]:
+    m = getattr(doc, "metadata", None)
+    if m is None or not m.name or doc.KIND in _OTHER_NAME_RULES or not hasattr(doc, "spec"):
+        return None
+    return (type(doc), doc.KIND, evolve(m, name=""), id(doc.spec), id(getattr(doc, "status", None)))
+
+
+def _validated_sibling(doc: Any) -> Any:
+    key = _sibling_key(doc)
+    hit = _VALIDATED.get(key) if key is not None else None
+    if hit is None or hit[0] is not doc.spec or hit[1] is not getattr(doc, "status", None):
+        return None
+    if dns1123_subdomain_error(doc.metadata.name) is not None:
+        return None              # the full decode reports it at its path
+    obj = hit[2]
+    return evolve(obj, metadata=evolve(obj.metadata, name=doc.metadata.name))
+
+
+def _remember_validated(doc: Any, obj: Any) -> None:
+    key = _sibling_key(doc)
+    if key is None:
+        return
+    if len(_VALIDATED) > 1024:
+        _VALIDATED.clear()
+    _VALIDATED[key] = (doc.spec, getattr(doc, "status", None), obj)
+
+
 def _expand(doc: Any, source: str) -> list[Any]:
     """Objects of one document: a `v1 List` expands to its items. A resource
     object (perhaps built or changed with attrs.evolve) is validated exactly
     like a manifest: through its Kubernetes JSON shape and back."""
     if _is_resource(doc):
+        hit = _validated_sibling(doc)
+        if hit is not None:
+            return [hit]
         try:
             shape = to_manifest(doc)
         except (TypeError, ValueError, AttributeError) as exc:
             raise SpecError(f"not a valid {doc.KIND}: {exc}", "", source) from None
-        return [parse_object(shape, source)]
+        obj = parse_object(shape, source)
+        _remember_validated(doc, obj)
+        return [obj]
     if not isinstance(doc, dict):
         raise SpecError(f"object is not a mapping (got {json_type(doc)})", "", source)
     if doc.get("kind") != "List":
