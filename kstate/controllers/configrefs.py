@@ -83,14 +83,28 @@ def _env_refs(c) -> Iterable[tuple[str, str, Optional[str], bool]]:
                 yield kind, _get(ref, "name") or "", _get(ref, "key") or "", _optional(ref)
 
 
+_REFS_MEMO: dict = {}
+
+
 def pod_refs(pod) -> frozenset:
     """Every (kind, name) of ConfigMap or Secret the pod's volumes and
     containers reference (optional ones included: their object appearing
-    changes what the containers see)."""
+    changes what the containers see). Memoised on the identity of the parts
+    it reads, which pods of one template share (binding gives a pod its own
+    PodSpec, not new containers)."""
+    spec = pod.spec
+    parts = (spec.containers, spec.init_containers, spec.extra)
+    hit = _REFS_MEMO.get(id(spec.containers))
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
+        return hit[1]
     out = {(kind, name) for _v, kind, name, _s in _volume_sources(pod) if name}
-    for c in pod.spec.init_containers + pod.spec.containers:
+    for c in spec.init_containers + spec.containers:
         out.update((kind, name) for kind, name, _k, _o in _env_refs(c) if name)
-    return frozenset(out)
+    refs = frozenset(out)
+    if len(_REFS_MEMO) > 4096:
+        _REFS_MEMO.clear()
+    _REFS_MEMO[id(spec.containers)] = (parts, refs)
+    return refs
 
 
 def not_found(kind: str, name: str) -> str:
