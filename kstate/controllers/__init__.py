@@ -10,7 +10,7 @@ enqueue their keys (it decides the order of reconciles at one instant).
 """
 from __future__ import annotations
 
-from kstate.controllers import deployment, garbagecollector, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import deployment, garbagecollector, job, kubelet, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -53,6 +53,11 @@ for _spec in (
                    watches=(Watch("Deployment", deployment.watch_self, order=10),
                             Watch("ReplicaSet", deployment.watch_replica_sets, order=20),
                             Watch("Pod", deployment.watch_pods, order=60, events=ON_DELETE))),
+    ControllerSpec(job.NAME, job.observe_job, job.reconcile_job, 1,
+                   watches=(Watch("Job", job.watch_self, order=10, events=_LIVE),
+                            Watch("Pod", job.watch_pods, order=55))),
+    ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
+                   watches=(Watch("Job", job.watch_self, order=20, events=_LIVE),)),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

@@ -282,3 +282,45 @@ def other_tables(cluster) -> list[list[str]]:
     named `kind/name`."""
     return [kind_table(cluster, kind, qualified=True) for kind, spec in sorted(REGISTRY.kinds.items())
             if kind not in OWN_TABLES and spec.row is not None and cluster.engine.has_any(kind)]
+
+
+def _has_condition(obj, type_: str) -> bool:
+    return any(c.type == type_ and c.status == "True" for c in obj.status.conditions)
+
+
+def job_row(j, now: int) -> list[str]:
+    """printers.go printJob: STATUS from the conditions (Complete, Failed,
+    Terminating, Suspended, FailureTarget, SuccessCriteriaMet, else Running),
+    COMPLETIONS `succeeded/completions` (`n/1` or `n/1 of p` for a work
+    queue), DURATION from startTime to completionTime or now."""
+    s = j.status
+    if _has_condition(j, "Complete"):
+        status = "Complete"
+    elif _has_condition(j, "Failed"):
+        status = "Failed"
+    elif j.metadata.deletion_timestamp is not None:
+        status = "Terminating"
+    elif _has_condition(j, "Suspended"):
+        status = "Suspended"
+    elif _has_condition(j, "FailureTarget"):
+        status = "FailureTarget"
+    elif _has_condition(j, "SuccessCriteriaMet"):
+        status = "SuccessCriteriaMet"
+    else:
+        status = "Running"
+    if j.spec.completions is not None:
+        completions = f"{s.succeeded}/{j.spec.completions}"
+    elif (j.spec.parallelism or 0) > 1:
+        completions = f"{s.succeeded}/1 of {j.spec.parallelism}"
+    else:
+        completions = f"{s.succeeded}/1"
+    if s.start_time is None:
+        duration = ""
+    else:
+        start = s.start_time // 1000 * 1000
+        end = now if s.completion_time is None else s.completion_time // 1000 * 1000
+        duration = human_duration(end - start)
+    return [j.metadata.name, status, completions, duration, _age(now, j)]
+
+
+JOB_COLUMNS = ("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE")

@@ -5,5 +5,5 @@ Owns: nothing but the list of kind modules. A kind module declares one API
 group's kinds: `KindSpec` with codec, strategy, machine and printer columns.
 Must not be imported by engine/ (the engine is handed the registry).
 """
-from kstate.kinds import core, stored, workloads  # noqa: F401  (registration)
+from kstate.kinds import batch, core, stored, workloads  # noqa: F401  (registration)
 from kstate import controllers, indexes  # noqa: F401  (registration)
