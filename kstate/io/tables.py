@@ -324,3 +324,15 @@ def job_row(j, now: int) -> list[str]:
 
 
 JOB_COLUMNS = ("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE")
+
+
+def cronjob_row(cj, now: int) -> list[str]:
+    """printers.go printCronJob: SCHEDULE, TIMEZONE (<none>), SUSPEND,
+    ACTIVE (len status.active), LAST SCHEDULE (<none> or the age)."""
+    last = cj.status.last_schedule_time
+    return [cj.metadata.name, cj.spec.schedule, cj.spec.time_zone or "<none>", str(cj.spec.suspend),
+            str(len(cj.status.active)), "<none>" if last is None else human_duration(now - last // 1000 * 1000),
+            _age(now, cj)]
+
+
+CRONJOB_COLUMNS = ("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE")

@@ -36,7 +36,6 @@ BUILTIN_STORED = (
     ("apps/v1", "StatefulSet", "statefulsets", ("sts",), True, "subdomain"),
     ("apps/v1", "DaemonSet", "daemonsets", ("ds",), True, "subdomain"),
     ("apps/v1", "ControllerRevision", "controllerrevisions", (), True, "subdomain"),
-    ("batch/v1", "CronJob", "cronjobs", ("cj",), True, "subdomain"),
     ("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ("hpa",), True, "subdomain"),
     ("networking.k8s.io/v1", "Ingress", "ingresses", ("ing",), True, "subdomain"),
     ("networking.k8s.io/v1", "IngressClass", "ingressclasses", (), False, "subdomain"),

@@ -143,4 +143,4 @@ def lifecycle(name: str) -> Lifecycle:
     return lc
 
 
-MACHINE_NAMES = ("pod", "node", "deployment", "job")
+MACHINE_NAMES = ("pod", "node", "deployment", "job", "cronjob")

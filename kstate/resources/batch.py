@@ -110,6 +110,9 @@ class CronJobStatus:
     active: tuple = ()                  # ObjectReferences to the running Jobs
     last_schedule_time: Optional[int] = None
     last_successful_time: Optional[int] = None
+    # kstate-internal: the lifecycle state (machines/cronjob.py) and since when.
+    state: str = "Waiting"
+    state_since: Optional[int] = None
 
 
 @attrs.frozen
