@@ -840,6 +840,55 @@ class Cluster:
             return pod
         return next((s for s in view.services if s.spec.cluster_ip == ip), None)
 
+    # ------------------------------------------------------------ batch
+
+    def suspend(self, kind: str, name: str, namespace: str = "default"):
+        """Set spec.suspend of a Job or CronJob (`kubectl patch … -p
+        '{"spec":{"suspend":true}}'`): a Job's active pods are deleted, a
+        CronJob starts no new Jobs."""
+        return self._set_suspend(kind, name, namespace, True)
+
+    def resume(self, kind: str, name: str, namespace: str = "default"):
+        """Clear spec.suspend of a Job (its startTime restarts) or a CronJob
+        (only the most recent missed schedule runs)."""
+        return self._set_suspend(kind, name, namespace, False)
+
+    def _set_suspend(self, kind: str, name: str, namespace: str, value: bool):
+        kind = resolve_kind(kind)
+        if kind not in ("Job", "CronJob"):
+            raise InvalidOperation(f"{kind} has no spec.suspend; use Job or CronJob", "kind")
+        obj = self.get(kind, name, namespace)
+        if obj.spec.suspend != value:
+            self._engine.update(evolve(obj, spec=evolve(obj.spec, suspend=value)))
+        return self.get(kind, name, namespace)
+
+    def create_job_from_cronjob(self, cronjob: str, name: Optional[str] = None, namespace: str = "default"):
+        """`kubectl create job NAME --from=cronjob/CRONJOB` (create_job.go
+        createJobFromCronJob): the template's spec, labels and annotations
+        plus `cronjob.kubernetes.io/instantiate: manual`, a controller
+        reference to the CronJob. Without a name, `<cronjob>-manual-` plus a
+        generated suffix. The CronJob controller then reports it as an
+        UnexpectedJob, as it does in a cluster."""
+        from kstate.resources.batch import Job
+        from kstate.resources.frozen import FrozenDict
+        from kstate.resources.meta import ObjectMeta, OwnerReference
+        cj = self.get("CronJob", cronjob, namespace)
+        t = cj.spec.job_template
+        meta = ObjectMeta(name=name or "", generate_name="" if name else f"{cronjob}-manual-",
+                          namespace=namespace, labels=t.metadata.labels,
+                          annotations=FrozenDict({"cronjob.kubernetes.io/instantiate": "manual",
+                                                  **t.metadata.annotations}),
+                          owner_references=(OwnerReference(api_version="batch/v1", kind="CronJob", name=cronjob,
+                                                           uid=cj.metadata.uid, controller=True),))
+        if name:
+            from kstate.io.fields import dns1123_subdomain_error
+            err = dns1123_subdomain_error(name)
+            if err:
+                raise SpecError(f"Invalid value: {name!r}: {err}", "metadata.name")
+            if self._engine.get("Job", namespace, name) is not None:
+                raise InvalidOperation(f'jobs.batch "{name}" already exists', "metadata.name")
+        return self._engine.create(Job(metadata=meta, spec=t.spec))
+
     # ------------------------------------------------------------ snapshots
 
     def snapshot(self) -> dict:

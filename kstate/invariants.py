@@ -566,3 +566,87 @@ def endpoints_match_ready_pods(view) -> Iterator[Violation]:
         if got_eps != want_eps:
             yield Violation("endpoints-match-ready-pods", subject,
                             f"EndpointSlices hold {got_eps} but the pods give {want_eps}")
+
+# -- batch (Job / CronJob)
+
+
+def _finished_at(job):
+    """When the Job controller decided the Job's end: the earliest of its
+    FailureTarget, SuccessCriteriaMet, Complete, Failed conditions (None if
+    it has not)."""
+    times = [c.last_transition_time for c in job.status.conditions
+             if c.type in ("FailureTarget", "SuccessCriteriaMet", "Complete", "Failed") and c.status == "True"]
+    return min((t for t in times if t is not None), default=None)
+
+
+def _job_pods(view, job):
+    return [p for p in view.owned_by(job.metadata.uid, "Pod")]
+
+
+@invariant("job-active-within-parallelism")
+def job_active_within_parallelism(view) -> Iterator[Violation]:
+    """A Job never runs more active pods (not terminal, not deleted) than
+    spec.parallelism (manageJob's wantActive ≤ parallelism)."""
+    for job in view.store.list("Job"):
+        active = sum(1 for p in _job_pods(view, job)
+                     if p.status.phase not in TERMINAL_PHASES and p.metadata.deletion_timestamp is None)
+        if active > (job.spec.parallelism or 0):
+            yield Violation("job-active-within-parallelism", f"Job {job.metadata.namespace}/{job.metadata.name}",
+                            f"{active} active pods > parallelism {job.spec.parallelism}")
+
+
+@invariant("job-succeeded-within-completions")
+def job_succeeded_within_completions(view) -> Iterator[Violation]:
+    """status.succeeded never exceeds spec.completions (when set)."""
+    for job in view.store.list("Job"):
+        if job.spec.completions is not None and job.status.succeeded > job.spec.completions:
+            yield Violation("job-succeeded-within-completions", f"Job {job.metadata.namespace}/{job.metadata.name}",
+                            f"succeeded {job.status.succeeded} > completions {job.spec.completions}")
+
+
+@invariant("finished-job-creates-no-pods")
+def finished_job_creates_no_pods(view) -> Iterator[Violation]:
+    """No pod of a Job is created after the controller set its
+    FailureTarget / SuccessCriteriaMet / terminal condition."""
+    for job in view.store.list("Job"):
+        end = _finished_at(job)
+        if end is None:
+            continue
+        for p in _job_pods(view, job):
+            if (p.metadata.creation_timestamp or 0) > end:
+                yield Violation("finished-job-creates-no-pods", f"Job {job.metadata.namespace}/{job.metadata.name}",
+                                f"pod {p.metadata.name} created after the Job finished")
+
+
+def _cronjob_jobs(view, cj):
+    return view.owned_by(cj.metadata.uid, "Job")
+
+
+@invariant("cronjob-forbid-one-active-job")
+def cronjob_forbid_one_active_job(view) -> Iterator[Violation]:
+    """concurrencyPolicy Forbid: at most one unfinished Job of the CronJob."""
+    for cj in view.store.list("CronJob"):
+        if cj.spec.concurrency_policy != "Forbid":
+            continue
+        running = [j.metadata.name for j in _cronjob_jobs(view, cj)
+                   if not any(c.type in ("Complete", "Failed") and c.status == "True" for c in j.status.conditions)]
+        if len(running) > 1:
+            yield Violation("cronjob-forbid-one-active-job", f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
+                            f"{len(running)} unfinished Jobs under Forbid: {', '.join(sorted(running))}")
+
+
+@invariant("cronjob-one-job-per-schedule-time")
+def cronjob_one_job_per_schedule_time(view) -> Iterator[Violation]:
+    """At most one Job of a CronJob per scheduled time (the
+    batch.kubernetes.io/cronjob-scheduled-timestamp annotation)."""
+    for cj in view.store.list("CronJob"):
+        seen: dict = {}
+        for j in _cronjob_jobs(view, cj):
+            t = j.metadata.annotations.get("batch.kubernetes.io/cronjob-scheduled-timestamp")
+            if t is None:
+                continue
+            if t in seen:
+                yield Violation("cronjob-one-job-per-schedule-time",
+                                f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
+                                f"Jobs {seen[t]} and {j.metadata.name} for the same time {t}")
+            seen.setdefault(t, j.metadata.name)

@@ -11,8 +11,8 @@ enqueue their keys (it decides the order of reconciles at one instant).
 from __future__ import annotations
 
 from kstate.controllers import (
-    daemonset, deployment, endpoints, garbagecollector, hpa, kubelet, metrics, nodelifecycle, replicaset,
-    scheduler,
+    cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job, kubelet, metrics, nodelifecycle,
+    replicaset, scheduler,
 )
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
@@ -78,6 +78,15 @@ for _spec in (
     ControllerSpec(hpa.NAME, hpa.observe_hpa, hpa.reconcile_hpa, 2,
                    watches=(Watch("HorizontalPodAutoscaler", hpa.watch_self, order=20, events=ON_ADD),),
                    forget_uid_of="HorizontalPodAutoscaler"),
+
+    ControllerSpec(job.NAME, job.observe_job, job.reconcile_job, 1,
+                   watches=(Watch("Job", job.watch_self, order=10, events=_LIVE),
+                            Watch("Pod", job.watch_pods, order=55))),
+    ControllerSpec(cronjob.NAME, cronjob.observe_cronjob, cronjob.reconcile_cronjob, 2,
+                   watches=(Watch("CronJob", cronjob.watch_self, order=10, events=_LIVE),
+                            Watch("Job", cronjob.watch_jobs, order=30))),
+    ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
+                   watches=(Watch("Job", job.watch_self, order=20, events=_LIVE),)),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

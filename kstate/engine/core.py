@@ -190,8 +190,9 @@ class Engine:
     def _put_new(self, obj):
         spec = self.registry.kind(obj.KIND)
         # FillObjectMetaSystemFields (apiserver/pkg/registry/rest/meta.go): the
-        # server assigns the uid and creation timestamp; a client's are ignored.
-        meta = evolve(obj.metadata, uid=self.rng.uid(), creation_timestamp=self.now,
+        # server assigns the uid (create() already did, before the kind's
+        # PrepareForCreate, which may use it) and the creation timestamp.
+        meta = evolve(obj.metadata, uid=obj.metadata.uid or self.rng.uid(), creation_timestamp=self.now,
                       resource_version=self._next_rv(), generation=spec.generation)
         obj = evolve(obj, metadata=meta)
         self.store.put(obj)
@@ -449,6 +450,9 @@ class Engine:
             raise AlreadyExists(f'{spec.plural} "{m.name}" already exists')
         if spec.namespaced:
             self.check_namespace(m.namespace)
+        # The server's uid, never a client's, is set before PrepareForCreate
+        # (a Job's generated selector is made from it).
+        obj = evolve(obj, metadata=evolve(m, uid=self.rng.uid()))
         obj = self._put_new(spec.prepare_create(obj, self))
         obj = spec.after_create(obj, self)
         self._on_change(None, obj)

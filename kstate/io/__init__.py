@@ -13,6 +13,7 @@ Modules, each importing only those listed before it (no circles):
     core_v1_pod          core/v1 Pod, PodSpec, PodStatus, pod templates
     core_v1              core/v1 Node, Namespace, ReplicationController, Event
     apps_v1              apps/v1 ReplicaSet, Deployment
+    batch_v1             batch/v1 Job, CronJob
     manifests            dispatch: parse_object, parse_manifests, load_file, to_manifest
     workloads            re-exports for old imports
     profile              timing profiles

@@ -51,7 +51,7 @@ from typing import Any, Callable, Optional
 import attrs
 
 from kstate.errors import SpecError, UnknownFieldError
-from kstate.io import apps_v1, core_v1, fields, selectors
+from kstate.io import apps_v1, batch_v1, core_v1, fields, selectors
 from kstate.io.core_v1_pod import (  # noqa: F401 (ANN_* re-exported)
     ANN_EXIT_AFTER, ANN_EXIT_CODE, ANN_INIT_DURATION, ANN_NEVER_READY, ANN_READY_AFTER,
     ANN_START_AFTER, ANN_STOP_AFTER, TIMING_ANNOTATIONS, parse_pod_template,
@@ -84,7 +84,7 @@ __all__ = [
 Resource = Pod | Node | Namespace
 
 #: The API groups whose part emitters (conditions, selectors, …) to_manifest uses.
-_GROUPS = (core_v1, apps_v1)
+_GROUPS = (core_v1, apps_v1, batch_v1)
 
 
 # ================================================================ dispatch

@@ -72,7 +72,7 @@ __all__ = [
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
               "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
-              "rollout-resume", "rollout-restart", "set-load", "check")
+              "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
@@ -484,6 +484,24 @@ def _op_rollout(verb: str):
     return parse
 
 
+def _op_suspend(verb: str):
+    def parse(p: _P, v: Any, path: str):
+        a, kind, name, ns = _workload_arg(p, v, path, (), ("kind",))
+        return (kind, name, ns), f"{kind} {ns}/{name}"
+    return parse
+
+
+def _op_create_job(p: _P, v: Any, path: str):
+    """create-job: {from: <cronjob>, name?: <job>, namespace?}."""
+    if isinstance(v, str):
+        v = {"from": v}
+    a = p.mapping(v, path, ("from", "name", "namespace"), required=("from",))
+    cj = p.string(a["from"], f"{path}.from")
+    name = None if a.get("name") is None else p.string(a["name"], f"{path}.name")
+    ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
+    return (cj, name, ns), f"--from=cronjob/{ns}/{cj}" + (f" {name}" if name else "")
+
+
 def _op_check(p: _P, v: Any, path: str):
     conds = _parse_conditions(p, v, path)
     return (conds,), "; ".join(c.describe() for c in conds)
@@ -498,6 +516,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
     "rollout-restart": _op_rollout("rollout-restart"), "set-load": _op_set_load,
+    "suspend": _op_suspend("suspend"), "resume": _op_suspend("resume"), "create-job": _op_create_job,
 }
 
 

@@ -385,6 +385,12 @@ def _execute(cluster, op: Operation) -> None:
     elif v in ("rollout-pause", "rollout-resume", "rollout-restart"):
         name, ns, _ = a
         getattr(cluster, v.replace("-", "_"))(name, namespace=ns)
+    elif v in ("suspend", "resume"):
+        kind, name, ns = a
+        getattr(cluster, v)(kind, name, namespace=ns)
+    elif v == "create-job":
+        cj, name, ns = a
+        cluster.create_job_from_cronjob(cj, name, namespace=ns)
     else:  # pragma: no cover - the parser only builds known verbs
         raise AssertionError(v)
 

@@ -381,3 +381,56 @@ def hpa_row(h, now: int) -> list[str]:
 
 
 HPA_COLUMNS = ("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE")
+
+def _has_condition(obj, type_: str) -> bool:
+    return any(c.type == type_ and c.status == "True" for c in obj.status.conditions)
+
+
+def job_row(j, now: int) -> list[str]:
+    """printers.go printJob: STATUS from the conditions (Complete, Failed,
+    Terminating, Suspended, FailureTarget, SuccessCriteriaMet, else Running),
+    COMPLETIONS `succeeded/completions` (`n/1` or `n/1 of p` for a work
+    queue), DURATION from startTime to completionTime or now."""
+    s = j.status
+    if _has_condition(j, "Complete"):
+        status = "Complete"
+    elif _has_condition(j, "Failed"):
+        status = "Failed"
+    elif j.metadata.deletion_timestamp is not None:
+        status = "Terminating"
+    elif _has_condition(j, "Suspended"):
+        status = "Suspended"
+    elif _has_condition(j, "FailureTarget"):
+        status = "FailureTarget"
+    elif _has_condition(j, "SuccessCriteriaMet"):
+        status = "SuccessCriteriaMet"
+    else:
+        status = "Running"
+    if j.spec.completions is not None:
+        completions = f"{s.succeeded}/{j.spec.completions}"
+    elif (j.spec.parallelism or 0) > 1:
+        completions = f"{s.succeeded}/1 of {j.spec.parallelism}"
+    else:
+        completions = f"{s.succeeded}/1"
+    if s.start_time is None:
+        duration = ""
+    else:
+        start = s.start_time // 1000 * 1000
+        end = now if s.completion_time is None else s.completion_time // 1000 * 1000
+        duration = human_duration(end - start)
+    return [j.metadata.name, status, completions, duration, _age(now, j)]
+
+
+JOB_COLUMNS = ("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE")
+
+
+def cronjob_row(cj, now: int) -> list[str]:
+    """printers.go printCronJob: SCHEDULE, TIMEZONE (<none>), SUSPEND,
+    ACTIVE (len status.active), LAST SCHEDULE (<none> or the age)."""
+    last = cj.status.last_schedule_time
+    return [cj.metadata.name, cj.spec.schedule, cj.spec.time_zone or "<none>", str(cj.spec.suspend),
+            str(len(cj.status.active)), "<none>" if last is None else human_duration(now - last // 1000 * 1000),
+            _age(now, cj)]
+
+
+CRONJOB_COLUMNS = ("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE")

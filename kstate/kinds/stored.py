@@ -32,8 +32,6 @@ BUILTIN_STORED = (
     ("v1", "PodTemplate", "podtemplates", (), True, "subdomain"),
     ("v1", "Event", "events", ("ev",), True, "subdomain"),
     ("apps/v1", "StatefulSet", "statefulsets", ("sts",), True, "subdomain"),
-    ("batch/v1", "Job", "jobs", (), True, "subdomain"),
-    ("batch/v1", "CronJob", "cronjobs", ("cj",), True, "subdomain"),
     ("networking.k8s.io/v1", "Ingress", "ingresses", ("ing",), True, "subdomain"),
     ("networking.k8s.io/v1", "IngressClass", "ingressclasses", (), False, "subdomain"),
     ("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", ("netpol",), True, "subdomain"),

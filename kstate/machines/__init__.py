@@ -143,4 +143,4 @@ def lifecycle(name: str) -> Lifecycle:
     return lc
 
 
-MACHINE_NAMES = ("pod", "node", "deployment", "daemonslot", "hpa")
+MACHINE_NAMES = ("pod", "node", "deployment", "daemonslot", "hpa", "job", "cronjob")

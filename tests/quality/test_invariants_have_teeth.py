@@ -22,7 +22,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from kstate import Cluster, InvalidTransition
 from kstate.controllers import CONTROLLERS
-from kstate.controllers import daemonset, deployment, hpa, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import cronjob, daemonset, deployment, hpa, job, kubelet, nodelifecycle, replicaset, scheduler
 from kstate.controllers.actions import NOTHING, Bind, Create, Delete, Result, SetMemory, Update, UpdateStatus
 from kstate.invariants import INVARIANTS
 from kstate.resources.meta import Condition, set_condition
@@ -401,6 +401,91 @@ def run_daemonset_node_relabelled(controllers) -> Cluster:
     return c
 
 
+# -- batch
+
+
+def job_manifest(name="pi", runs="100s", **spec) -> dict:
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+            "spec": {"template": {"metadata": {"annotations": {"kstate.io/exit-after": runs}},
+                                  "spec": {"restartPolicy": "Never",
+                                           "containers": [{"name": "c", "image": "busybox"}]}}, **spec}}
+
+
+def cronjob_manifest(runs="7m", **spec) -> dict:
+    j = job_manifest(runs=runs)
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "tick"},
+            "spec": {"schedule": "*/5 * * * *", **spec, "jobTemplate": {"spec": j["spec"]}}}
+
+
+def job_ignoring_parallelism():
+    """Runs as many pods as completions, whatever parallelism says."""
+    real = CONTROLLERS[job.NAME].reconcile
+
+    def reconcile(obs, now):
+        if obs.job is None:
+            return real(obs, now)
+        spec = attrs.evolve(obs.job.spec, parallelism=obs.job.spec.completions)
+        return real(attrs.evolve(obs, job=attrs.evolve(obs.job, spec=spec)), now)
+    return replace(job.NAME, reconcile=reconcile)
+
+
+def job_double_counting_successes():
+    return rewrite_actions(job.NAME, lambda a: status_of(a, succeeded=a.obj.status.succeeded + 1)
+                           if isinstance(a, UpdateStatus) and a.obj.status.succeeded else a)
+
+
+def job_creating_after_finish():
+    """Creates one more pod once the Job is finished."""
+    real = CONTROLLERS[job.NAME].reconcile
+
+    def reconcile(obs, now):
+        j = obs.job
+        if j is not None and job.is_finished(j):
+            end = max(c.last_transition_time for c in j.status.conditions)
+            if now == end:
+                return Result(requeue_after=1000)
+            if not any((p.metadata.creation_timestamp or 0) > end for p in obs.pods):
+                return Result((Create(job.pod_from_template(j)),))
+            return NOTHING
+        return real(obs, now)
+    return replace(job.NAME, reconcile=reconcile)
+
+
+def cronjob_ignoring_forbid():
+    real = CONTROLLERS[cronjob.NAME].reconcile
+
+    def reconcile(obs, now):
+        cj = obs.cronjob
+        if cj is None:
+            return real(obs, now)
+        spec = attrs.evolve(cj.spec, concurrency_policy="Allow")
+        return real(attrs.evolve(obs, cronjob=attrs.evolve(cj, spec=spec)), now)
+    return replace(cronjob.NAME, reconcile=reconcile)
+
+
+def cronjob_creating_each_job_twice():
+    def dup(a):
+        if isinstance(a, Create) and a.obj.KIND == "Job":
+            twin = attrs.evolve(a.obj, metadata=attrs.evolve(a.obj.metadata, name=a.obj.metadata.name + "-twin"))
+            return [a, Create(twin)]
+        return a
+    return rewrite_actions(cronjob.NAME, dup)
+
+
+def run_job(controllers, **spec) -> Cluster:
+    c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(job_manifest(**spec))
+    c.advance("30s")
+    return c
+
+
+def run_cronjob(controllers, **spec) -> Cluster:
+    c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False, start="2026-01-01T10:00:00Z")
+    c.apply(cronjob_manifest(**spec))
+    c.advance("16m")
+    return c
+
+
 def write_it() -> bool:
     """For the scenarios that take `broken: bool`: do the broken write."""
     return True
@@ -642,6 +727,24 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     "endpoints-match-ready-pods": [
         ("Endpoints controller listing not-ready pods as ready", endpoints_controller_ignoring_readiness,
          lambda broken: run_frontend_backend_with_controllers(broken)),
+    ],
+    "job-active-within-parallelism": [
+        ("Job ignoring parallelism", job_ignoring_parallelism,
+         lambda reg: run_job(reg, completions=4, parallelism=1)),
+    ],
+    "job-succeeded-within-completions": [
+        ("Job counting each success twice", job_double_counting_successes,
+         lambda reg: run_job(reg, runs="2s", completions=2, parallelism=2)),
+    ],
+    "finished-job-creates-no-pods": [
+        ("Job creating a pod after Complete", job_creating_after_finish, lambda reg: run_job(reg, runs="2s")),
+    ],
+    "cronjob-forbid-one-active-job": [
+        ("CronJob treating Forbid as Allow", cronjob_ignoring_forbid,
+         lambda reg: run_cronjob(reg, concurrencyPolicy="Forbid")),
+    ],
+    "cronjob-one-job-per-schedule-time": [
+        ("CronJob creating each Job twice", cronjob_creating_each_job_twice, lambda reg: run_cronjob(reg)),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
