@@ -129,6 +129,8 @@ class Cluster:
         return self._engine.now - self._engine.start
 
     def get(self, kind: str, name: str, namespace: str = "default"):
+        _check_str(name, "metadata.name")
+        _check_str(namespace, "metadata.namespace")
         kind = resolve_kind(kind)
         ns = namespace if REGISTRY.kind(kind).namespaced else ""
         obj = self._engine.get(kind, ns, name)
@@ -139,6 +141,8 @@ class Cluster:
     def list(self, kind: str, namespace: Optional[str] = None,
              selector: Union[None, str, dict, LabelSelector] = None) -> list:
         kind = resolve_kind(kind)
+        if namespace is not None:
+            _check_str(namespace, "metadata.namespace")
         if not REGISTRY.kind(kind).namespaced:
             namespace = None
         objs = self._engine.store.list(kind, namespace)
@@ -181,6 +185,7 @@ class Cluster:
         """Create or update like `kubectl apply`: a resource object, a dict, a
         list of those, or YAML text (multi-document). All documents or none.
         Returns the stored object, or a list when several were given."""
+        _check_str(source, "source")
         pairs = parse_sourced_manifests(value, source=source or "<input>")
         stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
         many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
@@ -617,6 +622,11 @@ def _taint_dict(t) -> dict:
         key, _, value = body.partition("=")
         return {"key": key, "value": value, "effect": effect}
     raise SpecError(f"taint must be a dict, Taint or 'key=value:Effect' string, got {t!r}", "taints")
+
+
+def _check_str(value, path: str) -> None:
+    if not isinstance(value, str):
+        raise SpecError(f"Invalid value: {value!r}: must be a string", path)
 
 
 def _check_grace_period(grace_period) -> None:
