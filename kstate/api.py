@@ -146,6 +146,8 @@ class Cluster:
         return self._engine.now - self._engine.start
 
     def get(self, kind: str, name: str, namespace: str = "default"):
+        _check_str(name, "metadata.name")
+        _check_str(namespace, "metadata.namespace")
         kind = resolve_kind(kind)
         ns = namespace if REGISTRY.kind(kind).namespaced else ""
         obj = self._engine.get(kind, ns, name)
@@ -156,6 +158,8 @@ class Cluster:
     def list(self, kind: str, namespace: Optional[str] = None,
              selector: Union[None, str, dict, LabelSelector] = None) -> list:
         kind = resolve_kind(kind)
+        if namespace is not None:
+            _check_str(namespace, "metadata.namespace")
         if not REGISTRY.kind(kind).namespaced:
             namespace = None
         objs = self._engine.store.list(kind, namespace)
@@ -198,6 +202,7 @@ class Cluster:
         """Create or update like `kubectl apply`: a resource object, a dict, a
         list of those, or YAML text (multi-document). All documents or none.
         Returns the stored object, or a list when several were given."""
+        _check_str(source, "source")
         pairs = parse_sourced_manifests(value, source=source or "<input>", schemas=self.validate_schemas)
         stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
         many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
@@ -766,6 +771,7 @@ class Cluster:
         kstate.network.dns.Answer (`.type`, `.values`, `.render()`)."""
         from kstate.kinds.network import dns_records
         from kstate.network import dns
+        _check_str(name, "name")
         ns = None
         if from_pod is not None:
             ns = self.get("Pod", from_pod, namespace).metadata.namespace
@@ -779,6 +785,13 @@ class Cluster:
         (`.hops`, `.branches`, `.verdict`, `.render()`)."""
         from kstate.kinds.network import net_view
         from kstate.network import trace
+        _check_str(src, "src")
+        _check_str(dst, "dst")
+        _check_str(protocol, "protocol")
+        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+            raise SpecError(f"Invalid value: {port!r}: must be a port number between 1 and 65535", "port")
+        if ":" in dst and not dst.rpartition(":")[2].isdigit():
+            raise SpecError(f"Invalid value: {dst!r}: a node port destination is node:port", "dst")
         view = net_view(self._engine)
         src_pod, src_node = self._trace_src(view, src, namespace)
         if ":" in dst:
@@ -936,6 +949,11 @@ def _taint_dict(t) -> dict:
         key, _, value = body.partition("=")
         return {"key": key, "value": value, "effect": effect}
     raise SpecError(f"taint must be a dict, Taint or 'key=value:Effect' string, got {t!r}", "taints")
+
+
+def _check_str(value, path: str) -> None:
+    if not isinstance(value, str):
+        raise SpecError(f"Invalid value: {value!r}: must be a string", path)
 
 
 def _check_grace_period(grace_period) -> None:
