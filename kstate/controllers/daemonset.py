@@ -38,6 +38,7 @@ from typing import Optional
 
 import attrs
 
+from kstate.controllers.scheduler import _req_matches  # the same NodeSelectorRequirement match
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus, ref_of
 from kstate.controllers.deployment_util import compute_hash, get_scaled_value_from_int_or_percent
 from kstate.controllers.replicaset import claim_pods, owner_reference
@@ -188,25 +189,6 @@ def _untolerated(taints, tolerations, effects) -> bool:
     for taint in taints:
         if taint.effect in effects and not any(t.tolerates(taint) for t in tolerations):
             return True
-    return False
-
-
-def _req_matches(req: NodeSelectorRequirement, value: Optional[str]) -> bool:
-    op = req.operator
-    if op == "In":
-        return value is not None and value in req.values
-    if op == "NotIn":
-        return value is None or value not in req.values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    if op in ("Gt", "Lt"):
-        try:
-            v, bound = int(value), int(req.values[0])  # type: ignore[arg-type]
-        except (TypeError, ValueError, IndexError):
-            return False
-        return v > bound if op == "Gt" else v < bound
     return False
 
 

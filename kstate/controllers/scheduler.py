@@ -166,6 +166,8 @@ def taint_untolerated(pod: Pod, taints) -> Optional[object]:
 
 
 def _req_matches(req: NodeSelectorRequirement, value: Optional[str]) -> bool:
+    """nodeaffinity: one NodeSelectorRequirement against a label (or field)
+    value, None when the node lacks it (shared with the DaemonSet controller)."""
     op = req.operator
     if op == "In":
         return value is not None and value in req.values
