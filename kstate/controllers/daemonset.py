@@ -843,7 +843,11 @@ def _controllers_of(obj, new, view) -> list:
 
 def watch_owned(old, new, view) -> tuple:
     """Pods and ControllerRevisions: their controller (old and new when the
-    reference changed), or the DaemonSets that may adopt an orphan."""
+    reference changed), or the DaemonSets that may adopt an orphan. Runs on
+    every pod change: with no DaemonSet in the cluster there is nothing to
+    map to (a pod of a deleted set is the garbage collector's)."""
+    if not view.has_any("DaemonSet"):
+        return ()
     out: list = []
     for obj in (old, new):
         if obj is None:

@@ -246,6 +246,22 @@ def watch_pods(old, new, view):
     any selecting Service could match at all (cheapest test first)."""
     pod = new if new is not None else old
     index = view.index(SERVICES_BY_SELECTOR)
+    if not index:
+        return []
+    if _LAST[0] is old and _LAST[1] is new and _LAST[2] is view:
+        return _LAST[3]      # the EndpointSlice controller's watch right after the Endpoints one
+    out = _watch_pods(old, new, view, pod, index)
+    _LAST[:] = [old, new, view, out]
+    return out
+
+
+#: the last (old, new, view) watch_pods answered, and its answer: the
+#: Endpoints and EndpointSlice controllers watch pods with the same map, one
+#: right after the other. A pure memo: the same change gives the same keys.
+_LAST: list = [None, None, None, []]
+
+
+def _watch_pods(old, new, view, pod, index) -> list:
     ns = pod.metadata.namespace
     if not any((ns, k, v) in index for p in (old, new) if p is not None for k, v in p.metadata.labels.items()):
         return []

@@ -572,7 +572,10 @@ def watch_self(old, new, view) -> tuple:
 
 
 def watch_pods(old, new, view) -> tuple:
-    """The controlling Job of the pod (resolveControllerRef)."""
+    """The controlling Job of the pod (resolveControllerRef); with no Job in
+    the cluster (most pod changes) there is none."""
+    if not view.has_any("Job"):
+        return ()
     out = []
     for pod in (old, new):
         if pod is None:
