@@ -31,6 +31,7 @@ from typing import Optional
 
 import attrs
 
+from kstate.controllers.view import controller_keys
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, UpdateStatus, ref_of
 from kstate.machines.cronjob import TRIGGER_FOR
 from kstate.resources.batch import ANN_CRONJOB_SCHEDULED_TIMESTAMP, CronJob, Job
@@ -352,14 +353,5 @@ def watch_self(old, new, view) -> tuple:
 
 def watch_jobs(old, new, view) -> tuple:
     """The CronJob controlling the Job."""
-    out = []
-    for j in (old, new):
-        if j is None:
-            continue
-        ref = controller_of(j.metadata)
-        if ref is not None and ref.kind == "CronJob":
-            key = ("CronJob", j.metadata.namespace, ref.name)
-            if key not in out:
-                out.append(key)
-    return tuple(out)
+    return controller_keys(old, new, "CronJob")
 

@@ -41,6 +41,7 @@ from typing import Optional
 
 import attrs
 
+from kstate.controllers.view import controller_keys
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, UpdateStatus, ref_of
 from kstate.controllers.replicaset import claim_pods, owner_reference
 from kstate.machines.job import TRIGGER_FOR
@@ -576,16 +577,7 @@ def watch_pods(old, new, view) -> tuple:
     the cluster (most pod changes) there is none."""
     if not view.has_any("Job"):
         return ()
-    out = []
-    for pod in (old, new):
-        if pod is None:
-            continue
-        ref = controller_of(pod.metadata)
-        if ref is not None and ref.kind == "Job":
-            key = ("Job", pod.metadata.namespace, ref.name)
-            if key not in out:
-                out.append(key)
-    return tuple(out)
+    return controller_keys(old, new, "Job")
 
 
 # ------------------------------------------------------ TTL after finished

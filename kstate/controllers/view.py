@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Protocol
 
+from kstate.resources.meta import controller_of
+
 
 class View(Protocol):
     def get(self, kind: str, namespace: str, name: str) -> Optional[Any]: ...
@@ -35,6 +37,22 @@ def nodes_in_zone(view: View, zone: str) -> list:
 
 def zones(view: View) -> list[str]:
     return view.places("Node")
+
+
+def controller_keys(old, new, kind: str) -> tuple:
+    """(kind, namespace, name) of the `kind` object controlling `old` and/or
+    `new` (resolveControllerRef on an informer update: both when the
+    reference changed), each once."""
+    out: list = []
+    for obj in (old, new):
+        if obj is None:
+            continue
+        ref = controller_of(obj.metadata)
+        if ref is not None and ref.kind == kind:
+            key = (kind, obj.metadata.namespace, ref.name)
+            if key not in out:
+                out.append(key)
+    return tuple(out)
 
 
 def key_of(obj) -> tuple[str, str]:
