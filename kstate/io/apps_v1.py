@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 from kstate.io.core_v1 import replica_set_status, replica_set_status_out
 from kstate.io.core_v1_pod import check_pod_template, pod_template, pod_template_out
 from kstate.io.fields import (
-    BAD, Ctx, Raw, boolean, json_data, condition_list, condition_out, dot, given_or_empty, int64, integer,
+    BAD, Ctx, Raw, boolean, json_data, condition_list, condition_out, decode_spec_status, dot, given_or_empty, int64, integer,
     non_negative, object_meta, object_meta_out, one_of, struct, top_level,
 )
 from kstate.io.selectors import label_selector, selector_matcher
@@ -234,15 +234,8 @@ def _deployment_status(ctx: Ctx, v: Any, path: str) -> Any:
 def _decode_deployment(ctx: Ctx, doc: dict) -> Deployment:
     """ValidateDeployment: ValidateObjectMeta (DNS-1123 subdomain name) +
     ValidateDeploymentSpec, after SetDefaults_Deployment."""
-    r = top_level(ctx, doc, {
-        "metadata": lambda c, x, p: object_meta(c, x, p, Deployment),
-        "spec": _deployment_spec,
-        "status": _deployment_status,
-    })
-    spec = given_or_empty(ctx, r, "", "spec", _deployment_spec)
-    return Deployment(metadata=r.get("metadata", ObjectMeta(namespace="default")),
-                      spec=spec if isinstance(spec, DeploymentSpec) else None,
-                      status=r.get("status", DeploymentStatus()))
+    meta, spec, status = decode_spec_status(ctx, doc, Deployment, _deployment_spec, DeploymentSpec, _deployment_status, DeploymentStatus())
+    return Deployment(metadata=meta, spec=spec, status=status)
 
 
 def _deployment_status_out(s: DeploymentStatus) -> dict:
@@ -310,15 +303,8 @@ def _replica_set_spec(ctx: Ctx, v: Any, path: str) -> Any:
 
 def _decode_replica_set(ctx: Ctx, doc: dict) -> ReplicaSet:
     """ValidateReplicaSet: ValidateObjectMeta + ValidateReplicaSetSpec."""
-    r = top_level(ctx, doc, {
-        "metadata": lambda c, x, p: object_meta(c, x, p, ReplicaSet),
-        "spec": _replica_set_spec,
-        "status": replica_set_status,
-    })
-    spec = given_or_empty(ctx, r, "", "spec", _replica_set_spec)
-    return ReplicaSet(metadata=r.get("metadata", ObjectMeta(namespace="default")),
-                      spec=spec if isinstance(spec, ReplicaSetSpec) else None,
-                      status=r.get("status", ReplicaSetStatus()))
+    meta, spec, status = decode_spec_status(ctx, doc, ReplicaSet, _replica_set_spec, ReplicaSetSpec, replica_set_status, ReplicaSetStatus())
+    return ReplicaSet(metadata=meta, spec=spec, status=status)
 
 
 def replicaset_to_manifest(obj: ReplicaSet) -> dict:
@@ -460,15 +446,8 @@ def _daemon_set_status_out(s: DaemonSetStatus) -> dict:
 def _decode_daemon_set(ctx: Ctx, doc: dict) -> DaemonSet:
     """ValidateDaemonSet: ValidateObjectMeta (DNS-1123 subdomain name) +
     ValidateDaemonSetSpec, after SetDefaults_DaemonSet."""
-    r = top_level(ctx, doc, {
-        "metadata": lambda c, x, p: object_meta(c, x, p, DaemonSet),
-        "spec": _daemon_set_spec,
-        "status": _daemon_set_status,
-    })
-    spec = given_or_empty(ctx, r, "", "spec", _daemon_set_spec)
-    return DaemonSet(metadata=r.get("metadata", ObjectMeta(namespace="default")),
-                     spec=spec if isinstance(spec, DaemonSetSpec) else None,
-                     status=r.get("status", DaemonSetStatus()))
+    meta, spec, status = decode_spec_status(ctx, doc, DaemonSet, _daemon_set_spec, DaemonSetSpec, _daemon_set_status, DaemonSetStatus())
+    return DaemonSet(metadata=meta, spec=spec, status=status)
 
 
 def daemonset_to_manifest(obj: DaemonSet) -> dict:

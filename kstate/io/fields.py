@@ -395,6 +395,22 @@ def given_or_empty(ctx: Ctx, r: Raw, path: str, key: str,
     return r.get(key)
 
 
+def decode_spec_status(ctx: Ctx, doc: dict, cls: type, spec_handler: Callable[[Ctx, Any, str], Any],
+                       spec_cls: type, status_handler: Callable[[Ctx, Any, str], Any],
+                       status_default: Any) -> tuple:
+    """The top level of a kind with metadata, spec and status: (metadata,
+    spec or None when it was refused, status). A missing spec is decoded
+    from `{}` so its defaults apply and its required fields are reported."""
+    r = top_level(ctx, doc, {
+        "metadata": lambda c, x, p: object_meta(c, x, p, cls),
+        "spec": spec_handler,
+        "status": status_handler,
+    })
+    spec = given_or_empty(ctx, r, "", "spec", spec_handler)
+    return (r.get("metadata", ObjectMeta(namespace="default")), spec if isinstance(spec, spec_cls) else None,
+            r.get("status", status_default))
+
+
 # ============================================================ validators
 
 
