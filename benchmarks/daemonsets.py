@@ -1,6 +1,6 @@
 """DaemonSet benchmark: one DaemonSet on N nodes, then node churn.
 
-    cd /work/main && PYTHONPATH=. python benchmarks/daemonsets.py --nodes 5000 --churn 500
+    PYTHONPATH=. python benchmarks/daemonsets.py --nodes 5000 --churn 500
 
 Phase 1 applies a DaemonSet to an N-node cluster and runs until every node
 runs a Ready daemon pod. Phase 2 removes `churn` nodes and adds as many new

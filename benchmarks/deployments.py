@@ -1,7 +1,7 @@
 """Rollout benchmark: D Deployments × R replicas on N nodes, created, then all
 rolled to a new image (25 %/25 %), until every Deployment is complete.
 
-    cd /work/main && PYTHONPATH=. python benchmarks/deployments.py --deployments 1000 --replicas 100 --nodes 2000
+    PYTHONPATH=. python benchmarks/deployments.py --deployments 1000 --replicas 100 --nodes 2000
 
 Prints one JSON object: wall seconds for the initial rollout and for the
 image update, peak RSS, applied changes and reconciles.

@@ -1,6 +1,6 @@
 """Micro-benchmarks of the functions that dominate the scale profile.
 
-    cd /work/main && PYTHONPATH=. python benchmarks/hotpaths.py
+    PYTHONPATH=. python benchmarks/hotpaths.py
 
 Times (best of --repeat, µs per call, no profiler) the building blocks the
 cProfile of benchmarks/scale.py ranks highest, on a realistic Running pod, so

@@ -1,6 +1,6 @@
 """Incremental benchmark: the cost of one event on a settled cluster, small vs large.
 
-    cd /work/main && PYTHONPATH=. python benchmarks/incremental.py --sizes 1000,150000 --ops 200
+    PYTHONPATH=. python benchmarks/incremental.py --sizes 1000,150000 --ops 200
 
 For each size N (nodes = ceil(N / 30), the same pod template as scale.py) a
 cluster is built and run until stable (not timed), then M single operations

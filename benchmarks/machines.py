@@ -1,6 +1,6 @@
 """Machines benchmark: why kstate compiles each lifecycle once into a dict.
 
-    cd /work/main && PYTHONPATH=. python benchmarks/machines.py
+    PYTHONPATH=. python benchmarks/machines.py
 
 Part 1, lookup throughput (ns per transition, best of --repeat runs over a
 fixed walk of --lookups (state, trigger) pairs through the Pod lifecycle):

@@ -1,7 +1,7 @@
 """cProfile of the scale benchmark's measured part (apply → all Running and Ready).
 
-    cd /work/main && PYTHONPATH=. python benchmarks/profile_scale.py --nodes 5000 --pods 150000 \
-        --out /tmp/scale.pstats --top 15
+    PYTHONPATH=. python benchmarks/profile_scale.py --nodes 5000 --pods 150000 \
+        --out scale.pstats --top 15
 
 Cluster construction and pod-object creation are not profiled. Prints the top
 functions by cumulative and by self (tottime) time, then one JSON line with

@@ -1,6 +1,6 @@
 """Scale benchmark: N pods onto M nodes, from `apply` to every pod Running and Ready.
 
-    cd /work/main && PYTHONPATH=. python benchmarks/scale.py --nodes 5000 --pods 150000 --seed 0
+    PYTHONPATH=. python benchmarks/scale.py --nodes 5000 --pods 150000 --seed 0
 
 Prints one JSON object. Targets (issue): 150k pods / 5k nodes in ≤ 30 s wall
 and ≤ 2 GiB peak RSS on 2 cores.
