@@ -194,6 +194,16 @@ def test_error_text_is_kubernetes_err_format_wrong():
 )
 def test_cpu_millis(value, expected):
     assert cpu_millis(value) == expected
+    assert cpu_millis(value) == expected  # the memoised answer is the same
+
+
+def test_memoised_quantities_keep_refusing_bad_text_and_bools():
+    for _ in range(2):
+        with pytest.raises(SpecError):
+            cpu_millis("12 cores")
+        with pytest.raises(SpecError):
+            to_int(True)
+    assert to_int("1") == 1 and to_int(1.0) == 1
 
 
 # Quantity.Value rounds up.
