@@ -22,6 +22,14 @@ from _common import (  # noqa: E402
 )
 
 from kstate import Cluster  # noqa: E402
+from kstate.controllers import CONTROLLERS  # noqa: E402
+
+CONTROLLER_SETS = {
+    "bacfd8c": frozenset((
+        "default-scheduler", "kubelet", "node-lifecycle-controller", "node-lifecycle-zone",
+        "taint-eviction-controller", "pod-garbage-collector", "replicaset-controller", "garbage-collector",
+        "deployment-controller")),
+}
 
 
 def main(argv=None) -> dict:
@@ -37,11 +45,17 @@ def main(argv=None) -> dict:
                     help="experiment: 'off' disables the cyclic GC for the measured part, 'freeze' "
                          "moves everything allocated before apply to the permanent generation")
     args = ap.parse_args(argv)
+    # The controller set, from the environment so that compare.py can pass it
+    # to this revision while an older one (which had only these) ignores it:
+    # KSTATE_BENCH_CONTROLLERS=bacfd8c runs the nine controllers bacfd8c had,
+    # isolating the engine's own cost from the work later controllers add.
+    only = CONTROLLER_SETS.get(os.environ.get("KSTATE_BENCH_CONTROLLERS", ""))
 
     rev0 = kstate_revision()
     t0 = time.perf_counter()
     cluster = Cluster(nodes=args.nodes, seed=args.seed, cluster_cidr=args.cluster_cidr,
-                      record_trace=not args.no_trace)
+                      record_trace=not args.no_trace,
+                      controllers=None if only is None else {n: c for n, c in CONTROLLERS.items() if n in only})
     t1 = time.perf_counter()
     tpl = pod_template()
     pods = make_pods(args.pods, tpl=tpl)
@@ -106,6 +120,7 @@ def main(argv=None) -> dict:
         "changes_per_second": round(applied / wall) if wall else None,
         "reconciles": eng.steps - steps0,
         "reconciles_per_pod": round((eng.steps - steps0) / args.pods, 3) if args.pods else None,
+        "controllers": sorted(eng.controllers),
         "gc_mode": args.gc,
         "gc_collections_by_generation": gc_collections,
         "gc_pause_seconds": round(gc_pause[0], 3),
