@@ -11,7 +11,8 @@ alike, and prints one JSON object: each run's figures, the medians, and the
 ratio A/B of every pair with its median. The ratio of pairs is the figure to
 quote on a noisy machine; single wall times are not.
 
-`--callgrind` counts instructions instead (valgrind --tool=callgrind, where
+`--metric FIELD` compares another field of the benchmark's JSON (`cpu_seconds`
+when other jobs share the machine). `--callgrind` counts instructions instead (valgrind --tool=callgrind, where
 installed): repeatable to a fraction of a per cent whatever else the machine
 does, so it shows small deltas that timings cannot — keep the benchmark
 small (a few thousand pods), callgrind runs ~50× slower.
@@ -74,18 +75,20 @@ def _run(tree: str, argv: list[str], callgrind: bool) -> dict:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--" not in argv:
-        raise SystemExit("usage: compare.py REV_A REV_B [--runs N] [--callgrind] -- SCRIPT [ARGS...]")
+        raise SystemExit("usage: compare.py REV_A REV_B [--runs N] [--callgrind | --metric FIELD] -- SCRIPT [ARGS...]")
     cut = argv.index("--")
     ap = argparse.ArgumentParser(prog="compare.py")
     ap.add_argument("rev_a")
     ap.add_argument("rev_b")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--callgrind", action="store_true")
+    ap.add_argument("--metric", default="wall_seconds",
+                    help="the benchmark's JSON field to compare (cpu_seconds suits a machine other jobs share)")
     args = ap.parse_args(argv[:cut])
     bench = argv[cut + 1:]
     if args.callgrind and shutil.which("valgrind") is None:
         raise SystemExit("--callgrind needs valgrind")
-    metric = "instructions" if args.callgrind else "wall_seconds"
+    metric = "instructions" if args.callgrind else args.metric
     tmp = tempfile.mkdtemp(prefix="kstate-compare-")
     trees = {}
     try:
