@@ -95,7 +95,8 @@ class Cluster:
                  cluster_cidr: str = ipam.DEFAULT_CLUSTER_CIDR, node_cidr_mask: int = ipam.DEFAULT_NODE_MASK,
                  service_cidr: str = ipallocator.DEFAULT_SERVICE_CIDR,
                  controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True,
-                 validate_schemas: bool = False, kube_proxy: Optional[Any] = None):
+                 validate_schemas: bool = False, kube_proxy: Optional[Any] = None,
+                 load_balancer_pool: Optional[str] = None):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
         _check_network(cluster_cidr, node_cidr_mask)
@@ -115,7 +116,16 @@ class Cluster:
         except ValueError:
             raise SpecError(f"Invalid value: {service_cidr!r}: must be a valid CIDR with room for Service IPs "
                             "(e.g. 10.96.0.0/12)", "service_cidr") from None
-        bootstrap_services(self._engine, service_cidr)
+        if load_balancer_pool is not None:
+            try:
+                if not isinstance(load_balancer_pool, str):
+                    raise ValueError(load_balancer_pool)
+                ipallocator.pool_addresses(load_balancer_pool)
+            except ValueError:
+                raise SpecError(f"Invalid value: {load_balancer_pool!r}: must be a CIDR or a range first-last of "
+                                "IP addresses (e.g. 192.0.2.0/28 or 192.0.2.10-192.0.2.20)",
+                                "load_balancer_pool") from None
+        bootstrap_services(self._engine, service_cidr, load_balancer_pool)
         #: the kube-proxy implementation the nodes run (a pure function with the
         #: signature of kstate.network.kubeproxy.iptables_save; not snapshotted)
         self._engine.kube_proxy = kube_proxy
@@ -742,11 +752,12 @@ class Cluster:
         EndpointSlices)."""
         from kstate.kinds.network import proxy_slices
         from kstate.network import kubeproxy
-        self._node(node)
+        n = self._node(node)
         services = self._engine.list("Service")
         render = getattr(self._engine, "kube_proxy", None) or kubeproxy.iptables_save
+        ip = next((a.address for a in n.status.addresses if a.type == "InternalIP"), "")
         return render(services, proxy_slices(self._engine, services), node,
-                      kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr))
+                      kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr, node_ip=ip))
 
     def flannel_subnet_env(self, node: str) -> str:
         """/run/flannel/subnet.env on `node` (kstate.network.flannel)."""
@@ -780,8 +791,8 @@ class Cluster:
     def trace_packet(self, src: str, dst: str, port: Optional[int] = None, protocol: str = "TCP",
                      namespace: str = "default"):
         """The path of one packet from `src` (a pod name, "ns/pod", or a node
-        name) to `dst` (a pod, a pod IP, a Service name or ClusterIP, a DNS
-        name, or "node:nodePort"), as kstate.network.trace.PacketTrace
+        name) to `dst` (a pod, a pod IP, a Service name, ClusterIP or
+        load-balancer IP, a DNS name, or "node:nodePort"), as kstate.network.trace.PacketTrace
         (`.hops`, `.branches`, `.verdict`, `.render()`)."""
         from kstate.kinds.network import net_view
         from kstate.network import trace
@@ -807,6 +818,9 @@ class Cluster:
                 return trace.PacketTrace(src, dst, protocol, int(p), (), "dropped",
                                          f"node {node.name} is down ({node.state})")
             return trace.trace_to_service(view, node.name, None, svc, int(p), protocol, src, dst, node_port=True)
+        lb_svc = next((sv for sv in view.services if dst in sv.status.load_balancer_ingress), None)
+        if lb_svc is not None:
+            return trace.trace_to_service(view, src_node, src_pod, lb_svc, port, protocol, src, dst, lb_ip=dst)
         target = self._trace_dst(view, dst, src_pod, namespace)
         if target is None:
             raise NotFound(f'"{dst}" is no pod, pod IP, Service, ClusterIP or DNS name of this cluster')

@@ -24,7 +24,8 @@ Format (see README.md, "Scenarios"):
 
     name: crash-loop
     description: ...
-    cluster: {nodes: 3, seed: 7, start: "2026-01-01T00:00:00Z", profile: default}
+    cluster: {nodes: 3, seed: 7, start: "2026-01-01T00:00:00Z", profile: default,
+              load-balancer-pool: 192.0.2.0/28}
     manifests: [{file: ../manifests/crashloop-pod.yaml}]
     timeline:
       - {at: 45s, fail-node: node-1}
@@ -209,7 +210,7 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
     from kstate.resources.meta import parse_time
     if v is None:
         v = {}
-    p.mapping(v, "cluster", ("nodes", "seed", "start", "profile"))
+    p.mapping(v, "cluster", ("nodes", "seed", "start", "profile", "load-balancer-pool"))
     nodes: Any = 3
     if v.get("nodes") is not None:
         raw = v["nodes"]
@@ -241,7 +242,17 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
         profile = load_profile(prof_name)
     else:
         profile = load_profile(p.file_path(prof_name, "cluster.profile"))
-    return ClusterSpec(nodes=nodes, seed=seed, start=start, profile=profile, profile_name=prof_name)
+    pool = None
+    if v.get("load-balancer-pool") is not None:
+        from kstate.network.ipallocator import pool_addresses
+        pool = p.string(v["load-balancer-pool"], "cluster.load-balancer-pool")
+        try:
+            pool_addresses(pool)
+        except ValueError:
+            raise p.err(f"Invalid value: {show_value(pool)}: must be a CIDR or a range first-last of IP addresses "
+                        "(e.g. 192.0.2.0/28)", "cluster.load-balancer-pool") from None
+    return ClusterSpec(nodes=nodes, seed=seed, start=start, profile=profile, profile_name=prof_name,
+                       load_balancer_pool=pool)
 
 
 def _parse_manifest_items(p: _P, v: Any, path: str, allow_missing: bool = False) -> tuple[tuple, tuple]:

@@ -193,7 +193,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
         w.line(f"  {stamp(t)}  !!! {message}")
 
     cluster = Cluster(nodes=sc.cluster.nodes, seed=sc.cluster.seed, start=sc.cluster.start,
-                      profile=sc.cluster.profile)
+                      profile=sc.cluster.profile, load_balancer_pool=sc.cluster.load_balancer_pool)
     eng = cluster.engine
     from kstate.resources.meta import MAX_TIME_MS
     if eng.start + sc.until > MAX_TIME_MS:

@@ -45,6 +45,9 @@ class ProxyConfig:
     masquerade_all: bool = False
     random_fully: bool = False
     conntrack_tcp_liberal: bool = False
+    #: the node's IP (a loadBalancerSourceRanges entry containing it lets the
+    #: node reach the LB IP, proxier.go allowFromNode)
+    node_ip: str = ""
 
 
 @attrs.frozen
@@ -149,6 +152,42 @@ def categorize(eps: list, internal_local: bool, external_local: bool, externally
     return cluster, local, cluster + [e for e in local if e.address not in seen], has_any
 
 
+def source_ranges(svc: Service) -> list[str]:
+    """proxyutil.MapCIDRsByIPFamily of spec.loadBalancerSourceRanges: each
+    entry trimmed and parsed sloppily, invalid ones and the other family's
+    left out, printed as networks ("203.0.113.0/25")."""
+    import ipaddress
+    out = []
+    for raw in svc.spec.extra.get("loadBalancerSourceRanges", ()) or ():
+        if not isinstance(raw, str):
+            continue
+        try:
+            net = ipaddress.ip_network(raw.strip(), strict=False)
+        except ValueError:
+            continue
+        if net.version == 4:
+            out.append(str(net))
+    return out
+
+
+def load_balancer_vips(svc: Service) -> list[str]:
+    """servicePortInfo LoadBalancerVIPs: a LoadBalancer Service's
+    status.loadBalancer.ingress IPs (ipMode VIP) of the node's family."""
+    if svc.spec.type != LOAD_BALANCER:
+        return []
+    return [ip for ip in svc.status.load_balancer_ingress if ":" not in ip]
+
+
+def health_check_node_port(svc: Service) -> int:
+    """servicePortInfo HealthCheckNodePort: only for a LoadBalancer with
+    externalTrafficPolicy Local (apiservice.NeedsHealthCheck)."""
+    s = svc.spec
+    if s.type != LOAD_BALANCER or s.external_traffic_policy != "Local":
+        return 0
+    v = s.extra.get("healthCheckNodePort")
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
 def _q(s: str) -> str:
     return f'"{s}"' if " " in s else s
 
@@ -233,7 +272,8 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
         eps = per_port[(ns, name, p.name, p.protocol)]
         external_ips = [x for x in s.extra.get("externalIPs", ()) if isinstance(x, str)]
         node_port = p.node_port if s.type in (NODE_PORT, LOAD_BALANCER) else 0
-        externally = bool(node_port or external_ips)
+        lb_vips = load_balancer_vips(svc)
+        externally = bool(node_port or external_ips or lb_vips)
         internal_local = s.internal_traffic_policy == "Local"
         external_local = s.external_traffic_policy == "Local"
         cluster_eps, local_eps, reachable, has_eps = categorize(eps, internal_local, external_local, externally)
@@ -247,6 +287,10 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
         external_policy_chain = svl_chain if external_local else svc_chain
         has_external = has_eps and (bool(local_eps) if external_local else True)
         uses_ext_chain = has_eps and externally
+        ranges = source_ranges(svc)
+        fw_chain = chain("KUBE-FW-", spn, proto)
+        uses_fw_chain = has_eps and bool(lb_vips) and bool(ranges)
+        lb_target = fw_chain if uses_fw_chain else ext_chain
         if not has_eps:
             int_target, int_comment = "REJECT", f'"{spn} has no endpoints"'
             ext_target, ext_comment = int_target, int_comment
@@ -268,6 +312,18 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
             if not has_external:
                 t.rule("filter", "KUBE-EXTERNAL-SERVICES", f"-m comment --comment {ext_comment} {xmatch} "
                                                            f"-j {ext_target}")
+        for lbip in lb_vips:
+            lmatch = f"-m {proto} -p {proto} -d {lbip} --dport {p.port}"
+            if has_eps:
+                t.rule("nat", "KUBE-SERVICES", f'-m comment --comment "{spn} loadbalancer IP" {lmatch} '
+                                               f"-j {lb_target}", svc=svc_key)
+            if uses_fw_chain:
+                t.rule("filter", "KUBE-PROXY-FIREWALL", f'-m comment --comment "{spn} traffic not accepted by '
+                                                        f'{fw_chain}" {lmatch} -j DROP')
+        if not has_external:
+            for lbip in lb_vips:
+                t.rule("filter", "KUBE-EXTERNAL-SERVICES", f"-m comment --comment {ext_comment} -m {proto} "
+                                                           f"-p {proto} -d {lbip} --dport {p.port} -j {ext_target}")
         if node_port:
             if has_eps:
                 if config.localhost_nodeports:
@@ -280,6 +336,10 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
                 t.rule("filter", "KUBE-EXTERNAL-SERVICES", f"-m comment --comment {ext_comment} -m addrtype "
                                                            f"--dst-type LOCAL -m {proto} -p {proto} --dport "
                                                            f"{node_port} -j {ext_target}")
+        hc = health_check_node_port(svc)
+        if hc:
+            t.rule("filter", "KUBE-NODEPORTS", f'-m comment --comment "{spn} health check node port" -m tcp '
+                                               f"-p tcp --dport {hc} -j ACCEPT")
         if has_internal:
             if config.masquerade_all:
                 t.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} -j KUBE-MARK-MASQ')
@@ -301,6 +361,19 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
                                          f'destinations" -m addrtype --src-type LOCAL -j {svc_chain}')
             if has_external:
                 t.rule("nat", ext_chain, f"-j {external_policy_chain}")
+        if uses_fw_chain:
+            t.chain("nat", fw_chain)
+            fw = f'-m comment --comment "{spn} loadbalancer IP"'
+            allow_from_node = False
+            for cidr in ranges:
+                t.rule("nat", fw_chain, f"{fw} -s {cidr} -j {ext_chain}")
+                if config.node_ip and _in_cidr(config.node_ip, cidr):
+                    allow_from_node = True
+            if allow_from_node:
+                for lbip in lb_vips:
+                    t.rule("nat", fw_chain, f"{fw} -s {lbip} -j {ext_chain}")
+            t.rule("nat", fw_chain, f'-m comment --comment "other traffic to {spn} will be dropped by '
+                                    'KUBE-PROXY-FIREWALL"')
         if uses_cluster_chain:
             _service_to_endpoints(t, spn, proto, svc, svc_chain, cluster_eps, large)
         if uses_local_chain:
@@ -324,6 +397,14 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
     t.rule("filter", "KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
                                      "--ctstate RELATED,ESTABLISHED -j ACCEPT")
     return t.render()
+
+
+def _in_cidr(ip: str, cidr: str) -> bool:
+    import ipaddress
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr)
+    except ValueError:
+        return False
 
 
 def _service_to_endpoints(t: _Tables, spn: str, proto: str, svc: Service, chain_name: str, eps: list,
@@ -361,4 +442,5 @@ def dnat_choices(eps: list) -> list[tuple[PortEndpoint, "Fraction"]]:
 
 
 __all__ = ["Endpoint", "PortEndpoint", "ProxyConfig", "Slice", "categorize", "chain", "dnat_choices",
-           "endpoint_chain", "iptables_save", "port_endpoints", "probability", "service_port_name"]
+           "endpoint_chain", "health_check_node_port", "iptables_save", "load_balancer_vips", "port_endpoints",
+           "probability", "service_port_name", "source_ranges"]

@@ -149,9 +149,12 @@ def trace_to_pod(view: NetView, src_node: str, src_pod: Optional[PodNet], dst: P
 
 
 def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], svc, port: Optional[int],
-                     protocol: str, src: str, dst_s: str, node_port: bool = False) -> PacketTrace:
+                     protocol: str, src: str, dst_s: str, node_port: bool = False, lb_ip: str = "") -> PacketTrace:
     """Through kube-proxy's chains on the sending node (or, for a NodePort,
-    the receiving node `src_node` as the caller passes it)."""
+    the receiving node `src_node` as the caller passes it). With `lb_ip`,
+    the packet is addressed to the Service's load-balancer IP: kube-proxy
+    captures it on the sending node (KUBE-SERVICES "loadbalancer IP" →
+    KUBE-FW when loadBalancerSourceRanges are set → KUBE-EXT)."""
     s = svc.spec
     here = f"{src_pod.namespace}/{src_pod.name}" if src_pod else src_node
     ns, name = svc.metadata.namespace, svc.metadata.name
@@ -161,7 +164,7 @@ def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], sv
         sp = next((p for p in s.ports if (port is None or p.port == port) and p.protocol == protocol), None)
     hops = []
     if src_pod is not None:
-        hops.append(Hop(here, "eth0", f"src {src_pod.ip} → {s.cluster_ip}:{sp.port if sp else port}"))
+        hops.append(Hop(here, "eth0", f"src {src_pod.ip} → {lb_ip or s.cluster_ip}:{sp.port if sp else port}"))
         hops.append(Hop(src_node, "veth", "into the host: nat PREROUTING"))
     else:
         hops.append(Hop(src_node, "iptables", "nat OUTPUT"))
@@ -177,14 +180,33 @@ def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], sv
     internal_local = s.internal_traffic_policy == "Local"
     external_local = s.external_traffic_policy == "Local"
     cluster, local, _, has_any = kp.categorize(eps, internal_local, external_local, externally)
-    if node_port:
+    if node_port or lb_ip:
         ext = kp.chain("KUBE-EXT-", spn, proto)
-        hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES → KUBE-NODEPORTS --dport {port} → {ext}"))
+        if lb_ip:
+            ranges = kp.source_ranges(svc)
+            if ranges and has_any:
+                fw = kp.chain("KUBE-FW-", spn, proto)
+                src_ip = src_pod.ip if src_pod is not None else (view.node(src_node).ip if view.node(src_node) else "")
+                hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES -d {lb_ip} --dport {sp.port} → {fw}"))
+                if not any(_in(src_ip, r) for r in ranges):
+                    return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
+                                       f"source {src_ip} is outside loadBalancerSourceRanges {', '.join(ranges)}: "
+                                       f"filter KUBE-PROXY-FIREWALL -j DROP")
+                hops.append(Hop(src_node, "iptables", f"{fw} -s {next(r for r in ranges if _in(src_ip, r))} → {ext}"))
+            else:
+                hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES -d {lb_ip} --dport {sp.port} → {ext}"))
+        else:
+            hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES → KUBE-NODEPORTS --dport {port} → {ext}"))
         if not has_any:
             return PacketTrace(src, dst_s, protocol, port, tuple(hops), "refused",
                                f'"{spn} has no endpoints": filter KUBE-EXTERNAL-SERVICES -j REJECT '
                                "(connection refused)")
-        if external_local:
+        if external_local and lb_ip:
+            # KUBE-EXT sends pod traffic (-s <cluster CIDR>) and the node's own
+            # (--src-type LOCAL, masqueraded) to KUBE-SVC: every endpoint
+            chosen, chain_name = cluster, kp.chain("KUBE-SVC-", spn, proto)
+            hops.append(Hop(src_node, "iptables", f"{ext} → {chain_name} (in-cluster source)"))
+        elif external_local:
             chosen, chain_name = local, kp.chain("KUBE-SVL-", spn, proto)
             if not chosen:
                 return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
@@ -219,6 +241,14 @@ def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], sv
         branches.append(Branch(e.address, f"{pod.namespace}/{pod.name}", prob, sep, tuple(bh), verdict, reason))
     return PacketTrace(src, dst_s, protocol, port, tuple(hops), "load-balanced",
                        f"{len(branches)} endpoint(s), each with probability 1/{len(branches)}", tuple(branches))
+
+
+def _in(ip: str, cidr: str) -> bool:
+    import ipaddress
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr)
+    except ValueError:
+        return False
 
 
 __all__ = ["Branch", "Hop", "NetView", "NodeNet", "PacketTrace", "PodNet", "pod_to_ip_path", "trace_to_pod",
