@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional, Set
 
 import attrs
 
@@ -228,10 +228,21 @@ class _Tables:
 
 
 def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[Slice]], node: str,
-                  config: ProxyConfig = ProxyConfig()) -> str:
+                  config: ProxyConfig = ProxyConfig(), only: Optional[Set[tuple]] = None,
+                  large_of: Mapping[tuple, bool] = {}) -> str:
     """The filter and nat rules kube-proxy on `node` writes for `services`,
-    given each service's EndpointSlices (`slices[(namespace, name)]`)."""
+    given each service's EndpointSlices (`slices[(namespace, name)]`).
+
+    With `only` (a set of (namespace, name)), the input of a partial sync
+    (syncProxyRules with doFullSync false): the filter table and the nat
+    table's top-level chains whole, but the SVC/SVL/EXT/FW/SEP chains of
+    only those services; the others' chains are left as the kernel has them.
+    `large_of[(namespace, name)]` overrides, per service, whether its
+    endpoint rules are written without comments (a chain keeps the form it
+    was written in until its service changes, even when the cluster crosses
+    largeClusterEndpointsThreshold in between)."""
     t = _Tables()
+    skipped = _Tables()
     cidr = config.cluster_cidr
     for c in ("KUBE-NODEPORTS", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD",
               "KUBE-PROXY-FIREWALL"):
@@ -266,6 +277,9 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
     for svc, p in ports:
         s = svc.spec
         ns, name = svc.metadata.namespace, svc.metadata.name
+        # chains of a service this partial sync does not write go nowhere
+        tn = t if only is None or (ns, name) in only else skipped
+        svc_large = large_of.get((ns, name), large)
         proto = p.protocol.lower()
         spn = service_port_name(ns, name, p.name)
         svc_key = spn
@@ -342,49 +356,51 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
                                                f"-p tcp --dport {hc} -j ACCEPT")
         if has_internal:
             if config.masquerade_all:
-                t.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} -j KUBE-MARK-MASQ')
+                tn.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} -j KUBE-MARK-MASQ')
             elif cidr:
-                t.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} ! -s {cidr} '
+                tn.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} ! -s {cidr} '
                                               "-j KUBE-MARK-MASQ")
         if uses_ext_chain:
-            t.chain("nat", ext_chain)
+            tn.chain("nat", ext_chain)
             if not external_local:
-                t.rule("nat", ext_chain, f'-m comment --comment "masquerade traffic for {spn} external '
+                tn.rule("nat", ext_chain, f'-m comment --comment "masquerade traffic for {spn} external '
                                          'destinations" -j KUBE-MARK-MASQ')
             else:
                 if cidr:
-                    t.rule("nat", ext_chain, f'-m comment --comment "pod traffic for {spn} external destinations" '
+                    tn.rule("nat", ext_chain, f'-m comment --comment "pod traffic for {spn} external destinations" '
                                              f"-s {cidr} -j {svc_chain}")
-                t.rule("nat", ext_chain, f'-m comment --comment "masquerade LOCAL traffic for {spn} external '
+                tn.rule("nat", ext_chain, f'-m comment --comment "masquerade LOCAL traffic for {spn} external '
                                          'destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ')
-                t.rule("nat", ext_chain, f'-m comment --comment "route LOCAL traffic for {spn} external '
+                tn.rule("nat", ext_chain, f'-m comment --comment "route LOCAL traffic for {spn} external '
                                          f'destinations" -m addrtype --src-type LOCAL -j {svc_chain}')
             if has_external:
-                t.rule("nat", ext_chain, f"-j {external_policy_chain}")
+                tn.rule("nat", ext_chain, f"-j {external_policy_chain}")
         if uses_fw_chain:
-            t.chain("nat", fw_chain)
+            tn.chain("nat", fw_chain)
             fw = f'-m comment --comment "{spn} loadbalancer IP"'
             allow_from_node = False
-            for cidr in ranges:
-                t.rule("nat", fw_chain, f"{fw} -s {cidr} -j {ext_chain}")
-                if config.node_ip and _in_cidr(config.node_ip, cidr):
+            for src_range in ranges:
+                tn.rule("nat", fw_chain, f"{fw} -s {src_range} -j {ext_chain}")
+                if config.node_ip and _in_cidr(config.node_ip, src_range):
                     allow_from_node = True
             if allow_from_node:
                 for lbip in lb_vips:
-                    t.rule("nat", fw_chain, f"{fw} -s {lbip} -j {ext_chain}")
-            t.rule("nat", fw_chain, f'-m comment --comment "other traffic to {spn} will be dropped by '
+                    tn.rule("nat", fw_chain, f"{fw} -s {lbip} -j {ext_chain}")
+            tn.rule("nat", fw_chain, f'-m comment --comment "other traffic to {spn} will be dropped by '
                                     'KUBE-PROXY-FIREWALL"')
+        if tn is skipped:
+            continue      # kube-proxy renders them only for its metrics
         if uses_cluster_chain:
-            _service_to_endpoints(t, spn, proto, svc, svc_chain, cluster_eps, large)
+            _service_to_endpoints(tn, spn, proto, svc, svc_chain, cluster_eps, svc_large)
         if uses_local_chain:
-            _service_to_endpoints(t, spn, proto, svc, svl_chain, local_eps, large)
+            _service_to_endpoints(tn, spn, proto, svc, svl_chain, local_eps, svc_large)
         for e in reachable:
             sep = endpoint_chain(spn, proto, e.address)
-            t.chain("nat", sep)
-            comment = "" if large else f"-m comment --comment {_q(spn)} "
-            t.rule("nat", sep, f"{comment}-s {e.ip} -j KUBE-MARK-MASQ")
+            tn.chain("nat", sep)
+            comment = "" if svc_large else f"-m comment --comment {_q(spn)} "
+            tn.rule("nat", sep, f"{comment}-s {e.ip} -j KUBE-MARK-MASQ")
             recent = f"-m recent --name {sep} --set " if s.session_affinity == "ClientIP" else ""
-            t.rule("nat", sep, f"{comment}{recent}-m {proto} -p {proto} -j DNAT --to-destination {e.address}")
+            tn.rule("nat", sep, f"{comment}{recent}-m {proto} -p {proto} -j DNAT --to-destination {e.address}")
 
     dst = "-m addrtype --dst-type LOCAL" + ("" if config.localhost_nodeports else " ! -d 127.0.0.0/8")
     t.rule("nat", "KUBE-SERVICES", '-m comment --comment "kubernetes service nodeports; NOTE: this must be the '

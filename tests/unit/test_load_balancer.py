@@ -147,3 +147,13 @@ def test_trace_to_a_load_balancer_ip():
     assert "KUBE-SERVICES -d 192.0.2.0 --dport 80 → KUBE-EXT-" in t.render()
     t = c.trace_packet("client", "192.0.2.1", port=80)
     assert t.verdict == "dropped" and "outside loadBalancerSourceRanges 198.51.100.0/24" in t.reason
+
+
+def test_a_source_range_does_not_leak_into_the_next_services_masquerade_rule():
+    svc5 = service("ns5", "svc5", "172.30.0.45", "LoadBalancer", 3002, "Cluster", lb_ips=["5.6.7.8"],
+                   source_ranges=["203.0.113.0/25"])
+    svc6 = service("ns6", "svc6", "172.30.0.46")
+    text = kp.iptables_save([svc5, svc6], {("ns5", "svc5"): slice_(kp.Endpoint("10.180.0.3")),
+                                           ("ns6", "svc6"): slice_(kp.Endpoint("10.180.0.6"))}, NODE, CONFIG)
+    assert "--dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ" in [
+        line for line in text.splitlines() if line.startswith("-A KUBE-SVC-") and "ns6/svc6:p80 cluster IP" in line][0]
