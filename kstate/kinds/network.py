@@ -352,15 +352,7 @@ def node_zones(api) -> dict:
 def _proxy_slice(obj):
     """What kube-proxy reads of one stored EndpointSlice."""
     from kstate.network import kubeproxy as kp
-    ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
-    eps = []
-    for e in obj.spec.endpoints:
-        ready = e.ready is not False                       # nil means ready (discovery/v1)
-        serving = ready if e.serving is None else e.serving
-        for ip in e.addresses:
-            eps.append(kp.Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
-                                   node_name=e.node_name, zone=e.zone))
-    return kp.Slice(ports, tuple(eps))
+    return kp.slice_of(obj)
 
 
 def proxy_slices(api, services: list) -> dict:

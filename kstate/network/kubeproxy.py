@@ -196,6 +196,7 @@ class _Tables:
     def __init__(self) -> None:
         self.chains: dict[str, set] = {"filter": set(), "nat": set()}
         self.rules: dict[str, dict[str, list]] = {"filter": {}, "nat": {}}
+        self.deleted: list = []                 # nat chains a sync removes (-X)
         # KUBE-SERVICES rules grouped by service for the canonical order
         self.services: dict[str, dict[str, list]] = {"filter": {}, "nat": {}}
 
@@ -223,13 +224,15 @@ class _Tables:
                     for svc in sorted(self.services[table]):
                         out.extend(self.services[table][svc])
                 out.extend(self.rules[table].get(c, ()))
+            if table == "nat":
+                out.extend(f"-X {c}" for c in sorted(self.deleted))
             out.append("COMMIT")
         return "\n".join(out) + "\n"
 
 
 def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[Slice]], node: str,
                   config: ProxyConfig = ProxyConfig(), only: Optional[Set[tuple]] = None,
-                  large_of: Mapping[tuple, bool] = {}) -> str:
+                  large_of: Mapping[tuple, bool] = {}, delete_chains: Iterable[str] = ()) -> str:
     """The filter and nat rules kube-proxy on `node` writes for `services`,
     given each service's EndpointSlices (`slices[(namespace, name)]`).
 
@@ -240,9 +243,14 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
     `large_of[(namespace, name)]` overrides, per service, whether its
     endpoint rules are written without comments (a chain keeps the form it
     was written in until its service changes, even when the cluster crosses
-    largeClusterEndpointsThreshold in between)."""
+    largeClusterEndpointsThreshold in between). `delete_chains` are stale
+    nat chains the input flushes (a chain line) and deletes (-X), as
+    syncProxyRules does for chains no service uses any more."""
     t = _Tables()
     skipped = _Tables()
+    for c in delete_chains:
+        t.chain("nat", c)
+        t.deleted.append(c)
     cidr = config.cluster_cidr
     for c in ("KUBE-NODEPORTS", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD",
               "KUBE-PROXY-FIREWALL"):
@@ -443,6 +451,39 @@ def _service_to_endpoints(t: _Tables, spn: str, proto: str, svc: Service, chain_
         t.rule("nat", chain_name, f"{comment}{stat}-j {sep}")
 
 
+SERVICE_CHAIN_PREFIXES = ("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-")
+
+
+def service_chains(text: str) -> set:
+    """The per-service nat chains (isServiceChainName: SVC, SVL, EXT, FW,
+    SEP) declared in rules text."""
+    nat = text.partition("*nat\n")[2]
+    return {line[1:].split(" ", 1)[0] for line in nat.splitlines()
+            if line.startswith(":") and line[1:].startswith(SERVICE_CHAIN_PREFIXES)}
+
+
+def slice_of(obj) -> Slice:
+    """What kube-proxy reads of one stored discovery/v1 EndpointSlice: its
+    ports and each address with the endpoint's conditions (ready nil means
+    ready; serving nil means as ready)."""
+    ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
+    eps = []
+    for e in obj.spec.endpoints:
+        ready = e.ready is not False
+        serving = ready if e.serving is None else e.serving
+        for ip in e.addresses:
+            eps.append(Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
+                                node_name=e.node_name, zone=e.zone))
+    return Slice(ports, tuple(eps))
+
+
+def endpoint_count(svc: Service, slices: Iterable[Slice]) -> int:
+    """How many endpoints the service's ports have (syncProxyRules'
+    totalEndpoints adds this over all services)."""
+    slices = list(slices)
+    return sum(len(port_endpoints(slices, p.name, p.protocol, "")) for p in svc.spec.ports)
+
+
 def dnat_choices(eps: list) -> list[tuple[PortEndpoint, "Fraction"]]:
     """Each endpoint with the chance the KUBE-SVC chain picks it: rule i
     matches with 1/(n−i) of what reaches it, so each gets exactly 1/n."""
@@ -458,5 +499,5 @@ def dnat_choices(eps: list) -> list[tuple[PortEndpoint, "Fraction"]]:
 
 
 __all__ = ["Endpoint", "PortEndpoint", "ProxyConfig", "Slice", "categorize", "chain", "dnat_choices",
-           "endpoint_chain", "health_check_node_port", "iptables_save", "load_balancer_vips", "port_endpoints",
-           "probability", "service_port_name", "source_ranges"]
+           "endpoint_chain", "endpoint_count", "health_check_node_port", "iptables_save", "load_balancer_vips", "port_endpoints",
+           "probability", "service_chains", "service_port_name", "slice_of", "source_ranges", "SERVICE_CHAIN_PREFIXES"]
