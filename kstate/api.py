@@ -126,6 +126,9 @@ class Cluster:
                                 "IP addresses (e.g. 192.0.2.0/28 or 192.0.2.10-192.0.2.20)",
                                 "load_balancer_pool") from None
         bootstrap_services(self._engine, service_cidr, load_balancer_pool)
+        # kube-proxy's first (full) sync, once the informers have the bootstrap Service
+        from kstate.controllers import kubeproxy as _kube_proxy
+        self._engine.enqueue(_kube_proxy.NAME, _kube_proxy.KEY)
         #: the kube-proxy implementation the nodes run (a pure function with the
         #: signature of kstate.network.kubeproxy.iptables_save; not snapshotted)
         self._engine.kube_proxy = kube_proxy
@@ -752,12 +755,32 @@ class Cluster:
         EndpointSlices)."""
         from kstate.kinds.network import proxy_slices
         from kstate.network import kubeproxy
+        from kstate.kinds.network import _programmed
+        from kstate.network import proxysync
         n = self._node(node)
-        services = self._engine.list("Service")
-        render = getattr(self._engine, "kube_proxy", None) or kubeproxy.iptables_save
         ip = next((a.address for a in n.status.addresses if a.type == "InternalIP"), "")
-        return render(services, proxy_slices(self._engine, services), node,
-                      kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr, node_ip=ip))
+        config = kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr, node_ip=ip)
+        custom = getattr(self._engine, "kube_proxy", None)
+        sync = _programmed(self._engine)
+        if sync is not None:
+            return proxysync.rules(sync, node, config, render=custom)
+        services = self._engine.list("Service")
+        return (custom or kubeproxy.iptables_save)(services, proxy_slices(self._engine, services), node, config)
+
+    def kube_proxy_sync(self, node: str):
+        """kube-proxy's last sync as `node` ran it (kstate.network.proxysync.
+        SyncInfo: `.at` (ms since the epoch), `.full`, `.services` it wrote
+        the chains of, and `.input`, the text it handed iptables-restore:
+        after a partial sync, only the changed services' chains)."""
+        from kstate.kinds.network import _programmed
+        from kstate.network import kubeproxy, proxysync
+        n = self._node(node)
+        sync = _programmed(self._engine)
+        if sync is None or sync.last is None:
+            raise InvalidOperation("kube-proxy has not synced (its controller is not running)", "kube-proxy")
+        ip = next((a.address for a in n.status.addresses if a.type == "InternalIP"), "")
+        config = kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr, node_ip=ip)
+        return proxysync.sync_info(sync, node, config)
 
     def flannel_subnet_env(self, node: str) -> str:
         """/run/flannel/subnet.env on `node` (kstate.network.flannel)."""

@@ -380,7 +380,20 @@ def net_view(api):
                                 next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""),
                                 n.spec.pod_cidr, n.status.state in ("Ready", "NotReady"), n.status.state)
                   for n in api.list("Node"))
-    return trace.NetView(pods, nodes, tuple(services), proxy_slices(api, services), api.cluster_cidr)
+    sync = _programmed(api)
+    if sync is None:
+        return trace.NetView(pods, nodes, tuple(services), proxy_slices(api, services), api.cluster_cidr)
+    return trace.NetView(pods, nodes, tuple(services), {k: v.slices for k, v in sync.synced.items()},
+                         api.cluster_cidr, programmed={k: v.service for k, v in sync.synced.items()})
+
+
+def _programmed(api):
+    """kube-proxy's sync history when its sync loop runs, else None (the
+    rules then follow the API at once)."""
+    from kstate.controllers import kubeproxy
+    if kubeproxy.NAME not in api.controllers:
+        return None
+    return api.index(kubeproxy.SYNC_INDEX)
 
 
 def dns_records(api) -> dict:

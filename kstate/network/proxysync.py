@@ -65,6 +65,7 @@ class ProxySyncState:
         self.last_full: Optional[int] = None
         self.syncs = 0
         self.last: Optional[SyncRecord] = None
+        self.want_full = False            # the sync loop asked to read every service
 
     def __repr__(self) -> str:
         return (f"ProxySyncState(services={len(self.synced)}, pending={len(self.pending)}, "
@@ -172,5 +173,24 @@ def restore_input(state: ProxySyncState, node: str, config: kp.ProxyConfig) -> s
                             delete_chains=sorted(stale))
 
 
-__all__ = ["FULL_SYNC_PERIOD_MS", "MIN_SYNC_PERIOD_MS", "ProxySyncState", "SyncRecord", "Synced", "apply_sync",
-           "mark_changed", "needs_full_sync", "next_sync_at", "restore_input", "rules"]
+@attrs.frozen
+class SyncInfo:
+    """One node's view of the last sync."""
+    at: int                 # ms since the epoch
+    full: bool
+    services: tuple         # "ns/name" whose chains it wrote
+    input: str              # the iptables-restore input
+
+    def render(self) -> str:
+        kind = "full" if self.full else "partial"
+        return (f"# {kind} sync at {self.at} ms: {len(self.services)} service(s) written\n" + self.input)
+
+
+def sync_info(state: ProxySyncState, node: str, config: kp.ProxyConfig) -> SyncInfo:
+    rec = state.last
+    return SyncInfo(rec.at, rec.full, tuple(f"{ns}/{name}" for ns, name in rec.written),
+                    restore_input(state, node, config))
+
+
+__all__ = ["FULL_SYNC_PERIOD_MS", "MIN_SYNC_PERIOD_MS", "ProxySyncState", "SyncInfo", "SyncRecord", "Synced", "apply_sync",
+           "mark_changed", "needs_full_sync", "next_sync_at", "restore_input", "rules", "sync_info"]

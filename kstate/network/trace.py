@@ -48,6 +48,9 @@ class NetView:
     services: tuple        # Service
     slices: Mapping        # (ns, name) -> [kubeproxy.Slice]
     cluster_cidr: str = "10.244.0.0/16"
+    #: (ns, name) -> the Service as kube-proxy last programmed it; None: the
+    #: rules follow the API at once (no kube-proxy sync loop runs)
+    programmed: Optional[Mapping] = None
 
     def pod(self, namespace: str, name: str) -> Optional[PodNet]:
         return next((p for p in self.pods if (p.namespace, p.name) == (namespace, name)), None)
@@ -155,9 +158,15 @@ def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], sv
     the packet is addressed to the Service's load-balancer IP: kube-proxy
     captures it on the sending node (KUBE-SERVICES "loadbalancer IP" →
     KUBE-FW when loadBalancerSourceRanges are set → KUBE-EXT)."""
-    s = svc.spec
     here = f"{src_pod.namespace}/{src_pod.name}" if src_pod else src_node
     ns, name = svc.metadata.namespace, svc.metadata.name
+    if view.programmed is not None:
+        if (ns, name) not in view.programmed:
+            return PacketTrace(src, dst_s, protocol, port, (Hop(src_node, "iptables", "KUBE-SERVICES: no rule"),),
+                               "dropped", f"kube-proxy on {src_node} has not programmed {ns}/{name} yet "
+                               "(its next sync writes the rules)")
+        svc = view.programmed[(ns, name)]
+    s = svc.spec
     if node_port:
         sp = next((p for p in s.ports if p.node_port == port and p.protocol == protocol), None)
     else:
