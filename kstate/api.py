@@ -817,23 +817,44 @@ class Cluster:
         name) to `dst` (a pod, a pod IP, a Service name, ClusterIP or
         load-balancer IP, a DNS name, or "node:nodePort"), as kstate.network.trace.PacketTrace
         (`.hops`, `.branches`, `.verdict`, `.render()`)."""
+        return self.trace_packets([(src, dst, port, protocol)], namespace=namespace)[0]
+
+    def trace_packets(self, packets: Iterable, namespace: str = "default") -> list:
+        """`trace_packet` for many packets at this instant: each a tuple
+        (src, dst), (src, dst, port) or (src, dst, port, protocol). The
+        cluster is read once, so each packet costs only its own path."""
         from kstate.kinds.network import net_view
-        from kstate.network import trace
-        _check_str(src, "src")
-        _check_str(dst, "dst")
-        _check_str(protocol, "protocol")
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-            raise SpecError(f"Invalid value: {port!r}: must be a port number between 1 and 65535", "port")
-        if ":" in dst and not dst.rpartition(":")[2].isdigit():
-            raise SpecError(f"Invalid value: {dst!r}: a node port destination is node:port", "dst")
+        if not isinstance(packets, (list, tuple)):
+            raise SpecError(f"Invalid value: {packets!r}: want a list of (src, dst[, port[, protocol]])", "packets")
+        reqs = []
+        for i, pk in enumerate(packets):
+            if not isinstance(pk, (tuple, list)) or not 2 <= len(pk) <= 4:
+                raise SpecError(f"Invalid value: {pk!r}: want (src, dst[, port[, protocol]])", f"packets[{i}]")
+            src, dst = pk[0], pk[1]
+            port = pk[2] if len(pk) > 2 else None
+            protocol = pk[3] if len(pk) > 3 else "TCP"
+            _check_str(src, "src")
+            _check_str(dst, "dst")
+            _check_str(protocol, "protocol")
+            if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+                raise SpecError(f"Invalid value: {port!r}: must be a port number between 1 and 65535", "port")
+            if ":" in dst and not dst.rpartition(":")[2].isdigit():
+                raise SpecError(f"Invalid value: {dst!r}: a node port destination is node:port", "dst")
+            reqs.append((src, dst, port, protocol))
+        _check_str(namespace, "namespace")
         view = net_view(self._engine)
+        records: list = []      # DNS records, read at the first name to resolve
+        return [self._trace(view, records, *r, namespace) for r in reqs]
+
+    def _trace(self, view, records: list, src: str, dst: str, port, protocol: str, namespace: str):
+        from kstate.network import trace
         src_pod, src_node = self._trace_src(view, src, namespace)
         if ":" in dst:
             host, _, p = dst.rpartition(":")
-            node = next((n for n in view.nodes if host in (n.name, n.ip)), None)
+            node = view.node(host) or next((n for n in view.nodes if n.ip == host), None)
             if node is None:
                 raise NotFound(f'nodes "{host}" not found')
-            svc = next((s for s in view.services for sp in s.spec.ports if sp.node_port == int(p)), None)
+            svc = view.service_by_node_port(int(p))
             if svc is None:
                 return trace.PacketTrace(src, dst, protocol, int(p), (), "refused",
                                          f"no Service has nodePort {p} (nothing listens on {node.ip}:{p})")
@@ -841,10 +862,10 @@ class Cluster:
                 return trace.PacketTrace(src, dst, protocol, int(p), (), "dropped",
                                          f"node {node.name} is down ({node.state})")
             return trace.trace_to_service(view, node.name, None, svc, int(p), protocol, src, dst, node_port=True)
-        lb_svc = next((sv for sv in view.services if dst in sv.status.load_balancer_ingress), None)
-        if lb_svc is not None:
+        lb_svc, how = view.service_by_ip(dst)
+        if lb_svc is not None and how == "lb":
             return trace.trace_to_service(view, src_node, src_pod, lb_svc, port, protocol, src, dst, lb_ip=dst)
-        target = self._trace_dst(view, dst, src_pod, namespace)
+        target = self._trace_dst(view, records, dst, src_pod, namespace)
         if target is None:
             raise NotFound(f'"{dst}" is no pod, pod IP, Service, ClusterIP or DNS name of this cluster')
         if isinstance(target, trace.PodNet):
@@ -864,8 +885,10 @@ class Cluster:
             return None, rest
         raise NotFound(f'"{src}" is no pod with an IP and no node')
 
-    def _trace_dst(self, view, dst: str, src_pod, namespace: str):
+    def _trace_dst(self, view, records: list, dst: str, src_pod, namespace: str):
         import ipaddress as _ip
+        from kstate.kinds.network import dns_records
+        from kstate.network import dns
         try:
             _ip.ip_address(dst)
             ip = dst
@@ -876,19 +899,20 @@ class Cluster:
                 return pod
             if "/" in dst:
                 return None
-            ans = self.resolve(dst, from_pod=src_pod.name if src_pod else None,
-                               namespace=src_pod.namespace if src_pod else namespace)
+            if not records:
+                records.append(dns_records(self._engine))
+            ans = dns.resolve(dst, records[0], src_pod.namespace if src_pod else None)
             if ans.type == "A":
                 ip = ans.values[0]
             elif ans.type == "NXDOMAIN" and src_pod is None:
-                ans = self.resolve(f"{dst}.{namespace}.svc.cluster.local")
+                ans = dns.resolve(f"{dst}.{namespace}.svc.cluster.local", records[0], None)
                 ip = ans.values[0] if ans.type == "A" else ""
             else:
                 return None
         pod = view.pod_by_ip(ip)
         if pod is not None:
             return pod
-        return next((s for s in view.services if s.spec.cluster_ip == ip), None)
+        return view.service_by_ip(ip)[0]
 
     # ------------------------------------------------------------ batch
 

@@ -51,15 +51,53 @@ class NetView:
     #: (ns, name) -> the Service as kube-proxy last programmed it; None: the
     #: rules follow the API at once (no kube-proxy sync loop runs)
     programmed: Optional[Mapping] = None
+    # lookups built once per view, so that tracing many packets through one
+    # view costs per packet, not per pod or Service of the cluster
+    _pods: dict = attrs.field(init=False, repr=False, eq=False)
+    _ips: dict = attrs.field(init=False, repr=False, eq=False)
+    _nodes: dict = attrs.field(init=False, repr=False, eq=False)
+    _svc_ips: dict = attrs.field(init=False, repr=False, eq=False)
+    _node_ports: dict = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_pods", {(p.namespace, p.name): p for p in self.pods})
+        ips: dict = {}
+        for p in self.pods:
+            # a pod IP reused after its pod went terminal: the live pod wins
+            if p.ip not in ips or (p.running and not ips[p.ip].running):
+                ips[p.ip] = p
+        object.__setattr__(self, "_ips", ips)
+        object.__setattr__(self, "_nodes", {n.name: n for n in self.nodes})
+        by_ip: dict = {}
+        node_ports: dict = {}
+        for svc in self.services:
+            for lb in svc.status.load_balancer_ingress:
+                by_ip.setdefault(lb, (svc, "lb"))
+            for sp in svc.spec.ports:
+                if sp.node_port:
+                    node_ports.setdefault(sp.node_port, svc)
+        for svc in self.services:
+            if svc.spec.cluster_ip and svc.spec.cluster_ip != "None":
+                by_ip.setdefault(svc.spec.cluster_ip, (svc, "cluster"))
+        object.__setattr__(self, "_svc_ips", by_ip)
+        object.__setattr__(self, "_node_ports", node_ports)
 
     def pod(self, namespace: str, name: str) -> Optional[PodNet]:
-        return next((p for p in self.pods if (p.namespace, p.name) == (namespace, name)), None)
+        return self._pods.get((namespace, name))
 
     def pod_by_ip(self, ip: str) -> Optional[PodNet]:
-        return next((p for p in self.pods if p.ip == ip), None)
+        return self._ips.get(ip)
 
     def node(self, name: str) -> Optional[NodeNet]:
-        return next((n for n in self.nodes if n.name == name), None)
+        return self._nodes.get(name)
+
+    def service_by_ip(self, ip: str):
+        """The Service with that load-balancer ingress IP or ClusterIP, and
+        which of the two it is ("lb" / "cluster"), else (None, "")."""
+        return self._svc_ips.get(ip, (None, ""))
+
+    def service_by_node_port(self, port: int):
+        return self._node_ports.get(port)
 
 
 @attrs.frozen
