@@ -587,6 +587,21 @@ def run_services_with_allocator(broken: bool, attr: str, fixed) -> Cluster:
     return c
 
 
+def run_lb_services_with_broken_pool(broken: bool) -> Cluster:
+    """Two LoadBalancer Services from a pool whose allocator, if `broken`,
+    hands out its first address whatever is in use."""
+    from kstate.network import ipallocator
+    real = ipallocator.allocate_lb_ip
+    if broken:
+        ipallocator.allocate_lb_ip = lambda pool, used, requested="": "192.0.2.0"
+    try:
+        c = Cluster(nodes=1, seed=0, load_balancer_pool="192.0.2.0/29")
+        c.apply([_svc("a", "LoadBalancer"), _svc("b", "LoadBalancer")])
+    finally:
+        ipallocator.allocate_lb_ip = real
+    return c
+
+
 def kube_proxy_with_one_nth_on_every_rule(services, slices, node, config):
     """The classic bug: rule i of an n-endpoint chain matches with 1/n
     instead of 1/(n−i), so later endpoints get less than 1/n."""
@@ -717,6 +732,7 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
          lambda broken: run_services_with_allocator(broken, "allocate_ip", "10.100.0.7")),
         ("NodePort allocator ignoring used ports", write_it,
          lambda broken: run_services_with_allocator(broken, "allocate_node_port", 31000)),
+        ("load-balancer pool ignoring used IPs", write_it, run_lb_services_with_broken_pool),
     ],
     "ready-endpoints-share-equally": [
         ("kube-proxy printing 1/n on every rule", lambda: kube_proxy_with_one_nth_on_every_rule,
