@@ -666,3 +666,39 @@ def cronjob_one_job_per_schedule_time(view) -> Iterator[Violation]:
                                 f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
                                 f"Jobs {seen[t]} and {j.metadata.name} for the same time {t}")
             seen.setdefault(t, j.metadata.name)
+
+
+@invariant("kube-proxy-programs-what-the-api-holds")
+def kube_proxy_programs_what_the_api_holds(view) -> Iterator[Violation]:
+    """kube-proxy's programmed rules lag the API only by changes marked for
+    its next sync: every Service not changed since the last sync is
+    programmed exactly as the API holds it and its EndpointSlices (a deleted
+    one not at all). Quiet when no kube-proxy sync loop runs."""
+    if "kube-proxy" not in view.controllers:
+        return
+    st = view.index("kube-proxy-sync")
+    if st.last is None:
+        return
+    from kstate.network import kubeproxy as kp
+    live = {(s.metadata.namespace, s.metadata.name): s for s in view.store.list("Service")}
+    slices: dict = {}
+    for obj in view.store.list("EndpointSlice"):
+        name = obj.metadata.labels.get("kubernetes.io/service-name")
+        if name is not None:
+            slices.setdefault((obj.metadata.namespace, name), []).append(obj)
+    for key in sorted(set(live) | set(st.synced)):
+        if key in st.pending:
+            continue
+        subject = f"Service {key[0]}/{key[1]}"
+        got, svc = st.synced.get(key), live.get(key)
+        if svc is None:
+            yield Violation("kube-proxy-programs-what-the-api-holds", subject, "deleted but still programmed")
+        elif got is None:
+            yield Violation("kube-proxy-programs-what-the-api-holds", subject, "not programmed and not marked")
+        elif got.service != svc:
+            yield Violation("kube-proxy-programs-what-the-api-holds", subject, "programmed from an older Service")
+        else:
+            want = tuple(kp.slice_of(o) for o in sorted(slices.get(key, ()), key=lambda o: o.metadata.name))
+            if got.slices != want:
+                yield Violation("kube-proxy-programs-what-the-api-holds", subject,
+                                "programmed endpoints differ from its EndpointSlices")

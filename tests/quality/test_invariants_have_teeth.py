@@ -647,6 +647,21 @@ def endpoints_controller_ignoring_readiness() -> dict:
     return {**CONTROLLERS, ctl.ENDPOINTS: CONTROLLERS[ctl.ENDPOINTS]._replace(reconcile=reconcile)}
 
 
+def kube_proxy_reading_no_slices() -> dict:
+    """kube-proxy's sync loop recording every service with no endpoints."""
+    from kstate.controllers import kubeproxy as ctl
+
+    def reconcile(obs, now):
+        r = ctl.reconcile_kube_proxy(obs, now)
+        out = []
+        for a in r.actions:
+            if isinstance(a, SetMemory) and isinstance(a.key, tuple) and a.key[0] == "sync":
+                a = attrs.evolve(a, value=tuple((k, s, ()) for k, s, _ in a.value))
+            out.append(a)
+        return Result(tuple(out), r.requeue_after)
+    return {**CONTROLLERS, ctl.NAME: CONTROLLERS[ctl.NAME]._replace(reconcile=reconcile)}
+
+
 def run_frontend_backend_with_controllers(controllers: Optional[dict]) -> Cluster:
     """frontend/backend; node-2 fails so that its backend pod is not ready."""
     c = Cluster(nodes=3, seed=0, controllers=controllers)
@@ -764,6 +779,10 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
+    ],
+    "kube-proxy-programs-what-the-api-holds": [
+        ("kube-proxy syncing without reading EndpointSlices", kube_proxy_reading_no_slices,
+         lambda controllers: run_frontend_backend_with_controllers(controllers)),
     ],
 }
 
