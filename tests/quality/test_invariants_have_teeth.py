@@ -998,3 +998,17 @@ def test_the_hypothesis_machine_finds_a_broken_kubelet():
         run_state_machine_as_test(cls, settings=settings(
             max_examples=100, stateful_step_count=20, derandomize=True, database=None, deadline=None,
             phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+def test_the_service_machine_finds_a_kube_proxy_that_reads_no_endpoint_slices():
+    """Driven by hypothesis, the Service machine checks every registered
+    invariant after every step (`settle` dropped so that liveness does not
+    decide the outcome); a kube-proxy sync loop that programs every service
+    without endpoints is found."""
+    from kstate.testing.service_machine import ServiceMachine
+    cls = type("BlindKubeProxyMachine", (ServiceMachine,),
+               {"controllers": kube_proxy_reading_no_slices(), "settle": lambda self: None})
+    with pytest.raises(AssertionError, match="kube-proxy-programs-what-the-api-holds"):
+        run_state_machine_as_test(cls, settings=settings(
+            max_examples=200, stateful_step_count=20, derandomize=True, database=None, deadline=None,
+            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
