@@ -812,17 +812,21 @@ class Cluster:
         return dns.resolve(name, dns_records(self._engine), ns)
 
     def trace_packet(self, src: str, dst: str, port: Optional[int] = None, protocol: str = "TCP",
-                     namespace: str = "default"):
+                     namespace: str = "default", pick: Optional[int] = None):
         """The path of one packet from `src` (a pod name, "ns/pod", or a node
         name) to `dst` (a pod, a pod IP, a Service name, ClusterIP or
         load-balancer IP, a DNS name, or "node:nodePort"), as kstate.network.trace.PacketTrace
-        (`.hops`, `.branches`, `.verdict`, `.render()`)."""
-        return self.trace_packets([(src, dst, port, protocol)], namespace=namespace)[0]
+        (`.hops`, `.branches`, `.verdict`, `.render()`). Through a Service
+        every endpoint is a branch with its probability; with `pick` (a
+        seed) one is drawn as the rules' random matches would
+        (`.chosen`, and the verdict becomes that branch's)."""
+        return self.trace_packets([(src, dst, port, protocol)], namespace=namespace, pick=pick)[0]
 
-    def trace_packets(self, packets: Iterable, namespace: str = "default") -> list:
+    def trace_packets(self, packets: Iterable, namespace: str = "default", pick: Optional[int] = None) -> list:
         """`trace_packet` for many packets at this instant: each a tuple
         (src, dst), (src, dst, port) or (src, dst, port, protocol). The
-        cluster is read once, so each packet costs only its own path."""
+        cluster is read once, so each packet costs only its own path. With
+        `pick`, packet i draws its endpoint with seed `pick + i`."""
         from kstate.kinds.network import net_view
         if not isinstance(packets, (list, tuple)):
             raise SpecError(f"Invalid value: {packets!r}: want a list of (src, dst[, port[, protocol]])", "packets")
@@ -842,9 +846,15 @@ class Cluster:
                 raise SpecError(f"Invalid value: {dst!r}: a node port destination is node:port", "dst")
             reqs.append((src, dst, port, protocol))
         _check_str(namespace, "namespace")
+        if pick is not None and (isinstance(pick, bool) or not isinstance(pick, int) or not 0 <= pick < 2**63):
+            raise SpecError(f"Invalid value: {pick!r}: a seed is a non-negative integer", "pick")
+        from kstate.network import trace
         view = net_view(self._engine)
         records: list = []      # DNS records, read at the first name to resolve
-        return [self._trace(view, records, *r, namespace) for r in reqs]
+        out = [self._trace(view, records, *r, namespace) for r in reqs]
+        if pick is not None:
+            out = [trace.pick(t, pick + i) for i, t in enumerate(out)]
+        return out
 
     def _trace(self, view, records: list, src: str, dst: str, port, protocol: str, namespace: str):
         from kstate.network import trace

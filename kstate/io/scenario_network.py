@@ -98,13 +98,13 @@ def _op_iptables(p, v: Any, path: str):
 
 
 def _op_trace(p, v: Any, path: str):
-    """{from, to, port, protocol, print, verdict, endpoints, contains}: a
-    packet traced at that moment (Cluster.trace_packet): printed with
+    """{from, to, port, protocol, print, verdict, endpoints, contains, pick}:
+    a packet traced at that moment (Cluster.trace_packet): printed with
     print: true; `verdict` must be the trace's, `endpoints` the number of
     endpoints a Service's DNAT may choose, each `contains` text part of the
-    rendered trace."""
+    rendered trace; `pick` (a seed) draws the endpoint the packet takes."""
     a = p.mapping(v, path, ("from", "to", "port", "protocol", "namespace", "print", "verdict", "endpoints",
-                            "contains"), required=("from", "to"))
+                            "contains", "pick"), required=("from", "to"))
     out = {"from": _net_end(p, a["from"], f"{path}.from", "source"),
            "to": _net_end(p, a["to"], f"{path}.to", "destination"),
            "port": None if a.get("port") is None else p.integer(a["port"], f"{path}.port", 1, 65535),
@@ -112,7 +112,8 @@ def _op_trace(p, v: Any, path: str):
            "namespace": "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace"),
            "print": False if a.get("print") is None else p.boolean(a["print"], f"{path}.print"),
            "verdict": None, "endpoints": None,
-           "contains": () if a.get("contains") is None else _strings(p, a["contains"], f"{path}.contains")}
+           "contains": () if a.get("contains") is None else _strings(p, a["contains"], f"{path}.contains"),
+           "pick": None if a.get("pick") is None else p.integer(a["pick"], f"{path}.pick", 0)}
     if out["protocol"] not in ("TCP", "UDP", "SCTP"):
         raise p.err(f"Unsupported value: {show_value(out['protocol'])}: supported values: TCP, UDP, SCTP",
                     f"{path}.protocol")

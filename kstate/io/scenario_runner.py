@@ -379,7 +379,8 @@ def _network_step(cluster, op: Operation) -> tuple[list, list]:
         return ([f"# iptables-save on {a['node']} (kube-proxy)"] + lines if a["print"] else []), bad
     src = _net_name(cluster, a["from"], "from")
     dst = _net_name(cluster, a["to"], "to")
-    tr = cluster.trace_packet(src, dst, port=a["port"], protocol=a["protocol"], namespace=a["namespace"])
+    tr = cluster.trace_packet(src, dst, port=a["port"], protocol=a["protocol"], namespace=a["namespace"],
+                              pick=a["pick"])
     rendered = tr.render()
     if a["verdict"] is not None and tr.verdict != a["verdict"]:
         bad.append(f"trace {src} -> {dst}: verdict {tr.verdict} ({tr.reason}), want {a['verdict']}")

@@ -129,18 +129,45 @@ class PacketTrace:
     verdict: str                   # delivered | refused | dropped | unreachable | load-balanced
     reason: str = ""
     branches: tuple = ()
+    #: the branch a seeded draw took (`pick`), None when not asked
+    chosen: Optional[int] = None
 
     def render(self) -> str:
         port = f":{self.port}" if self.port is not None else ""
         out = [f"{self.protocol} {self.src} -> {self.dst}{port}"]
         out += [_hop_line(h) for h in self.hops]
         if self.branches:
-            for b in self.branches:
-                out.append(f"  DNAT -> {b.endpoint} ({b.pod or 'no pod'}) p={b.probability} via {b.sep_chain}")
+            for i, b in enumerate(self.branches):
+                mark = "  (picked)" if i == self.chosen else ""
+                out.append(f"  DNAT -> {b.endpoint} ({b.pod or 'no pod'}) p={b.probability} via {b.sep_chain}{mark}")
                 out += ["    " + _hop_line(h) for h in b.hops]
                 out.append(f"    = {b.verdict}" + (f": {b.reason}" if b.reason else ""))
         out.append(f"= {self.verdict}" + (f": {self.reason}" if self.reason else ""))
         return "\n".join(out)
+
+
+def pick(trace: PacketTrace, seed: int) -> PacketTrace:
+    """The trace with one DNAT branch chosen as the KUBE-SVC chain's rules
+    choose: rule i of n matches with probability 1/(n−i) of what reaches it
+    (`-m statistic --mode random`), the last always, drawn from a generator
+    seeded with `seed` (so the same seed picks the same endpoint). The
+    verdict and reason become the chosen branch's.
+
+    Example: 3 endpoints, draws 0.7 then 0.4 → rule 0 misses (0.7 ≥ 1/3),
+    rule 1 matches (0.4 < 1/2): the second endpoint."""
+    import random
+    n = len(trace.branches)
+    if n == 0:
+        return trace
+    rng = random.Random(seed)
+    chosen = n - 1
+    for i in range(n - 1):
+        if rng.random() < 1.0 / (n - i):
+            chosen = i
+            break
+    b = trace.branches[chosen]
+    reason = f"picked {b.endpoint}" + (f" ({b.pod})" if b.pod else "") + (f": {b.reason}" if b.reason else "")
+    return attrs.evolve(trace, chosen=chosen, verdict=b.verdict, reason=reason)
 
 
 def _hop_line(h: Hop) -> str:
@@ -298,5 +325,5 @@ def _in(ip: str, cidr: str) -> bool:
         return False
 
 
-__all__ = ["Branch", "Hop", "NetView", "NodeNet", "PacketTrace", "PodNet", "pod_to_ip_path", "trace_to_pod",
+__all__ = ["Branch", "Hop", "NetView", "NodeNet", "PacketTrace", "PodNet", "pick", "pod_to_ip_path", "trace_to_pod",
            "trace_to_service"]

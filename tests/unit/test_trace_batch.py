@@ -30,3 +30,36 @@ def test_bad_batches_are_refused(bad, path):
     with pytest.raises(SpecError) as e:
         c.trace_packets(bad)
     assert e.value.path == path
+
+
+def test_a_seeded_pick_draws_each_endpoint_about_one_nth_of_the_time_and_repeats():
+    from kstate.network import trace as tr
+    c = kstate.Cluster(nodes=3, seed=1)
+    c.apply_file("specs/manifests/frontend-backend.yaml")
+    c.run_until_stable()
+    front = next(p.metadata.name for p in c.list("Pod") if p.metadata.labels.get("app") == "frontend")
+    t = c.trace_packet(front, "backend", 80, pick=7)
+    assert t.chosen is not None and t.verdict == "delivered" and t.reason.startswith("picked 10.244.")
+    assert "(picked)" in t.render()
+    assert c.trace_packet(front, "backend", 80, pick=7) == t
+    picks = [x.chosen for x in c.trace_packets([(front, "backend", 80)] * 3000, pick=0)]
+    counts = [picks.count(i) for i in range(3)]
+    assert all(900 < n < 1100 for n in counts), counts
+    # the worked example of trace.pick: draws 0.7 then 0.4 pick the second of three
+    import random
+
+    class Fixed(random.Random):
+        def __init__(self, seed):
+            super().__init__(seed)
+            self.draws = iter((0.7, 0.4))
+
+        def random(self):
+            return next(self.draws)
+    real = random.Random
+    random.Random = Fixed
+    try:
+        assert tr.pick(c.trace_packet(front, "backend", 80), 1).chosen == 1
+    finally:
+        random.Random = real
+    with pytest.raises(SpecError):
+        c.trace_packet(front, "backend", 80, pick=-1)
