@@ -95,7 +95,8 @@ class Cluster:
                  cluster_cidr: str = ipam.DEFAULT_CLUSTER_CIDR, node_cidr_mask: int = ipam.DEFAULT_NODE_MASK,
                  service_cidr: str = ipallocator.DEFAULT_SERVICE_CIDR,
                  controllers: Optional[dict] = None, enforce_machines: bool = True, record_trace: bool = True,
-                 validate_schemas: bool = False, kube_proxy: Optional[Any] = None):
+                 validate_schemas: bool = False, kube_proxy: Optional[Any] = None,
+                 load_balancer_pool: Optional[str] = None):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise SpecError(f"seed must be an integer, got {seed!r}", "seed")
         _check_network(cluster_cidr, node_cidr_mask)
@@ -115,7 +116,19 @@ class Cluster:
         except ValueError:
             raise SpecError(f"Invalid value: {service_cidr!r}: must be a valid CIDR with room for Service IPs "
                             "(e.g. 10.96.0.0/12)", "service_cidr") from None
-        bootstrap_services(self._engine, service_cidr)
+        if load_balancer_pool is not None:
+            try:
+                if not isinstance(load_balancer_pool, str):
+                    raise ValueError(load_balancer_pool)
+                ipallocator.pool_addresses(load_balancer_pool)
+            except ValueError:
+                raise SpecError(f"Invalid value: {load_balancer_pool!r}: must be a CIDR or a range first-last of "
+                                "IP addresses (e.g. 192.0.2.0/28 or 192.0.2.10-192.0.2.20)",
+                                "load_balancer_pool") from None
+        bootstrap_services(self._engine, service_cidr, load_balancer_pool)
+        # kube-proxy's first (full) sync, once the informers have the bootstrap Service
+        from kstate.controllers import kubeproxy as _kube_proxy
+        self._engine.enqueue(_kube_proxy.NAME, _kube_proxy.KEY)
         #: the kube-proxy implementation the nodes run (a pure function with the
         #: signature of kstate.network.kubeproxy.iptables_save; not snapshotted)
         self._engine.kube_proxy = kube_proxy
@@ -742,11 +755,32 @@ class Cluster:
         EndpointSlices)."""
         from kstate.kinds.network import proxy_slices
         from kstate.network import kubeproxy
-        self._node(node)
+        from kstate.kinds.network import _programmed
+        from kstate.network import proxysync
+        n = self._node(node)
+        ip = next((a.address for a in n.status.addresses if a.type == "InternalIP"), "")
+        config = kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr, node_ip=ip)
+        custom = getattr(self._engine, "kube_proxy", None)
+        sync = _programmed(self._engine)
+        if sync is not None:
+            return proxysync.rules(sync, node, config, render=custom)
         services = self._engine.list("Service")
-        render = getattr(self._engine, "kube_proxy", None) or kubeproxy.iptables_save
-        return render(services, proxy_slices(self._engine, services), node,
-                      kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr))
+        return (custom or kubeproxy.iptables_save)(services, proxy_slices(self._engine, services), node, config)
+
+    def kube_proxy_sync(self, node: str):
+        """kube-proxy's last sync as `node` ran it (kstate.network.proxysync.
+        SyncInfo: `.at` (ms since the epoch), `.full`, `.services` it wrote
+        the chains of, and `.input`, the text it handed iptables-restore:
+        after a partial sync, only the changed services' chains)."""
+        from kstate.kinds.network import _programmed
+        from kstate.network import kubeproxy, proxysync
+        n = self._node(node)
+        sync = _programmed(self._engine)
+        if sync is None or sync.last is None:
+            raise InvalidOperation("kube-proxy has not synced (its controller is not running)", "kube-proxy")
+        ip = next((a.address for a in n.status.addresses if a.type == "InternalIP"), "")
+        config = kubeproxy.ProxyConfig(cluster_cidr=self._engine.cluster_cidr, node_ip=ip)
+        return proxysync.sync_info(sync, node, config)
 
     def flannel_subnet_env(self, node: str) -> str:
         """/run/flannel/subnet.env on `node` (kstate.network.flannel)."""
@@ -778,28 +812,59 @@ class Cluster:
         return dns.resolve(name, dns_records(self._engine), ns)
 
     def trace_packet(self, src: str, dst: str, port: Optional[int] = None, protocol: str = "TCP",
-                     namespace: str = "default"):
+                     namespace: str = "default", pick: Optional[int] = None):
         """The path of one packet from `src` (a pod name, "ns/pod", or a node
-        name) to `dst` (a pod, a pod IP, a Service name or ClusterIP, a DNS
-        name, or "node:nodePort"), as kstate.network.trace.PacketTrace
-        (`.hops`, `.branches`, `.verdict`, `.render()`)."""
+        name) to `dst` (a pod, a pod IP, a Service name, ClusterIP or
+        load-balancer IP, a DNS name, or "node:nodePort"), as kstate.network.trace.PacketTrace
+        (`.hops`, `.branches`, `.verdict`, `.render()`). Through a Service
+        every endpoint is a branch with its probability; with `pick` (a
+        seed) one is drawn as the rules' random matches would
+        (`.chosen`, and the verdict becomes that branch's)."""
+        return self.trace_packets([(src, dst, port, protocol)], namespace=namespace, pick=pick)[0]
+
+    def trace_packets(self, packets: Iterable, namespace: str = "default", pick: Optional[int] = None) -> list:
+        """`trace_packet` for many packets at this instant: each a tuple
+        (src, dst), (src, dst, port) or (src, dst, port, protocol). The
+        cluster is read once, so each packet costs only its own path. With
+        `pick`, packet i draws its endpoint with seed `pick + i`."""
         from kstate.kinds.network import net_view
+        if not isinstance(packets, (list, tuple)):
+            raise SpecError(f"Invalid value: {packets!r}: want a list of (src, dst[, port[, protocol]])", "packets")
+        reqs = []
+        for i, pk in enumerate(packets):
+            if not isinstance(pk, (tuple, list)) or not 2 <= len(pk) <= 4:
+                raise SpecError(f"Invalid value: {pk!r}: want (src, dst[, port[, protocol]])", f"packets[{i}]")
+            src, dst = pk[0], pk[1]
+            port = pk[2] if len(pk) > 2 else None
+            protocol = pk[3] if len(pk) > 3 else "TCP"
+            _check_str(src, "src")
+            _check_str(dst, "dst")
+            _check_str(protocol, "protocol")
+            if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
+                raise SpecError(f"Invalid value: {port!r}: must be a port number between 1 and 65535", "port")
+            if ":" in dst and not dst.rpartition(":")[2].isdigit():
+                raise SpecError(f"Invalid value: {dst!r}: a node port destination is node:port", "dst")
+            reqs.append((src, dst, port, protocol))
+        _check_str(namespace, "namespace")
+        if pick is not None and (isinstance(pick, bool) or not isinstance(pick, int) or not 0 <= pick < 2**63):
+            raise SpecError(f"Invalid value: {pick!r}: a seed is a non-negative integer", "pick")
         from kstate.network import trace
-        _check_str(src, "src")
-        _check_str(dst, "dst")
-        _check_str(protocol, "protocol")
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536):
-            raise SpecError(f"Invalid value: {port!r}: must be a port number between 1 and 65535", "port")
-        if ":" in dst and not dst.rpartition(":")[2].isdigit():
-            raise SpecError(f"Invalid value: {dst!r}: a node port destination is node:port", "dst")
         view = net_view(self._engine)
+        records: list = []      # DNS records, read at the first name to resolve
+        out = [self._trace(view, records, *r, namespace) for r in reqs]
+        if pick is not None:
+            out = [trace.pick(t, pick + i) for i, t in enumerate(out)]
+        return out
+
+    def _trace(self, view, records: list, src: str, dst: str, port, protocol: str, namespace: str):
+        from kstate.network import trace
         src_pod, src_node = self._trace_src(view, src, namespace)
         if ":" in dst:
             host, _, p = dst.rpartition(":")
-            node = next((n for n in view.nodes if host in (n.name, n.ip)), None)
+            node = view.node(host) or next((n for n in view.nodes if n.ip == host), None)
             if node is None:
                 raise NotFound(f'nodes "{host}" not found')
-            svc = next((s for s in view.services for sp in s.spec.ports if sp.node_port == int(p)), None)
+            svc = view.service_by_node_port(int(p))
             if svc is None:
                 return trace.PacketTrace(src, dst, protocol, int(p), (), "refused",
                                          f"no Service has nodePort {p} (nothing listens on {node.ip}:{p})")
@@ -807,7 +872,10 @@ class Cluster:
                 return trace.PacketTrace(src, dst, protocol, int(p), (), "dropped",
                                          f"node {node.name} is down ({node.state})")
             return trace.trace_to_service(view, node.name, None, svc, int(p), protocol, src, dst, node_port=True)
-        target = self._trace_dst(view, dst, src_pod, namespace)
+        lb_svc, how = view.service_by_ip(dst)
+        if lb_svc is not None and how == "lb":
+            return trace.trace_to_service(view, src_node, src_pod, lb_svc, port, protocol, src, dst, lb_ip=dst)
+        target = self._trace_dst(view, records, dst, src_pod, namespace)
         if target is None:
             raise NotFound(f'"{dst}" is no pod, pod IP, Service, ClusterIP or DNS name of this cluster')
         if isinstance(target, trace.PodNet):
@@ -827,8 +895,10 @@ class Cluster:
             return None, rest
         raise NotFound(f'"{src}" is no pod with an IP and no node')
 
-    def _trace_dst(self, view, dst: str, src_pod, namespace: str):
+    def _trace_dst(self, view, records: list, dst: str, src_pod, namespace: str):
         import ipaddress as _ip
+        from kstate.kinds.network import dns_records
+        from kstate.network import dns
         try:
             _ip.ip_address(dst)
             ip = dst
@@ -839,19 +909,20 @@ class Cluster:
                 return pod
             if "/" in dst:
                 return None
-            ans = self.resolve(dst, from_pod=src_pod.name if src_pod else None,
-                               namespace=src_pod.namespace if src_pod else namespace)
+            if not records:
+                records.append(dns_records(self._engine))
+            ans = dns.resolve(dst, records[0], src_pod.namespace if src_pod else None)
             if ans.type == "A":
                 ip = ans.values[0]
             elif ans.type == "NXDOMAIN" and src_pod is None:
-                ans = self.resolve(f"{dst}.{namespace}.svc.cluster.local")
+                ans = dns.resolve(f"{dst}.{namespace}.svc.cluster.local", records[0], None)
                 ip = ans.values[0] if ans.type == "A" else ""
             else:
                 return None
         pod = view.pod_by_ip(ip)
         if pod is not None:
             return pod
-        return next((s for s in view.services if s.spec.cluster_ip == ip), None)
+        return view.service_by_ip(ip)[0]
 
     # ------------------------------------------------------------ batch
 

@@ -434,12 +434,16 @@ def hpa_no_scale_down_inside_window(view) -> Iterator[Violation]:
 @invariant("service-ips-and-node-ports-unique")
 def service_ips_and_node_ports_unique(view) -> Iterator[Violation]:
     """ClusterIPs are unique among Services and usable addresses of the
-    service CIDR; NodePorts are in 30000–32767 and no two Services share one
-    (a Service's TCP and UDP ports may share theirs)."""
-    from kstate.network.ipallocator import NODE_PORT_BASE, NODE_PORT_SIZE, service_range
+    service CIDR; NodePorts (and healthCheckNodePorts) are in 30000–32767
+    and no two Services share one (a Service's TCP and UDP ports may share
+    theirs); load-balancer ingress IPs are unique and inside the cluster's
+    load-balancer pool."""
+    from kstate.network.ipallocator import NODE_PORT_BASE, NODE_PORT_SIZE, pool_addresses, service_range
     cidr = view.identity.get("service-ips", {}).get("cidr")
+    pool = view.identity.get("lb-ips", {}).get("pool")
     ips: dict[str, str] = {}
     ports: dict[int, str] = {}
+    lbs: dict[str, str] = {}
     for svc in view.store.list("Service"):
         subject = f"Service {svc.metadata.namespace}/{svc.metadata.name}"
         ip = svc.spec.cluster_ip
@@ -451,7 +455,19 @@ def service_ips_and_node_ports_unique(view) -> Iterator[Violation]:
                 base, size = service_range(cidr)
                 if not base <= int(ipaddress.ip_address(ip)) < base + size:
                     yield Violation("service-ips-and-node-ports-unique", subject, f"ClusterIP {ip} not in {cidr}")
-        for np in sorted({p.node_port for p in svc.spec.ports if p.node_port}):
+        for lb in svc.status.load_balancer_ingress:
+            if lb in lbs:
+                yield Violation("service-ips-and-node-ports-unique", subject, f"load-balancer IP {lb} also "
+                                                                            f"{lbs[lb]}'s")
+            lbs[lb] = subject
+            if pool:
+                base, size = pool_addresses(pool)
+                if not base <= int(ipaddress.ip_address(lb)) < base + size:
+                    yield Violation("service-ips-and-node-ports-unique", subject,
+                                    f"load-balancer IP {lb} not in the pool {pool}")
+        hc = svc.spec.extra.get("healthCheckNodePort")
+        hc = {hc} if isinstance(hc, int) and not isinstance(hc, bool) and hc else set()
+        for np in sorted({p.node_port for p in svc.spec.ports if p.node_port} | hc):
             if not NODE_PORT_BASE <= np < NODE_PORT_BASE + NODE_PORT_SIZE:
                 yield Violation("service-ips-and-node-ports-unique", subject, f"nodePort {np} out of range")
             if np in ports:
@@ -650,3 +666,39 @@ def cronjob_one_job_per_schedule_time(view) -> Iterator[Violation]:
                                 f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
                                 f"Jobs {seen[t]} and {j.metadata.name} for the same time {t}")
             seen.setdefault(t, j.metadata.name)
+
+
+@invariant("kube-proxy-programs-what-the-api-holds")
+def kube_proxy_programs_what_the_api_holds(view) -> Iterator[Violation]:
+    """kube-proxy's programmed rules lag the API only by changes marked for
+    its next sync: every Service not changed since the last sync is
+    programmed exactly as the API holds it and its EndpointSlices (a deleted
+    one not at all). Quiet when no kube-proxy sync loop runs."""
+    if "kube-proxy" not in view.controllers:
+        return
+    st = view.index("kube-proxy-sync")
+    if st.last is None:
+        return
+    from kstate.network import kubeproxy as kp
+    live = {(s.metadata.namespace, s.metadata.name): s for s in view.store.list("Service")}
+    slices: dict = {}
+    for obj in view.store.list("EndpointSlice"):
+        name = obj.metadata.labels.get("kubernetes.io/service-name")
+        if name is not None:
+            slices.setdefault((obj.metadata.namespace, name), []).append(obj)
+    for key in sorted(set(live) | set(st.synced)):
+        if key in st.pending:
+            continue
+        subject = f"Service {key[0]}/{key[1]}"
+        got, svc = st.synced.get(key), live.get(key)
+        if svc is None:
+            yield Violation("kube-proxy-programs-what-the-api-holds", subject, "deleted but still programmed")
+        elif got is None:
+            yield Violation("kube-proxy-programs-what-the-api-holds", subject, "not programmed and not marked")
+        elif got.service != svc:
+            yield Violation("kube-proxy-programs-what-the-api-holds", subject, "programmed from an older Service")
+        else:
+            want = tuple(kp.slice_of(o) for o in sorted(slices.get(key, ()), key=lambda o: o.metadata.name))
+            if got.slices != want:
+                yield Violation("kube-proxy-programs-what-the-api-holds", subject,
+                                "programmed endpoints differ from its EndpointSlices")

@@ -11,8 +11,8 @@ enqueue their keys (it decides the order of reconciles at one instant).
 from __future__ import annotations
 
 from kstate.controllers import (
-    cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job, kubelet, metrics, nodelifecycle,
-    replicaset, scheduler,
+    cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job, kubelet, kubeproxy, metrics,
+    nodelifecycle, replicaset, scheduler,
 )
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
@@ -87,6 +87,9 @@ for _spec in (
                             Watch("Job", cronjob.watch_jobs, order=30))),
     ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
                    watches=(Watch("Job", job.watch_self, order=20, events=_LIVE),)),
+    # the last tier: kube-proxy syncs once the instant's endpoint changes are written;
+    # the kube-proxy-sync index's Service and EndpointSlice handlers wake it
+    ControllerSpec(kubeproxy.NAME, kubeproxy.observe_kube_proxy, kubeproxy.reconcile_kube_proxy, 3),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

@@ -5,8 +5,9 @@ they index at a cost independent of cluster size.
 Owns: the scheduler's cache (the node table with requested resources per
 node, and the unschedulable queue retried when capacity or nodes change —
 kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue),
-the kubelets' admission totals, and the pods referencing each ConfigMap and
-Secret (the kubelet's wake-ups when one appears or changes). Code here
+the kubelets' admission totals, the pods referencing each ConfigMap and
+Secret (the kubelet's wake-ups when one appears or changes), and kube-proxy's
+sync history (kstate.network.proxysync). Code here
 mutates only the index state the engine hands it and returns the keys to
 enqueue; it never touches the store.
 Must not be imported by engine/ (the engine is handed the registry).
@@ -17,8 +18,10 @@ from typing import Any
 
 from kstate.controllers import configrefs, kubelet, metrics
 from kstate.controllers import endpoints as endpoints_ctl
+from kstate.controllers import kubeproxy as kubeproxy_ctl
 from kstate.controllers import scheduler as sched
 from kstate.indexes.nodetable import NodeTable
+from kstate.network.proxysync import ProxySyncState
 from kstate.registry import IndexHandler, IndexSpec, register_index
 from kstate.resources.pod import TERMINAL_PHASES, is_admitted
 
@@ -232,3 +235,12 @@ def _services_on_service(state: dict, old, new, api) -> list:
 
 register_index(IndexSpec(name=SERVICES_BY_SELECTOR, init=dict,
                          handlers=(IndexHandler("Service", _services_on_service, order=-10),)))
+
+
+# -- kube-proxy's sync history (what the nodes' rules are programmed from)
+
+register_index(IndexSpec(name=kubeproxy_ctl.SYNC_INDEX, init=ProxySyncState, owner=kubeproxy_ctl.NAME,
+                         on_memory=kubeproxy_ctl.index_on_memory, dump=kubeproxy_ctl.index_dump,
+                         load=kubeproxy_ctl.index_load,
+                         handlers=(IndexHandler("Service", kubeproxy_ctl.index_on_service, order=90),
+                                   IndexHandler("EndpointSlice", kubeproxy_ctl.index_on_slice, order=90))))

@@ -10,8 +10,9 @@ pkg/apis/core/validation/validation.go ValidateService (ports required unless
 headless or ExternalName, port names required and unique when there are
 several, externalName required for ExternalName, nodePort forbidden for
 ClusterIP). The API server's allocations (clusterIP, nodePorts) are made by
-`kstate.kinds.network` on create. status.loadBalancer is always empty: kstate
-models no cloud load-balancer controller.
+`kstate.kinds.network` on create. status.loadBalancer is empty unless the
+cluster has a simulated load-balancer pool (`kstate.kinds.network`); a status
+in a manifest is ignored, as the API server resets it on create.
 """
 from __future__ import annotations
 
@@ -217,8 +218,12 @@ def _service_out(svc: Service) -> dict:
         spec["internalTrafficPolicy"] = s.internal_traffic_policy
     for k, v in s.extra.items():
         spec[k] = thaw(v)
+    lb: dict = {}
+    if svc.status.load_balancer_ingress:
+        # SetDefaults_Service: an ingress IP without ipMode gets VIP (LoadBalancerIPMode, GA)
+        lb["ingress"] = [{"ip": ip, "ipMode": "VIP"} for ip in svc.status.load_balancer_ingress]
     return {"apiVersion": "v1", "kind": "Service", "metadata": object_meta_out(svc.metadata, True),
-            "spec": spec, "status": {"loadBalancer": {}}}
+            "spec": spec, "status": {"loadBalancer": lb}}
 
 
 DECODERS: dict[tuple[str, str], Callable[[Ctx, dict], Any]] = {("v1", "Service"): _decode_service}

@@ -24,7 +24,8 @@ Format (see README.md, "Scenarios"):
 
     name: crash-loop
     description: ...
-    cluster: {nodes: 3, seed: 7, start: "2026-01-01T00:00:00Z", profile: default}
+    cluster: {nodes: 3, seed: 7, start: "2026-01-01T00:00:00Z", profile: default,
+              load-balancer-pool: 192.0.2.0/28}
     manifests: [{file: ../manifests/crashloop-pod.yaml}]
     timeline:
       - {at: 45s, fail-node: node-1}
@@ -56,6 +57,7 @@ from kstate.io.scenario_model import (
     ClusterSpec, Condition, Eventually, Operation, Predicate, Scenario, plural, show_value,
 )
 from kstate.io.scenario_runner import RunReport, evaluate, run_scenario
+from kstate.io.scenario_network import TRACE_VERDICTS, _op_iptables, _op_trace, _parse_selector  # noqa: F401
 from kstate.io.tables import (  # noqa: F401 (re-exported)
     deployments_table, human_duration, nodes_table, pod_status, pods_table, replicaset_sizes,
     replicasets_table,
@@ -72,7 +74,8 @@ __all__ = [
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
               "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
-              "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check")
+              "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check",
+              "iptables", "trace")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
@@ -209,7 +212,7 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
     from kstate.resources.meta import parse_time
     if v is None:
         v = {}
-    p.mapping(v, "cluster", ("nodes", "seed", "start", "profile"))
+    p.mapping(v, "cluster", ("nodes", "seed", "start", "profile", "load-balancer-pool"))
     nodes: Any = 3
     if v.get("nodes") is not None:
         raw = v["nodes"]
@@ -241,7 +244,17 @@ def _parse_cluster(p: _P, v: Any) -> ClusterSpec:
         profile = load_profile(prof_name)
     else:
         profile = load_profile(p.file_path(prof_name, "cluster.profile"))
-    return ClusterSpec(nodes=nodes, seed=seed, start=start, profile=profile, profile_name=prof_name)
+    pool = None
+    if v.get("load-balancer-pool") is not None:
+        from kstate.network.ipallocator import pool_addresses
+        pool = p.string(v["load-balancer-pool"], "cluster.load-balancer-pool")
+        try:
+            pool_addresses(pool)
+        except ValueError:
+            raise p.err(f"Invalid value: {show_value(pool)}: must be a CIDR or a range first-last of IP addresses "
+                        "(e.g. 192.0.2.0/28)", "cluster.load-balancer-pool") from None
+    return ClusterSpec(nodes=nodes, seed=seed, start=start, profile=profile, profile_name=prof_name,
+                       load_balancer_pool=pool)
 
 
 def _parse_manifest_items(p: _P, v: Any, path: str, allow_missing: bool = False) -> tuple[tuple, tuple]:
@@ -517,6 +530,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
     "rollout-restart": _op_rollout("rollout-restart"), "set-load": _op_set_load,
     "suspend": _op_suspend("suspend"), "resume": _op_suspend("resume"), "create-job": _op_create_job,
+    "iptables": _op_iptables, "trace": _op_trace,   # kstate.io.scenario_network
 }
 
 
@@ -634,21 +648,6 @@ def _parse_condition(p: _P, v: Any, path: str) -> Condition:
         selector = _parse_selector(p, selector, f"{path}.selector")
     return Condition(field=path, kind=kind, namespace=ns, count_op=count_op, count_value=count_value,
                      where=tuple(where), selector=selector)
-
-
-def _parse_selector(p: _P, v: Any, path: str):
-    from kstate.resources.selector import parse_selector
-    if isinstance(v, dict):
-        for k, val in v.items():
-            if not isinstance(k, str) or not isinstance(val, str):
-                raise p.err(f"Invalid value: {show_value({k: val})}: labels are strings", f"{path}[{k}]")
-        return tuple(sorted(v.items()))
-    s = p.string(v, path)
-    try:
-        parse_selector(s)
-    except (SpecError, ValueError) as e:
-        raise p.err(f"Invalid value: {show_value(s)}: {getattr(e, 'message', e)}", path) from None
-    return s
 
 
 def _parse_predicate(p: _P, v: dict, path: str) -> Predicate:

@@ -103,6 +103,7 @@ class ClusterSpec:
     start: str = "2026-01-01T00:00:00Z"
     profile: Any = None    # a kstate Profile
     profile_name: str = "default"
+    load_balancer_pool: Optional[str] = None   # Cluster(load_balancer_pool=...)
 
 
 @dataclass(frozen=True)

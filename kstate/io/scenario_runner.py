@@ -193,7 +193,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
         w.line(f"  {stamp(t)}  !!! {message}")
 
     cluster = Cluster(nodes=sc.cluster.nodes, seed=sc.cluster.seed, start=sc.cluster.start,
-                      profile=sc.cluster.profile)
+                      profile=sc.cluster.profile, load_balancer_pool=sc.cluster.load_balancer_pool)
     eng = cluster.engine
     from kstate.resources.meta import MAX_TIME_MS
     if eng.start + sc.until > MAX_TIME_MS:
@@ -253,6 +253,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     if sc.always is not None:
         checked += 1
     checked += len(sc.eventually) + len(sc.at_end) + sum(len(op.args[0]) for op in ops if op.verb == "check")
+    checked += sum(op.args[1] for op in ops if op.verb in _NETWORK_VERBS)
 
     t = 0
     while t is not None:
@@ -268,6 +269,20 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
                        + ("ok" if not bad else f"{len(bad)} failed"))
                 for c, got in bad:
                     fail(t, f"{c.field}: {c.describe()} ({got})")
+                continue
+            if op.verb in _NETWORK_VERBS:
+                try:
+                    shown, bad_net = _network_step(cluster, op)
+                except KstateError as e:
+                    fail(t, f"{op.field} {op.text}: {_msg(e)}")
+                    continue
+                n = op.args[1]
+                w.line(f"  {stamp(t)}  >>> {op.text}" + (f": {plural(n, 'check')} " + (
+                    "ok" if not bad_net else f"{len(bad_net)} failed") if n else ""))
+                for line in shown:
+                    w.line(f"      {line}" if line else "")
+                for message in bad_net:
+                    fail(t, f"{op.field}: {message}")
                 continue
             w.line(f"  {stamp(t)}  >>> {op.text}")
             try:
@@ -336,6 +351,76 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
         w.line(line)
     report.output = w.text()
     return report
+
+
+_NETWORK_VERBS = ("iptables", "trace")
+
+
+def _network_step(cluster, op: Operation) -> tuple[list, list]:
+    """An `iptables` or `trace` step on the live cluster: (lines to print,
+    failed checks)."""
+    a = op.args[0]
+    bad: list = []
+    if op.verb == "iptables":
+        text = cluster.iptables(a["node"])
+        lines = text.splitlines()
+        for want in a["contains"]:
+            if not any(want in line for line in lines):
+                bad.append(f"no rule on {a['node']} contains {show_value(want)}")
+        for unwanted in a["not-contains"]:
+            hit = next((line for line in lines if unwanted in line), None)
+            if hit is not None:
+                bad.append(f"a rule on {a['node']} contains {show_value(unwanted)}: {hit}")
+        if a["endpoints"] is not None:
+            n = _dnat_count(cluster, lines, a)
+            if n != a["endpoints"]:
+                bad.append(f"{a['namespace']}/{a['service']} DNATs to {n} endpoint(s) on {a['node']}, "
+                           f"want {a['endpoints']}")
+        return ([f"# iptables-save on {a['node']} (kube-proxy)"] + lines if a["print"] else []), bad
+    src = _net_name(cluster, a["from"], "from")
+    dst = _net_name(cluster, a["to"], "to")
+    tr = cluster.trace_packet(src, dst, port=a["port"], protocol=a["protocol"], namespace=a["namespace"],
+                              pick=a["pick"])
+    rendered = tr.render()
+    if a["verdict"] is not None and tr.verdict != a["verdict"]:
+        bad.append(f"trace {src} -> {dst}: verdict {tr.verdict} ({tr.reason}), want {a['verdict']}")
+    if a["endpoints"] is not None and len(tr.branches) != a["endpoints"]:
+        bad.append(f"trace {src} -> {dst}: {len(tr.branches)} endpoint(s) to choose from, want {a['endpoints']}")
+    for want in a["contains"]:
+        if want not in rendered:
+            bad.append(f"trace {src} -> {dst} does not contain {show_value(want)}")
+    return (rendered.splitlines() if a["print"] else []), bad
+
+
+def _net_name(cluster, end: Any, field: str) -> str:
+    """A trace end as `Cluster.trace_packet` takes it: a name as given, or
+    the first Running pod with an IP (by name) its selector matches."""
+    from kstate.errors import NotFound
+    if isinstance(end, str):
+        return end
+    _, sel, ns, node = end
+    selector = dict(sel) if isinstance(sel, tuple) else sel
+    pods = sorted((p for p in cluster.list("Pod", ns, selector) if p.status.phase == "Running" and p.status.pod_ip
+                   and (node is None or p.spec.node_name == node)), key=lambda p: p.metadata.name)
+    if not pods:
+        raise NotFound(f"{field}: no Running pod with an IP matches {show_value(selector)} in {ns}"
+                       + (f" on {node}" if node else ""))
+    return f"{ns}/{pods[0].metadata.name}"
+
+
+def _dnat_count(cluster, lines: list, a: dict) -> int:
+    """How many endpoints the Service port's ClusterIP chain (KUBE-SVC-…, or
+    KUBE-SVL-… with internalTrafficPolicy Local) jumps to."""
+    from kstate.network import kubeproxy as kp
+    svc = cluster.get("Service", a["service"], a["namespace"])
+    sp = next((p for p in svc.spec.ports if a["port"] is None or p.port == a["port"]), None)
+    if sp is None:
+        raise SpecError(f"Invalid value: {a['port']}: service {a['namespace']}/{a['service']} has no such port",
+                        "port")
+    spn = kp.service_port_name(a["namespace"], a["service"], sp.name)
+    prefix = "KUBE-SVL-" if svc.spec.internal_traffic_policy == "Local" else "KUBE-SVC-"
+    head = f"-A {kp.chain(prefix, spn, sp.protocol.lower())} "
+    return sum(1 for line in lines if line.startswith(head) and "-j KUBE-SEP-" in line and "--rcheck" not in line)
 
 
 def _execute(cluster, op: Operation) -> None:

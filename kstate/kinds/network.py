@@ -10,8 +10,18 @@ allocation arithmetic is pure in `kstate.network.ipallocator`; randomness comes
 only from the engine's seeded stream "service-ips" / "node-ports". Must not be
 imported by engine/.
 
-status.loadBalancer stays empty: kstate models no cloud provider, so a
-LoadBalancer Service is a NodePort Service whose EXTERNAL-IP is <pending>.
+status.loadBalancer stays empty by default: kstate models no cloud provider,
+so a LoadBalancer Service is a NodePort Service whose EXTERNAL-IP is
+<pending>. A cluster made with a load-balancer pool
+(`Cluster(load_balancer_pool="192.0.2.0/28")`, as MetalLB or kind's
+cloud-provider-kind give a bare-metal cluster) hands each LoadBalancer Service
+the lowest free address of the pool (or its spec.loadBalancerIP when that is
+in the pool and free) in status.loadBalancer.ingress when it is created and
+takes it back when it is deleted ("lb-ips" in `api.identity`). The address is
+set at creation, with no provisioning delay; a Service that found the pool
+exhausted stays <pending> (kstate re-offers no freed address to it).
+LoadBalancer Services with externalTrafficPolicy Local get a
+healthCheckNodePort from the NodePort range (alloc.go allocHealthCheckNodePort).
 """
 from __future__ import annotations
 
@@ -48,6 +58,22 @@ def _wants_node_ports(spec: ServiceSpec) -> bool:
     return spec.type == NODE_PORT or (spec.type == LOAD_BALANCER and spec.allocate_load_balancer_node_ports is not False)
 
 
+def lb_ips(api) -> dict:
+    """The load-balancer pool and ip → service ("pool" None: no pool)."""
+    return api.identity.setdefault("lb-ips", {"pool": None, "used": {}})
+
+
+def _needs_hc_node_port(spec: ServiceSpec) -> bool:
+    """apiservice.NeedsHealthCheck: type LoadBalancer with
+    externalTrafficPolicy Local."""
+    return spec.type == LOAD_BALANCER and spec.external_traffic_policy == "Local"
+
+
+def _hc_node_port(spec: ServiceSpec) -> int:
+    v = spec.extra.get("healthCheckNodePort")
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
 def admit_service(svc: Service, api, batch: dict) -> None:
     """A requested clusterIP must be in the service CIDR and free; requested
     nodePorts in 30000–32767 and free (alloc.go allocIPs / portallocator
@@ -78,6 +104,19 @@ def admit_service(svc: Service, api, batch: dict) -> None:
             if err:
                 raise SpecError(f"Invalid value: {p.node_port}: {err}", f"spec.ports[{i}].nodePort", _key(svc))
         others.update(port for port, _ in seen)
+    hc = _hc_node_port(spec)
+    if hc:
+        if not _needs_hc_node_port(spec):
+            raise SpecError(f"Invalid value: {hc}: may only be set when `type` is 'LoadBalancer' and "
+                            "`externalTrafficPolicy` is 'Local'", "spec.healthCheckNodePort", _key(svc))
+        used = api.identity.get("node-ports", {}).get("used", {})
+        others = batch.setdefault("node-ports", set())
+        err = ipallocator.node_port_error(hc, used)
+        if err is None and (hc in others or any(p.node_port == hc for p in spec.ports)):
+            err = ipallocator.ERR_PORT_ALLOCATED
+        if err:
+            raise SpecError(f"Invalid value: {hc}: {err}", "spec.healthCheckNodePort", _key(svc))
+        others.add(hc)
 
 
 def _ip_of(cidr: str, off: int) -> str:
@@ -114,7 +153,24 @@ def _prepare_create(svc: Service, api) -> Service:
             by_port[p.port] = np
             ports.append(evolve(p, node_port=np))
         spec = evolve(spec, ports=tuple(ports))
-    return evolve(svc, spec=spec)
+    if _needs_hc_node_port(spec):
+        used = node_ports(api)["used"]
+        hc = _hc_node_port(spec)
+        if not hc:
+            hc = ipallocator.allocate_node_port(set(used), api.rng.stream("node-ports"))
+            if hc is None:
+                raise SpecError("failed to allocate a nodePort: range is full", "spec.healthCheckNodePort", key)
+            spec = evolve(spec, extra=spec.extra.set("healthCheckNodePort", hc))
+        used[hc] = key
+    status = svc.status.__class__()        # PrepareForCreate resets status
+    lb = lb_ips(api)
+    if spec.type == LOAD_BALANCER and lb["pool"]:
+        requested = spec.extra.get("loadBalancerIP")
+        ip = ipallocator.allocate_lb_ip(lb["pool"], lb["used"], requested if isinstance(requested, str) else "")
+        if ip is not None:
+            lb["used"][ip] = key
+            status = evolve(status, load_balancer_ingress=(ip,))
+    return evolve(svc, spec=spec, status=status)
 
 
 def _on_remove(svc: Service, api) -> None:
@@ -128,6 +184,13 @@ def _on_remove(svc: Service, api) -> None:
     for p in svc.spec.ports:
         if p.node_port and used.get(p.node_port) == key:
             del used[p.node_port]
+    hc = _hc_node_port(svc.spec)
+    if hc and used.get(hc) == key:
+        del used[hc]
+    lb = lb_ips(api)["used"]
+    for ip in svc.status.load_balancer_ingress:
+        if lb.get(ip) == key:
+            del lb[ip]
 
 
 def validate_service_update(cur: Service, new: Service, meta) -> Service:
@@ -153,7 +216,18 @@ def validate_service_update(cur: Service, new: Service, meta) -> Service:
     if _wants_node_ports(n) and any(not p.node_port for p in ports):
         raise SpecError("Invalid value: kstate keeps the ports of a NodePort Service as created (a new port "
                         "would need a nodePort)", "spec.ports")
-    spec = evolve(n, cluster_ip=s.cluster_ip, ports=tuple(ports))
+    extra = n.extra
+    hc = _hc_node_port(s)
+    if hc and _hc_node_port(n) not in (0, hc):
+        raise SpecError(f"Invalid value: {_hc_node_port(n)}: kstate keeps the healthCheckNodePort allocated at "
+                        "creation", "spec.healthCheckNodePort")
+    if hc and not _hc_node_port(n):
+        extra = extra.set("healthCheckNodePort", hc)     # patchAllocatedValues keeps it
+    if n.external_traffic_policy != s.external_traffic_policy and (_needs_hc_node_port(n) or hc):
+        raise SpecError(f'Invalid value: "{n.external_traffic_policy}": kstate does not model changing the '
+                        "externalTrafficPolicy of a LoadBalancer Service (its healthCheckNodePort)",
+                        "spec.externalTrafficPolicy")
+    spec = evolve(n, cluster_ip=s.cluster_ip, ports=tuple(ports), extra=extra)
     return evolve(cur, metadata=meta, spec=spec)
 
 
@@ -163,13 +237,15 @@ SERVICE_COLUMNS = ("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"
 
 
 def _external_ip(svc: Service) -> str:
-    """printers.go getServiceExternalIP."""
+    """printers.go getServiceExternalIP (loadBalancerStatusStringer: the
+    ingress IPs, then the externalIPs)."""
     s = svc.spec
     external = [x for x in s.extra.get("externalIPs", ()) if isinstance(x, str)]
     if s.type == EXTERNAL_NAME:
         return s.external_name
     if s.type == LOAD_BALANCER:
-        return ",".join(external) if external else "<pending>"
+        shown = list(svc.status.load_balancer_ingress) + external
+        return ",".join(shown) if shown else "<pending>"
     return ",".join(external) if external else "<none>"
 
 
@@ -227,13 +303,14 @@ ENDPOINT_SLICE = register_kind(KindSpec(
 ))
 
 
-def bootstrap_services(api, service_cidr: str) -> None:
+def bootstrap_services(api, service_cidr: str, load_balancer_pool=None) -> None:
     """The API server's bootstrap controller: the service CIDR, and the
     `default/kubernetes` Service on its first address (443 → 6443), made
     before the cluster's trace starts (it is not a trace line, and its uid
     comes from its own stream so that no other uid shifts)."""
     ips = service_ips(api)
     ips["cidr"] = service_cidr
+    lb_ips(api)["pool"] = load_balancer_pool
     ip = ipallocator.first_ip(service_cidr)
     svc = Service(
         metadata=ObjectMeta(name="kubernetes", namespace="default",
@@ -253,7 +330,7 @@ def _uid(api) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-__all__ = ["ENDPOINTS", "ENDPOINT_SLICE", "SERVICE", "SERVICE_COLUMNS", "bootstrap_services", "node_ports", "service_ips", "service_row"]
+__all__ = ["ENDPOINTS", "ENDPOINT_SLICE", "SERVICE", "SERVICE_COLUMNS", "bootstrap_services", "lb_ips", "node_ports", "service_ips", "service_row"]
 
 
 # ------------------------------------------------------- endpoints (views)
@@ -275,15 +352,7 @@ def node_zones(api) -> dict:
 def _proxy_slice(obj):
     """What kube-proxy reads of one stored EndpointSlice."""
     from kstate.network import kubeproxy as kp
-    ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
-    eps = []
-    for e in obj.spec.endpoints:
-        ready = e.ready is not False                       # nil means ready (discovery/v1)
-        serving = ready if e.serving is None else e.serving
-        for ip in e.addresses:
-            eps.append(kp.Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
-                                   node_name=e.node_name, zone=e.zone))
-    return kp.Slice(ports, tuple(eps))
+    return kp.slice_of(obj)
 
 
 def proxy_slices(api, services: list) -> dict:
@@ -311,7 +380,20 @@ def net_view(api):
                                 next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""),
                                 n.spec.pod_cidr, n.status.state in ("Ready", "NotReady"), n.status.state)
                   for n in api.list("Node"))
-    return trace.NetView(pods, nodes, tuple(services), proxy_slices(api, services), api.cluster_cidr)
+    sync = _programmed(api)
+    if sync is None:
+        return trace.NetView(pods, nodes, tuple(services), proxy_slices(api, services), api.cluster_cidr)
+    return trace.NetView(pods, nodes, tuple(services), {k: v.slices for k, v in sync.synced.items()},
+                         api.cluster_cidr, programmed={k: v.service for k, v in sync.synced.items()})
+
+
+def _programmed(api):
+    """kube-proxy's sync history when its sync loop runs, else None (the
+    rules then follow the API at once)."""
+    from kstate.controllers import kubeproxy
+    if kubeproxy.NAME not in api.controllers:
+        return None
+    return api.index(kubeproxy.SYNC_INDEX)
 
 
 def dns_records(api) -> dict:

@@ -126,3 +126,41 @@ def allocate_node_port(used: set, rng: random.Random) -> Optional[int]:
     if i is None:
         i = _pick(0, off, taken, rng)
     return None if i is None else NODE_PORT_BASE + i
+
+
+def pool_addresses(pool: str) -> tuple[int, int]:
+    """A load-balancer pool as (first address as int, number of addresses):
+    a CIDR (every address of it, as a MetalLB IPAddressPool hands them out
+    with avoidBuggyIPs off) or a range "first-last".
+
+    Example: "192.0.2.0/30" → (int(192.0.2.0), 4); "192.0.2.10-192.0.2.12"
+    → (int(192.0.2.10), 3)."""
+    if "-" in pool:
+        lo, _, hi = pool.partition("-")
+        a, b = ipaddress.ip_address(lo.strip()), ipaddress.ip_address(hi.strip())
+        if a.version != b.version or int(b) < int(a):
+            raise ValueError(pool)
+        return int(a), int(b) - int(a) + 1
+    net = ipaddress.ip_network(pool)
+    return int(net.network_address), net.num_addresses
+
+
+def allocate_lb_ip(pool: str, used: Iterable[str], requested: str = "") -> Optional[str]:
+    """The load-balancer IP a Service gets from `pool`: the requested one
+    (spec.loadBalancerIP) when it is in the pool and free, else none; without
+    a request the lowest free address; None when the pool is exhausted."""
+    base, size = pool_addresses(pool)
+    version = ipaddress.ip_address(base).version
+    taken = set(used)
+    if requested:
+        try:
+            r = ipaddress.ip_address(requested)
+        except ValueError:
+            return None
+        ok = r.version == version and base <= int(r) < base + size and requested not in taken
+        return requested if ok else None
+    for i in range(size):
+        ip = str(ipaddress.ip_address(base + i))
+        if ip not in taken:
+            return ip
+    return None

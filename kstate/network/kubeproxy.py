@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional, Set
 
 import attrs
 
@@ -45,6 +45,9 @@ class ProxyConfig:
     masquerade_all: bool = False
     random_fully: bool = False
     conntrack_tcp_liberal: bool = False
+    #: the node's IP (a loadBalancerSourceRanges entry containing it lets the
+    #: node reach the LB IP, proxier.go allowFromNode)
+    node_ip: str = ""
 
 
 @attrs.frozen
@@ -149,6 +152,42 @@ def categorize(eps: list, internal_local: bool, external_local: bool, externally
     return cluster, local, cluster + [e for e in local if e.address not in seen], has_any
 
 
+def source_ranges(svc: Service) -> list[str]:
+    """proxyutil.MapCIDRsByIPFamily of spec.loadBalancerSourceRanges: each
+    entry trimmed and parsed sloppily, invalid ones and the other family's
+    left out, printed as networks ("203.0.113.0/25")."""
+    import ipaddress
+    out = []
+    for raw in svc.spec.extra.get("loadBalancerSourceRanges", ()) or ():
+        if not isinstance(raw, str):
+            continue
+        try:
+            net = ipaddress.ip_network(raw.strip(), strict=False)
+        except ValueError:
+            continue
+        if net.version == 4:
+            out.append(str(net))
+    return out
+
+
+def load_balancer_vips(svc: Service) -> list[str]:
+    """servicePortInfo LoadBalancerVIPs: a LoadBalancer Service's
+    status.loadBalancer.ingress IPs (ipMode VIP) of the node's family."""
+    if svc.spec.type != LOAD_BALANCER:
+        return []
+    return [ip for ip in svc.status.load_balancer_ingress if ":" not in ip]
+
+
+def health_check_node_port(svc: Service) -> int:
+    """servicePortInfo HealthCheckNodePort: only for a LoadBalancer with
+    externalTrafficPolicy Local (apiservice.NeedsHealthCheck)."""
+    s = svc.spec
+    if s.type != LOAD_BALANCER or s.external_traffic_policy != "Local":
+        return 0
+    v = s.extra.get("healthCheckNodePort")
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
 def _q(s: str) -> str:
     return f'"{s}"' if " " in s else s
 
@@ -157,6 +196,7 @@ class _Tables:
     def __init__(self) -> None:
         self.chains: dict[str, set] = {"filter": set(), "nat": set()}
         self.rules: dict[str, dict[str, list]] = {"filter": {}, "nat": {}}
+        self.deleted: list = []                 # nat chains a sync removes (-X)
         # KUBE-SERVICES rules grouped by service for the canonical order
         self.services: dict[str, dict[str, list]] = {"filter": {}, "nat": {}}
 
@@ -184,15 +224,33 @@ class _Tables:
                     for svc in sorted(self.services[table]):
                         out.extend(self.services[table][svc])
                 out.extend(self.rules[table].get(c, ()))
+            if table == "nat":
+                out.extend(f"-X {c}" for c in sorted(self.deleted))
             out.append("COMMIT")
         return "\n".join(out) + "\n"
 
 
 def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[Slice]], node: str,
-                  config: ProxyConfig = ProxyConfig()) -> str:
+                  config: ProxyConfig = ProxyConfig(), only: Optional[Set[tuple]] = None,
+                  large_of: Mapping[tuple, bool] = {}, delete_chains: Iterable[str] = ()) -> str:
     """The filter and nat rules kube-proxy on `node` writes for `services`,
-    given each service's EndpointSlices (`slices[(namespace, name)]`)."""
+    given each service's EndpointSlices (`slices[(namespace, name)]`).
+
+    With `only` (a set of (namespace, name)), the input of a partial sync
+    (syncProxyRules with doFullSync false): the filter table and the nat
+    table's top-level chains whole, but the SVC/SVL/EXT/FW/SEP chains of
+    only those services; the others' chains are left as the kernel has them.
+    `large_of[(namespace, name)]` overrides, per service, whether its
+    endpoint rules are written without comments (a chain keeps the form it
+    was written in until its service changes, even when the cluster crosses
+    largeClusterEndpointsThreshold in between). `delete_chains` are stale
+    nat chains the input flushes (a chain line) and deletes (-X), as
+    syncProxyRules does for chains no service uses any more."""
     t = _Tables()
+    skipped = _Tables()
+    for c in delete_chains:
+        t.chain("nat", c)
+        t.deleted.append(c)
     cidr = config.cluster_cidr
     for c in ("KUBE-NODEPORTS", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD",
               "KUBE-PROXY-FIREWALL"):
@@ -227,13 +285,17 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
     for svc, p in ports:
         s = svc.spec
         ns, name = svc.metadata.namespace, svc.metadata.name
+        # chains of a service this partial sync does not write go nowhere
+        tn = t if only is None or (ns, name) in only else skipped
+        svc_large = large_of.get((ns, name), large)
         proto = p.protocol.lower()
         spn = service_port_name(ns, name, p.name)
         svc_key = spn
         eps = per_port[(ns, name, p.name, p.protocol)]
         external_ips = [x for x in s.extra.get("externalIPs", ()) if isinstance(x, str)]
         node_port = p.node_port if s.type in (NODE_PORT, LOAD_BALANCER) else 0
-        externally = bool(node_port or external_ips)
+        lb_vips = load_balancer_vips(svc)
+        externally = bool(node_port or external_ips or lb_vips)
         internal_local = s.internal_traffic_policy == "Local"
         external_local = s.external_traffic_policy == "Local"
         cluster_eps, local_eps, reachable, has_eps = categorize(eps, internal_local, external_local, externally)
@@ -247,6 +309,10 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
         external_policy_chain = svl_chain if external_local else svc_chain
         has_external = has_eps and (bool(local_eps) if external_local else True)
         uses_ext_chain = has_eps and externally
+        ranges = source_ranges(svc)
+        fw_chain = chain("KUBE-FW-", spn, proto)
+        uses_fw_chain = has_eps and bool(lb_vips) and bool(ranges)
+        lb_target = fw_chain if uses_fw_chain else ext_chain
         if not has_eps:
             int_target, int_comment = "REJECT", f'"{spn} has no endpoints"'
             ext_target, ext_comment = int_target, int_comment
@@ -268,6 +334,18 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
             if not has_external:
                 t.rule("filter", "KUBE-EXTERNAL-SERVICES", f"-m comment --comment {ext_comment} {xmatch} "
                                                            f"-j {ext_target}")
+        for lbip in lb_vips:
+            lmatch = f"-m {proto} -p {proto} -d {lbip} --dport {p.port}"
+            if has_eps:
+                t.rule("nat", "KUBE-SERVICES", f'-m comment --comment "{spn} loadbalancer IP" {lmatch} '
+                                               f"-j {lb_target}", svc=svc_key)
+            if uses_fw_chain:
+                t.rule("filter", "KUBE-PROXY-FIREWALL", f'-m comment --comment "{spn} traffic not accepted by '
+                                                        f'{fw_chain}" {lmatch} -j DROP')
+        if not has_external:
+            for lbip in lb_vips:
+                t.rule("filter", "KUBE-EXTERNAL-SERVICES", f"-m comment --comment {ext_comment} -m {proto} "
+                                                           f"-p {proto} -d {lbip} --dport {p.port} -j {ext_target}")
         if node_port:
             if has_eps:
                 if config.localhost_nodeports:
@@ -280,38 +358,57 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
                 t.rule("filter", "KUBE-EXTERNAL-SERVICES", f"-m comment --comment {ext_comment} -m addrtype "
                                                            f"--dst-type LOCAL -m {proto} -p {proto} --dport "
                                                            f"{node_port} -j {ext_target}")
+        hc = health_check_node_port(svc)
+        if hc:
+            t.rule("filter", "KUBE-NODEPORTS", f'-m comment --comment "{spn} health check node port" -m tcp '
+                                               f"-p tcp --dport {hc} -j ACCEPT")
         if has_internal:
             if config.masquerade_all:
-                t.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} -j KUBE-MARK-MASQ')
+                tn.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} -j KUBE-MARK-MASQ')
             elif cidr:
-                t.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} ! -s {cidr} '
+                tn.rule("nat", internal_chain, f'-m comment --comment "{spn} cluster IP" {match} ! -s {cidr} '
                                               "-j KUBE-MARK-MASQ")
         if uses_ext_chain:
-            t.chain("nat", ext_chain)
+            tn.chain("nat", ext_chain)
             if not external_local:
-                t.rule("nat", ext_chain, f'-m comment --comment "masquerade traffic for {spn} external '
+                tn.rule("nat", ext_chain, f'-m comment --comment "masquerade traffic for {spn} external '
                                          'destinations" -j KUBE-MARK-MASQ')
             else:
                 if cidr:
-                    t.rule("nat", ext_chain, f'-m comment --comment "pod traffic for {spn} external destinations" '
+                    tn.rule("nat", ext_chain, f'-m comment --comment "pod traffic for {spn} external destinations" '
                                              f"-s {cidr} -j {svc_chain}")
-                t.rule("nat", ext_chain, f'-m comment --comment "masquerade LOCAL traffic for {spn} external '
+                tn.rule("nat", ext_chain, f'-m comment --comment "masquerade LOCAL traffic for {spn} external '
                                          'destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ')
-                t.rule("nat", ext_chain, f'-m comment --comment "route LOCAL traffic for {spn} external '
+                tn.rule("nat", ext_chain, f'-m comment --comment "route LOCAL traffic for {spn} external '
                                          f'destinations" -m addrtype --src-type LOCAL -j {svc_chain}')
             if has_external:
-                t.rule("nat", ext_chain, f"-j {external_policy_chain}")
+                tn.rule("nat", ext_chain, f"-j {external_policy_chain}")
+        if uses_fw_chain:
+            tn.chain("nat", fw_chain)
+            fw = f'-m comment --comment "{spn} loadbalancer IP"'
+            allow_from_node = False
+            for src_range in ranges:
+                tn.rule("nat", fw_chain, f"{fw} -s {src_range} -j {ext_chain}")
+                if config.node_ip and _in_cidr(config.node_ip, src_range):
+                    allow_from_node = True
+            if allow_from_node:
+                for lbip in lb_vips:
+                    tn.rule("nat", fw_chain, f"{fw} -s {lbip} -j {ext_chain}")
+            tn.rule("nat", fw_chain, f'-m comment --comment "other traffic to {spn} will be dropped by '
+                                    'KUBE-PROXY-FIREWALL"')
+        if tn is skipped:
+            continue      # kube-proxy renders them only for its metrics
         if uses_cluster_chain:
-            _service_to_endpoints(t, spn, proto, svc, svc_chain, cluster_eps, large)
+            _service_to_endpoints(tn, spn, proto, svc, svc_chain, cluster_eps, svc_large)
         if uses_local_chain:
-            _service_to_endpoints(t, spn, proto, svc, svl_chain, local_eps, large)
+            _service_to_endpoints(tn, spn, proto, svc, svl_chain, local_eps, svc_large)
         for e in reachable:
             sep = endpoint_chain(spn, proto, e.address)
-            t.chain("nat", sep)
-            comment = "" if large else f"-m comment --comment {_q(spn)} "
-            t.rule("nat", sep, f"{comment}-s {e.ip} -j KUBE-MARK-MASQ")
+            tn.chain("nat", sep)
+            comment = "" if svc_large else f"-m comment --comment {_q(spn)} "
+            tn.rule("nat", sep, f"{comment}-s {e.ip} -j KUBE-MARK-MASQ")
             recent = f"-m recent --name {sep} --set " if s.session_affinity == "ClientIP" else ""
-            t.rule("nat", sep, f"{comment}{recent}-m {proto} -p {proto} -j DNAT --to-destination {e.address}")
+            tn.rule("nat", sep, f"{comment}{recent}-m {proto} -p {proto} -j DNAT --to-destination {e.address}")
 
     dst = "-m addrtype --dst-type LOCAL" + ("" if config.localhost_nodeports else " ! -d 127.0.0.0/8")
     t.rule("nat", "KUBE-SERVICES", '-m comment --comment "kubernetes service nodeports; NOTE: this must be the '
@@ -324,6 +421,14 @@ def iptables_save(services: Iterable[Service], slices: Mapping[tuple, Iterable[S
     t.rule("filter", "KUBE-FORWARD", '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack '
                                      "--ctstate RELATED,ESTABLISHED -j ACCEPT")
     return t.render()
+
+
+def _in_cidr(ip: str, cidr: str) -> bool:
+    import ipaddress
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr)
+    except ValueError:
+        return False
 
 
 def _service_to_endpoints(t: _Tables, spn: str, proto: str, svc: Service, chain_name: str, eps: list,
@@ -346,6 +451,39 @@ def _service_to_endpoints(t: _Tables, spn: str, proto: str, svc: Service, chain_
         t.rule("nat", chain_name, f"{comment}{stat}-j {sep}")
 
 
+SERVICE_CHAIN_PREFIXES = ("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-")
+
+
+def service_chains(text: str) -> set:
+    """The per-service nat chains (isServiceChainName: SVC, SVL, EXT, FW,
+    SEP) declared in rules text."""
+    nat = text.partition("*nat\n")[2]
+    return {line[1:].split(" ", 1)[0] for line in nat.splitlines()
+            if line.startswith(":") and line[1:].startswith(SERVICE_CHAIN_PREFIXES)}
+
+
+def slice_of(obj) -> Slice:
+    """What kube-proxy reads of one stored discovery/v1 EndpointSlice: its
+    ports and each address with the endpoint's conditions (ready nil means
+    ready; serving nil means as ready)."""
+    ports = tuple((p.name, p.port, p.protocol) for p in obj.spec.ports)
+    eps = []
+    for e in obj.spec.endpoints:
+        ready = e.ready is not False
+        serving = ready if e.serving is None else e.serving
+        for ip in e.addresses:
+            eps.append(Endpoint(ip, ready=ready, serving=serving, terminating=bool(e.terminating),
+                                node_name=e.node_name, zone=e.zone))
+    return Slice(ports, tuple(eps))
+
+
+def endpoint_count(svc: Service, slices: Iterable[Slice]) -> int:
+    """How many endpoints the service's ports have (syncProxyRules'
+    totalEndpoints adds this over all services)."""
+    slices = list(slices)
+    return sum(len(port_endpoints(slices, p.name, p.protocol, "")) for p in svc.spec.ports)
+
+
 def dnat_choices(eps: list) -> list[tuple[PortEndpoint, "Fraction"]]:
     """Each endpoint with the chance the KUBE-SVC chain picks it: rule i
     matches with 1/(n−i) of what reaches it, so each gets exactly 1/n."""
@@ -361,4 +499,5 @@ def dnat_choices(eps: list) -> list[tuple[PortEndpoint, "Fraction"]]:
 
 
 __all__ = ["Endpoint", "PortEndpoint", "ProxyConfig", "Slice", "categorize", "chain", "dnat_choices",
-           "endpoint_chain", "iptables_save", "port_endpoints", "probability", "service_port_name"]
+           "endpoint_chain", "endpoint_count", "health_check_node_port", "iptables_save", "load_balancer_vips", "port_endpoints",
+           "probability", "service_chains", "service_port_name", "slice_of", "source_ranges", "SERVICE_CHAIN_PREFIXES"]

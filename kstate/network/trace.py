@@ -48,15 +48,56 @@ class NetView:
     services: tuple        # Service
     slices: Mapping        # (ns, name) -> [kubeproxy.Slice]
     cluster_cidr: str = "10.244.0.0/16"
+    #: (ns, name) -> the Service as kube-proxy last programmed it; None: the
+    #: rules follow the API at once (no kube-proxy sync loop runs)
+    programmed: Optional[Mapping] = None
+    # lookups built once per view, so that tracing many packets through one
+    # view costs per packet, not per pod or Service of the cluster
+    _pods: dict = attrs.field(init=False, repr=False, eq=False)
+    _ips: dict = attrs.field(init=False, repr=False, eq=False)
+    _nodes: dict = attrs.field(init=False, repr=False, eq=False)
+    _svc_ips: dict = attrs.field(init=False, repr=False, eq=False)
+    _node_ports: dict = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_pods", {(p.namespace, p.name): p for p in self.pods})
+        ips: dict = {}
+        for p in self.pods:
+            # a pod IP reused after its pod went terminal: the live pod wins
+            if p.ip not in ips or (p.running and not ips[p.ip].running):
+                ips[p.ip] = p
+        object.__setattr__(self, "_ips", ips)
+        object.__setattr__(self, "_nodes", {n.name: n for n in self.nodes})
+        by_ip: dict = {}
+        node_ports: dict = {}
+        for svc in self.services:
+            for lb in svc.status.load_balancer_ingress:
+                by_ip.setdefault(lb, (svc, "lb"))
+            for sp in svc.spec.ports:
+                if sp.node_port:
+                    node_ports.setdefault(sp.node_port, svc)
+        for svc in self.services:
+            if svc.spec.cluster_ip and svc.spec.cluster_ip != "None":
+                by_ip.setdefault(svc.spec.cluster_ip, (svc, "cluster"))
+        object.__setattr__(self, "_svc_ips", by_ip)
+        object.__setattr__(self, "_node_ports", node_ports)
 
     def pod(self, namespace: str, name: str) -> Optional[PodNet]:
-        return next((p for p in self.pods if (p.namespace, p.name) == (namespace, name)), None)
+        return self._pods.get((namespace, name))
 
     def pod_by_ip(self, ip: str) -> Optional[PodNet]:
-        return next((p for p in self.pods if p.ip == ip), None)
+        return self._ips.get(ip)
 
     def node(self, name: str) -> Optional[NodeNet]:
-        return next((n for n in self.nodes if n.name == name), None)
+        return self._nodes.get(name)
+
+    def service_by_ip(self, ip: str):
+        """The Service with that load-balancer ingress IP or ClusterIP, and
+        which of the two it is ("lb" / "cluster"), else (None, "")."""
+        return self._svc_ips.get(ip, (None, ""))
+
+    def service_by_node_port(self, port: int):
+        return self._node_ports.get(port)
 
 
 @attrs.frozen
@@ -88,18 +129,45 @@ class PacketTrace:
     verdict: str                   # delivered | refused | dropped | unreachable | load-balanced
     reason: str = ""
     branches: tuple = ()
+    #: the branch a seeded draw took (`pick`), None when not asked
+    chosen: Optional[int] = None
 
     def render(self) -> str:
         port = f":{self.port}" if self.port is not None else ""
         out = [f"{self.protocol} {self.src} -> {self.dst}{port}"]
         out += [_hop_line(h) for h in self.hops]
         if self.branches:
-            for b in self.branches:
-                out.append(f"  DNAT -> {b.endpoint} ({b.pod or 'no pod'}) p={b.probability} via {b.sep_chain}")
+            for i, b in enumerate(self.branches):
+                mark = "  (picked)" if i == self.chosen else ""
+                out.append(f"  DNAT -> {b.endpoint} ({b.pod or 'no pod'}) p={b.probability} via {b.sep_chain}{mark}")
                 out += ["    " + _hop_line(h) for h in b.hops]
                 out.append(f"    = {b.verdict}" + (f": {b.reason}" if b.reason else ""))
         out.append(f"= {self.verdict}" + (f": {self.reason}" if self.reason else ""))
         return "\n".join(out)
+
+
+def pick(trace: PacketTrace, seed: int) -> PacketTrace:
+    """The trace with one DNAT branch chosen as the KUBE-SVC chain's rules
+    choose: rule i of n matches with probability 1/(n−i) of what reaches it
+    (`-m statistic --mode random`), the last always, drawn from a generator
+    seeded with `seed` (so the same seed picks the same endpoint). The
+    verdict and reason become the chosen branch's.
+
+    Example: 3 endpoints, draws 0.7 then 0.4 → rule 0 misses (0.7 ≥ 1/3),
+    rule 1 matches (0.4 < 1/2): the second endpoint."""
+    import random
+    n = len(trace.branches)
+    if n == 0:
+        return trace
+    rng = random.Random(seed)
+    chosen = n - 1
+    for i in range(n - 1):
+        if rng.random() < 1.0 / (n - i):
+            chosen = i
+            break
+    b = trace.branches[chosen]
+    reason = f"picked {b.endpoint}" + (f" ({b.pod})" if b.pod else "") + (f": {b.reason}" if b.reason else "")
+    return attrs.evolve(trace, chosen=chosen, verdict=b.verdict, reason=reason)
 
 
 def _hop_line(h: Hop) -> str:
@@ -149,19 +217,28 @@ def trace_to_pod(view: NetView, src_node: str, src_pod: Optional[PodNet], dst: P
 
 
 def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], svc, port: Optional[int],
-                     protocol: str, src: str, dst_s: str, node_port: bool = False) -> PacketTrace:
+                     protocol: str, src: str, dst_s: str, node_port: bool = False, lb_ip: str = "") -> PacketTrace:
     """Through kube-proxy's chains on the sending node (or, for a NodePort,
-    the receiving node `src_node` as the caller passes it)."""
-    s = svc.spec
+    the receiving node `src_node` as the caller passes it). With `lb_ip`,
+    the packet is addressed to the Service's load-balancer IP: kube-proxy
+    captures it on the sending node (KUBE-SERVICES "loadbalancer IP" →
+    KUBE-FW when loadBalancerSourceRanges are set → KUBE-EXT)."""
     here = f"{src_pod.namespace}/{src_pod.name}" if src_pod else src_node
     ns, name = svc.metadata.namespace, svc.metadata.name
+    if view.programmed is not None:
+        if (ns, name) not in view.programmed:
+            return PacketTrace(src, dst_s, protocol, port, (Hop(src_node, "iptables", "KUBE-SERVICES: no rule"),),
+                               "dropped", f"kube-proxy on {src_node} has not programmed {ns}/{name} yet "
+                               "(its next sync writes the rules)")
+        svc = view.programmed[(ns, name)]
+    s = svc.spec
     if node_port:
         sp = next((p for p in s.ports if p.node_port == port and p.protocol == protocol), None)
     else:
         sp = next((p for p in s.ports if (port is None or p.port == port) and p.protocol == protocol), None)
     hops = []
     if src_pod is not None:
-        hops.append(Hop(here, "eth0", f"src {src_pod.ip} → {s.cluster_ip}:{sp.port if sp else port}"))
+        hops.append(Hop(here, "eth0", f"src {src_pod.ip} → {lb_ip or s.cluster_ip}:{sp.port if sp else port}"))
         hops.append(Hop(src_node, "veth", "into the host: nat PREROUTING"))
     else:
         hops.append(Hop(src_node, "iptables", "nat OUTPUT"))
@@ -177,14 +254,33 @@ def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], sv
     internal_local = s.internal_traffic_policy == "Local"
     external_local = s.external_traffic_policy == "Local"
     cluster, local, _, has_any = kp.categorize(eps, internal_local, external_local, externally)
-    if node_port:
+    if node_port or lb_ip:
         ext = kp.chain("KUBE-EXT-", spn, proto)
-        hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES → KUBE-NODEPORTS --dport {port} → {ext}"))
+        if lb_ip:
+            ranges = kp.source_ranges(svc)
+            if ranges and has_any:
+                fw = kp.chain("KUBE-FW-", spn, proto)
+                src_ip = src_pod.ip if src_pod is not None else (view.node(src_node).ip if view.node(src_node) else "")
+                hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES -d {lb_ip} --dport {sp.port} → {fw}"))
+                if not any(_in(src_ip, r) for r in ranges):
+                    return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
+                                       f"source {src_ip} is outside loadBalancerSourceRanges {', '.join(ranges)}: "
+                                       f"filter KUBE-PROXY-FIREWALL -j DROP")
+                hops.append(Hop(src_node, "iptables", f"{fw} -s {next(r for r in ranges if _in(src_ip, r))} → {ext}"))
+            else:
+                hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES -d {lb_ip} --dport {sp.port} → {ext}"))
+        else:
+            hops.append(Hop(src_node, "iptables", f"KUBE-SERVICES → KUBE-NODEPORTS --dport {port} → {ext}"))
         if not has_any:
             return PacketTrace(src, dst_s, protocol, port, tuple(hops), "refused",
                                f'"{spn} has no endpoints": filter KUBE-EXTERNAL-SERVICES -j REJECT '
                                "(connection refused)")
-        if external_local:
+        if external_local and lb_ip:
+            # KUBE-EXT sends pod traffic (-s <cluster CIDR>) and the node's own
+            # (--src-type LOCAL, masqueraded) to KUBE-SVC: every endpoint
+            chosen, chain_name = cluster, kp.chain("KUBE-SVC-", spn, proto)
+            hops.append(Hop(src_node, "iptables", f"{ext} → {chain_name} (in-cluster source)"))
+        elif external_local:
             chosen, chain_name = local, kp.chain("KUBE-SVL-", spn, proto)
             if not chosen:
                 return PacketTrace(src, dst_s, protocol, port, tuple(hops), "dropped",
@@ -221,5 +317,13 @@ def trace_to_service(view: NetView, src_node: str, src_pod: Optional[PodNet], sv
                        f"{len(branches)} endpoint(s), each with probability 1/{len(branches)}", tuple(branches))
 
 
-__all__ = ["Branch", "Hop", "NetView", "NodeNet", "PacketTrace", "PodNet", "pod_to_ip_path", "trace_to_pod",
+def _in(ip: str, cidr: str) -> bool:
+    import ipaddress
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr)
+    except ValueError:
+        return False
+
+
+__all__ = ["Branch", "Hop", "NetView", "NodeNet", "PacketTrace", "PodNet", "pick", "pod_to_ip_path", "trace_to_pod",
            "trace_to_service"]

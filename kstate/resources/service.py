@@ -7,7 +7,6 @@ import attrs
 
 from kstate.resources.frozen import EMPTY, FrozenDict
 from kstate.resources.meta import ObjectMeta
-from kstate.resources.unstructured import _NO_STATE
 
 CLUSTER_IP, NODE_PORT, LOAD_BALANCER, EXTERNAL_NAME = "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"
 SERVICE_TYPES = (CLUSTER_IP, NODE_PORT, LOAD_BALANCER, EXTERNAL_NAME)
@@ -50,6 +49,15 @@ class ServiceSpec:
 
 
 @attrs.frozen
+class ServiceStatus:
+    """status.loadBalancer.ingress as IPs (ipMode VIP), set only when the
+    cluster has a load-balancer pool (`Cluster(load_balancer_pool=...)`).
+    Services have no lifecycle of kstate's: `state` is always empty."""
+    load_balancer_ingress: tuple[str, ...] = ()
+    state: str = ""
+
+
+@attrs.frozen
 class Service:
     KIND: ClassVar[str] = "Service"
     API_VERSION: ClassVar[str] = "v1"
@@ -57,9 +65,5 @@ class Service:
 
     metadata: ObjectMeta
     spec: ServiceSpec = ServiceSpec()
-
-    @property
-    def status(self):
-        """Services have no lifecycle of kstate's; status.loadBalancer stays empty."""
-        return _NO_STATE
+    status: ServiceStatus = ServiceStatus()
 

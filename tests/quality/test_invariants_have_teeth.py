@@ -587,6 +587,21 @@ def run_services_with_allocator(broken: bool, attr: str, fixed) -> Cluster:
     return c
 
 
+def run_lb_services_with_broken_pool(broken: bool) -> Cluster:
+    """Two LoadBalancer Services from a pool whose allocator, if `broken`,
+    hands out its first address whatever is in use."""
+    from kstate.network import ipallocator
+    real = ipallocator.allocate_lb_ip
+    if broken:
+        ipallocator.allocate_lb_ip = lambda pool, used, requested="": "192.0.2.0"
+    try:
+        c = Cluster(nodes=1, seed=0, load_balancer_pool="192.0.2.0/29")
+        c.apply([_svc("a", "LoadBalancer"), _svc("b", "LoadBalancer")])
+    finally:
+        ipallocator.allocate_lb_ip = real
+    return c
+
+
 def kube_proxy_with_one_nth_on_every_rule(services, slices, node, config):
     """The classic bug: rule i of an n-endpoint chain matches with 1/n
     instead of 1/(n−i), so later endpoints get less than 1/n."""
@@ -630,6 +645,21 @@ def endpoints_controller_ignoring_readiness() -> dict:
             out.append(a)
         return Result(tuple(out), r.requeue_after)
     return {**CONTROLLERS, ctl.ENDPOINTS: CONTROLLERS[ctl.ENDPOINTS]._replace(reconcile=reconcile)}
+
+
+def kube_proxy_reading_no_slices() -> dict:
+    """kube-proxy's sync loop recording every service with no endpoints."""
+    from kstate.controllers import kubeproxy as ctl
+
+    def reconcile(obs, now):
+        r = ctl.reconcile_kube_proxy(obs, now)
+        out = []
+        for a in r.actions:
+            if isinstance(a, SetMemory) and isinstance(a.key, tuple) and a.key[0] == "sync":
+                a = attrs.evolve(a, value=tuple((k, s, ()) for k, s, _ in a.value))
+            out.append(a)
+        return Result(tuple(out), r.requeue_after)
+    return {**CONTROLLERS, ctl.NAME: CONTROLLERS[ctl.NAME]._replace(reconcile=reconcile)}
 
 
 def run_frontend_backend_with_controllers(controllers: Optional[dict]) -> Cluster:
@@ -717,6 +747,7 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
          lambda broken: run_services_with_allocator(broken, "allocate_ip", "10.100.0.7")),
         ("NodePort allocator ignoring used ports", write_it,
          lambda broken: run_services_with_allocator(broken, "allocate_node_port", 31000)),
+        ("load-balancer pool ignoring used IPs", write_it, run_lb_services_with_broken_pool),
     ],
     "ready-endpoints-share-equally": [
         ("kube-proxy printing 1/n on every rule", lambda: kube_proxy_with_one_nth_on_every_rule,
@@ -748,6 +779,10 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
+    ],
+    "kube-proxy-programs-what-the-api-holds": [
+        ("kube-proxy syncing without reading EndpointSlices", kube_proxy_reading_no_slices,
+         lambda controllers: run_frontend_backend_with_controllers(controllers)),
     ],
 }
 
@@ -962,4 +997,18 @@ def test_the_hypothesis_machine_finds_a_broken_kubelet():
     with pytest.raises(AssertionError, match="invariant pod-phase-consistent violated"):
         run_state_machine_as_test(cls, settings=settings(
             max_examples=100, stateful_step_count=20, derandomize=True, database=None, deadline=None,
+            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+def test_the_service_machine_finds_a_kube_proxy_that_reads_no_endpoint_slices():
+    """Driven by hypothesis, the Service machine checks every registered
+    invariant after every step (`settle` dropped so that liveness does not
+    decide the outcome); a kube-proxy sync loop that programs every service
+    without endpoints is found."""
+    from kstate.testing.service_machine import ServiceMachine
+    cls = type("BlindKubeProxyMachine", (ServiceMachine,),
+               {"controllers": kube_proxy_reading_no_slices(), "settle": lambda self: None})
+    with pytest.raises(AssertionError, match="kube-proxy-programs-what-the-api-holds"):
+        run_state_machine_as_test(cls, settings=settings(
+            max_examples=200, stateful_step_count=20, derandomize=True, database=None, deadline=None,
             phases=[Phase.generate], suppress_health_check=list(HealthCheck)))

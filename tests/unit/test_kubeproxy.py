@@ -1,13 +1,11 @@
 """kube-proxy's iptables rules (issue 10, item 3) against the expectations
 of kube-proxy's own tests: pkg/proxy/iptables/proxier_test.go
-TestOverallIPTablesRules (the fake proxier's node "test-node", cluster CIDR
-10.0.0.0/8, localhost NodePorts and nfacct on). kstate models no
-load-balancer controller, so the test's LoadBalancer services appear here as
-NodePort services with the same ports and externalIPs, and the rules that
-only their status.loadBalancer ingress IPs, healthCheckNodePort and
-loadBalancerSourceRanges produce (KUBE-FW-*, KUBE-PROXY-FIREWALL drops,
-"loadbalancer IP" captures, the health-check ACCEPT) are left out of the
-expected text; every other line is the test's, byte for byte."""
+TestOverallIPTablesRules (the fake proxier's node "test-node" with IP
+192.168.0.2, cluster CIDR 10.0.0.0/8, localhost NodePorts and nfacct on) and
+TestNoEndpointsReject. The LoadBalancer services carry the
+status.loadBalancer ingress IPs the test sets (in a cluster, kstate's
+simulated load-balancer pool sets them); the expected text is the test's,
+byte for byte."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -18,18 +16,27 @@ from hypothesis import given, strategies as st
 from kstate.network import kubeproxy as kp
 from kstate.resources.frozen import FrozenDict
 from kstate.resources.meta import ObjectMeta
-from kstate.resources.service import Service, ServicePort, ServiceSpec
+from kstate.resources.service import Service, ServicePort, ServiceSpec, ServiceStatus
 
 NODE = "test-node"
-CONFIG = kp.ProxyConfig(cluster_cidr="10.0.0.0/8")
+NODE_IP = "192.168.0.2"
+CONFIG = kp.ProxyConfig(cluster_cidr="10.0.0.0/8", node_ip=NODE_IP)
 
 
-def service(ns, name, ip, typ="ClusterIP", node_port=0, etp="", external_ips=(), affinity="None"):
-    extra = FrozenDict({"externalIPs": tuple(external_ips)}) if external_ips else FrozenDict()
+def service(ns, name, ip, typ="ClusterIP", node_port=0, etp="", external_ips=(), affinity="None", lb_ips=(),
+            hc_node_port=0, source_ranges=()):
+    extra = {}
+    if external_ips:
+        extra["externalIPs"] = tuple(external_ips)
+    if hc_node_port:
+        extra["healthCheckNodePort"] = hc_node_port
+    if source_ranges:
+        extra["loadBalancerSourceRanges"] = tuple(source_ranges)
     return Service(metadata=ObjectMeta(name=name, namespace=ns), spec=ServiceSpec(
         type=typ, cluster_ip=ip, ports=(ServicePort(port=80, name="p80", target_port=80, node_port=node_port),),
         external_traffic_policy=etp or ("Cluster" if typ != "ClusterIP" else ""), internal_traffic_policy="Cluster",
-        session_affinity=affinity, session_affinity_timeout=10800 if affinity == "ClientIP" else 0, extra=extra))
+        session_affinity=affinity, session_affinity_timeout=10800 if affinity == "ClientIP" else 0,
+        extra=FrozenDict(extra)), status=ServiceStatus(load_balancer_ingress=tuple(lb_ips)))
 
 
 def slice_(*eps):
@@ -38,10 +45,13 @@ def slice_(*eps):
 
 SERVICES = [
     service("ns1", "svc1", "172.30.0.41"),
-    service("ns2", "svc2", "172.30.0.42", "NodePort", 3001, "Local", ["192.168.99.22"]),
+    service("ns2", "svc2", "172.30.0.42", "LoadBalancer", 3001, "Local", ["192.168.99.22"], lb_ips=["1.2.3.4"],
+            hc_node_port=30000),
     service("ns3", "svc3", "172.30.0.43", "NodePort", 3003),
     service("ns4", "svc4", "172.30.0.44", "NodePort", 0, external_ips=["192.168.99.33"]),
-    service("ns5", "svc5", "172.30.0.45", "NodePort", 3002, "Cluster", affinity="ClientIP"),
+    # the test's stray space in the source range is ignored, as kube-proxy ignores it
+    service("ns5", "svc5", "172.30.0.45", "LoadBalancer", 3002, "Cluster", affinity="ClientIP", lb_ips=["5.6.7.8"],
+            hc_node_port=30000, source_ranges=[" 203.0.113.0/25"]),
     service("ns6", "svc6", "172.30.0.46"),
 ]
 SLICES = {
@@ -60,13 +70,16 @@ EXPECTED = """\
 :KUBE-FIREWALL - [0:0]
 :KUBE-FORWARD - [0:0]
 :KUBE-PROXY-FIREWALL - [0:0]
+-A KUBE-NODEPORTS -m comment --comment "ns2/svc2:p80 health check node port" -m tcp -p tcp --dport 30000 -j ACCEPT
 -A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "ns2/svc2:p80 has no local endpoints" -m tcp -p tcp -d 192.168.99.22 --dport 80 -j DROP
+-A KUBE-EXTERNAL-SERVICES -m comment --comment "ns2/svc2:p80 has no local endpoints" -m tcp -p tcp -d 1.2.3.4 --dport 80 -j DROP
 -A KUBE-EXTERNAL-SERVICES -m comment --comment "ns2/svc2:p80 has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 3001 -j DROP
 -A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A KUBE-PROXY-FIREWALL -m comment --comment "ns5/svc5:p80 traffic not accepted by KUBE-FW-NUKIZ6OKUXPJNT4C" -m tcp -p tcp -d 5.6.7.8 --dport 80 -j DROP
 COMMIT
 *nat
 :KUBE-NODEPORTS - [0:0]
@@ -75,6 +88,7 @@ COMMIT
 :KUBE-EXT-GNZBNJ2PO5MGZ6GT - [0:0]
 :KUBE-EXT-NUKIZ6OKUXPJNT4C - [0:0]
 :KUBE-EXT-X27LE4BHSL4DOUIK - [0:0]
+:KUBE-FW-NUKIZ6OKUXPJNT4C - [0:0]
 :KUBE-MARK-MASQ - [0:0]
 :KUBE-POSTROUTING - [0:0]
 :KUBE-SEP-C6EBXVWJJZMIWKLZ - [0:0]
@@ -97,10 +111,12 @@ COMMIT
 -A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O
 -A KUBE-SERVICES -m comment --comment "ns2/svc2:p80 cluster IP" -m tcp -p tcp -d 172.30.0.42 --dport 80 -j KUBE-SVC-GNZBNJ2PO5MGZ6GT
 -A KUBE-SERVICES -m comment --comment "ns2/svc2:p80 external IP" -m tcp -p tcp -d 192.168.99.22 --dport 80 -j KUBE-EXT-GNZBNJ2PO5MGZ6GT
+-A KUBE-SERVICES -m comment --comment "ns2/svc2:p80 loadbalancer IP" -m tcp -p tcp -d 1.2.3.4 --dport 80 -j KUBE-EXT-GNZBNJ2PO5MGZ6GT
 -A KUBE-SERVICES -m comment --comment "ns3/svc3:p80 cluster IP" -m tcp -p tcp -d 172.30.0.43 --dport 80 -j KUBE-SVC-X27LE4BHSL4DOUIK
 -A KUBE-SERVICES -m comment --comment "ns4/svc4:p80 cluster IP" -m tcp -p tcp -d 172.30.0.44 --dport 80 -j KUBE-SVC-4SW47YFZTEDKD3PK
 -A KUBE-SERVICES -m comment --comment "ns4/svc4:p80 external IP" -m tcp -p tcp -d 192.168.99.33 --dport 80 -j KUBE-EXT-4SW47YFZTEDKD3PK
 -A KUBE-SERVICES -m comment --comment "ns5/svc5:p80 cluster IP" -m tcp -p tcp -d 172.30.0.45 --dport 80 -j KUBE-SVC-NUKIZ6OKUXPJNT4C
+-A KUBE-SERVICES -m comment --comment "ns5/svc5:p80 loadbalancer IP" -m tcp -p tcp -d 5.6.7.8 --dport 80 -j KUBE-FW-NUKIZ6OKUXPJNT4C
 -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
 -A KUBE-EXT-4SW47YFZTEDKD3PK -m comment --comment "masquerade traffic for ns4/svc4:p80 external destinations" -j KUBE-MARK-MASQ
 -A KUBE-EXT-4SW47YFZTEDKD3PK -j KUBE-SVC-4SW47YFZTEDKD3PK
@@ -111,6 +127,8 @@ COMMIT
 -A KUBE-EXT-NUKIZ6OKUXPJNT4C -j KUBE-SVC-NUKIZ6OKUXPJNT4C
 -A KUBE-EXT-X27LE4BHSL4DOUIK -m comment --comment "masquerade traffic for ns3/svc3:p80 external destinations" -j KUBE-MARK-MASQ
 -A KUBE-EXT-X27LE4BHSL4DOUIK -j KUBE-SVC-X27LE4BHSL4DOUIK
+-A KUBE-FW-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 loadbalancer IP" -s 203.0.113.0/25 -j KUBE-EXT-NUKIZ6OKUXPJNT4C
+-A KUBE-FW-NUKIZ6OKUXPJNT4C -m comment --comment "other traffic to ns5/svc5:p80 will be dropped by KUBE-PROXY-FIREWALL"
 -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
 -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
 -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
