@@ -547,6 +547,81 @@ class Cluster:
         state["pod"][key] = {**state["pod"].get(key, {}), **amounts}
         self._wake_metrics()
 
+    def _metric_name(self, metric) -> str:
+        _check_str(metric, "metric")
+        if not metric or "/" in metric or metric in (".", ".."):
+            raise SpecError(f"Invalid value: {metric!r}: a metric name must be a non-empty path segment", "metric")
+        return metric
+
+    def _metric_value(self, value) -> int:
+        """A custom or external metric's value (a quantity ≥ 0) → milli-units."""
+        from kstate.controllers import metrics as ms
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise SpecError(f"Invalid value: {value!r}: must be a quantity", "value")
+        try:
+            milli = ms.parse_metric_value(value)
+        except SpecError as e:
+            raise SpecError(e.message, "value") from None
+        if milli < 0:
+            raise SpecError(f"Invalid value: {value!r}: must be greater than or equal to 0", "value")
+        if milli > 2**63 - 1:
+            raise SpecError(f"Invalid value: {value!r}: must fit a 64-bit milli-value", "value")
+        return milli
+
+    def set_pod_metric(self, metric: str, value, selector=None, pod: Optional[str] = None,
+                       namespace: str = "default") -> None:
+        """A custom `Pods` metric (custom metrics API `pods/*/<metric>`): the
+        value of `pod` by name, else of every pod of the namespace the
+        selector (a `-l` string or a dict of labels; None: all) matches, the
+        latest setting winning. Example: set_pod_metric("qps", "20", selector="app=web")."""
+        from kstate.controllers import metrics as ms
+        metric = self._metric_name(metric)
+        milli = self._metric_value(value)
+        _check_str(namespace, "metadata.namespace")
+        if pod is not None and selector is not None:
+            raise SpecError("Invalid value: give a pod or a selector, not both", "selector")
+        sel = None
+        if selector is not None:
+            if isinstance(selector, str):
+                sel = parse_selector(selector)
+            elif isinstance(selector, dict):
+                sel = selector_from_labels(_label_set(selector, "selector"))
+            else:
+                raise SpecError(f"a selector must be a string or a dict of labels, got {type(selector).__name__}",
+                                "selector")
+        if pod is not None:
+            _check_str(pod, "pod")
+            self.get("Pod", pod, namespace)
+        state = self._engine.indexes[ms.LOAD]
+        entry = state["pod_metric"].setdefault((namespace, metric), {"pods": {}, "selectors": ()})
+        if pod is not None:
+            entry["pods"][pod] = milli
+        else:
+            # a later setting for the same selector replaces the earlier one
+            entry["selectors"] = tuple(x for x in entry["selectors"] if x[0] != sel) + ((sel, milli),)
+
+    def set_object_metric(self, kind: str, name: str, metric: str, value, namespace: str = "default") -> None:
+        """A custom `Object` metric describing one object (custom metrics API
+        `<resource>/<name>/<metric>`). Example: set_object_metric("ingress", "main", "requests-per-second", "2k")."""
+        from kstate.controllers import metrics as ms
+        metric = self._metric_name(metric)
+        milli = self._metric_value(value)
+        obj = self.get(kind, name, namespace)
+        key = (obj.KIND, obj.metadata.namespace, name, metric)
+        self._engine.indexes[ms.LOAD]["object_metric"][key] = milli
+
+    def set_external_metric(self, metric: str, value, labels: Optional[dict] = None) -> None:
+        """An `External` metric series (external metrics API): the series with
+        exactly these labels gets the value; an HPA sums every series its
+        metric selector matches. Example: set_external_metric("queue-depth", 30, labels={"queue": "jobs"})."""
+        from kstate.controllers import metrics as ms
+        metric = self._metric_name(metric)
+        milli = self._metric_value(value)
+        if labels is not None and not isinstance(labels, dict):
+            raise SpecError(f"labels must be a dict of labels, got {type(labels).__name__}", "labels")
+        key = tuple(sorted(_label_set(labels, "labels").items())) if labels is not None else ()
+        self._engine.indexes[ms.LOAD]["external_metric"].setdefault(metric, {})[key] = milli
+
     def metrics(self, what: str = "pods", namespace: Optional[str] = "default") -> list[str]:
         """`kubectl top pods`: the latest sample of every pod the
         metrics-server has scraped (CPU in millicores, memory in Mi)."""

@@ -18,6 +18,7 @@ next scrape, as in a cluster.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import attrs
@@ -54,8 +55,11 @@ class PodSample:
 
 
 def new_load_state() -> dict:
-    """{"workload": {(kind, ns, name): {resource: amount}}, "pod": {(ns, name): {resource: amount}}}"""
-    return {"workload": {}, "pod": {}}
+    """{"workload": {(kind, ns, name): {resource: amount}}, "pod": {(ns, name): {resource: amount}},
+    "pod_metric": {(ns, metric): {"pods": {pod: milli}, "selectors": ((selector | None, milli), ...)}},
+    "object_metric": {(kind, ns, name, metric): milli},
+    "external_metric": {metric: {labels (sorted pairs): milli}}}"""
+    return {"workload": {}, "pod": {}, "pod_metric": {}, "object_metric": {}, "external_metric": {}}
 
 
 def parse_amount(resource: str, value: Any) -> int:
@@ -64,6 +68,12 @@ def parse_amount(resource: str, value: Any) -> int:
         return cpu_millis(value)
     q = parse_quantity(value)
     return int(q) if q == int(q) else int(q) + 1
+
+
+def parse_metric_value(value: Any) -> int:
+    """A custom or external metric's value (a quantity) → milli-units, as
+    the HPA reads it (resource.Quantity.MilliValue rounds up)."""
+    return math.ceil(parse_quantity(value) * 1000)
 
 
 def scale_selector(obj) -> Optional[Any]:
@@ -208,6 +218,55 @@ def watch_hpas(old, new, view) -> list:
 def watch_pods(old, new, view) -> list:
     ann = new.metadata.annotations
     return [SCRAPE] if ANN_CPU in ann or ANN_MEMORY in ann else []
+
+
+# ------------------------------------------------------------------ custom and external metrics
+# The custom metrics API (a Prometheus adapter, say) serves what the world
+# declares, at the time it is asked: no scrape grid, no readiness filtering
+# (the HPA's replica calculator does that). A metric nobody set is missing.
+
+
+def pod_metric_values(load: dict, namespace: str, metric: str, pods, metric_selector=None) -> dict:
+    """custom metrics API `pods/*/<metric>` for the HPA's pods: pod name →
+    milli-value. A value set for the pod by name wins
+    over the latest selector that matches it (None matches every pod of the
+    namespace). Series carry no labels, so a metric selector that does not
+    match empty labels selects nothing."""
+    entry = load.get("pod_metric", {}).get((namespace, metric))
+    if entry is None or (metric_selector is not None and not metric_selector.matches({})):
+        return {}
+    out = {}
+    for p in pods:
+        name = p.metadata.name
+        v = entry["pods"].get(name)
+        if v is None:
+            for sel, value in reversed(entry["selectors"]):
+                if sel is None or sel.matches(p.metadata.labels):
+                    v = value
+                    break
+        if v is not None:
+            out[name] = v
+    return out
+
+
+def object_metric_value(load: dict, kind: str, namespace: str, name: str, metric: str,
+                        metric_selector=None) -> Optional[int]:
+    """custom metrics API `<kind>/<name>/<metric>`: the milli-value, or None."""
+    if metric_selector is not None and not metric_selector.matches({}):
+        return None
+    return load.get("object_metric", {}).get((kind, namespace, name, metric))
+
+
+def external_metric_values(load: dict, metric: str, metric_selector=None) -> Optional[tuple[int, ...]]:
+    """external metrics API `<metric>?labelSelector=…`: the milli-values of
+    every series whose labels the selector matches (no selector: all), in
+    label order; None when none matches."""
+    series = load.get("external_metric", {}).get(metric)
+    if not series:
+        return None
+    vals = tuple(v for labels, v in sorted(series.items())
+                 if metric_selector is None or metric_selector.matches(dict(labels)))
+    return vals or None
 
 
 def latest_samples(view) -> FrozenDict:
