@@ -518,7 +518,11 @@ class Cluster:
         return out
 
     def _wake_metrics(self) -> None:
+        """Start the metrics-server's scrape loop if it is idle; a running
+        loop picks the new inputs up at its next tick."""
         from kstate.controllers import metrics as ms
+        if self._engine.memory(ms.NAME, ms.NEXT, None) is not None:
+            return
         self._engine.enqueue(ms.NAME, ms.SCRAPE)
         self._engine.run_to(self._engine.now)
 

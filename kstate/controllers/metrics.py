@@ -34,6 +34,8 @@ NAME = "metrics-server"
 LOAD = "metrics-load"
 SCRAPE = "scrape"
 SAMPLES = "samples"
+#: memory: the time of the next scheduled scrape (None: idle).
+NEXT = "next"
 #: metrics-server --metric-resolution: a scrape every 15 s; a sample's window.
 RESOLUTION_MS = 15_000
 ANN_CPU = "kstate.io/cpu-usage"
@@ -108,11 +110,19 @@ def _split(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
+_AMOUNTS: dict = {}
+
+
 def _request(c, resource: str) -> int:
     v = c.resources.requests.get(resource)
     if v is None:
         return 0
-    return parse_amount(resource, v)
+    key = (resource, v)
+    amount = _AMOUNTS.get(key)
+    if amount is None:
+        # requests are a handful of distinct strings: parse each once (a pure function of its input)
+        amount = _AMOUNTS[key] = parse_amount(resource, v)
+    return amount
 
 
 def container_split(pod, resource: str, total: int) -> list[int]:
@@ -180,6 +190,7 @@ def sample_pod(pod, load: dict, shares: dict, now: int) -> PodSample:
 @attrs.frozen
 class ScrapeObs:
     active: bool
+    scheduled: Optional[int] = None
     pods: tuple = ()
     load: Any = None
     shares: FrozenDict = EMPTY
@@ -192,23 +203,30 @@ def _active(view, load: dict) -> bool:
 
 def observe_metrics(view, key) -> ScrapeObs:
     load = view.index(LOAD)
+    scheduled = view.memory(NAME, NEXT, None)
     if not _active(view, load):
-        return ScrapeObs(active=False)
+        return ScrapeObs(active=False, scheduled=scheduled)
     pods = tuple(p for p in view.list("Pod") if containers_started(p))
-    return ScrapeObs(active=True, pods=pods, load=load, shares=FrozenDict(workload_shares(view, load)))
+    return ScrapeObs(active=True, scheduled=scheduled, pods=pods, load=load,
+                     shares=FrozenDict(workload_shares(view, load)))
 
 
 def reconcile_metrics(obs: ScrapeObs, now: int) -> Result:
     """One scrape on the 15 s grid (a wake-up off the grid only waits for
     the next tick); idle when nothing asks for metrics."""
     if not obs.active:
-        return NOTHING
+        return Result(actions=(SetMemory(NAME, NEXT, None),)) if obs.scheduled is not None else NOTHING
+    if obs.scheduled is not None and obs.scheduled > now:
+        # this tick was scraped already: a change at the instant of a scrape shows at the next one
+        return Result(requeue_after=obs.scheduled - now)
     off = now % RESOLUTION_MS
     if off:
-        return Result(requeue_after=RESOLUTION_MS - off)
+        return Result(actions=(SetMemory(NAME, NEXT, now + RESOLUTION_MS - off),),
+                      requeue_after=RESOLUTION_MS - off)
     samples = FrozenDict({(p.metadata.namespace, p.metadata.name): sample_pod(p, obs.load, obs.shares, now)
                           for p in obs.pods})
-    return Result(actions=(SetMemory(NAME, SAMPLES, samples),), requeue_after=RESOLUTION_MS)
+    return Result(actions=(SetMemory(NAME, SAMPLES, samples), SetMemory(NAME, NEXT, now + RESOLUTION_MS)),
+                  requeue_after=RESOLUTION_MS)
 
 
 def watch_hpas(old, new, view) -> list:
