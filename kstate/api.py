@@ -504,15 +504,18 @@ class Cluster:
         for resource, value in (("cpu", cpu), ("memory", memory)):
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise SpecError(f"Invalid value: {value!r}: must be a quantity", resource)
-            try:
-                amount = ms.parse_amount(resource, value)
-            except SpecError as e:
-                raise SpecError(e.message, resource) from None
-            if amount < 0:
-                raise SpecError(f"Invalid value: {value!r}: must be greater than or equal to 0", resource)
-            out[resource] = amount
+
+            def amount(v, path, resource=resource):
+                if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                    raise SpecError(f"Invalid value: {v!r}: must be a quantity", path)
+                try:
+                    a = ms.parse_amount(resource, v)
+                except SpecError as e:
+                    raise SpecError(e.message, path) from None
+                if a < 0:
+                    raise SpecError(f"Invalid value: {v!r}: must be greater than or equal to 0", path)
+                return a
+            out[resource] = ms.parse_profile(value, amount, _profile_duration, resource, self._engine.now)
         if not out:
             raise SpecError("Required value: cpu or memory", "cpu")
         return out
@@ -530,7 +533,13 @@ class Cluster:
         """The total usage of a workload (any kind with a scale subresource),
         spread evenly over its Running and Ready pods at every metrics scrape
         (every 15 s); replaces the workload's earlier load for the resources
-        given. Example: set_load("deployment", "web", cpu="400m")."""
+        given. A value may be a load profile instead of a quantity, its
+        times counted from now: {"steps": [["0s", "100m"], ["8h", "400m"]]},
+        {"ramp": {"from": "100m", "to": "1", "over": "1h"}},
+        {"sine": {"mean": "300m", "amplitude": "200m", "period": "24h"}},
+        {"points": [["0s", "100m"], ["12h", "700m"], ["24h", "100m"]]}
+        (linear between points); each scrape reads it at its own time.
+        Example: set_load("deployment", "web", cpu="400m")."""
         from kstate.controllers import metrics as ms
         obj, _ = self._with("scale", kind, name, namespace, "scale subresource")
         amounts = self._amounts(cpu, memory)
@@ -557,20 +566,24 @@ class Cluster:
             raise SpecError(f"Invalid value: {metric!r}: a metric name must be a non-empty path segment", "metric")
         return metric
 
-    def _metric_value(self, value) -> int:
-        """A custom or external metric's value (a quantity ≥ 0) → milli-units."""
+    def _metric_value(self, value):
+        """A custom or external metric's value (a quantity ≥ 0, or a load
+        profile of them) → milli-units."""
         from kstate.controllers import metrics as ms
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise SpecError(f"Invalid value: {value!r}: must be a quantity", "value")
-        try:
-            milli = ms.parse_metric_value(value)
-        except SpecError as e:
-            raise SpecError(e.message, "value") from None
-        if milli < 0:
-            raise SpecError(f"Invalid value: {value!r}: must be greater than or equal to 0", "value")
-        if milli > 2**63 - 1:
-            raise SpecError(f"Invalid value: {value!r}: must fit a 64-bit milli-value", "value")
-        return milli
+
+        def amount(v, path):
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                raise SpecError(f"Invalid value: {v!r}: must be a quantity", path)
+            try:
+                milli = ms.parse_metric_value(v)
+            except SpecError as e:
+                raise SpecError(e.message, path) from None
+            if milli < 0:
+                raise SpecError(f"Invalid value: {v!r}: must be greater than or equal to 0", path)
+            if milli > 2**63 - 1:
+                raise SpecError(f"Invalid value: {v!r}: must fit a 64-bit milli-value", path)
+            return milli
+        return ms.parse_profile(value, amount, _profile_duration, "value", self._engine.now)
 
     def set_pod_metric(self, metric: str, value, selector=None, pod: Optional[str] = None,
                        namespace: str = "default") -> None:
@@ -1061,6 +1074,16 @@ def _check_network(cluster_cidr, node_cidr_mask) -> None:
             net.prefixlen <= node_cidr_mask <= 32:
         raise SpecError(f"Invalid value: {node_cidr_mask!r}: must be an integer between the cluster CIDR's prefix "
                         f"({net.prefixlen}) and 32", "node_cidr_mask")
+
+
+def _profile_duration(v, path: str) -> int:
+    """A time inside a load profile: a duration ("90s", "8h") or seconds."""
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise SpecError(f"Invalid value: {v!r}: must be a duration", path)
+    try:
+        return parse_duration(v)
+    except SpecError as e:
+        raise SpecError(e.message, path) from None
 
 
 def _label_set(labels: dict, path: str) -> dict:

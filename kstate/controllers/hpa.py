@@ -462,13 +462,14 @@ def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tup
             if not answer:
                 raise MetricError("FailedGetPodsMetric", f"unable to get metric {m.name}: no metrics returned "
                                                          f"from custom metrics API")
-            samples = {p: (v, now, ms.RESOLUTION_MS) for p, v in answer.items()}
+            samples = {p: (ms.value_at(v, now), now, ms.RESOLUTION_MS) for p, v in answer.items()}
             replicas, usage = calc_plain_metric_replicas(current, _milli_value(t.average_value), "", obs.pods,
                                                          samples, now)
             return replicas, f"pods metric {m.name}", MetricStatus(type=m.type, name=m.name, source=m.source,
                                                                    average_value=format_milli(usage))
         if m.type == "Object":
             d = m.described
+            answer = ms.value_at(answer, now) if answer is not None else None
             if answer is None:
                 raise MetricError("FailedGetObjectMetric",
                                   f"unable to get metric {m.name}: {d.kind} on {ns} {d.name}/unable to fetch "
@@ -482,6 +483,7 @@ def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tup
                 st = MetricStatus(type=m.type, name=m.name, source=m.source, average_value=format_milli(usage))
             return replicas, f"{d.kind} metric {m.name}", st
         sel = go_label_selector(m.metric_selector)
+        answer = tuple(ms.value_at(v, now) for v in answer) if answer is not None else None
         if answer is None:
             raise MetricError("FailedGetExternalMetric", f"unable to get external metric {ns}/{m.name}/{sel}: "
                                                          f"no metrics returned from external metrics API")

@@ -78,6 +78,9 @@ def parse_metric_value(value: Any) -> int:
     return math.ceil(parse_quantity(value) * 1000)
 
 
+from kstate.resources.loadprofile import PROFILE_SHAPES, is_profile, parse_profile, value_at  # noqa: E402,F401
+
+
 def scale_selector(obj) -> Optional[Any]:
     """The pod selector of a scale target (the scale subresource's
     status.selector), through the kind registry."""
@@ -129,9 +132,10 @@ def container_split(pod, resource: str, total: int) -> list[int]:
     return _split(total, [_request(c, resource) for c in pod.spec.containers])
 
 
-def workload_shares(view, load: dict) -> dict:
-    """(ns, pod) → {resource: amount} from every workload's load."""
-    out: dict = {}
+def workload_groups(view, load: dict) -> tuple:
+    """Per workload with a load, (its load inputs, the keys of its Running
+    and Ready pods): what a scrape spreads the load over."""
+    out = []
     for (kind, ns, name), amounts in sorted(load["workload"].items()):
         obj = view.get(kind, ns, name)
         if obj is None:
@@ -139,19 +143,30 @@ def workload_shares(view, load: dict) -> dict:
         sel = scale_selector(obj)
         if sel is None:
             continue
-        pods = [p for p in view.objects_matching("Pod", ns, sel)
-                if p.status.phase == "Running" and is_pod_ready(p) and p.metadata.deletion_timestamp is None]
-        for resource, total in sorted(amounts.items()):
-            for p, part in zip(pods, _split(total, [1] * len(pods))):
-                out.setdefault((ns, p.metadata.name), {})[resource] = out.get((ns, p.metadata.name), {}).get(
-                    resource, 0) + part
+        pods = tuple((ns, p.metadata.name) for p in view.objects_matching("Pod", ns, sel)
+                     if p.status.phase == "Running" and is_pod_ready(p) and p.metadata.deletion_timestamp is None)
+        if pods:
+            out.append((tuple(sorted(amounts.items())), pods))
+    return tuple(out)
+
+
+def workload_shares(groups: tuple, now: int) -> dict:
+    """(ns, pod) → {resource: amount}: each workload's load at `now` split
+    evenly over its ready pods (the remainder to the first by name)."""
+    out: dict = {}
+    for amounts, pods in groups:
+        for resource, total in amounts:
+            parts = _split(value_at(total, now), [1] * len(pods))
+            for key, part in zip(pods, parts):
+                d = out.setdefault(key, {})
+                d[resource] = d.get(resource, 0) + part
     return out
 
 
-def pod_usage(pod, load: dict, shares: dict) -> dict:
+def pod_usage(pod, load: dict, shares: dict, now: int = 0) -> dict:
     """{resource: amount} of one pod: API call > annotation > workload share > 0."""
     key = (pod.metadata.namespace, pod.metadata.name)
-    direct = load["pod"].get(key, {})
+    direct = {r: value_at(v, now) for r, v in load["pod"].get(key, {}).items()}
     ann = pod.metadata.annotations
     out = {}
     for resource, ann_key in (("cpu", ANN_CPU), ("memory", ANN_MEMORY)):
@@ -177,7 +192,7 @@ def containers_started(pod) -> bool:
 
 
 def sample_pod(pod, load: dict, shares: dict, now: int) -> PodSample:
-    usage = pod_usage(pod, load, shares)
+    usage = pod_usage(pod, load, shares, now)
     cpu = container_split(pod, "cpu", usage["cpu"])
     mem = container_split(pod, "memory", usage["memory"])
     return PodSample(timestamp=now, window=RESOLUTION_MS,
@@ -193,7 +208,7 @@ class ScrapeObs:
     scheduled: Optional[int] = None
     pods: tuple = ()
     load: Any = None
-    shares: FrozenDict = EMPTY
+    groups: tuple = ()
 
 
 def _active(view, load: dict) -> bool:
@@ -208,7 +223,7 @@ def observe_metrics(view, key) -> ScrapeObs:
         return ScrapeObs(active=False, scheduled=scheduled)
     pods = tuple(p for p in view.list("Pod") if containers_started(p))
     return ScrapeObs(active=True, scheduled=scheduled, pods=pods, load=load,
-                     shares=FrozenDict(workload_shares(view, load)))
+                     groups=workload_groups(view, load))
 
 
 def reconcile_metrics(obs: ScrapeObs, now: int) -> Result:
@@ -223,7 +238,8 @@ def reconcile_metrics(obs: ScrapeObs, now: int) -> Result:
     if off:
         return Result(actions=(SetMemory(NAME, NEXT, now + RESOLUTION_MS - off),),
                       requeue_after=RESOLUTION_MS - off)
-    samples = FrozenDict({(p.metadata.namespace, p.metadata.name): sample_pod(p, obs.load, obs.shares, now)
+    shares = workload_shares(obs.groups, now)
+    samples = FrozenDict({(p.metadata.namespace, p.metadata.name): sample_pod(p, obs.load, shares, now)
                           for p in obs.pods})
     return Result(actions=(SetMemory(NAME, SAMPLES, samples), SetMemory(NAME, NEXT, now + RESOLUTION_MS)),
                   requeue_after=RESOLUTION_MS)
