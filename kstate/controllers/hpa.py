@@ -205,9 +205,19 @@ def pod_requests(pods, resource: str, container: str = "") -> dict:
     return out
 
 
+_MILLI: dict = {}
+
+
 def _milli(resource: str, v) -> int:
-    q = parse_quantity(v) * 1000
-    return math.ceil(q)
+    """Quantity.MilliValue (rounded up); requests are a handful of distinct
+    strings, so each is parsed once."""
+    key = (resource, v)
+    m = _MILLI.get(key)
+    if m is None:
+        if len(_MILLI) > 4096:
+            _MILLI.clear()
+        m = _MILLI[key] = math.ceil(parse_quantity(v) * 1000)
+    return m
 
 
 def utilization_ratio(metrics: dict, requests: dict, target: int) -> tuple[Fraction, int, int]:

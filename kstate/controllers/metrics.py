@@ -191,12 +191,38 @@ def containers_started(pod) -> bool:
     return bool(sts) and all(s.state.kind == "running" for s in sts)
 
 
+#: id(containers tuple) → (that tuple, {(cpu, memory): per-container usage}).
+#: Pods of one template share their containers tuple, and their usage takes
+#: few distinct values, so a scrape mostly reuses a split computed before.
+#: The tuple is kept in the value, so its id cannot be reused while cached.
+_SPLITS: dict = {}
+
+
+def container_usage(pod, cpu_total: int, mem_total: int) -> tuple:
+    """((container, cpu millicores, memory bytes), …): the pod's usage split
+    over its containers in proportion to their requests (container_split)."""
+    cs = pod.spec.containers
+    entry = _SPLITS.get(id(cs))
+    if entry is None or entry[0] is not cs:
+        if len(_SPLITS) > 4096:
+            _SPLITS.clear()
+        entry = _SPLITS[id(cs)] = (cs, {})
+    memo = entry[1]
+    key = (cpu_total, mem_total)
+    out = memo.get(key)
+    if out is None:
+        cpu = container_split(pod, "cpu", cpu_total)
+        mem = container_split(pod, "memory", mem_total)
+        out = tuple((c.name, cpu[i], mem[i]) for i, c in enumerate(cs))
+        if len(memo) < 256:
+            memo[key] = out
+    return out
+
+
 def sample_pod(pod, load: dict, shares: dict, now: int) -> PodSample:
     usage = pod_usage(pod, load, shares, now)
-    cpu = container_split(pod, "cpu", usage["cpu"])
-    mem = container_split(pod, "memory", usage["memory"])
     return PodSample(timestamp=now, window=RESOLUTION_MS,
-                     containers=tuple((c.name, cpu[i], mem[i]) for i, c in enumerate(pod.spec.containers)))
+                     containers=container_usage(pod, usage["cpu"], usage["memory"]))
 
 
 # ------------------------------------------------------------------ the scraper
