@@ -623,31 +623,41 @@ def _window(rules: Optional[HPAScalingRules], default: int) -> int:
 
 def stabilize_recommendation_with_behaviors(recs: tuple, desired: int, current: int, up_window: int,
                                             down_window: int, now: int) -> tuple[int, str, str, tuple]:
-    """stabilizeRecommendationWithBehaviors (windows in seconds): going up
-    (desired ≥ current) the min over recommendations inside the up window,
-    going down the max inside the down window; the raw desired is recorded,
-    replacing one entry older than the longer window (the last found)."""
-    if desired >= current:
-        delay, better = up_window, min
-        reason, msg = ("ScaleUpStabilized", "recent recommendations were lower than current one, applying the "
-                                            "lowest recent recommendation")
-    else:
-        delay, better = down_window, max
-        reason, msg = ("ScaleDownStabilized", "recent recommendations were higher than current one, applying the "
-                                              "highest recent recommendation")
-    obsolete = now - max(up_window, down_window) * 1000
-    cutoff = now - delay * 1000
-    rec, old = desired, None
+    """horizontal.go stabilizeRecommendationWithBehaviors (windows in
+    seconds): the lowest recommendation inside the up window (the desired
+    one included) is a floor, the highest inside the down window a ceiling,
+    and the current count is brought within them — so stabilization never
+    moves against the desired direction. The raw desired is recorded,
+    replacing one entry older than both windows (the last found). Example
+    (TestNormalizeDesiredReplicasWithBehavior "do not scale up when
+    prenormalized rec goes down"): current 2, desired 1, windows 300/300,
+    a 3 three minutes ago → floor 1, ceiling 3 → 2."""
+    up_cutoff = now - up_window * 1000
+    down_cutoff = now - down_window * 1000
+    up, down, old = desired, desired, None
     for i, (r, t) in enumerate(recs):
-        if t > cutoff:
-            rec = better(r, rec)
-        if t < obsolete:
+        if t > up_cutoff:
+            up = min(r, up)
+        if t > down_cutoff:
+            down = max(r, down)
+        if t < up_cutoff and t < down_cutoff:
             old = i
+    rec = current
+    if rec < up:
+        rec = up
+    if rec > down:
+        rec = down
     recs = list(recs)
     if old is not None:
         recs[old] = (desired, now)
     else:
         recs.append((desired, now))
+    if desired >= current:
+        reason, msg = ("ScaleUpStabilized", "recent recommendations were lower than current one, applying the "
+                                            "lowest recent recommendation")
+    else:
+        reason, msg = ("ScaleDownStabilized", "recent recommendations were higher than current one, applying the "
+                                              "highest recent recommendation")
     return rec, reason, msg, tuple(recs)
 
 
