@@ -603,9 +603,11 @@ class Cluster:
                 sel = parse_selector(selector)
             elif isinstance(selector, dict):
                 sel = selector_from_labels(_label_set(selector, "selector"))
+            elif isinstance(selector, LabelSelector):
+                sel = selector
             else:
-                raise SpecError(f"a selector must be a string or a dict of labels, got {type(selector).__name__}",
-                                "selector")
+                raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
+                                f"{type(selector).__name__}", "selector")
         if pod is not None:
             _check_str(pod, "pod")
             self.get("Pod", pod, namespace)
