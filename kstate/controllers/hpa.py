@@ -140,9 +140,29 @@ def _ceil(x: Fraction) -> int:
     return math.ceil(x)
 
 
-def _within_tolerance(ratio: Fraction) -> bool:
-    """|1 − ratio| ≤ tolerance, inclusive (replica_calculator.go)."""
-    return abs(1 - ratio) <= TOLERANCE
+#: (scale-down tolerance, scale-up tolerance): the controller's flag for both.
+DEFAULT_TOLERANCES = (TOLERANCE, TOLERANCE)
+
+
+def _within_tolerance(ratio: Fraction, tol: tuple = DEFAULT_TOLERANCES) -> bool:
+    """replica_calculator.go Tolerances.isWithin: 1 − down ≤ ratio ≤ 1 + up,
+    inclusive (with the default 0.1 both ways: |1 − ratio| ≤ 0.1)."""
+    return 1 - tol[0] <= ratio <= 1 + tol[1]
+
+
+def tolerances_for_hpa(hpa) -> tuple:
+    """horizontal.go tolerancesForHpa: behavior.scaleDown/scaleUp.tolerance
+    where set (HPAConfigurableTolerance, beta and on by default in 1.35),
+    else the controller's 0.1. Example: scaleUp.tolerance "0.05" →
+    (1/10, 1/20): a ratio of 1.06 scales up, 0.95 does not scale down."""
+    b = hpa.spec.behavior
+    down = up = TOLERANCE
+    if b is not None:
+        if b.scale_down is not None and b.scale_down.tolerance is not None:
+            down = Fraction(parse_quantity(b.scale_down.tolerance))
+        if b.scale_up is not None and b.scale_up.tolerance is not None:
+            up = Fraction(parse_quantity(b.scale_up.tolerance))
+    return (down, up)
 
 
 def group_pods(pods, metrics: dict, resource: str, now: int) -> tuple[int, set, set, set]:
@@ -239,7 +259,7 @@ def utilization_ratio(metrics: dict, requests: dict, target: int) -> tuple[Fract
 
 
 def get_resource_replicas(current: int, target_util: int, resource: str, pods, metrics: dict, now: int,
-                          container: str = "") -> tuple[int, int, int]:
+                          container: str = "", tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int, int]:
     """replica_calculator.go GetResourceReplicas: (replicas, utilization %, raw average)."""
     if not pods:
         raise MetricError("", "no pods returned by selector while calculating replica count")
@@ -254,7 +274,7 @@ def get_resource_replicas(current: int, target_util: int, resource: str, pods, m
     ratio, util, raw = utilization_ratio(values, requests, target_util)
     scale_up_with_unready = bool(unready) and ratio > 1
     if not scale_up_with_unready and not missing:
-        if _within_tolerance(ratio):
+        if _within_tolerance(ratio, tol):
             return current, util, raw
         return _ceil(ratio * ready), util, raw
     if missing:
@@ -269,7 +289,7 @@ def get_resource_replicas(current: int, target_util: int, resource: str, pods, m
         for p in unready:
             values[p] = 0
     new_ratio, _, _ = utilization_ratio(values, requests, target_util)
-    if _within_tolerance(new_ratio) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
+    if _within_tolerance(new_ratio, tol) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
         return current, util, raw
     new_replicas = _ceil(new_ratio * len(values))
     if (new_ratio < 1 and new_replicas > current) or (new_ratio > 1 and new_replicas < current):
@@ -278,9 +298,9 @@ def get_resource_replicas(current: int, target_util: int, resource: str, pods, m
 
 
 def get_raw_resource_replicas(current: int, target_milli: int, resource: str, pods, metrics: dict,
-                              now: int) -> tuple[int, int]:
+                              now: int, tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """GetRawResourceReplicas → calcPlainMetricReplicas (AverageValue target)."""
-    return calc_plain_metric_replicas(current, target_milli, resource, pods, metrics, now)
+    return calc_plain_metric_replicas(current, target_milli, resource, pods, metrics, now, tol)
 
 
 def get_metric_usage_ratio(values: dict, target: int) -> tuple[Fraction, int]:
@@ -292,7 +312,7 @@ def get_metric_usage_ratio(values: dict, target: int) -> tuple[Fraction, int]:
 
 
 def calc_plain_metric_replicas(current: int, target: int, resource: str, pods, metrics: dict,
-                               now: int) -> tuple[int, int]:
+                               now: int, tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """replica_calculator.go calcPlainMetricReplicas: (replicas, average
     usage). Resource "" (a Pods metric) groups pods without the cpu
     readiness rules: only Pending pods are unready. Missing pods count as
@@ -309,7 +329,7 @@ def calc_plain_metric_replicas(current: int, target: int, resource: str, pods, m
     ratio, usage = get_metric_usage_ratio(values, target)
     scale_up_with_unready = bool(unready) and ratio > 1
     if not scale_up_with_unready and not missing:
-        if _within_tolerance(ratio):
+        if _within_tolerance(ratio, tol):
             return current, usage
         return _ceil(ratio * ready), usage
     if missing:
@@ -323,7 +343,7 @@ def calc_plain_metric_replicas(current: int, target: int, resource: str, pods, m
         for p in unready:
             values[p] = 0
     new_ratio, _ = get_metric_usage_ratio(values, target)
-    if _within_tolerance(new_ratio) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
+    if _within_tolerance(new_ratio, tol) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
         return current, usage
     new_replicas = _ceil(new_ratio * len(values))
     if (new_ratio < 1 and new_replicas > current) or (new_ratio > 1 and new_replicas < current):
@@ -339,45 +359,49 @@ def get_ready_pods_count(pods) -> int:
     return sum(1 for p in pods if p.status.phase == "Running" and is_pod_ready(p))
 
 
-def get_usage_ratio_replica_count(current: int, ratio: Fraction, pods) -> int:
+def get_usage_ratio_replica_count(current: int, ratio: Fraction, pods, tol: tuple = DEFAULT_TOLERANCES) -> int:
     """replica_calculator.go getUsageRatioReplicaCount: within tolerance →
     current, else ceil(ratio × ready pods); with current 0, ceil(ratio)."""
     if current != 0:
-        if _within_tolerance(ratio):
+        if _within_tolerance(ratio, tol):
             return current
         return _ceil(ratio * get_ready_pods_count(pods))
     return _ceil(ratio)
 
 
-def get_object_metric_replicas(current: int, target: int, value: int, pods) -> tuple[int, int]:
+def get_object_metric_replicas(current: int, target: int, value: int, pods,
+                               tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """GetObjectMetricReplicas (Value target): ratio = value / target over
     the ready pods. Example (TestReplicaCalcScaleUpCMObjectIgnoresUnreadyPods):
     50 against 10 with 1 ready pod of 3 → ceil(5 × 1) = 5."""
-    return get_usage_ratio_replica_count(current, Fraction(value, target), pods), value
+    return get_usage_ratio_replica_count(current, Fraction(value, target), pods, tol), value
 
 
-def get_object_per_pod_metric_replicas(current: int, target_average: int, value: int) -> tuple[int, int]:
+def get_object_per_pod_metric_replicas(current: int, target_average: int, value: int,
+                                       tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """GetObjectPerPodMetricReplicas (AverageValue target): ratio = value /
     (target × current); outside tolerance → ceil(value / target); the usage
     reported is ceil(value / current). Example (TestReplicaCalcScaleUpCMPerPodObject):
     20 over 3 replicas against 5 each → ratio 4/3, ceil(4) = 4, usage 6.667."""
     replicas = current
-    if not _within_tolerance(Fraction(value, target_average * current)):
+    if not _within_tolerance(Fraction(value, target_average * current), tol):
         replicas = _ceil(Fraction(value, target_average))
     return replicas, _ceil(Fraction(value, current))
 
 
-def get_external_metric_replicas(current: int, target: int, values: tuple, pods) -> tuple[int, int]:
+def get_external_metric_replicas(current: int, target: int, values: tuple, pods,
+                                 tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """GetExternalMetricReplicas (Value target): the series are summed, then
     as getUsageRatioReplicaCount."""
     total = sum(values)
-    return get_usage_ratio_replica_count(current, Fraction(total, target), pods), total
+    return get_usage_ratio_replica_count(current, Fraction(total, target), pods, tol), total
 
 
-def get_external_per_pod_metric_replicas(current: int, target_average: int, values: tuple) -> tuple[int, int]:
+def get_external_per_pod_metric_replicas(current: int, target_average: int, values: tuple,
+                                         tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """GetExternalPerPodMetricReplicas (AverageValue target): the sum as
     GetObjectPerPodMetricReplicas treats its one value."""
-    return get_object_per_pod_metric_replicas(current, target_average, sum(values))
+    return get_object_per_pod_metric_replicas(current, target_average, sum(values), tol)
 
 
 def format_milli(m: int) -> str:
@@ -426,14 +450,14 @@ def compute_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tuple[int,
         try:
             if m.target.average_value is not None and m.target.type == "AverageValue":
                 replicas, raw = get_raw_resource_replicas(current, _milli(res, m.target.average_value), res,
-                                                          obs.pods, metrics, now)
+                                                          obs.pods, metrics, now, tolerances_for_hpa(obs.hpa))
                 status = MetricStatus(type=m.type, name=res, container=container, average_value=format_milli(raw))
                 return replicas, f"{res} resource", status
             if m.target.average_utilization is None:
                 raise MetricError(reason, "invalid resource metric source: neither a utilization target nor a "
                                           "value target was set")
             replicas, util, raw = get_resource_replicas(current, m.target.average_utilization, res, obs.pods,
-                                                        metrics, now, container)
+                                                        metrics, now, container, tolerances_for_hpa(obs.hpa))
         except MetricError as e:
             if e.reason:
                 raise
@@ -467,6 +491,7 @@ def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tup
     answer = obs.custom[i] if i < len(obs.custom) else None
     ns = obs.hpa.metadata.namespace
     t = m.target
+    tol = tolerances_for_hpa(obs.hpa)
     try:
         if m.type == "Pods":
             if not answer:
@@ -474,7 +499,7 @@ def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tup
                                                          f"from custom metrics API")
             samples = {p: (ms.value_at(v, now), now, ms.RESOLUTION_MS) for p, v in answer.items()}
             replicas, usage = calc_plain_metric_replicas(current, _milli_value(t.average_value), "", obs.pods,
-                                                         samples, now)
+                                                         samples, now, tol)
             return replicas, f"pods metric {m.name}", MetricStatus(type=m.type, name=m.name, source=m.source,
                                                                    average_value=format_milli(usage))
         if m.type == "Object":
@@ -486,10 +511,11 @@ def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tup
                                   f"metrics from custom metrics API: the server could not find the metric "
                                   f"{m.name} for {d.kind} {d.name}")
             if t.type == "Value":
-                replicas, usage = get_object_metric_replicas(current, _milli_value(t.value), answer, obs.pods)
+                replicas, usage = get_object_metric_replicas(current, _milli_value(t.value), answer, obs.pods, tol)
                 st = MetricStatus(type=m.type, name=m.name, source=m.source, value=format_milli(usage))
             else:
-                replicas, usage = get_object_per_pod_metric_replicas(current, _milli_value(t.average_value), answer)
+                replicas, usage = get_object_per_pod_metric_replicas(current, _milli_value(t.average_value), answer,
+                                                                     tol)
                 st = MetricStatus(type=m.type, name=m.name, source=m.source, average_value=format_milli(usage))
             return replicas, f"{d.kind} metric {m.name}", st
         sel = go_label_selector(m.metric_selector)
@@ -498,10 +524,10 @@ def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tup
             raise MetricError("FailedGetExternalMetric", f"unable to get external metric {ns}/{m.name}/{sel}: "
                                                          f"no metrics returned from external metrics API")
         if t.type == "Value":
-            replicas, usage = get_external_metric_replicas(current, _milli_value(t.value), answer, obs.pods)
+            replicas, usage = get_external_metric_replicas(current, _milli_value(t.value), answer, obs.pods, tol)
             st = MetricStatus(type=m.type, name=m.name, source=m.source, value=format_milli(usage))
         else:
-            replicas, usage = get_external_per_pod_metric_replicas(current, _milli_value(t.average_value), answer)
+            replicas, usage = get_external_per_pod_metric_replicas(current, _milli_value(t.average_value), answer, tol)
             st = MetricStatus(type=m.type, name=m.name, source=m.source, average_value=format_milli(usage))
         return replicas, f"external metric {m.name}({sel})", st
     except MetricError as e:

@@ -196,3 +196,32 @@ def test_custom_metric_validation(metric, path):
     with pytest.raises(SpecError) as e:
         kstate.parse_manifests(hpa(metric))
     assert e.value.path.startswith(path)
+
+
+# ---------------------------------------------------------------- per-direction tolerance (HPAConfigurableTolerance)
+
+def test_tolerances_for_hpa_and_is_within():
+    from fractions import Fraction
+    from kstate.controllers import hpa as H
+    (h,) = kstate.parse_manifests(hpa(pods_metric(), behavior={"scaleUp": {"tolerance": "0.05"}}))
+    tol = H.tolerances_for_hpa(h)
+    assert tol == (Fraction(1, 10), Fraction(1, 20))
+    assert not H._within_tolerance(Fraction(106, 100), tol)        # scales up past 5 %
+    assert H._within_tolerance(Fraction(95, 100), tol)             # but not down within 10 %
+    assert H._within_tolerance(Fraction(105, 100), tol)            # inclusive
+    (plain,) = kstate.parse_manifests(hpa(pods_metric()))
+    assert H.tolerances_for_hpa(plain) == H.DEFAULT_TOLERANCES
+
+
+def test_scale_up_tolerance_applies_end_to_end(web):
+    c = web
+    # 10.6 per pod against 10: 6 % over — inside the default 10 %, outside a 5 % scale-up tolerance
+    c.apply(hpa(pods_metric(average="10"), name="web"))
+    c.set_pod_metric("qps", "10.6")
+    c.advance("30s")
+    assert replicas(c) == 2
+    tolerant = hpa(pods_metric(average="10"), behavior={"scaleUp": {"tolerance": "0.05"}})
+    c.apply(tolerant)
+    c.advance("30s")
+    # ceil(1.06 × 2) = 3 (and each added pod reports 10.6 too, so it keeps growing by one)
+    assert rescales(c)[0] == "New size: 3; reason: pods metric qps above target"
