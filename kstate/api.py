@@ -517,21 +517,28 @@ class Cluster:
         for resource, value in (("cpu", cpu), ("memory", memory)):
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise SpecError(f"Invalid value: {value!r}: must be a quantity", resource)
-            try:
-                amount = ms.parse_amount(resource, value)
-            except SpecError as e:
-                raise SpecError(e.message, resource) from None
-            if amount < 0:
-                raise SpecError(f"Invalid value: {value!r}: must be greater than or equal to 0", resource)
-            out[resource] = amount
+
+            def amount(v, path, resource=resource):
+                if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                    raise SpecError(f"Invalid value: {v!r}: must be a quantity", path)
+                try:
+                    a = ms.parse_amount(resource, v)
+                except SpecError as e:
+                    raise SpecError(e.message, path) from None
+                if a < 0:
+                    raise SpecError(f"Invalid value: {v!r}: must be greater than or equal to 0", path)
+                return a
+            out[resource] = ms.parse_profile(value, amount, _profile_duration, resource, self._engine.now)
         if not out:
             raise SpecError("Required value: cpu or memory", "cpu")
         return out
 
     def _wake_metrics(self) -> None:
+        """Start the metrics-server's scrape loop if it is idle; a running
+        loop picks the new inputs up at its next tick."""
         from kstate.controllers import metrics as ms
+        if self._engine.memory(ms.NAME, ms.NEXT, None) is not None:
+            return
         self._engine.enqueue(ms.NAME, ms.SCRAPE)
         self._engine.run_to(self._engine.now)
 
@@ -539,7 +546,13 @@ class Cluster:
         """The total usage of a workload (any kind with a scale subresource),
         spread evenly over its Running and Ready pods at every metrics scrape
         (every 15 s); replaces the workload's earlier load for the resources
-        given. Example: set_load("deployment", "web", cpu="400m")."""
+        given. A value may be a load profile instead of a quantity, its
+        times counted from now: {"steps": [["0s", "100m"], ["8h", "400m"]]},
+        {"ramp": {"from": "100m", "to": "1", "over": "1h"}},
+        {"sine": {"mean": "300m", "amplitude": "200m", "period": "24h"}},
+        {"points": [["0s", "100m"], ["12h", "700m"], ["24h", "100m"]]}
+        (linear between points); each scrape reads it at its own time.
+        Example: set_load("deployment", "web", cpu="400m")."""
         from kstate.controllers import metrics as ms
         obj, _ = self._with("scale", kind, name, namespace, "scale subresource")
         amounts = self._amounts(cpu, memory)
@@ -559,6 +572,87 @@ class Cluster:
         state = self._engine.indexes[ms.LOAD]
         state["pod"][key] = {**state["pod"].get(key, {}), **amounts}
         self._wake_metrics()
+
+    def _metric_name(self, metric) -> str:
+        _check_str(metric, "metric")
+        if not metric or "/" in metric or metric in (".", ".."):
+            raise SpecError(f"Invalid value: {metric!r}: a metric name must be a non-empty path segment", "metric")
+        return metric
+
+    def _metric_value(self, value):
+        """A custom or external metric's value (a quantity ≥ 0, or a load
+        profile of them) → milli-units."""
+        from kstate.controllers import metrics as ms
+
+        def amount(v, path):
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                raise SpecError(f"Invalid value: {v!r}: must be a quantity", path)
+            try:
+                milli = ms.parse_metric_value(v)
+            except SpecError as e:
+                raise SpecError(e.message, path) from None
+            if milli < 0:
+                raise SpecError(f"Invalid value: {v!r}: must be greater than or equal to 0", path)
+            if milli > 2**63 - 1:
+                raise SpecError(f"Invalid value: {v!r}: must fit a 64-bit milli-value", path)
+            return milli
+        return ms.parse_profile(value, amount, _profile_duration, "value", self._engine.now)
+
+    def set_pod_metric(self, metric: str, value, selector=None, pod: Optional[str] = None,
+                       namespace: str = "default") -> None:
+        """A custom `Pods` metric (custom metrics API `pods/*/<metric>`): the
+        value of `pod` by name, else of every pod of the namespace the
+        selector (a `-l` string or a dict of labels; None: all) matches, the
+        latest setting winning. Example: set_pod_metric("qps", "20", selector="app=web")."""
+        from kstate.controllers import metrics as ms
+        metric = self._metric_name(metric)
+        milli = self._metric_value(value)
+        _check_str(namespace, "metadata.namespace")
+        if pod is not None and selector is not None:
+            raise SpecError("Invalid value: give a pod or a selector, not both", "selector")
+        sel = None
+        if selector is not None:
+            if isinstance(selector, str):
+                sel = parse_selector(selector)
+            elif isinstance(selector, dict):
+                sel = selector_from_labels(_label_set(selector, "selector"))
+            elif isinstance(selector, LabelSelector):
+                sel = selector
+            else:
+                raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
+                                f"{type(selector).__name__}", "selector")
+        if pod is not None:
+            _check_str(pod, "pod")
+            self.get("Pod", pod, namespace)
+        state = self._engine.indexes[ms.LOAD]
+        entry = state["pod_metric"].setdefault((namespace, metric), {"pods": {}, "selectors": ()})
+        if pod is not None:
+            entry["pods"][pod] = milli
+        else:
+            # a later setting for the same selector replaces the earlier one
+            entry["selectors"] = tuple(x for x in entry["selectors"] if x[0] != sel) + ((sel, milli),)
+
+    def set_object_metric(self, kind: str, name: str, metric: str, value, namespace: str = "default") -> None:
+        """A custom `Object` metric describing one object (custom metrics API
+        `<resource>/<name>/<metric>`). Example: set_object_metric("ingress", "main", "requests-per-second", "2k")."""
+        from kstate.controllers import metrics as ms
+        metric = self._metric_name(metric)
+        milli = self._metric_value(value)
+        obj = self.get(kind, name, namespace)
+        key = (obj.KIND, obj.metadata.namespace, name, metric)
+        self._engine.indexes[ms.LOAD]["object_metric"][key] = milli
+
+    def set_external_metric(self, metric: str, value, labels: Optional[dict] = None) -> None:
+        """An `External` metric series (external metrics API): the series with
+        exactly these labels gets the value; an HPA sums every series its
+        metric selector matches. Example: set_external_metric("queue-depth", 30, labels={"queue": "jobs"})."""
+        from kstate.controllers import metrics as ms
+        metric = self._metric_name(metric)
+        milli = self._metric_value(value)
+        if labels is not None and not isinstance(labels, dict):
+            raise SpecError(f"labels must be a dict of labels, got {type(labels).__name__}", "labels")
+        key = tuple(sorted(_label_set(labels, "labels").items())) if labels is not None else ()
+        self._engine.indexes[ms.LOAD]["external_metric"].setdefault(metric, {})[key] = milli
 
     def metrics(self, what: str = "pods", namespace: Optional[str] = "default") -> list[str]:
         """`kubectl top pods`: the latest sample of every pod the
@@ -1053,6 +1147,16 @@ def _check_network(cluster_cidr, node_cidr_mask) -> None:
             net.prefixlen <= node_cidr_mask <= 32:
         raise SpecError(f"Invalid value: {node_cidr_mask!r}: must be an integer between the cluster CIDR's prefix "
                         f"({net.prefixlen}) and 32", "node_cidr_mask")
+
+
+def _profile_duration(v, path: str) -> int:
+    """A time inside a load profile: a duration ("90s", "8h") or seconds."""
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise SpecError(f"Invalid value: {v!r}: must be a duration", path)
+    try:
+        return parse_duration(v)
+    except SpecError as e:
+        raise SpecError(e.message, path) from None
 
 
 def _label_set(labels: dict, path: str) -> dict:

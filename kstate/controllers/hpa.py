@@ -18,8 +18,10 @@ behavior) → rescale if the result differs → status.
 
 Kubernetes sources: pkg/controller/podautoscaler/{horizontal.go,
 replica_calculator.go, metrics/utilization.go, metrics/client.go}.
-Custom metrics (Pods, Object, External) are not served by kstate: such a
-metric fails as a cluster without a custom metrics adapter fails it.
+Custom metrics (Pods, Object) and External metrics come from what the
+world declared (Cluster.set_pod_metric / set_object_metric /
+set_external_metric, metrics.py), read when the HPA syncs; one nobody set
+fails as a metric an adapter does not serve.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from kstate.registry import REGISTRY
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
 from kstate.resources.hpa import HorizontalPodAutoscaler, HPAScalingRules, MetricStatus
 from kstate.resources.meta import Condition, get_condition
+from kstate.resources.pod import is_pod_ready
 from kstate.resources.quantity import parse_quantity
 
 NAME = "horizontal-pod-autoscaler"
@@ -79,6 +82,8 @@ class HPAObs:
     target_error: str = ""
     pods: tuple = ()
     samples: FrozenDict = EMPTY
+    #: per entry of spec.metrics, the custom/external metrics APIs' answer (custom_metrics).
+    custom: tuple = ()
 
 
 def _plural_group(spec) -> str:
@@ -102,7 +107,30 @@ def observe_hpa(view, key) -> HPAObs:
         return HPAObs(hpa=hpa, memory=mem, target_error=f'{_plural_group(spec)} "{ref.name}" not found')
     sel = spec.scale_selector(target) if spec.scale_selector is not None else None
     pods = tuple(view.objects_matching("Pod", namespace, sel)) if sel is not None else ()
-    return HPAObs(hpa=hpa, memory=mem, target=target, pods=pods, samples=ms.latest_samples(view))
+    return HPAObs(hpa=hpa, memory=mem, target=target, pods=pods, samples=ms.latest_samples(view),
+                  custom=custom_metrics(view.index(ms.LOAD), hpa, pods))
+
+
+def custom_metrics(load: dict, hpa, pods) -> tuple:
+    """What the custom and external metrics APIs answer for each entry of
+    spec.metrics (None for Resource / ContainerResource entries): Pods → pod
+    name → milli-value; Object → a milli-value or None;
+    External → a tuple of milli-values or None."""
+    out = []
+    ns = hpa.metadata.namespace
+    for m in hpa.spec.metrics:
+        if m.type == "Pods":
+            out.append(ms.pod_metric_values(load, ns, m.name, pods, m.metric_selector))
+        elif m.type == "Object":
+            d = m.described
+            spec = REGISTRY.get_kind(d.kind) if d is not None else None
+            kind = spec.kind if spec is not None else (d.kind if d is not None else "")
+            out.append(ms.object_metric_value(load, kind, ns, d.name if d else "", m.name, m.metric_selector))
+        elif m.type == "External":
+            out.append(ms.external_metric_values(load, m.name, m.metric_selector))
+        else:
+            out.append(None)
+    return tuple(out)
 
 
 # ================================================================ replica calculation
@@ -112,9 +140,29 @@ def _ceil(x: Fraction) -> int:
     return math.ceil(x)
 
 
-def _within_tolerance(ratio: Fraction) -> bool:
-    """|1 − ratio| ≤ tolerance, inclusive (replica_calculator.go)."""
-    return abs(1 - ratio) <= TOLERANCE
+#: (scale-down tolerance, scale-up tolerance): the controller's flag for both.
+DEFAULT_TOLERANCES = (TOLERANCE, TOLERANCE)
+
+
+def _within_tolerance(ratio: Fraction, tol: tuple = DEFAULT_TOLERANCES) -> bool:
+    """replica_calculator.go Tolerances.isWithin: 1 − down ≤ ratio ≤ 1 + up,
+    inclusive (with the default 0.1 both ways: |1 − ratio| ≤ 0.1)."""
+    return 1 - tol[0] <= ratio <= 1 + tol[1]
+
+
+def tolerances_for_hpa(hpa) -> tuple:
+    """horizontal.go tolerancesForHpa: behavior.scaleDown/scaleUp.tolerance
+    where set (HPAConfigurableTolerance, beta and on by default in 1.35),
+    else the controller's 0.1. Example: scaleUp.tolerance "0.05" →
+    (1/10, 1/20): a ratio of 1.06 scales up, 0.95 does not scale down."""
+    b = hpa.spec.behavior
+    down = up = TOLERANCE
+    if b is not None:
+        if b.scale_down is not None and b.scale_down.tolerance is not None:
+            down = Fraction(parse_quantity(b.scale_down.tolerance))
+        if b.scale_up is not None and b.scale_up.tolerance is not None:
+            up = Fraction(parse_quantity(b.scale_up.tolerance))
+    return (down, up)
 
 
 def group_pods(pods, metrics: dict, resource: str, now: int) -> tuple[int, set, set, set]:
@@ -177,9 +225,19 @@ def pod_requests(pods, resource: str, container: str = "") -> dict:
     return out
 
 
+_MILLI: dict = {}
+
+
 def _milli(resource: str, v) -> int:
-    q = parse_quantity(v) * 1000
-    return math.ceil(q)
+    """Quantity.MilliValue (rounded up); requests are a handful of distinct
+    strings, so each is parsed once."""
+    key = (resource, v)
+    m = _MILLI.get(key)
+    if m is None:
+        if len(_MILLI) > 4096:
+            _MILLI.clear()
+        m = _MILLI[key] = math.ceil(parse_quantity(v) * 1000)
+    return m
 
 
 def utilization_ratio(metrics: dict, requests: dict, target: int) -> tuple[Fraction, int, int]:
@@ -201,7 +259,7 @@ def utilization_ratio(metrics: dict, requests: dict, target: int) -> tuple[Fract
 
 
 def get_resource_replicas(current: int, target_util: int, resource: str, pods, metrics: dict, now: int,
-                          container: str = "") -> tuple[int, int, int]:
+                          container: str = "", tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int, int]:
     """replica_calculator.go GetResourceReplicas: (replicas, utilization %, raw average)."""
     if not pods:
         raise MetricError("", "no pods returned by selector while calculating replica count")
@@ -216,7 +274,7 @@ def get_resource_replicas(current: int, target_util: int, resource: str, pods, m
     ratio, util, raw = utilization_ratio(values, requests, target_util)
     scale_up_with_unready = bool(unready) and ratio > 1
     if not scale_up_with_unready and not missing:
-        if _within_tolerance(ratio):
+        if _within_tolerance(ratio, tol):
             return current, util, raw
         return _ceil(ratio * ready), util, raw
     if missing:
@@ -231,7 +289,7 @@ def get_resource_replicas(current: int, target_util: int, resource: str, pods, m
         for p in unready:
             values[p] = 0
     new_ratio, _, _ = utilization_ratio(values, requests, target_util)
-    if _within_tolerance(new_ratio) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
+    if _within_tolerance(new_ratio, tol) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
         return current, util, raw
     new_replicas = _ceil(new_ratio * len(values))
     if (new_ratio < 1 and new_replicas > current) or (new_ratio > 1 and new_replicas < current):
@@ -240,31 +298,110 @@ def get_resource_replicas(current: int, target_util: int, resource: str, pods, m
 
 
 def get_raw_resource_replicas(current: int, target_milli: int, resource: str, pods, metrics: dict,
-                              now: int) -> tuple[int, int]:
+                              now: int, tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
     """GetRawResourceReplicas → calcPlainMetricReplicas (AverageValue target)."""
+    return calc_plain_metric_replicas(current, target_milli, resource, pods, metrics, now, tol)
+
+
+def get_metric_usage_ratio(values: dict, target: int) -> tuple[Fraction, int]:
+    """metrics/utilization.go GetMetricUsageRatio: the average is truncated
+    before the ratio is taken — 3 pods at 50, 15 and 30 (target 15):
+    average 95 // 3 = 31 (milli: 31666), ratio 31666/15000."""
+    usage = sum(values.values()) // len(values)
+    return Fraction(usage, target), usage
+
+
+def calc_plain_metric_replicas(current: int, target: int, resource: str, pods, metrics: dict,
+                               now: int, tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
+    """replica_calculator.go calcPlainMetricReplicas: (replicas, average
+    usage). Resource "" (a Pods metric) groups pods without the cpu
+    readiness rules: only Pending pods are unready. Missing pods count as
+    the target on a scale-down and 0 on a scale-up; unready pods as 0 on a
+    scale-up; a flip of direction (of the ratio, or of the count against
+    the current one) or a result within tolerance keeps the current count. Worked example (TestReplicaCalcScaleUpCM): qps 20, 10,
+    30 per pod against 15 → average 20, ratio 4/3, ceil(4/3 × 3) = 4."""
     if not pods:
         raise MetricError("", "no pods returned by selector while calculating replica count")
     ready, unready, missing, ignored = group_pods(pods, metrics, resource, now)
     values = {p: m[0] for p, m in metrics.items() if p not in ignored and p not in unready}
     if not values:
         raise MetricError("", "did not receive metrics for targeted pods (pods might be unready)")
-    usage = sum(values.values()) // len(values)
-    ratio = Fraction(sum(values.values()), len(values) * target_milli)
+    ratio, usage = get_metric_usage_ratio(values, target)
     scale_up_with_unready = bool(unready) and ratio > 1
     if not scale_up_with_unready and not missing:
-        if _within_tolerance(ratio):
+        if _within_tolerance(ratio, tol):
             return current, usage
         return _ceil(ratio * ready), usage
     if missing:
-        for p in missing:
-            values[p] = target_milli if ratio < 1 else 0
+        if ratio < 1:
+            for p in missing:
+                values[p] = target
+        elif ratio > 1:
+            for p in missing:
+                values[p] = 0
     if scale_up_with_unready:
         for p in unready:
             values[p] = 0
-    new_ratio = Fraction(sum(values.values()), len(values) * target_milli)
-    if _within_tolerance(new_ratio) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
+    new_ratio, _ = get_metric_usage_ratio(values, target)
+    if _within_tolerance(new_ratio, tol) or (ratio < 1 < new_ratio) or (ratio > 1 > new_ratio):
         return current, usage
-    return _ceil(new_ratio * len(values)), usage
+    new_replicas = _ceil(new_ratio * len(values))
+    if (new_ratio < 1 and new_replicas > current) or (new_ratio > 1 and new_replicas < current):
+        return current, usage
+    return new_replicas, usage
+
+
+def get_ready_pods_count(pods) -> int:
+    """replica_calculator.go getReadyPodsCount: Running and Ready pods."""
+    if not pods:
+        raise MetricError("", "unable to calculate ready pods: no pods returned by selector while calculating "
+                              "replica count")
+    return sum(1 for p in pods if p.status.phase == "Running" and is_pod_ready(p))
+
+
+def get_usage_ratio_replica_count(current: int, ratio: Fraction, pods, tol: tuple = DEFAULT_TOLERANCES) -> int:
+    """replica_calculator.go getUsageRatioReplicaCount: within tolerance →
+    current, else ceil(ratio × ready pods); with current 0, ceil(ratio)."""
+    if current != 0:
+        if _within_tolerance(ratio, tol):
+            return current
+        return _ceil(ratio * get_ready_pods_count(pods))
+    return _ceil(ratio)
+
+
+def get_object_metric_replicas(current: int, target: int, value: int, pods,
+                               tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
+    """GetObjectMetricReplicas (Value target): ratio = value / target over
+    the ready pods. Example (TestReplicaCalcScaleUpCMObjectIgnoresUnreadyPods):
+    50 against 10 with 1 ready pod of 3 → ceil(5 × 1) = 5."""
+    return get_usage_ratio_replica_count(current, Fraction(value, target), pods, tol), value
+
+
+def get_object_per_pod_metric_replicas(current: int, target_average: int, value: int,
+                                       tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
+    """GetObjectPerPodMetricReplicas (AverageValue target): ratio = value /
+    (target × current); outside tolerance → ceil(value / target); the usage
+    reported is ceil(value / current). Example (TestReplicaCalcScaleUpCMPerPodObject):
+    20 over 3 replicas against 5 each → ratio 4/3, ceil(4) = 4, usage 6.667."""
+    replicas = current
+    if not _within_tolerance(Fraction(value, target_average * current), tol):
+        replicas = _ceil(Fraction(value, target_average))
+    return replicas, _ceil(Fraction(value, current))
+
+
+def get_external_metric_replicas(current: int, target: int, values: tuple, pods,
+                                 tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
+    """GetExternalMetricReplicas (Value target): the series are summed, then
+    as getUsageRatioReplicaCount."""
+    total = sum(values)
+    return get_usage_ratio_replica_count(current, Fraction(total, target), pods, tol), total
+
+
+def get_external_per_pod_metric_replicas(current: int, target_average: int, values: tuple,
+                                         tol: tuple = DEFAULT_TOLERANCES) -> tuple[int, int]:
+    """GetExternalPerPodMetricReplicas (AverageValue target): the sum as
+    GetObjectPerPodMetricReplicas treats its one value."""
+    return get_object_per_pod_metric_replicas(current, target_average, sum(values), tol)
 
 
 def format_milli(m: int) -> str:
@@ -301,7 +438,7 @@ def resource_metrics(obs: HPAObs, resource: str, container: str = "") -> dict:
     return out
 
 
-def compute_metric(obs: HPAObs, m, current: int, now: int) -> tuple[int, str, MetricStatus]:
+def compute_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tuple[int, str, MetricStatus]:
     """computeReplicasForMetric for one metric spec."""
     if m.type in ("Resource", "ContainerResource"):
         reason = "FailedGetResourceMetric" if m.type == "Resource" else "FailedGetContainerResourceMetric"
@@ -313,14 +450,14 @@ def compute_metric(obs: HPAObs, m, current: int, now: int) -> tuple[int, str, Me
         try:
             if m.target.average_value is not None and m.target.type == "AverageValue":
                 replicas, raw = get_raw_resource_replicas(current, _milli(res, m.target.average_value), res,
-                                                          obs.pods, metrics, now)
+                                                          obs.pods, metrics, now, tolerances_for_hpa(obs.hpa))
                 status = MetricStatus(type=m.type, name=res, container=container, average_value=format_milli(raw))
                 return replicas, f"{res} resource", status
             if m.target.average_utilization is None:
                 raise MetricError(reason, "invalid resource metric source: neither a utilization target nor a "
                                           "value target was set")
             replicas, util, raw = get_resource_replicas(current, m.target.average_utilization, res, obs.pods,
-                                                        metrics, now, container)
+                                                        metrics, now, container, tolerances_for_hpa(obs.hpa))
         except MetricError as e:
             if e.reason:
                 raise
@@ -331,14 +468,77 @@ def compute_metric(obs: HPAObs, m, current: int, now: int) -> tuple[int, str, Me
         if m.type == "ContainerResource":
             what = f"{res} container resource utilization (percentage of request)"
         return replicas, what, status
-    reason = {"Pods": "FailedGetPodsMetric", "Object": "FailedGetObjectMetric",
-              "External": "FailedGetExternalMetric"}[m.type]
-    inner = (f"unable to get metric {m.name}: unable to fetch metrics from custom metrics API: "
-             f"the server could not find the requested resource")
-    if m.type == "External":
-        inner = (f"unable to get external metric {m.name}: unable to fetch metrics from external metrics API: "
-                 f"the server could not find the requested resource")
-    raise MetricError(reason, f"failed to get {m.type.lower()} metric value: {inner}", inner)
+    return compute_custom_metric(obs, i, m, current, now)
+
+
+def go_label_selector(sel) -> str:
+    """A *metav1.LabelSelector printed with %+v (its generated String()),
+    as the HPA names an external metric: nil, or
+    &LabelSelector{MatchLabels:map[string]string{queue: work,},MatchExpressions:[]LabelSelectorRequirement{},}."""
+    if sel is None:
+        return "nil"
+    labels = "".join(f"{k}: {v}," for k, v in sorted(sel.match_labels.items()))
+    exprs = "".join(f"LabelSelectorRequirement{{Key:{r.key},Operator:{r.operator},Values:[{' '.join(r.values)}],}},"
+                    for r in sel.match_expressions)
+    return (f"&LabelSelector{{MatchLabels:map[string]string{{{labels}}},"
+            f"MatchExpressions:[]LabelSelectorRequirement{{{exprs}}},}}")
+
+
+def compute_custom_metric(obs: HPAObs, i: int, m, current: int, now: int) -> tuple[int, str, MetricStatus]:
+    """computeStatusForPodsMetric / computeStatusForObjectMetric /
+    computeStatusForExternalMetric: the proposal, its name for the rescale
+    reason, the currentMetrics entry."""
+    answer = obs.custom[i] if i < len(obs.custom) else None
+    ns = obs.hpa.metadata.namespace
+    t = m.target
+    tol = tolerances_for_hpa(obs.hpa)
+    try:
+        if m.type == "Pods":
+            if not answer:
+                raise MetricError("FailedGetPodsMetric", f"unable to get metric {m.name}: no metrics returned "
+                                                         f"from custom metrics API")
+            samples = {p: (ms.value_at(v, now), now, ms.RESOLUTION_MS) for p, v in answer.items()}
+            replicas, usage = calc_plain_metric_replicas(current, _milli_value(t.average_value), "", obs.pods,
+                                                         samples, now, tol)
+            return replicas, f"pods metric {m.name}", MetricStatus(type=m.type, name=m.name, source=m.source,
+                                                                   average_value=format_milli(usage))
+        if m.type == "Object":
+            d = m.described
+            answer = ms.value_at(answer, now) if answer is not None else None
+            if answer is None:
+                raise MetricError("FailedGetObjectMetric",
+                                  f"unable to get metric {m.name}: {d.kind} on {ns} {d.name}/unable to fetch "
+                                  f"metrics from custom metrics API: the server could not find the metric "
+                                  f"{m.name} for {d.kind} {d.name}")
+            if t.type == "Value":
+                replicas, usage = get_object_metric_replicas(current, _milli_value(t.value), answer, obs.pods, tol)
+                st = MetricStatus(type=m.type, name=m.name, source=m.source, value=format_milli(usage))
+            else:
+                replicas, usage = get_object_per_pod_metric_replicas(current, _milli_value(t.average_value), answer,
+                                                                     tol)
+                st = MetricStatus(type=m.type, name=m.name, source=m.source, average_value=format_milli(usage))
+            return replicas, f"{d.kind} metric {m.name}", st
+        sel = go_label_selector(m.metric_selector)
+        answer = tuple(ms.value_at(v, now) for v in answer) if answer is not None else None
+        if answer is None:
+            raise MetricError("FailedGetExternalMetric", f"unable to get external metric {ns}/{m.name}/{sel}: "
+                                                         f"no metrics returned from external metrics API")
+        if t.type == "Value":
+            replicas, usage = get_external_metric_replicas(current, _milli_value(t.value), answer, obs.pods, tol)
+            st = MetricStatus(type=m.type, name=m.name, source=m.source, value=format_milli(usage))
+        else:
+            replicas, usage = get_external_per_pod_metric_replicas(current, _milli_value(t.average_value), answer, tol)
+            st = MetricStatus(type=m.type, name=m.name, source=m.source, average_value=format_milli(usage))
+        return replicas, f"external metric {m.name}({sel})", st
+    except MetricError as e:
+        reason = {"Pods": "FailedGetPodsMetric", "Object": "FailedGetObjectMetric",
+                  "External": "FailedGetExternalMetric"}[m.type]
+        raise MetricError(reason, f"failed to get {m.type.lower()} metric value: {e.message}", e.message) from None
+
+
+def _milli_value(q) -> int:
+    """resource.Quantity.MilliValue."""
+    return ms.parse_metric_value(q)
 
 
 # ================================================================ normalization
@@ -449,31 +649,41 @@ def _window(rules: Optional[HPAScalingRules], default: int) -> int:
 
 def stabilize_recommendation_with_behaviors(recs: tuple, desired: int, current: int, up_window: int,
                                             down_window: int, now: int) -> tuple[int, str, str, tuple]:
-    """stabilizeRecommendationWithBehaviors (windows in seconds): going up
-    (desired ≥ current) the min over recommendations inside the up window,
-    going down the max inside the down window; the raw desired is recorded,
-    replacing one entry older than the longer window (the last found)."""
-    if desired >= current:
-        delay, better = up_window, min
-        reason, msg = ("ScaleUpStabilized", "recent recommendations were lower than current one, applying the "
-                                            "lowest recent recommendation")
-    else:
-        delay, better = down_window, max
-        reason, msg = ("ScaleDownStabilized", "recent recommendations were higher than current one, applying the "
-                                              "highest recent recommendation")
-    obsolete = now - max(up_window, down_window) * 1000
-    cutoff = now - delay * 1000
-    rec, old = desired, None
+    """horizontal.go stabilizeRecommendationWithBehaviors (windows in
+    seconds): the lowest recommendation inside the up window (the desired
+    one included) is a floor, the highest inside the down window a ceiling,
+    and the current count is brought within them — so stabilization never
+    moves against the desired direction. The raw desired is recorded,
+    replacing one entry older than both windows (the last found). Example
+    (TestNormalizeDesiredReplicasWithBehavior "do not scale up when
+    prenormalized rec goes down"): current 2, desired 1, windows 300/300,
+    a 3 three minutes ago → floor 1, ceiling 3 → 2."""
+    up_cutoff = now - up_window * 1000
+    down_cutoff = now - down_window * 1000
+    up, down, old = desired, desired, None
     for i, (r, t) in enumerate(recs):
-        if t > cutoff:
-            rec = better(r, rec)
-        if t < obsolete:
+        if t > up_cutoff:
+            up = min(r, up)
+        if t > down_cutoff:
+            down = max(r, down)
+        if t < up_cutoff and t < down_cutoff:
             old = i
+    rec = current
+    if rec < up:
+        rec = up
+    if rec > down:
+        rec = down
     recs = list(recs)
     if old is not None:
         recs[old] = (desired, now)
     else:
         recs.append((desired, now))
+    if desired >= current:
+        reason, msg = ("ScaleUpStabilized", "recent recommendations were lower than current one, applying the "
+                                            "lowest recent recommendation")
+    else:
+        reason, msg = ("ScaleDownStabilized", "recent recommendations were higher than current one, applying the "
+                                              "highest recent recommendation")
     return rec, reason, msg, tuple(recs)
 
 
@@ -614,9 +824,9 @@ def sync_hpa(hpa, obs: HPAObs, mem: HPAMemory, now: int) -> tuple[list, Any, HPA
         reason_text, desired = "Current number of replicas below Spec.MinReplicas", min_r
     else:
         proposal, metric_name, statuses, first_err, invalid = 0, "", [], None, 0
-        for m in hpa.spec.metrics:
+        for i, m in enumerate(hpa.spec.metrics):
             try:
-                replicas, name, status = compute_metric(obs, m, current, now)
+                replicas, name, status = compute_metric(obs, i, m, current, now)
             except MetricError as e:
                 actions.append(_event(hpa, e.reason, e.condition_message, "Warning"))
                 if first_err is None:

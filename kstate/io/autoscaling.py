@@ -24,6 +24,7 @@ from kstate.io.fields import (
     BAD, Ctx, condition_list, condition_out, dot, integer, json_data, list_of, object_meta, object_meta_out,
     string, struct, time_out, timestamp, top_level,
 )
+from kstate.io.selectors import label_selector
 from kstate.resources import ObjectMeta
 from kstate.resources.frozen import FrozenDict, deep_freeze, thaw
 from kstate.resources.hpa import (
@@ -106,6 +107,7 @@ def _metric(ctx: Ctx, v: Any, path: str) -> Any:
         ctx.invalid(spath, src, "must be a mapping")
         return BAD
     target = _target(ctx, src.get("target") if src.get("target") is not None else {}, dot(spath, "target"))
+    metric_selector, described = None, None
     if t in ("Resource", "ContainerResource"):
         name = src.get("name")
         if not isinstance(name, str) or not name:
@@ -125,13 +127,47 @@ def _metric(ctx: Ctx, v: Any, path: str) -> Any:
         if not isinstance(name, str) or not name:
             ctx.required(dot(spath, "metric.name"), "must specify a metric name")
             name = ""
+        if isinstance(metric, dict):
+            for k in metric:
+                if k not in ("name", "selector"):
+                    ctx.unknown(dot(spath, f"metric.{k}"))
+            if metric.get("selector") is not None:
+                sel = label_selector(ctx, metric["selector"], dot(spath, "metric.selector"))
+                metric_selector = sel if sel is not BAD else None
         container = ""
         if isinstance(target, MetricTarget) and target.average_utilization is not None:
             ctx.forbidden(dot(spath, "target.averageUtilization"),
                           "may not set averageUtilization for a non-resource metric")
+        allowed = {"metric", "target"} | ({"describedObject"} if t == "Object" else set())
+        for k in src:
+            if k not in allowed:
+                ctx.unknown(dot(spath, k))
+        if isinstance(target, MetricTarget):
+            ok = {"Pods": ("AverageValue",), "Object": ("Value", "AverageValue"),
+                  "External": ("Value", "AverageValue")}[t]
+            if target.type and target.type not in ok:
+                ctx.not_supported(dot(spath, "target.type"), target.type, ok)
+        if t == "Object":
+            described = _described(ctx, src.get("describedObject"), dot(spath, "describedObject"))
     source = deep_freeze({k: x for k, x in src.items() if k != "target"})
     return MetricSpec(type=t, name=name, target=target if isinstance(target, MetricTarget) else MetricTarget(""),
-                      container=container, source=source)
+                      container=container, source=source, metric_selector=metric_selector, described=described)
+
+
+def _described(ctx: Ctx, v: Any, path: str) -> Optional[CrossVersionObjectReference]:
+    """ValidateCrossVersionObjectReference for an Object metric's describedObject."""
+    if v is None:
+        ctx.required(path, "must specify the object the metric describes")
+        return None
+    r = struct(ctx, v, path, {"kind": string, "name": string, "apiVersion": string})
+    if r is None:
+        return None
+    if not r.get("kind"):
+        ctx.required(dot(path, "kind"), "")
+    if not r.get("name"):
+        ctx.required(dot(path, "name"), "")
+    return CrossVersionObjectReference(kind=r.get("kind") or "", name=r.get("name") or "",
+                                       api_version=r.get("apiVersion") or "")
 
 
 def _policy(ctx: Ctx, v: Any, path: str) -> Any:

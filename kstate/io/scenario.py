@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from kstate.errors import SpecError, UnknownFieldError
 from kstate.io.fields import json_type
@@ -58,6 +58,7 @@ from kstate.io.scenario_model import (
 )
 from kstate.io.scenario_runner import RunReport, evaluate, run_scenario
 from kstate.io.scenario_network import TRACE_VERDICTS, _op_iptables, _op_trace, _parse_selector  # noqa: F401
+from kstate.io import scenario_load
 from kstate.io.tables import (  # noqa: F401 (re-exported)
     deployments_table, human_duration, nodes_table, pod_status, pods_table, replicaset_sizes,
     replicasets_table,
@@ -75,11 +76,11 @@ __all__ = [
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
               "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
               "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check",
-              "iptables", "trace")
+              "iptables", "trace", "set-pod-usage", "set-metric")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
-SCENARIO_KEYS = ("cluster", "manifests", "timeline", "expect", "run")
+SCENARIO_KEYS = ("cluster", "manifests", "load", "timeline", "expect", "run")
 _TOP_KEYS = ("name", "description") + SCENARIO_KEYS
 
 
@@ -200,7 +201,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise p.err(f"Invalid value: {format_duration(step)}: {format_duration(until)} in steps of it is more "
                     f"than {MAX_STEPS} steps", "run.step")
 
-    timeline = _parse_timeline(p, data.get("timeline"), until)
+    timeline = scenario_load._parse_load(p, data.get("load"), _workload_arg) + _parse_timeline(p, data.get("timeline"), until)
     always, eventually, at_end = _parse_expect(p, data.get("expect"), until)
     return Scenario(path=source, name=name, description=description, cluster=cluster, manifests=manifests,
                     manifest_sources=sources, timeline=timeline, always=always, eventually=eventually,
@@ -462,30 +463,6 @@ def _op_set_image(p: _P, v: Any, path: str):
     return (kind, name, container, image, ns), f"{kind} {ns}/{name} {container}={image}"
 
 
-def _load_quantity(p: _P, v: Any, path: str) -> str:
-    from kstate.resources.quantity import parse_quantity
-    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-        raise p.err(f"Invalid value: {show_value(v)}: must be a quantity like 400m or 1Gi", path)
-    try:
-        q = parse_quantity(v)
-    except SpecError:
-        raise p.err(f"Invalid value: {show_value(v)}: must be a quantity like 400m or 1Gi", path) from None
-    if q < 0:
-        raise p.err(f"Invalid value: {show_value(v)}: must be greater than or equal to 0", path)
-    return str(v)
-
-
-def _op_set_load(p: _P, v: Any, path: str):
-    """{kind, name, namespace, cpu, memory}: a workload's total usage (Cluster.set_load)."""
-    a, kind, name, ns = _workload_arg(p, v, path, ("cpu", "memory"), ("kind",))
-    cpu = None if a.get("cpu") is None else _load_quantity(p, a["cpu"], f"{path}.cpu")
-    memory = None if a.get("memory") is None else _load_quantity(p, a["memory"], f"{path}.memory")
-    if cpu is None and memory is None:
-        raise p.err("Required value: cpu or memory", f"{path}.cpu")
-    text = " ".join(f"{k}={x}" for k, x in (("cpu", cpu), ("memory", memory)) if x is not None)
-    return (kind, name, ns, cpu, memory), f"{kind} {ns}/{name} {text}"
-
-
 def _op_rollout(verb: str):
     def parse(p: _P, v: Any, path: str):
         extra = ("to-revision",) if verb == "rollout-undo" else ()
@@ -528,7 +505,9 @@ _OP_PARSERS: dict[str, Callable] = {
     "drain": _op_drain, "crash-container": _op_crash, "check": _op_check,
     "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
-    "rollout-restart": _op_rollout("rollout-restart"), "set-load": _op_set_load,
+    "rollout-restart": _op_rollout("rollout-restart"), "set-load": lambda p, v, path: scenario_load._op_set_load(p, v, path, _workload_arg),
+    "set-pod-usage": scenario_load._op_set_pod_usage,
+    "set-metric": lambda p, v, path: scenario_load._op_set_metric(p, v, path, _workload_arg),
     "suspend": _op_suspend("suspend"), "resume": _op_suspend("resume"), "create-job": _op_create_job,
     "iptables": _op_iptables, "trace": _op_trace,   # kstate.io.scenario_network
 }

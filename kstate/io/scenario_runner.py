@@ -18,9 +18,10 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Optional, TextIO
 
-from kstate.errors import KstateError, SpecError
+from kstate.errors import InvalidOperation, KstateError, SpecError
 from kstate.io.manifests import to_manifest
 from kstate.registry import REGISTRY
+from kstate.resources.frozen import thaw
 from kstate.io.scenario_model import Condition, Operation, Predicate, Scenario, plural, show_value
 from kstate.io.tables import (
     deployments_table, nodes_table, other_tables, pods_table, replicaset_sizes, replicasets_table,
@@ -463,7 +464,25 @@ def _execute(cluster, op: Operation) -> None:
         cluster.set_image(kind, name, container, image, namespace=ns)
     elif v == "set-load":
         kind, name, ns, cpu, memory = a
-        cluster.set_load(kind, name, cpu=cpu, memory=memory, namespace=ns)
+        cluster.set_load(kind, name, cpu=thaw(cpu), memory=thaw(memory), namespace=ns)
+    elif v == "set-pod-usage":
+        pod, ns, cpu, memory = a
+        cluster.set_pod_usage(pod, cpu=thaw(cpu), memory=thaw(memory), namespace=ns)
+    elif v == "set-metric":
+        t, name, value, ns, selector, pod, target, labels = a
+        value = thaw(value)
+        if t == "Pods":
+            if target is not None:
+                obj = cluster.get(target[0], target[1], ns)
+                spec = REGISTRY.kind(obj.KIND)
+                if spec.scale_selector is None:
+                    raise InvalidOperation(f"{obj.KIND} has no pod selector", "workload")
+                selector = spec.scale_selector(obj)
+            cluster.set_pod_metric(name, value, selector=selector, pod=pod, namespace=ns)
+        elif t == "Object":
+            cluster.set_object_metric(target[0], target[1], name, value, namespace=ns)
+        else:
+            cluster.set_external_metric(name, value, labels=dict(labels) if labels else None)
     elif v == "rollout-undo":
         name, ns, rev = a
         cluster.rollout_undo(name, to_revision=rev, namespace=ns)

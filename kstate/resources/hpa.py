@@ -7,7 +7,7 @@ anything of kstate above `resources/`.
 """
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 import attrs
 
@@ -41,6 +41,10 @@ class MetricSpec:
     target: MetricTarget
     container: str = ""
     source: FrozenDict = EMPTY
+    #: Pods / Object / External: metric.selector as a LabelSelector (None: unset).
+    metric_selector: Optional[Any] = None
+    #: Object: describedObject.
+    described: Optional[CrossVersionObjectReference] = None
 
 
 @attrs.frozen
