@@ -159,7 +159,8 @@ def test_new_backoff_record():
 
 def test_format_and_parse_indexes():
     assert jc.format_indexes({1, 2, 3, 5}) == "1-3,5"
-    assert jc.format_indexes({0, 1}) == "0-1"
+    assert jc.format_indexes({0, 1}) == "0,1"   # indexed_job_utils.go orderedIntervals.String
+    assert jc.format_indexes({0, 1, 3, 4, 5}) == "0,1,3-5"
     assert jc.format_indexes(set()) == ""
     assert jc.parse_indexes("1-3,5,9", 6) == {1, 2, 3, 5}
 
@@ -267,7 +268,7 @@ def test_indexed_job_completed_indexes_and_hostnames():
     assert [p.spec.hostname for p in pods] == ["pi-0", "pi-1"]
     assert [p.metadata.name.rsplit("-", 1)[0] for p in pods] == ["pi-0", "pi-1"]
     c.advance("8s")
-    assert c.get("Job", "pi").status.completed_indexes == "0-1"
+    assert c.get("Job", "pi").status.completed_indexes == "0,1"
     c.advance("60s")
     j = c.get("Job", "pi")
     assert j.status.completed_indexes == "0-3" and j.status.succeeded == 4
