@@ -352,6 +352,14 @@ def watch_self(old, new, view) -> tuple:
 
 
 def watch_jobs(old, new, view) -> tuple:
-    """The CronJob controlling the Job."""
+    """The CronJob controlling the Job (cronjob_controllerv2.go addJob /
+    updateJob / deleteJob). kstate passes over an update that changes
+    nothing the sync reads of a Job — not whether it finished, nor its
+    owner or uid — where kube enqueues on every update: such a sync would
+    only repeat an UnexpectedJob warning already recorded."""
+    if old is not None and new is not None and finished_status(old) == finished_status(new) \
+            and old.metadata.owner_references == new.metadata.owner_references \
+            and old.metadata.uid == new.metadata.uid:
+        return ()
     return controller_keys(old, new, "CronJob")
 

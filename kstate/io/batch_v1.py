@@ -31,7 +31,7 @@ from kstate.errors import SpecError
 from kstate.io.core_v1_pod import pod_template, pod_template_out
 from kstate.io.fields import (
     BAD, Ctx, boolean, condition_list, condition_out, dns1123_label_error, dot, given_or_empty, int64,
-    integer, json_object, list_of, non_negative, object_meta, object_meta_out, one_of, string, struct, time_out,
+    integer, list_of, non_negative, object_meta, object_meta_out, one_of, string, struct, time_out,
     timestamp, top_level,
 )
 from kstate.io.selectors import label_selector
