@@ -34,6 +34,8 @@ Modelling differences (documented, not hidden):
     counting, as removing their finalizer first does in deleteJobPods);
   * the back-off record lives in kstate-internal status fields rather than
     the controller's in-memory backoffStore;
+  * pod events and the Job's own status updates sync it 1 s later
+    (syncJobBatchPeriod, a Watch delay); create and spec changes at once;
   * a failed pod of an index with backoffLimitPerIndex whose replacement is
     not created yet stays uncounted (its finalizer removal is delayed in
     kube, getPodsWithDelayedDeletionPerIndex); kstate simply does not mark it
@@ -62,6 +64,10 @@ NAME = "job-controller"
 TTL_NAME = "ttl-after-finished-controller"
 #: job_controller.go MaxPodCreateDeletePerSync.
 MAX_POD_CREATE_DELETE_PER_SYNC = 500
+#: job_controller.go syncJobBatchPeriod (ms): pod events and Job status
+#: updates sync the Job this much later, batched; a back-off requeue is
+#: never shorter (enqueueSyncJobWithDelay).
+SYNC_JOB_BATCH_PERIOD = 1_000
 #: job_controller.go DefaultJobPodFailureBackOff / MaxJobPodFailureBackOff (ms).
 DEFAULT_POD_FAILURE_BACKOFF = 10_000
 MAX_POD_FAILURE_BACKOFF = 600_000
@@ -847,7 +853,7 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
     if not per_index:
         remaining = remaining_backoff(failures, last_failure, now)
         if remaining > 0:
-            return n_active, True, remaining
+            return n_active, True, max(remaining, SYNC_JOB_BATCH_PERIOD)
     diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
     indexes: list = [None] * diff
     if spec.completion_mode == INDEXED:
@@ -858,7 +864,7 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
             waits = {ix: remaining_backoff_per_index(delayed.get(ix), now) for ix in indexes}
             ready_now = [ix for ix in indexes if waits[ix] == 0]
             if not ready_now and indexes:
-                return n_active, True, min(waits.values())
+                return n_active, True, max(min(waits.values()), SYNC_JOB_BATCH_PERIOD)
             indexes = ready_now
     for ix in indexes:
         counts = new_index_failure_counts(job, delayed.get(ix)) if per_index else None
@@ -870,15 +876,35 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
 
 
 def watch_self(old, new, view) -> tuple:
-    obj = new if new is not None else old
+    """addJob and updateJob with a new generation (a spec change):
+    enqueueSyncJobImmediately."""
     if new is None:
         return ()
-    return (("Job", obj.metadata.namespace, obj.metadata.name),)
+    if old is not None and old.metadata.generation == new.metadata.generation:
+        return ()
+    return (("Job", new.metadata.namespace, new.metadata.name),)
+
+
+def watch_ttl(old, new, view) -> tuple:
+    """ttlafterfinished addJob / updateJob: every live Job change."""
+    if new is None:
+        return ()
+    return (("Job", new.metadata.namespace, new.metadata.name),)
+
+
+def watch_self_status(old, new, view) -> tuple:
+    """updateJob without a generation change (status updates):
+    enqueueSyncJobBatched, syncJobBatchPeriod later."""
+    if old is None or new is None or old.metadata.generation != new.metadata.generation:
+        return ()
+    return (("Job", new.metadata.namespace, new.metadata.name),)
 
 
 def watch_pods(old, new, view) -> tuple:
-    """The controlling Job of the pod (resolveControllerRef); with no Job in
-    the cluster (most pod changes) there is none."""
+    """addPod / updatePod / deletePod: the controlling Job of the pod
+    (resolveControllerRef), synced syncJobBatchPeriod later
+    (enqueueSyncJobBatched); with no Job in the cluster (most pod changes)
+    there is none."""
     if not view.has_any("Job"):
         return ()
     return controller_keys(old, new, "Job")

@@ -94,17 +94,17 @@ class Engine:
         seq = 0
         for spec in self.registry.indexes.values():
             for h in spec.handlers:
-                per_kind.setdefault(h.kind, []).append((h.order, seq, True, spec.name, h.fn, h.events))
+                per_kind.setdefault(h.kind, []).append((h.order, seq, True, spec.name, h.fn, 0, h.events))
                 seq += 1
         for ctrl in self.controllers.values():
             for w in ctrl.watches:
-                per_kind.setdefault(w.kind, []).append((w.order, seq, False, ctrl.name, w.map, w.events))
+                per_kind.setdefault(w.kind, []).append((w.order, seq, False, ctrl.name, w.map, w.delay, w.events))
                 seq += 1
         wildcard = per_kind.pop("*", [])
 
         def compile(entries: list) -> tuple:
             ordered = sorted(entries)
-            return tuple([h[2:5] for h in ordered if event in h[5]] for event in ("add", "update", "delete"))
+            return tuple([h[2:6] for h in ordered if event in h[6]] for event in ("add", "update", "delete"))
 
         kinds = set(per_kind) | set(self.registry.kinds)
         self._handlers = {k: compile(per_kind.get(k, []) + wildcard) for k in kinds}
@@ -535,7 +535,7 @@ class Engine:
         handlers = self._handlers.get(obj.KIND)
         handlers = (handlers if handlers is not None else self._wildcard)[event]
         enqueue = self.enqueue
-        for index, name, fn in handlers:
+        for index, name, fn, delay in handlers:
             if index:
                 out = fn(self.indexes[name], old, new, self)
                 if out:
@@ -544,8 +544,12 @@ class Engine:
             else:
                 out = fn(old, new, self)
                 if out:
-                    for key in out:
-                        enqueue(name, key)
+                    if delay:
+                        for key in out:
+                            self.enqueue_after(name, key, delay)
+                    else:
+                        for key in out:
+                            enqueue(name, key)
         if event == 2 and obj.metadata.namespace and self.registry.kind(obj.KIND).namespaced:
             self.maybe_finish_namespace(obj.metadata.namespace)
 

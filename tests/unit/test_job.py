@@ -175,7 +175,9 @@ def test_completes_with_parallelism():
     j = c.get("Job", "pi")
     assert j.status.succeeded == 3 and j.status.active == 0
     assert [x.type for x in j.status.conditions] == ["SuccessCriteriaMet", "Complete"]
-    assert j.status.completion_time - j.status.start_time == 12_000
+    # pods run 6 s; each pod event syncs the Job 1 s later (syncJobBatchPeriod):
+    # the third pod starts at 7 s, the Job completes at 14 s
+    assert j.status.completion_time - j.status.start_time == 14_000
     assert j.status.state == "Complete"
     assert sum(1 for line in c.trace() if "create Pod" in line) == 3
     assert [e.reason for e in c.events("Job")][-1] == "Completed"
@@ -282,7 +284,8 @@ def test_ttl_after_finished_deletes_job_and_pods():
     assert c.get("Job", "pi").status.state == "Complete"
     c.advance("40s")
     assert c.list("Job") == [] and c.list("Pod") == []
-    assert any(line.startswith("36000 ") and "Job default/pi" in line for line in c.trace())
+    # complete at 7 s (the pod's exit at 6 s syncs the Job 1 s later) + 30 s
+    assert any(line.startswith("37000 delete Job default/pi") for line in c.trace())
 
 
 def test_kubectl_columns():
