@@ -86,6 +86,8 @@ for _spec in (
                             Watch("Pod", job.watch_pods, order=55, delay=job.SYNC_JOB_BATCH_PERIOD))),
     ControllerSpec(cronjob.NAME, cronjob.observe_cronjob, cronjob.reconcile_cronjob, 2,
                    watches=(Watch("CronJob", cronjob.watch_self, order=10, events=_LIVE),
+                            Watch("CronJob", cronjob.watch_rescheduled, order=10, events=frozenset({"update"}),
+                                  delay=cronjob.rescheduled_delay),
                             Watch("Job", cronjob.watch_jobs, order=30))),
     ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
                    watches=(Watch("Job", job.watch_ttl, order=20, events=_LIVE),)),

@@ -545,8 +545,9 @@ class Engine:
                 out = fn(old, new, self)
                 if out:
                     if delay:
+                        d = delay(old, new, self) if callable(delay) else delay
                         for key in out:
-                            self.enqueue_after(name, key, delay)
+                            self.enqueue_after(name, key, d)
                     else:
                         for key in out:
                             enqueue(name, key)
