@@ -252,15 +252,16 @@ class Engine:
             ctrl = controllers.get(name)
             if ctrl is None:
                 continue
+            # A reconcile sees the whole state, so its answer replaces any
+            # earlier wake-up of its key: that timer is dropped before it
+            # runs. A wake-up its own actions cause (a batched watch) is
+            # kept, together with the requeue it asks for (the earlier wins).
+            if item in self._waiting:
+                del self._waiting[item]
             result = ctrl.reconcile(ctrl.observe(self, key), self.now)
             self.apply_result(result)
-            # A reconcile sees the whole state, so its answer replaces any
-            # earlier wake-up it asked for: a stale timer is dropped.
             if result.requeue_after is not None:
-                self._waiting.pop(item, None)
                 self.enqueue_after(name, key, result.requeue_after)
-            elif item in self._waiting:
-                del self._waiting[item]
             steps += 1
             if steps > MAX_STEPS_PER_INSTANT:
                 raise Livelock(f"controllers did not converge at t={self.now - self.start} ms (last: {name} {key})")
