@@ -141,6 +141,12 @@ class Watch:
     #: "delete". A map is only called for these, so a watch that cares about
     #: deletions costs nothing on the far more frequent updates.
     events: frozenset = frozenset({"add", "update", "delete"})
+    #: ms the mapped keys wait before they are synced (a workqueue AddAfter:
+    #: a key already waiting keeps its earlier time), as controllers that
+    #: batch informer events do (the Job controller's syncJobBatchPeriod);
+    #: or a pure `delay(old, new, view) -> ms` (the CronJob controller
+    #: requeues a changed schedule at its next fire time).
+    delay: Any = 0
 
 
 class ControllerSpec(NamedTuple):

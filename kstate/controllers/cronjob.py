@@ -345,13 +345,53 @@ def fill_active_uids(cur: CronJob, status, api):
 # -- watches (cronjob_controllerv2.go addJob/updateJob/deleteJob, updateCronJob)
 
 
+def _schedule_changed(old, new) -> bool:
+    return old.spec.schedule != new.spec.schedule or old.spec.time_zone != new.spec.time_zone
+
+
 def watch_self(old, new, view) -> tuple:
+    """addCronJob, and updateCronJob when neither the schedule nor the time
+    zone changed: synced at once."""
     if new is None:
+        return ()
+    if old is not None and old.spec is not None and new.spec is not None and _schedule_changed(old, new):
         return ()
     return (("CronJob", new.metadata.namespace, new.metadata.name),)
 
 
+def watch_rescheduled(old, new, view) -> tuple:
+    """updateCronJob when spec.schedule or spec.timeZone changed: not synced
+    now but requeued for the next fire time of the new schedule
+    (`rescheduled_delay`), so a time the new schedule has just missed is not
+    run late."""
+    if old is None or new is None or old.spec is None or new.spec is None or not _schedule_changed(old, new):
+        return ()
+    return (("CronJob", new.metadata.namespace, new.metadata.name),)
+
+
+def rescheduled_delay(old, new, view) -> int:
+    """updateCronJob's requeue: nextScheduleTimeDuration of the new spec at
+    the update's instant (at once when the new schedule or zone does not
+    parse: the sync then reports it)."""
+    zone = new.spec.time_zone or DEFAULT_ZONE
+    try:
+        sched = parse_standard(schedule_text(new))
+        load_zone(zone)
+    except CronError:
+        return 0
+    delay = next_schedule_delay(new, view.now, sched, zone)
+    return 0 if delay is None else delay
+
+
 def watch_jobs(old, new, view) -> tuple:
-    """The CronJob controlling the Job."""
+    """The CronJob controlling the Job (cronjob_controllerv2.go addJob /
+    updateJob / deleteJob). kstate passes over an update that changes
+    nothing the sync reads of a Job — not whether it finished, nor its
+    owner or uid — where kube enqueues on every update: such a sync would
+    only repeat an UnexpectedJob warning already recorded."""
+    if old is not None and new is not None and finished_status(old) == finished_status(new) \
+            and old.metadata.owner_references == new.metadata.owner_references \
+            and old.metadata.uid == new.metadata.uid:
+        return ()
     return controller_keys(old, new, "CronJob")
 

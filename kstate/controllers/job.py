@@ -11,13 +11,18 @@ pod is terminating; and deleting finished Jobs after ttlSecondsAfterFinished.
 Must not import engine/ or io/.
 
 Kubernetes sources: pkg/controller/job/job_controller.go (syncJob,
+getFailJobMessage, nonIgnoredFailedPodsCount,
 manageJob, activePodsForRemoval, pastActiveDeadline, pastBackoffLimitOnFailure,
 trackJobStatusAndRemoveFinalizers, enactJobFinished, newSuccessCondition,
 newFailureCondition, ensureJobConditionStatus, isPodFailed, deleteJobPods,
 deleteActivePods), indexed_job_utils.go (calculateSucceededIndexes,
 firstPendingIndexes, appendDuplicatedIndexPodsForRemoval, orderedIntervals
-String), backoff_utils.go (newBackoffRecord, getFinishedTime,
-getRemainingTimeForFailuresCount), pkg/controller/controller_utils.go
+String, calculateFailedIndexes, isIndexFailed,
+getPodsWithDelayedDeletionPerIndex, getNewIndexFailureCounts),
+pod_failure_policy.go (matchPodFailurePolicy, matchOnExitCodes,
+matchOnPodConditions), success_policy.go (matchSuccessPolicy,
+matchSucceededIndexesRule), backoff_utils.go (newBackoffRecord, getFinishedTime,
+getRemainingTimeForFailuresCount, getRemainingTimePerIndex), pkg/controller/controller_utils.go
 (ActivePods.Less), pkg/controller/ttlafterfinished/ttlafterfinished_controller.go
 (processJob, needsCleanup, timeLeft).
 
@@ -29,10 +34,12 @@ Modelling differences (documented, not hidden):
     counting, as removing their finalizer first does in deleteJobPods);
   * the back-off record lives in kstate-internal status fields rather than
     the controller's in-memory backoffStore;
-  * pod events enqueue the Job at once (kube batches them by 1 s,
-    syncJobBatchPeriod);
-  * podFailurePolicy, successPolicy and backoffLimitPerIndex are decoded and
-    kept but not acted on; Indexed pods get no JOB_COMPLETION_INDEX env var.
+  * pod events and the Job's own status updates sync it 1 s later
+    (syncJobBatchPeriod, a Watch delay); create and spec changes at once;
+  * a failed pod of an index with backoffLimitPerIndex whose replacement is
+    not created yet stays uncounted (its finalizer removal is delayed in
+    kube, getPodsWithDelayedDeletionPerIndex); kstate simply does not mark it
+    counted until then.
 """
 from __future__ import annotations
 
@@ -46,7 +53,8 @@ from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Res
 from kstate.controllers.replicaset import claim_pods, owner_reference
 from kstate.machines.job import TRIGGER_FOR
 from kstate.resources.batch import (
-    ANN_COMPLETION_INDEX, INDEXED, LABEL_COMPLETION_INDEX, Job, JobStatus,
+    ANN_COMPLETION_INDEX, ANN_INDEX_FAILURE_COUNT, ANN_INDEX_IGNORED_FAILURE_COUNT, INDEXED,
+    LABEL_COMPLETION_INDEX, Job, JobStatus,
 )
 from kstate.resources.frozen import FrozenDict, evolve
 from kstate.resources.meta import Condition, ObjectMeta, controller_of, get_condition
@@ -56,6 +64,10 @@ NAME = "job-controller"
 TTL_NAME = "ttl-after-finished-controller"
 #: job_controller.go MaxPodCreateDeletePerSync.
 MAX_POD_CREATE_DELETE_PER_SYNC = 500
+#: job_controller.go syncJobBatchPeriod (ms): pod events and Job status
+#: updates sync the Job this much later, batched; a back-off requeue is
+#: never shorter (enqueueSyncJobWithDelay).
+SYNC_JOB_BATCH_PERIOD = 1_000
 #: job_controller.go DefaultJobPodFailureBackOff / MaxJobPodFailureBackOff (ms).
 DEFAULT_POD_FAILURE_BACKOFF = 10_000
 MAX_POD_FAILURE_BACKOFF = 600_000
@@ -63,6 +75,12 @@ MAX_POD_FAILURE_BACKOFF = 600_000
 REASON_BACKOFF_LIMIT = "BackoffLimitExceeded"
 REASON_DEADLINE = "DeadlineExceeded"
 REASON_COMPLETIONS = "CompletionsReached"
+REASON_POD_FAILURE_POLICY = "PodFailurePolicy"
+REASON_MAX_FAILED_INDEXES = "MaxFailedIndexesExceeded"
+REASON_FAILED_INDEXES = "FailedIndexes"
+REASON_SUCCESS_POLICY = "SuccessPolicy"
+MSG_MAX_FAILED_INDEXES = "Job has exceeded the specified maximal number of failed indexes"
+MSG_FAILED_INDEXES = "Job has failed indexes"
 MSG_BACKOFF_LIMIT = "Job has reached the specified backoff limit"
 MSG_DEADLINE = "Job was active longer than specified deadline"
 MSG_COMPLETIONS = "Reached expected number of succeeded pods"
@@ -196,6 +214,218 @@ def past_active_deadline(job: Job, now: int) -> bool:
     return now - start >= ads * 1000
 
 
+# -- podFailurePolicy (pod_failure_policy.go)
+
+
+def _matching_container(statuses, req):
+    """getMatchingContainerFromList: the first terminated container (of the
+    one named, if given) whose non-zero exit code the operator accepts."""
+    name, op, values = req.get("containerName"), req.get("operator"), req.get("values", ())
+    for cs in statuses:
+        st = cs.state
+        if st.kind != "terminated":
+            continue
+        if name is not None and name != cs.name:
+            continue
+        code = st.exit_code or 0
+        if code == 0:
+            continue
+        if (op == "In" and code in values) or (op == "NotIn" and code not in values):
+            return cs
+    return None
+
+
+def match_on_exit_codes(status: PodStatus, req):
+    """matchOnExitCodes: regular containers first, then init containers."""
+    return _matching_container(status.container_statuses, req) or \
+        _matching_container(status.init_container_statuses, req)
+
+
+def match_on_pod_conditions(status: PodStatus, patterns):
+    """matchOnPodConditions: the first pod condition (in the pod's order)
+    equal in type and status to any pattern."""
+    for c in status.conditions:
+        for pat in patterns:
+            if c.type == pat.get("type") and c.status == pat.get("status", "True"):
+                return c
+    return None
+
+
+def match_pod_failure_policy(pfp, p: Pod) -> tuple[Optional[str], bool, Optional[str]]:
+    """matchPodFailurePolicy → (FailJob message or None, whether the failure
+    counts towards the backoff limits, the matched action or None). Rules in
+    order, the first match wins; Ignore does not count.
+
+    Example: rules [Ignore on DisruptionTarget, FailJob on exit code 42]; a
+    pod whose container `main` exited 42 → ("Container main for pod
+    default/p failed with exit code 42 matching FailJob rule at index 1",
+    True, "FailJob").
+    """
+    if pfp is None:
+        return None, True, None
+    m = p.metadata
+    for index, rule in enumerate(pfp.get("rules", ())):
+        action = rule.get("action")
+        if rule.get("onExitCodes") is not None:
+            cs = match_on_exit_codes(p.status, rule["onExitCodes"])
+            if cs is None:
+                continue
+            msg = (f"Container {cs.name} for pod {m.namespace}/{m.name} failed with exit code "
+                   f"{cs.state.exit_code} matching {action} rule at index {index}")
+        elif rule.get("onPodConditions") is not None:
+            cond = match_on_pod_conditions(p.status, rule["onPodConditions"])
+            if cond is None:
+                continue
+            msg = f"Pod {m.namespace}/{m.name} has condition {cond.type} matching {action} rule at index {index}"
+        else:
+            continue
+        if action == "Ignore":
+            return None, False, "Ignore"
+        if action == "FailIndex":
+            return None, True, "FailIndex"
+        if action == "Count":
+            return None, True, "Count"
+        if action == "FailJob":
+            return msg, True, "FailJob"
+    return None, True, None
+
+
+def get_fail_job_message(job: Job, pods) -> Optional[str]:
+    """getFailJobMessage: the FailJob message of the first failed pod that
+    matches a FailJob rule (every pod of the Job, counted or not)."""
+    pfp = job.spec.pod_failure_policy
+    if pfp is None:
+        return None
+    for p in pods:
+        if is_pod_failed(p, job):
+            msg, _, _ = match_pod_failure_policy(pfp, p)
+            if msg is not None:
+                return msg
+    return None
+
+
+def counts_as_failure(job: Job, p: Pod) -> bool:
+    """nonIgnoredFailedPodsCount for one pod: not matched by an Ignore rule."""
+    return match_pod_failure_policy(job.spec.pod_failure_policy, p)[1]
+
+
+# -- backoffLimitPerIndex (indexed_job_utils.go, backoff_utils.go)
+
+
+def _annotation_int32(p: Pod, key: str) -> int:
+    """parseInt32: a missing, malformed or out-of-range value is 0."""
+    v = p.metadata.annotations.get(key)
+    if v is None:
+        return 0
+    try:
+        n = int(v)
+    except ValueError:
+        return 0
+    return n if 0 <= n <= 2**31 - 1 else 0
+
+
+def index_failure_count(p: Pod) -> int:
+    """getIndexFailureCount: the job-index-failure-count annotation."""
+    return _annotation_int32(p, ANN_INDEX_FAILURE_COUNT)
+
+
+def index_absolute_failure_count(p: Pod) -> int:
+    """getIndexAbsoluteFailureCount: failures plus ignored failures."""
+    return _annotation_int32(p, ANN_INDEX_FAILURE_COUNT) + _annotation_int32(p, ANN_INDEX_IGNORED_FAILURE_COUNT)
+
+
+def is_index_failed(job: Job, p: Pod) -> bool:
+    """isIndexFailed: the pod failed and matched FailIndex, or its counted
+    failure is the one that reaches backoffLimitPerIndex.
+
+    Example: backoffLimitPerIndex 1; a failed pod annotated
+    job-index-failure-count "1" (its index failed once before) → True; the
+    same pod annotated "0" → False (one retry left).
+    """
+    if not is_pod_failed(p, job):
+        return False
+    counted = True
+    if job.spec.pod_failure_policy is not None:
+        _, counted, action = match_pod_failure_policy(job.spec.pod_failure_policy, p)
+        if action == "FailIndex":
+            return True
+    return counted and index_failure_count(p) >= (job.spec.backoff_limit_per_index or 0)
+
+
+def new_index_failure_counts(job: Job, replaced: Optional[Pod]) -> tuple[int, int]:
+    """getNewIndexFailureCounts: the (failure, ignored failure) counts the
+    replacement of `replaced` carries: its own plus one for its failure."""
+    if replaced is None:
+        return 0, 0
+    fails, ignored = index_failure_count(replaced), _annotation_int32(replaced, ANN_INDEX_IGNORED_FAILURE_COUNT)
+    if counts_as_failure(job, replaced):
+        fails += 1
+    else:
+        ignored += 1
+    return fails, ignored
+
+
+def remaining_backoff_per_index(last_failed: Optional[Pod], now: int) -> int:
+    """getRemainingTimePerIndex: the back-off of an index after the failure
+    of `last_failed` (its absolute failure count + 1 failures, the last at
+    its finish time).
+
+    Example: a pod annotated job-index-failure-count "1" that finished 5 s
+    ago → 2 failures → 20 s − 5 s = 15 s.
+    """
+    if last_failed is None:
+        return 0
+    return remaining_backoff(index_absolute_failure_count(last_failed) + 1, finished_time(last_failed), now)
+
+
+def pods_with_delayed_deletion_per_index(job: Job, uncounted_failed, succeeded_ix: set, failed_ix: set,
+                                         active_ix: set) -> dict:
+    """getPodsWithDelayedDeletionPerIndex: per index with no active pod and
+    neither succeeded nor failed, the uncounted failed pod with the highest
+    absolute failure count (latest finish on ties) — the one its
+    replacement inherits the count from."""
+    out: dict = {}
+    completions = job.spec.completions or 0
+    for p in uncounted_failed:
+        ix = completion_index(p)
+        if ix is None or ix >= completions or ix in succeeded_ix or ix in failed_ix or ix in active_ix:
+            continue
+        prev = out.get(ix)
+        if prev is None or (index_absolute_failure_count(prev) <= index_absolute_failure_count(p)
+                            and not finished_time(p) < finished_time(prev)):
+            out[ix] = p
+    return out
+
+
+# -- successPolicy (success_policy.go)
+
+
+def match_success_policy(policy, completions: int, succeeded_ix: set) -> Optional[str]:
+    """matchSuccessPolicy: the message "Matched rules at index <i>" of the
+    first rule satisfied, else None. A rule with succeededIndexes needs all
+    of them succeeded, or succeededCount of them; a rule with only
+    succeededCount needs that many indexes succeeded. A rule whose
+    succeededIndexes parse to nothing is skipped.
+
+    Example: rules [{succeededIndexes "0-2", succeededCount 2}], indexes
+    {0, 2, 5} succeeded → 2 of 0-2 → "Matched rules at index 0".
+    """
+    if policy is None or not succeeded_ix:
+        return None
+    for index, rule in enumerate(policy.get("rules", ())):
+        count = rule.get("succeededCount")
+        if rule.get("succeededIndexes") is not None:
+            required = parse_indexes(rule["succeededIndexes"], completions)
+            if not required:
+                continue
+            contains = len(required & succeeded_ix)
+            if contains == len(required) or (count is not None and contains >= count):
+                return f"Matched rules at index {index}"
+        elif count is not None and len(succeeded_ix) >= count:
+            return f"Matched rules at index {index}"
+    return None
+
+
 _PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
@@ -294,10 +524,18 @@ def parse_indexes(s: str, completions: int) -> set[int]:
     return out
 
 
-def format_indexes(ixs) -> str:
-    """orderedIntervals.String: sorted runs, `a-b` for runs of two or more.
+def _run_text(run: list) -> str:
+    if len(run) == 1:
+        return str(run[0])
+    return f"{run[0]},{run[-1]}" if len(run) == 2 else f"{run[0]}-{run[-1]}"
 
-    Example: {1, 2, 3, 5} → "1-3,5"; {0, 1} → "0-1".
+
+def format_indexes(ixs) -> str:
+    """orderedIntervals.String: sorted runs; a run of three or more is
+    `a-b`, a run of two is written `a,b` (Go writes ',' when Last ==
+    First+1).
+
+    Example: {1, 2, 3, 5} → "1-3,5"; {0, 1} → "0,1"; {0, 1, 3, 4, 5} → "0,1,3-5".
     """
     out, run = [], []
     for i in sorted(ixs):
@@ -305,17 +543,18 @@ def format_indexes(ixs) -> str:
             run.append(i)
             continue
         if run:
-            out.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+            out.append(_run_text(run))
         run = [i]
     if run:
-        out.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+        out.append(_run_text(run))
     return ",".join(out)
 
 
-def first_pending_indexes(job: Job, succeeded: set, active_pods, terminating_pods, count: int) -> list[int]:
-    """firstPendingIndexes: the lowest indexes neither succeeded nor held by
-    an active pod (nor a terminating one when only failed pods are
-    replaced)."""
+def first_pending_indexes(job: Job, succeeded: set, active_pods, terminating_pods, count: int,
+                          failed: frozenset = frozenset()) -> list[int]:
+    """firstPendingIndexes: the lowest indexes neither succeeded, failed
+    (backoffLimitPerIndex) nor held by an active pod (nor a terminating one
+    when only failed pods are replaced)."""
     held = {completion_index(p) for p in active_pods}
     if only_replace_failed_pods(job):
         held |= {completion_index(p) for p in terminating_pods}
@@ -323,20 +562,26 @@ def first_pending_indexes(job: Job, succeeded: set, active_pods, terminating_pod
     for i in range(job.spec.completions or 0):
         if len(out) >= count:
             break
-        if i not in succeeded and i not in held:
+        if i not in succeeded and i not in held and i not in failed:
             out.append(i)
     return out
 
 
-def pod_from_template(job: Job, index: Optional[int] = None) -> Pod:
+def pod_from_template(job: Job, index: Optional[int] = None, failure_counts: Optional[tuple] = None) -> Pod:
     """controller_utils.go GetPodFromTemplate with CreatePodsWithGenerateName:
     generateName `<job>-` (Indexed: `<job>-<index>-`, with the completion
-    index annotation and label and hostname `<job>-<index>`)."""
+    index annotation and label, hostname `<job>-<index>` and, with
+    backoffLimitPerIndex, the index failure counts of addIndexFailureCountAnnotation)."""
     t = job.spec.template
     labels, annotations, spec = t.metadata.labels, t.metadata.annotations, t.spec
     prefix = f"{job.metadata.name}-"
     if index is not None:
-        annotations = FrozenDict({**annotations, ANN_COMPLETION_INDEX: str(index)})
+        extra = {ANN_COMPLETION_INDEX: str(index)}
+        if failure_counts is not None:
+            extra[ANN_INDEX_FAILURE_COUNT] = str(failure_counts[0])
+            if failure_counts[1] > 0:
+                extra[ANN_INDEX_IGNORED_FAILURE_COUNT] = str(failure_counts[1])
+        annotations = FrozenDict({**annotations, **extra})
         labels = FrozenDict({**labels, LABEL_COMPLETION_INDEX: str(index)})
         spec = evolve(spec, hostname=f"{job.metadata.name}-{index}")
         prefix = f"{job.metadata.name}-{index}-"
@@ -404,22 +649,41 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     pods, actions = claim_pods(job, spec.selector, obs.pods)
     ref = ref_of(job)
     counted = set(st.counted)
+    indexed = spec.completion_mode == INDEXED
+    completions = spec.completions or 0
+    per_index = indexed and spec.backoff_limit_per_index is not None
+
+    def uncounted(p: Pod) -> bool:
+        """getValidPodsWithFilter: not accounted for yet and, for an Indexed
+        Job, with a valid completion index."""
+        if p.metadata.uid in counted:
+            return False
+        if indexed:
+            ix = completion_index(p)
+            return ix is not None and ix < completions
+        return True
+
     active = [p for p in pods if is_pod_active(p)]
     terminating_pods = [p for p in pods if p.metadata.deletion_timestamp is not None
                         and p.status.phase not in ("Succeeded", "Failed")]
-    new_succeeded = [p for p in pods if p.metadata.uid not in counted and p.status.phase == "Succeeded"]
-    new_failed = [p for p in pods if p.metadata.uid not in counted and p.status.phase != "Succeeded"
-                  and is_pod_failed(p, job)]
-    indexed = spec.completion_mode == INDEXED
+    new_succeeded = [p for p in pods if uncounted(p) and p.status.phase == "Succeeded"]
+    new_failed = [p for p in pods if uncounted(p) and p.status.phase != "Succeeded" and is_pod_failed(p, job)]
     if indexed:
-        succeeded_ix = parse_indexes(st.completed_indexes, spec.completions or 0)
-        succeeded_ix |= {ix for p in new_succeeded if (ix := completion_index(p)) is not None
-                         and ix < (spec.completions or 0)}
+        succeeded_ix = parse_indexes(st.completed_indexes, completions)
+        succeeded_ix |= {completion_index(p) for p in new_succeeded}
         succeeded = len(succeeded_ix)
     else:
         succeeded_ix = set()
         succeeded = st.succeeded + len(new_succeeded)
-    failed = st.failed + len(new_failed)
+    failed_ix: set = set()
+    delayed: dict = {}
+    if per_index:
+        failed_ix = parse_indexes(st.failed_indexes or "", completions)
+        failed_ix |= {completion_index(p) for p in new_failed if is_index_failed(job, p)}
+        delayed = pods_with_delayed_deletion_per_index(job, new_failed, succeeded_ix, failed_ix,
+                                                       {completion_index(p) for p in active})
+    # nonIgnoredFailedPodsCount: failures an Ignore rule matched are not counted.
+    failed = st.failed + sum(1 for p in new_failed if counts_as_failure(job, p))
     failures, last_failure = new_backoff_record(st.failures_after_last_success, st.last_failure_time,
                                                 new_succeeded, new_failed)
     status = evolve(st, failures_after_last_success=failures, last_failure_time=last_failure)
@@ -431,31 +695,55 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     finished: Optional[Condition] = None
     ft = get_condition(st.conditions, "FailureTarget")
     scm = get_condition(st.conditions, "SuccessCriteriaMet")
-    if ft is not None and ft.status == "True":
-        finished = _cond("Failed", "True", ft.reason, ft.message, now)
-    elif scm is not None and scm.status == "True":
+    if scm is not None and scm.status == "True":
         finished = _cond("Complete", "True", scm.reason, scm.message, now)
-    elif failed > (spec.backoff_limit if spec.backoff_limit is not None else 6) \
-            or past_backoff_limit_on_failure(job, pods):
-        finished = _cond("FailureTarget", "True", REASON_BACKOFF_LIMIT, MSG_BACKOFF_LIMIT, now)
-    elif past_active_deadline(work, now):
-        finished = _cond("FailureTarget", "True", REASON_DEADLINE, MSG_DEADLINE, now)
-    elif spec.active_deadline_seconds is not None and not spec.suspend:
-        requeue = max(1, spec.active_deadline_seconds * 1000 - (now - status.start_time))
+    elif ft is not None and ft.status == "True":
+        finished = _cond("Failed", "True", ft.reason, ft.message, now)
+    elif (fail_msg := get_fail_job_message(job, pods)) is not None:
+        finished = _cond("FailureTarget", "True", REASON_POD_FAILURE_POLICY, fail_msg, now)
+    if finished is None:
+        if failed > (spec.backoff_limit if spec.backoff_limit is not None else 6) \
+                or past_backoff_limit_on_failure(job, pods):
+            finished = _cond("FailureTarget", "True", REASON_BACKOFF_LIMIT, MSG_BACKOFF_LIMIT, now)
+        elif past_active_deadline(work, now):
+            finished = _cond("FailureTarget", "True", REASON_DEADLINE, MSG_DEADLINE, now)
+        elif spec.active_deadline_seconds is not None and not spec.suspend:
+            requeue = max(1, spec.active_deadline_seconds * 1000 - (now - status.start_time))
+    if per_index and finished is None:
+        if spec.max_failed_indexes is not None and len(failed_ix) > spec.max_failed_indexes:
+            finished = _cond("FailureTarget", "True", REASON_MAX_FAILED_INDEXES, MSG_MAX_FAILED_INDEXES, now)
+        elif failed_ix and len(failed_ix) + len(succeeded_ix) >= completions:
+            finished = _cond("FailureTarget", "True", REASON_FAILED_INDEXES, MSG_FAILED_INDEXES, now)
+    if indexed and finished is None:
+        msg = match_success_policy(spec.success_policy, completions, succeeded_ix)
+        if msg is not None:
+            finished = _cond("SuccessCriteriaMet", "True", REASON_SUCCESS_POLICY, msg, now)
 
     n_active, n_terminating = len(active), len(terminating_pods)
     removed: list = []        # deleted without counting (deleteJobPods)
     backing_off = False
     conditions = status.conditions
     if finished is not None:
-        # deleteActivePods: the pods keep being tracked, and count as failed.
+        # deleteActivePods: the pods keep being tracked; once the Job is
+        # failing, every unfinished pod counts as failed
+        # (trackJobStatusAndRemoveFinalizers), and no finalizer removal is
+        # delayed any more (canRemoveFinalizer).
         for p in active:
             actions.append(Delete("Pod", p.metadata.namespace, p.metadata.name, p.metadata.uid))
+            actions.append(RecordEvent(ref, "SuccessfulDelete", f"Deleted pod: {p.metadata.name}", "Normal", NAME))
         n_terminating += n_active
         n_active = 0
+        delayed = {}
+        if finished.type in ("FailureTarget", "Failed"):
+            seen = {p.metadata.uid for p in new_failed}
+            extra = [p for p in pods if uncounted(p) and p.status.phase != "Succeeded"
+                     and p.metadata.uid not in seen]
+            failed += sum(1 for p in extra if counts_as_failure(job, p))
+            new_failed = new_failed + extra
     else:
         n_active, backing_off, requeue2 = _manage_job(work, active, terminating_pods, succeeded, succeeded_ix,
-                                                      failures, last_failure, now, actions, removed, ref)
+                                                      failed_ix, delayed, failures, last_failure, now, actions,
+                                                      removed, ref)
         n_terminating += len(removed)
         if requeue2 is not None:
             requeue = requeue2 if requeue is None else min(requeue, requeue2)
@@ -479,6 +767,11 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
                 # continuous activity.
                 status = evolve(status, start_time=now)
 
+    # A failed pod whose index awaits its replacement stays uncounted
+    # (its finalizer removal is delayed until the replacement exists).
+    held = {p.metadata.uid for p in delayed.values()}
+    if held:
+        failed -= sum(1 for p in delayed.values() if counts_as_failure(job, p))
     ready = sum(1 for p in active if is_pod_ready(p) and not any(p is r for r in removed))
     present = {p.metadata.uid for p in pods}
     newly = {p.metadata.uid for p in new_succeeded} | {p.metadata.uid for p in new_failed} \
@@ -486,7 +779,8 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     status = evolve(status, conditions=conditions, active=n_active, ready=ready, terminating=n_terminating,
                     succeeded=succeeded, failed=failed,
                     completed_indexes=format_indexes(succeeded_ix) if indexed else st.completed_indexes,
-                    counted=tuple(sorted((counted & present) | newly)))
+                    failed_indexes=format_indexes(failed_ix) if per_index else st.failed_indexes,
+                    counted=tuple(sorted((counted & present) | (newly - held))))
     if finished is not None and finished.type in ("FailureTarget", "SuccessCriteriaMet"):
         # trackJobStatusAndRemoveFinalizers: the interim condition is written
         # first; the terminal one is prepared for enactJobFinished.
@@ -507,7 +801,12 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
         w = _status_write(job, status, now)
         if w is not None:
             actions.append(w)
+        # recordJobFinished
         if finished.type == "Complete":
+            if spec.completions is not None and status.succeeded > spec.completions:
+                actions.append(RecordEvent(ref, "TooManySucceededPods",
+                                           "Too many succeeded pods running after completion count reached",
+                                           "Warning", NAME))
             actions.append(RecordEvent(ref, "Completed", "Job completed", "Normal", NAME))
         else:
             actions.append(RecordEvent(ref, finished.reason, finished.message, "Warning", NAME))
@@ -518,14 +817,15 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     return Result(tuple(actions), requeue_after=requeue)
 
 
-def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix: set, failures: int,
-                last_failure: Optional[int], now: int, actions: list, removed: list, ref
-                ) -> tuple[int, bool, Optional[int]]:
+def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix: set, failed_ix: set,
+                delayed: dict, failures: int, last_failure: Optional[int], now: int, actions: list, removed: list,
+                ref) -> tuple[int, bool, Optional[int]]:
     """manageJob: returns (active after this sync, backing off, requeue ms).
     Deletes (suspend, surplus) or creates, never both in one sync."""
     spec = job.spec
     n_active = len(active)
     parallelism = spec.parallelism or 0
+    per_index = spec.completion_mode == INDEXED and spec.backoff_limit_per_index is not None
 
     def delete(pods) -> None:
         for p in pods[:MAX_POD_CREATE_DELETE_PER_SYNC]:
@@ -550,15 +850,25 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
     diff = want - terminating - n_active
     if diff <= 0:
         return n_active, False, None
-    remaining = remaining_backoff(failures, last_failure, now)
-    if remaining > 0:
-        return n_active, True, remaining
+    if not per_index:
+        remaining = remaining_backoff(failures, last_failure, now)
+        if remaining > 0:
+            return n_active, True, max(remaining, SYNC_JOB_BATCH_PERIOD)
     diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
     indexes: list = [None] * diff
     if spec.completion_mode == INDEXED:
-        indexes = first_pending_indexes(job, succeeded_ix, active, terminating_pods, diff)
+        indexes = first_pending_indexes(job, succeeded_ix, active, terminating_pods, diff, failed_ix)
+        if per_index:
+            # getPodCreationInfoForIndependentIndexes: only indexes whose own
+            # back-off has passed; else wait for the soonest.
+            waits = {ix: remaining_backoff_per_index(delayed.get(ix), now) for ix in indexes}
+            ready_now = [ix for ix in indexes if waits[ix] == 0]
+            if not ready_now and indexes:
+                return n_active, True, max(min(waits.values()), SYNC_JOB_BATCH_PERIOD)
+            indexes = ready_now
     for ix in indexes:
-        actions.append(Create(pod_from_template(job, ix), (ref, "SuccessfulCreate", NAME)))
+        counts = new_index_failure_counts(job, delayed.get(ix)) if per_index else None
+        actions.append(Create(pod_from_template(job, ix, counts), (ref, "SuccessfulCreate", NAME)))
     return n_active + len(indexes), False, None
 
 
@@ -566,15 +876,35 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
 
 
 def watch_self(old, new, view) -> tuple:
-    obj = new if new is not None else old
+    """addJob and updateJob with a new generation (a spec change):
+    enqueueSyncJobImmediately."""
     if new is None:
         return ()
-    return (("Job", obj.metadata.namespace, obj.metadata.name),)
+    if old is not None and old.metadata.generation == new.metadata.generation:
+        return ()
+    return (("Job", new.metadata.namespace, new.metadata.name),)
+
+
+def watch_ttl(old, new, view) -> tuple:
+    """ttlafterfinished addJob / updateJob: every live Job change."""
+    if new is None:
+        return ()
+    return (("Job", new.metadata.namespace, new.metadata.name),)
+
+
+def watch_self_status(old, new, view) -> tuple:
+    """updateJob without a generation change (status updates):
+    enqueueSyncJobBatched, syncJobBatchPeriod later."""
+    if old is None or new is None or old.metadata.generation != new.metadata.generation:
+        return ()
+    return (("Job", new.metadata.namespace, new.metadata.name),)
 
 
 def watch_pods(old, new, view) -> tuple:
-    """The controlling Job of the pod (resolveControllerRef); with no Job in
-    the cluster (most pod changes) there is none."""
+    """addPod / updatePod / deletePod: the controlling Job of the pod
+    (resolveControllerRef), synced syncJobBatchPeriod later
+    (enqueueSyncJobBatched); with no Job in the cluster (most pod changes)
+    there is none."""
     if not view.has_any("Job"):
         return ()
     return controller_keys(old, new, "Job")

@@ -98,17 +98,17 @@ class Engine:
         seq = 0
         for spec in self.registry.indexes.values():
             for h in spec.handlers:
-                per_kind.setdefault(h.kind, []).append((h.order, seq, True, spec.name, h.fn, h.events))
+                per_kind.setdefault(h.kind, []).append((h.order, seq, True, spec.name, h.fn, 0, h.events))
                 seq += 1
         for ctrl in self.controllers.values():
             for w in ctrl.watches:
-                per_kind.setdefault(w.kind, []).append((w.order, seq, False, ctrl.name, w.map, w.events))
+                per_kind.setdefault(w.kind, []).append((w.order, seq, False, ctrl.name, w.map, w.delay, w.events))
                 seq += 1
         wildcard = per_kind.pop("*", [])
 
         def compile(entries: list) -> tuple:
             ordered = sorted(entries)
-            return tuple([h[2:5] for h in ordered if event in h[5]] for event in ("add", "update", "delete"))
+            return tuple([h[2:6] for h in ordered if event in h[6]] for event in ("add", "update", "delete"))
 
         kinds = set(per_kind) | set(self.registry.kinds)
         self._handlers = {k: compile(per_kind.get(k, []) + wildcard) for k in kinds}
@@ -273,15 +273,16 @@ class Engine:
             ctrl = controllers.get(name)
             if ctrl is None:
                 continue
+            # A reconcile sees the whole state, so its answer replaces any
+            # earlier wake-up of its key: that timer is dropped before it
+            # runs. A wake-up its own actions cause (a batched watch) is
+            # kept, together with the requeue it asks for (the earlier wins).
+            if item in self._waiting:
+                del self._waiting[item]
             result = ctrl.reconcile(ctrl.observe(self, key), self.now)
             self.apply_result(result)
-            # A reconcile sees the whole state, so its answer replaces any
-            # earlier wake-up it asked for: a stale timer is dropped.
             if result.requeue_after is not None:
-                self._waiting.pop(item, None)
                 self.enqueue_after(name, key, result.requeue_after)
-            elif item in self._waiting:
-                del self._waiting[item]
             steps += 1
             if steps > MAX_STEPS_PER_INSTANT:
                 raise Livelock(f"controllers did not converge at t={self.now - self.start} ms (last: {name} {key})")
@@ -556,7 +557,7 @@ class Engine:
         handlers = self._handlers.get(obj.KIND)
         handlers = (handlers if handlers is not None else self._wildcard)[event]
         enqueue = self.enqueue
-        for index, name, fn in handlers:
+        for index, name, fn, delay in handlers:
             if index:
                 out = fn(self.indexes[name], old, new, self)
                 if out:
@@ -565,8 +566,13 @@ class Engine:
             else:
                 out = fn(old, new, self)
                 if out:
-                    for key in out:
-                        enqueue(name, key)
+                    if delay:
+                        d = delay(old, new, self) if callable(delay) else delay
+                        for key in out:
+                            self.enqueue_after(name, key, d)
+                    else:
+                        for key in out:
+                            enqueue(name, key)
         if event == 2 and obj.metadata.namespace and self.registry.kind(obj.KIND).namespaced:
             self.maybe_finish_namespace(obj.metadata.namespace)
 

@@ -18,9 +18,10 @@ Mirrors:
     ValidateJobSpecUpdate (immutable fields);
   * pkg/registry/batch/job/strategy.go generateSelector.
 
-podFailurePolicy and successPolicy are checked for shape and carried verbatim
-(the controller does not act on them yet); nothing Kubernetes accepts is
-refused.
+podFailurePolicy and successPolicy are validated as validatePodFailurePolicy
+and validateSuccessPolicy do (onPodConditions status defaulted to True as
+SetDefaults_PodFailurePolicyOnPodConditionsPattern does) and stored as frozen
+JSON, which the Job controller reads.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from kstate.errors import SpecError
 from kstate.io.core_v1_pod import pod_template, pod_template_out
 from kstate.io.fields import (
     BAD, Ctx, boolean, condition_list, condition_out, dns1123_label_error, dot, given_or_empty, int64,
-    integer, json_object, list_of, non_negative, object_meta, object_meta_out, one_of, string, struct, time_out,
+    integer, list_of, non_negative, object_meta, object_meta_out, one_of, string, struct, time_out,
     timestamp, top_level,
 )
 from kstate.io.selectors import label_selector
@@ -52,6 +53,211 @@ _nn_int = non_negative(integer)
 _MAX_INT32 = 2**31 - 1
 _MAX_PARALLELISM_INDEXED = 100_000       # validation.go maxParallelismForIndexedJob
 _REPLACEMENT_POLICIES = ("Failed", "TerminatingOrFailed")
+_PFP_ACTIONS = ("Count", "FailIndex", "FailJob", "Ignore")
+_PFP_OPERATORS = ("In", "NotIn")
+_PFP_STATUSES = ("False", "True", "Unknown")
+_MAX_PFP_RULES = 20                      # validation.go maxPodFailurePolicyRules
+_MAX_PFP_PATTERNS = 20                   # maxPodFailurePolicyOnPodConditionsPatterns
+_MAX_PFP_VALUES = 255                    # maxPodFailurePolicyOnExitCodesValues
+_MAX_SUCCESS_RULES = 20                  # maxSuccessPolicyRule
+_MAX_SUCCEEDED_INDEXES_LEN = 64 * 1024   # maxJobSuccessPolicySucceededIndexesLimit
+
+
+def _too_many(ctx: Ctx, path: str, n: int, limit: int) -> None:
+    ctx.add(path, f"Too many: {n}: must have at most {limit} items")
+
+
+def _pfp_exit_codes(ctx: Ctx, v: Any, path: str) -> Any:
+    """validatePodFailurePolicyRuleOnExitCodes (the containerName check needs
+    the template: `_check_pod_failure_policy`)."""
+    r = struct(ctx, v, path, {"containerName": string, "operator": string,
+                              "values": lambda c, x, p: list_of(c, x, p, integer)})
+    if r is None:
+        return BAD
+    op, values = r.get("operator", ""), r.get("values", [])
+    opath = dot(path, "operator")
+    if op == "":
+        ctx.required(opath, "valid values: " + ", ".join(f'"{o}"' for o in _PFP_OPERATORS))
+    elif op not in _PFP_OPERATORS:
+        ctx.not_supported(opath, op, _PFP_OPERATORS)
+    vpath = dot(path, "values")
+    if not values:
+        ctx.invalid(vpath, values, "at least one value is required")
+    elif len(values) > _MAX_PFP_VALUES:
+        _too_many(ctx, vpath, len(values), _MAX_PFP_VALUES)
+    seen: set = set()
+    for j, x in enumerate(values):
+        if op == "In" and x == 0:
+            ctx.invalid(f"{vpath}[{j}]", x, "must not be 0 for the In operator")
+        if x in seen:
+            ctx.duplicate(f"{vpath}[{j}]", x)
+        seen.add(x)
+    if any(a > b for a, b in zip(values, values[1:])):
+        ctx.invalid(vpath, values, "must be ordered")
+    out = {"operator": op, "values": values}
+    if r.get("containerName") is not None:
+        out = {"containerName": r.get("containerName"), **out}
+    return out
+
+
+def _pfp_pattern(ctx: Ctx, v: Any, path: str) -> Any:
+    r = struct(ctx, v, path, {"type": string, "status": string})
+    if r is None:
+        return BAD
+    t, st = r.get("type", ""), r.get("status", "") or "True"
+    if not t:
+        ctx.required(dot(path, "type"), "name part must be non-empty")
+    if st not in _PFP_STATUSES:
+        ctx.not_supported(dot(path, "status"), st, _PFP_STATUSES)
+    return {"type": t, "status": st}
+
+
+def _pfp_rule(ctx: Ctx, v: Any, path: str) -> Any:
+    """validatePodFailurePolicyRule (FailIndex's need for
+    backoffLimitPerIndex is checked with the spec)."""
+    r = struct(ctx, v, path, {"action": string, "onExitCodes": _pfp_exit_codes,
+                              "onPodConditions": lambda c, x, p: list_of(c, x, p, _pfp_pattern)})
+    if r is None:
+        return BAD
+    action = r.get("action", "")
+    apath = dot(path, "action")
+    if action == "":
+        ctx.required(apath, "valid values: " + ", ".join(f'"{a}"' for a in _PFP_ACTIONS))
+    elif action not in _PFP_ACTIONS:
+        ctx.not_supported(apath, action, _PFP_ACTIONS)
+    out: dict = {"action": action}
+    codes, conds = r.get("onExitCodes"), r.get("onPodConditions") or []
+    if codes is not None:
+        out["onExitCodes"] = codes
+    if conds:
+        if len(conds) > _MAX_PFP_PATTERNS:
+            _too_many(ctx, dot(path, "onPodConditions"), len(conds), _MAX_PFP_PATTERNS)
+        out["onPodConditions"] = conds
+    if codes is not None and conds:
+        ctx.add(path, "Invalid value: specifying both OnExitCodes and OnPodConditions is not supported")
+    if codes is None and not conds:
+        ctx.add(path, "Invalid value: specifying one of OnExitCodes and OnPodConditions is required")
+    return out
+
+
+def _pod_failure_policy(ctx: Ctx, v: Any, path: str) -> Any:
+    """validatePodFailurePolicy: at most 20 rules, each valid."""
+    r = struct(ctx, v, path, {"rules": lambda c, x, p: list_of(c, x, p, _pfp_rule)})
+    if r is None:
+        return BAD
+    rules = r.get("rules", [])
+    if len(rules) > _MAX_PFP_RULES:
+        _too_many(ctx, dot(path, "rules"), len(rules), _MAX_PFP_RULES)
+    return deep_freeze({"rules": rules})
+
+
+def _check_pod_failure_policy(ctx: Ctx, pfp, template, per_index, path: str) -> None:
+    """The checks of validatePodFailurePolicyRule that need the rest of the
+    spec: FailIndex requires backoffLimitPerIndex; an onExitCodes
+    containerName must name a container or init container of the template."""
+    names = set()
+    if isinstance(template, PodTemplateSpec) and template.spec is not None:
+        names = {c.name for c in template.spec.containers} | {c.name for c in template.spec.init_containers}
+    for i, rule in enumerate(pfp.get("rules", ())):
+        rpath = f"{dot(path, 'rules')}[{i}]"
+        if rule.get("action") == "FailIndex" and per_index is None:
+            ctx.invalid(dot(rpath, "action"), "FailIndex", "requires the backoffLimitPerIndex to be set")
+        codes = rule.get("onExitCodes")
+        if codes is not None and codes.get("containerName") is not None and codes["containerName"] not in names:
+            ctx.invalid(dot(dot(rpath, "onExitCodes"), "containerName"), codes["containerName"],
+                        "must be one of the container or initContainer names in the pod template")
+
+
+def _success_rule(ctx: Ctx, v: Any, path: str) -> Any:
+    r = struct(ctx, v, path, {"succeededIndexes": string, "succeededCount": integer})
+    if r is None:
+        return BAD
+    out = {}
+    if r.get("succeededIndexes") is not None:
+        out["succeededIndexes"] = r.get("succeededIndexes")
+    if r.get("succeededCount") is not None:
+        out["succeededCount"] = r.get("succeededCount")
+    return out
+
+
+def _success_policy(ctx: Ctx, v: Any, path: str) -> Any:
+    r = struct(ctx, v, path, {"rules": lambda c, x, p: list_of(c, x, p, _success_rule)})
+    if r is None:
+        return BAD
+    return deep_freeze({"rules": r.get("rules", [])})
+
+
+def _go_q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _parse_index_interval(part: str, completions: int) -> tuple[int, int, Optional[str]]:
+    """validation.go parseIndexInterval: `x` or `x-y` with x < y < completions."""
+    bounds = part.split("-")
+    if len(bounds) > 2:
+        return 0, 0, (f"the fragment {_go_q(part)} violates the requirement that an index interval can have "
+                      "at most two parts separated by '-'")
+    nums = []
+    for b in bounds:
+        if not (b.isdigit() or (b[:1] in "+-" and b[1:].isdigit())):
+            return 0, 0, f"cannot convert string to integer for index: {_go_q(b)}"
+        if int(b) >= completions:
+            return 0, 0, f"too large index: {_go_q(b)}"
+        nums.append(int(b))
+    if len(nums) == 2 and nums[0] >= nums[1]:
+        return 0, 0, f"non-increasing order, previous: {nums[0]}, current: {nums[1]}"
+    return nums[0], nums[-1], None
+
+
+def _indexes_total(text: str, completions: int) -> tuple[int, Optional[str]]:
+    """validateIndexesFormat: (number of indexes, error or None).
+
+    Example: "0-2,5" with completions 6 → (4, None); "3,1" → error
+    "non-increasing order, previous: 3, current: 1".
+    """
+    if not text:
+        return 0, None
+    total, last = 0, None
+    for part in text.split(","):
+        x, y, err = _parse_index_interval(part, completions)
+        if err is not None:
+            return 0, err
+        if last is not None and last >= x:
+            return 0, f"non-increasing order, previous: {last}, current: {x}"
+        total += y - x + 1
+        last = y
+    return total, None
+
+
+def _check_success_policy(ctx: Ctx, sp, completions, path: str) -> None:
+    """validateSuccessPolicy / validateSuccessPolicyRule."""
+    rules = sp.get("rules", ())
+    rpath = dot(path, "rules")
+    if not rules:
+        ctx.required(rpath, "at least one rules must be specified when the successPolicy is specified")
+    if len(rules) > _MAX_SUCCESS_RULES:
+        _too_many(ctx, rpath, len(rules), _MAX_SUCCESS_RULES)
+    for i, rule in enumerate(rules):
+        path_i = f"{rpath}[{i}]"
+        count, idx = rule.get("succeededCount"), rule.get("succeededIndexes")
+        if count is None and idx is None:
+            ctx.required(path_i, "at least one of succeededCount or succeededIndexes must be specified")
+        total = 0
+        if idx is not None:
+            ipath = dot(path_i, "succeededIndexes")
+            if len(idx) > _MAX_SUCCEEDED_INDEXES_LEN:
+                ctx.too_long(ipath, _MAX_SUCCEEDED_INDEXES_LEN)
+            total, err = _indexes_total(idx, completions or 0)
+            if err is not None:
+                ctx.invalid(ipath, idx, f"error parsing succeededIndexes: {err}")
+        if count is not None:
+            cpath = dot(path_i, "succeededCount")
+            if count < 0:
+                ctx.invalid(cpath, count, "must be greater than or equal to 0")
+            if completions is not None and count > completions:
+                ctx.invalid(cpath, count, f"must be less than or equal to {completions} (the number of specified completions)")
+            if idx is not None and count > total:
+                ctx.invalid(cpath, count, f"must be less than or equal to {total} (the number of indexes in the specified succeededIndexes field)")
 
 
 def _restart_policy(ctx: Ctx, spec: Any, path: str, has_pfp: bool) -> None:
@@ -87,8 +293,8 @@ def job_spec(ctx: Ctx, v: Any, path: str) -> Any:
         "completionMode": one_of((NON_INDEXED, INDEXED)),
         "suspend": boolean,
         "podReplacementPolicy": string,
-        "podFailurePolicy": json_object,
-        "successPolicy": json_object,
+        "podFailurePolicy": _pod_failure_policy,
+        "successPolicy": _success_policy,
         "managedBy": string,
     })
     if r is None:
@@ -118,8 +324,12 @@ def job_spec(ctx: Ctx, v: Any, path: str) -> Any:
         if max_failed is not None:
             ctx.invalid(dot(path, "maxFailedIndexes"), max_failed, "requires indexed completion mode")
     pfp = r.get("podFailurePolicy")
+    if pfp is not None:
+        _check_pod_failure_policy(ctx, pfp, template, per_index, dot(path, "podFailurePolicy"))
     if r.given("successPolicy") and mode != INDEXED:
         ctx.invalid(dot(path, "successPolicy"), r.raw.get("successPolicy"), "requires indexed completion mode")
+    elif r.get("successPolicy") is not None:
+        _check_success_policy(ctx, r.get("successPolicy"), completions, dot(path, "successPolicy"))
     replacement = r.get("podReplacementPolicy")
     if replacement is not None:
         if pfp is not None and replacement != "Failed":

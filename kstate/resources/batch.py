@@ -1,9 +1,9 @@
 """batch/v1 Job and CronJob.
 
 Owns: their shapes (k8s.io/api/batch/v1 types.go) as frozen attrs classes and
-the well-known label/annotation names of pkg/apis/batch/types.go. Parts the
-controllers do not act on (podFailurePolicy, successPolicy, podReplacementPolicy,
-managedBy) are kept as frozen JSON so manifests round-trip unchanged.
+the well-known label/annotation names of pkg/apis/batch/types.go. podFailurePolicy
+and successPolicy are kept as their validated frozen JSON (the controller reads
+them as such) so manifests round-trip unchanged.
 Must not import anything of kstate above `resources/`.
 """
 from __future__ import annotations
@@ -26,6 +26,8 @@ ANN_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
 LABEL_COMPLETION_INDEX = ANN_COMPLETION_INDEX
 ANN_CRONJOB_SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 FINALIZER_JOB_TRACKING = "batch.kubernetes.io/job-tracking"
+ANN_INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count"
+ANN_INDEX_IGNORED_FAILURE_COUNT = "batch.kubernetes.io/job-index-ignored-failure-count"
 
 NON_INDEXED = "NonIndexed"
 INDEXED = "Indexed"
@@ -46,7 +48,7 @@ class JobSpec:
     completion_mode: str = NON_INDEXED
     suspend: bool = False
     pod_replacement_policy: Optional[str] = "TerminatingOrFailed"
-    #: carried verbatim (frozen JSON); the controller does not act on them yet.
+    #: validated frozen JSON (io/batch_v1.py), read by controllers/job.py.
     pod_failure_policy: Optional[FrozenDict] = None
     success_policy: Optional[FrozenDict] = None
     managed_by: Optional[str] = None

@@ -432,3 +432,70 @@ run: {until: 13m}
     import yaml
     report = run_scenario(parse_scenario(yaml.safe_load(text)))
     assert report.ok, report.output
+
+
+# ------------------------------------------------- updates (updateCronJob)
+
+
+def test_schedule_change_requeues_for_the_new_next_time_not_now():
+    """cronjob_controllerv2.go updateCronJob: a changed schedule is not
+    synced at once but requeued for nextScheduleTimeDuration of the new
+    schedule (the workqueue keeps an earlier wake-up). At 10:02 `0 12 * * *`
+    becomes `1 * * * *`: 10:01 has just passed unmet — a sync now would run
+    it late — but the CronJob next syncs at 11:01:00.100 and runs 11:01
+    only."""
+    c = kstate.Cluster(nodes=1, start="2026-01-01T10:00:00Z")
+    c.apply(manifest(schedule="0 12 * * *"))
+    c.advance("2m")
+    c.apply(manifest(schedule="1 * * * *"))
+    c.advance("59m")
+    assert created_jobs(c) == []
+    c.advance("100ms")
+    assert created_jobs(c) == [(3_660_100, f"default/tick-{ms('2026-01-01T11:01:00Z') // 60_000}")]
+
+
+def test_schedule_change_keeps_an_earlier_pending_wake_up():
+    """The earlier wake-up (10:05:00.100 for `*/5`) stays: at that sync the
+    new schedule `1 * * * *` has 10:01 unmet, and it runs then, late."""
+    c = kstate.Cluster(nodes=1, start="2026-01-01T10:00:00Z")
+    c.apply(manifest())
+    c.advance("2m")
+    c.apply(manifest(schedule="1 * * * *"))
+    c.advance("5m")
+    assert created_jobs(c) == [(300_100, f"default/tick-{ms('2026-01-01T10:01:00Z') // 60_000}")]
+
+
+def test_other_spec_changes_sync_at_once():
+    """updateCronJob: any other change (here suspend, then resume) enqueues
+    the CronJob now; resuming runs the most recent missed time at once."""
+    c = kstate.Cluster(nodes=1, start="2026-01-01T10:00:00Z")
+    c.apply(manifest(suspend=True))
+    c.advance("7m")
+    c.apply(manifest(suspend=False))
+    c.advance("1s")
+    assert created_jobs(c) == [(420_000, f"default/tick-{ms('2026-01-01T10:05:00Z') // 60_000}")]
+
+
+def test_time_zone_change_requeues_for_the_new_zone():
+    """A timeZone change is handled like a schedule change: `0 11 * * *` in
+    UTC changed at 10:30 UTC to Europe/Paris (11:30 there) is next due at
+    10:00 UTC the next day, not at 11:00 UTC."""
+    c = kstate.Cluster(nodes=1, start="2026-01-01T10:00:00Z")
+    c.apply(manifest(schedule="0 11 * * *"))
+    c.advance("30m")
+    c.apply(manifest(schedule="0 11 * * *", timeZone="Europe/Paris"))
+    c.advance("24h")
+    assert created_jobs(c) == [(ms("2026-01-02T10:00:00Z") - ms("2026-01-01T10:00:00Z") + 100,
+                                f"default/tick-{ms('2026-01-02T10:00:00Z') // 60_000}")]
+
+
+def test_update_keeps_the_create_rule_for_tz_in_schedule():
+    """validateScheduleFormat on update allows TZ in the schedule only when
+    the stored schedule had one (a CronJob older than the rule); kstate
+    never stores such a schedule, so an update adding one is refused like a
+    create — and never together with timeZone."""
+    c = kstate.Cluster(nodes=1, start="2026-01-01T10:00:00Z")
+    c.apply(manifest())
+    with pytest.raises(SpecError, match="cannot use TZ or CRON_TZ in schedule, use timeZone field instead"):
+        c.apply(manifest(schedule="TZ=UTC */5 * * * *"))
+    assert c.get("CronJob", "tick").spec.schedule == "*/5 * * * *"

@@ -159,7 +159,8 @@ def test_new_backoff_record():
 
 def test_format_and_parse_indexes():
     assert jc.format_indexes({1, 2, 3, 5}) == "1-3,5"
-    assert jc.format_indexes({0, 1}) == "0-1"
+    assert jc.format_indexes({0, 1}) == "0,1"   # indexed_job_utils.go orderedIntervals.String
+    assert jc.format_indexes({0, 1, 3, 4, 5}) == "0,1,3-5"
     assert jc.format_indexes(set()) == ""
     assert jc.parse_indexes("1-3,5,9", 6) == {1, 2, 3, 5}
 
@@ -174,7 +175,9 @@ def test_completes_with_parallelism():
     j = c.get("Job", "pi")
     assert j.status.succeeded == 3 and j.status.active == 0
     assert [x.type for x in j.status.conditions] == ["SuccessCriteriaMet", "Complete"]
-    assert j.status.completion_time - j.status.start_time == 12_000
+    # pods run 6 s; each pod event syncs the Job 1 s later (syncJobBatchPeriod):
+    # the third pod starts at 7 s, the Job completes at 14 s
+    assert j.status.completion_time - j.status.start_time == 14_000
     assert j.status.state == "Complete"
     assert sum(1 for line in c.trace() if "create Pod" in line) == 3
     assert [e.reason for e in c.events("Job")][-1] == "Completed"
@@ -267,7 +270,7 @@ def test_indexed_job_completed_indexes_and_hostnames():
     assert [p.spec.hostname for p in pods] == ["pi-0", "pi-1"]
     assert [p.metadata.name.rsplit("-", 1)[0] for p in pods] == ["pi-0", "pi-1"]
     c.advance("8s")
-    assert c.get("Job", "pi").status.completed_indexes == "0-1"
+    assert c.get("Job", "pi").status.completed_indexes == "0,1"
     c.advance("60s")
     j = c.get("Job", "pi")
     assert j.status.completed_indexes == "0-3" and j.status.succeeded == 4
@@ -281,7 +284,8 @@ def test_ttl_after_finished_deletes_job_and_pods():
     assert c.get("Job", "pi").status.state == "Complete"
     c.advance("40s")
     assert c.list("Job") == [] and c.list("Pod") == []
-    assert any(line.startswith("36000 ") and "Job default/pi" in line for line in c.trace())
+    # complete at 7 s (the pod's exit at 6 s syncs the Job 1 s later) + 30 s
+    assert any(line.startswith("37000 delete Job default/pi") for line in c.trace())
 
 
 def test_kubectl_columns():
