@@ -299,12 +299,14 @@ class Cluster:
             ns = eng.get(SCOPE_KIND, "", m.namespace)
             if ns is None and m.namespace not in new_namespaces:
                 raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
-            if ns is not None and ns.status.phase == "Terminating":
-                raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
-                                       "being terminated", "metadata.namespace")
         cur = eng.get(kind, m.namespace, m.name) if m.name else None
         if cur is not None:
             return ("update", self._checked_update(cur, obj))
+        if REGISTRY.kind(kind).namespaced and ns is not None and ns.status.phase == "Terminating":
+            # NamespaceLifecycle admission refuses creates only: what is
+            # already in a Terminating namespace may still be updated.
+            raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
+                                   "being terminated", "metadata.namespace")
         REGISTRY.kind(kind).admit(obj, eng, state)
         return ("create", obj)
 

@@ -14,11 +14,11 @@ from typing import Callable, Iterable, Iterator
 
 import attrs
 
-from kstate.controllers import hpa as hpa_ctrl
+from kstate.controllers import garbagecollector as gc_ctrl, hpa as hpa_ctrl
 from kstate.controllers.kubelet import get_phase
 from kstate.controllers.scheduler import pod_requests
 from kstate.machines import lifecycle
-from kstate.resources.meta import get_condition
+from kstate.resources.meta import controller_of, get_condition
 from kstate.resources.pod import TERMINAL_PHASES, is_admitted
 from kstate.resources.quantity import cpu_millis, to_int
 
@@ -99,9 +99,13 @@ def no_node_over_capacity(view) -> Iterator[Violation]:
 @invariant("pods-bound-to-existing-nodes")
 def pods_bound_to_existing_nodes(view) -> Iterator[Violation]:
     """A pod names a node that exists — or one that was removed and whose
-    pods PodGC is about to collect."""
+    pods PodGC is about to collect, or has deleted already (with grace 0: a
+    finalizer keeps the object until its owner takes it off)."""
     gc = "pod-garbage-collector"
     for pod in _pods(view):
+        m = pod.metadata
+        if m.deletion_timestamp is not None and m.deletion_grace_period_seconds == 0 and m.finalizers:
+            continue
         n = pod.spec.node_name
         if n and view.get("Node", "", n) is None and view.memory(gc, n) is None and not view.is_queued(gc, n):
             yield Violation("pods-bound-to-existing-nodes", f"Pod {pod.metadata.namespace}/{pod.metadata.name}",
@@ -136,8 +140,16 @@ def pod_phase_consistent(view) -> Iterator[Violation]:
 
 @invariant("ready-pods-are-running")
 def ready_pods_are_running(view) -> Iterator[Violation]:
-    """Ready=True only for a Running pod whose containers are all ready."""
+    """Ready=True only for a Running pod whose containers are all ready —
+    except a terminal pod the API server keeps only for its finalizers
+    (deleted with grace 0): PodGC patches the phase of a pod whose node is
+    gone to Failed and leaves its conditions (gc_controller.go
+    markFailedAndDeletePodWithCondition), and no kubelet writes them again."""
     for pod in _pods(view):
+        m = pod.metadata
+        if (pod.status.phase in TERMINAL_PHASES and m.deletion_timestamp is not None
+                and m.deletion_grace_period_seconds == 0 and m.finalizers):
+            continue
         c = get_condition(pod.status.conditions, "Ready")
         if c is None or c.status != "True":
             continue
@@ -191,8 +203,15 @@ def check_all(view, names: Iterable[str] | None = None) -> list[Violation]:
 
 
 def _deployment_rss(view, d):
-    return [rs for rs in view.owned_by(d.metadata.uid, "ReplicaSet")
-            if rs.metadata.namespace == d.metadata.namespace]
+    """The ReplicaSets `d` controls: its namespace, its controller reference
+    (a user's non-controller reference to it does not make one its own)."""
+    uid = d.metadata.uid
+    out = []
+    for rs in view.owned_by(uid, "ReplicaSet"):
+        ref = controller_of(rs.metadata)
+        if ref is not None and ref.uid == uid and rs.metadata.namespace == d.metadata.namespace:
+            out.append(rs)
+    return out
 
 
 def _settled_for_spec(d, rss) -> bool:
@@ -310,14 +329,23 @@ def complete_deployment_has_one_active_replicaset(view) -> Iterator[Violation]:
 
 @invariant("owners-in-same-namespace")
 def owners_in_same_namespace(view) -> Iterator[Violation]:
-    """Ownership never crosses namespaces: an owner that exists is in the dependent's namespace."""
-    for kind in ("Pod", "ReplicaSet"):
-        for obj in view.store.list(kind):
-            for ref in obj.metadata.owner_references:
-                owner = view.by_uid(ref.uid)
-                if owner is not None and owner.metadata.namespace != obj.metadata.namespace:
-                    yield Violation("owners-in-same-namespace", f"{kind} {obj.metadata.namespace}/{obj.metadata.name}",
-                                    f"owner {ref.kind} {ref.name} lives in {owner.metadata.namespace}")
+    """Ownership never crosses namespaces once the garbage collector has
+    seen it: a live dependent keeps no reference to an existing owner
+    outside its namespace (a cluster-scoped owner is fine). A user may write
+    such a reference (the API server accepts it); the GC then treats the
+    owner as absent (garbagecollector.go isDangling) and deletes the
+    dependent or drops the reference. So a dependent that is being deleted,
+    or whose reference the GC has queued and not yet processed, is not judged."""
+    for uid in sorted(view.store.by_owner):
+        owner = view.by_uid(uid)
+        if owner is None or view.in_workqueue(gc_ctrl.NAME, uid):
+            continue
+        for obj in view.owned_by(uid):
+            if obj.metadata.deletion_timestamp is None and not gc_ctrl.owner_resolves(owner, obj):
+                ref = next(r for r in obj.metadata.owner_references if r.uid == uid)
+                yield Violation("owners-in-same-namespace",
+                                f"{obj.KIND} {obj.metadata.namespace}/{obj.metadata.name}",
+                                f"owner {ref.kind} {ref.name} lives in {owner.metadata.namespace or 'no namespace'}")
 
 
 # -- DaemonSets

@@ -7,6 +7,12 @@
 Pick one with the environment variable ``HYPOTHESIS_PROFILE``::
 
     HYPOTHESIS_PROFILE=thorough PYTHONPATH=. python -m pytest tests/properties
+
+``HYPOTHESIS_MAX_EXAMPLES=N`` overrides the profile's example count (a
+state machine runs N sequences), e.g. the ownership machine's 1,000::
+
+    HYPOTHESIS_PROFILE=thorough HYPOTHESIS_MAX_EXAMPLES=1000 \
+        python -m pytest tests/properties/test_ownership_machine.py --hypothesis-show-statistics
 """
 import os
 
@@ -28,3 +34,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+if os.environ.get("HYPOTHESIS_MAX_EXAMPLES"):
+    settings.register_profile("override", settings.default,
+                              max_examples=int(os.environ["HYPOTHESIS_MAX_EXAMPLES"]))
+    settings.load_profile("override")

@@ -414,7 +414,11 @@ class Engine:
         if meta == cur.metadata and not changes:
             return
         new = self._replace(evolve(cur, metadata=meta, **changes), "update", spec.update_detail(cur, obj))
-        if meta.deletion_timestamp is not None and not meta.finalizers and spec.delete is None:
+        if meta.deletion_timestamp is not None and not meta.finalizers and (
+                spec.delete is None or meta.deletion_grace_period_seconds == 0):
+            # store.go shouldDeleteDuringUpdate: the last finalizer is off and
+            # no grace period is left to run (a graceful pod's kubelet deletes
+            # it with grace 0 once its containers stopped).
             self._remove(new)
 
     def record_event(self, involved: ObjectReference, reason: str, message: str, type_: str = "Normal",

@@ -116,18 +116,37 @@ def delete_pod(pod: Pod, api, grace_period: Optional[int], propagation: Optional
             return
         ts = max(api.now, m.deletion_timestamp - old_g * 1000 + g * 1000)
         if g == 0:
-            api.remove(pod)
+            _remove_pod(pod, api, ts)
             return
         api.replace(evolve(pod, metadata=evolve(m, deletion_timestamp=ts, deletion_grace_period_seconds=g)),
                     "delete", f"grace={g}s")
         return
     if g == 0:
-        api.remove(pod)
+        _remove_pod(pod, api, api.now)
         return
     api.check_transition("Pod", pod.status.state, "delete", "Terminating")
     new = evolve(pod, metadata=evolve(m, deletion_timestamp=api.now + g * 1000, deletion_grace_period_seconds=g),
                  status=evolve(pod.status, state="Terminating", state_since=api.now))
     api.replace(new, "delete", f"{pod.status.state}->Terminating (delete) grace={g}s")
+
+
+def _remove_pod(pod: Pod, api, ts: int) -> None:
+    """A delete with grace 0 (rest/delete.go BeforeDelete, store.go Delete):
+    the object goes at once, unless it carries finalizers — then it stays
+    with deletionTimestamp and deletionGracePeriodSeconds 0 until an update
+    takes the last one off (store.go shouldDeleteDuringUpdate). A pod still
+    running on its node is Terminating: its kubelet stops it at once."""
+    m = pod.metadata
+    if not m.finalizers:
+        api.remove(pod)
+        return
+    meta = evolve(m, deletion_timestamp=ts, deletion_grace_period_seconds=0)
+    if m.deletion_timestamp is None and pod.spec.node_name and pod.status.phase not in TERMINAL_PHASES:
+        api.check_transition("Pod", pod.status.state, "delete", "Terminating")
+        new = evolve(pod, metadata=meta, status=evolve(pod.status, state="Terminating", state_since=api.now))
+        api.replace(new, "delete", f"{pod.status.state}->Terminating (delete) grace=0s finalizers={list(m.finalizers)}")
+        return
+    api.replace(evolve(pod, metadata=meta), "delete", f"grace=0s finalizers={list(m.finalizers)}")
 
 
 def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:

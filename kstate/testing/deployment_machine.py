@@ -54,13 +54,14 @@ from kstate.controllers.deployment_util import equal_ignore_hash
 from kstate.errors import InvalidOperation
 from kstate.invariants import INVARIANTS
 from kstate.io.manifests import to_manifest
+from kstate.resources.meta import controller_of
 from kstate.resources.pod import TERMINAL_PHASES
 from kstate.testing.machine import _FAMILIES, NAMESPACES, ClusterMachine
 from kstate.testing.strategies import (
     ANN_NEVER_READY, DEPLOYMENT_IMAGES, deployment_manifests, template_annotations,
 )
 
-__all__ = ["DEPLOYMENT_FAMILY", "DEPLOYMENT_NAMES", "DeploymentMachine"]
+__all__ = ["DEPLOYMENT_FAMILY", "DEPLOYMENT_NAMES", "DeploymentMachine", "controlled_by"]
 
 #: Deployment names the machine uses (per namespace): a small pool, so a
 #: deleted Deployment's name comes back and may adopt what Orphan left.
@@ -85,6 +86,19 @@ def _changes() -> st.SearchStrategy:
 
 def _k(obj) -> str:
     return f"{obj.metadata.namespace}/{obj.metadata.name}"
+
+
+def controlled_by(eng, owner, kind: str) -> list:
+    """The objects of `kind` in `owner`'s namespace whose controller
+    reference is `owner` (what its controller counts as its own; a
+    non-controller reference, or one from another namespace, is not)."""
+    uid = owner.metadata.uid
+    out = []
+    for o in eng.owned_by(uid, kind):
+        ref = controller_of(o.metadata)
+        if ref is not None and ref.uid == uid and o.metadata.namespace == owner.metadata.namespace:
+            out.append(o)
+    return out
 
 
 class DeploymentMachine(ClusterMachine):
@@ -204,8 +218,8 @@ class DeploymentMachine(ClusterMachine):
         controller see it), set an image and maybe scale, watch for
         `seconds`, and maybe resume. Separate rules rarely line up this way."""
         d = self._deployment(key)
-        if d is None:
-            return
+        if d is None or d.metadata.deletion_timestamp is not None:
+            return  # a Deployment being deleted may be gone within the second watched
         if not d.spec.paused:
             self.cluster.rollout_pause(key[1], namespace=key[0])
         self.watch_rollouts(1)
@@ -254,7 +268,7 @@ class DeploymentMachine(ClusterMachine):
         if d.spec.template.metadata.annotations.get(ANN_NEVER_READY, "false") == "true":
             return False
         for rs in rss:
-            for p in self.engine.owned_by(rs.metadata.uid, "Pod"):
+            for p in controlled_by(self.engine, rs, "Pod"):
                 if not p.spec.node_name and p.status.phase not in TERMINAL_PHASES:
                     return False
         return True
@@ -288,7 +302,7 @@ class DeploymentMachine(ClusterMachine):
                         out.append(f"{kind} {_k(obj)} left behind: its owner {ref.kind} {ref.name} is gone"
                                    + (f" (deleted with propagation {how})" if how else ""))
         for rs in eng.store.list("ReplicaSet"):
-            pods = [p for p in eng.owned_by(rs.metadata.uid, "Pod")
+            pods = [p for p in controlled_by(eng, rs, "Pod")
                     if p.status.phase not in TERMINAL_PHASES and p.metadata.deletion_timestamp is None]
             if rs.status.observed_generation < rs.metadata.generation:
                 out.append(f"ReplicaSet {_k(rs)} has not observed generation {rs.metadata.generation}")
@@ -300,7 +314,7 @@ class DeploymentMachine(ClusterMachine):
             if d.metadata.deletion_timestamp is not None:
                 out.append(f"Deployment {k} still being deleted (finalizers {list(d.metadata.finalizers)})")
                 continue
-            rss = eng.owned_by(d.metadata.uid, "ReplicaSet")
+            rss = controlled_by(eng, d, "ReplicaSet")
             if d.spec.paused or not self.can_become_ready(d, rss) or self.stuck_as_in_kubernetes(d, rss):
                 continue
             st_ = d.status

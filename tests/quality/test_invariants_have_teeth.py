@@ -349,6 +349,30 @@ def replicaset_creating_pods_in_another_namespace():
     return controllers
 
 
+def gc_resolving_owners_across_namespaces():
+    """Issue 13 item 5: the GC looks an owner up by uid alone, so a
+    dependent naming an owner of another namespace keeps it."""
+    from kstate.controllers import garbagecollector as gc
+    real = CONTROLLERS[gc.NAME].observe
+
+    def observe(view, uid):
+        obs = real(view, uid)
+        return attrs.evolve(obs, resolves=tuple(True for _ in obs.resolves))
+    return replace(gc.NAME, observe=observe)
+
+
+def run_cross_namespace_owner(controllers) -> Cluster:
+    """A user writes a ConfigMap in namespace `b` naming a Deployment of
+    `default` as its owner; the GC must collect it."""
+    c = run_deployment(controllers)
+    d = c.get("Deployment", "web")
+    c.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b"}})
+    c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "b", "ownerReferences": [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": d.metadata.uid}]}})
+    c.advance("1s")
+    return c
+
+
 def run_deployment(controllers) -> Cluster:
     c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
     c.apply(deployment_manifest())
@@ -779,6 +803,7 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
+        ("GC resolving owners across namespaces", gc_resolving_owners_across_namespaces, run_cross_namespace_owner),
     ],
     "kube-proxy-programs-what-the-api-holds": [
         ("kube-proxy syncing without reading EndpointSlices", kube_proxy_reading_no_slices,
