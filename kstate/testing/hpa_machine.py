@@ -23,6 +23,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, rule
 
+from kstate.controllers import metrics as ms
 from kstate.resources.pod import is_pod_ready
 from kstate.testing.machine import ClusterMachine
 
@@ -101,7 +102,11 @@ class HPAMachine(ClusterMachine):
     # ----------------------------------------------------------- liveness
 
     def never_stabilises(self) -> bool:
-        return self.engine.has_any("HorizontalPodAutoscaler") or super().never_stabilises()
+        """HPAs sync every 15 s forever, and so does the metrics-server while
+        a load is set (even after the HPAs are gone)."""
+        load = self.engine.indexes[ms.LOAD]
+        return (self.engine.has_any("HorizontalPodAutoscaler") or bool(load["workload"] or load["pod"])
+                or super().never_stabilises())
 
     def liveness_problems(self) -> list[str]:
         out = super().liveness_problems()
