@@ -656,17 +656,23 @@ class Cluster:
         key = tuple(sorted(_label_set(labels, "labels").items())) if labels is not None else ()
         self._engine.indexes[ms.LOAD]["external_metric"].setdefault(metric, {})[key] = milli
 
-    def metrics(self, what: str = "pods", namespace: Optional[str] = "default") -> list[str]:
-        """`kubectl top pods`: the latest sample of every pod the
-        metrics-server has scraped (CPU in millicores, memory in Mi)."""
+    def metrics(self, what: str = "pods", namespace: Optional[str] = "default",
+                name: Optional[str] = None) -> list[str]:
+        """`kubectl top pods [NAME]`: the latest sample of every pod the
+        metrics-server has scraped (CPU in millicores, memory in Mi), or of
+        the pod `name` (NotFound if there is no such pod)."""
         from kstate.controllers import metrics as ms
         from kstate.io.tables import table
         if REGISTRY.resolve(what).kind != "Pod":
             raise InvalidOperation(f"kstate serves metrics for pods only, not {what}", "kind")
+        if name is not None:
+            self.get("Pod", name, namespace if namespace is not None else "default")
         samples = ms.latest_samples(self._engine)
         rows = []
         for (ns, pod), s in sorted(samples.items()):
             if namespace is not None and ns != namespace:
+                continue
+            if name is not None and pod != name:
                 continue
             row = [pod, f"{s.total('cpu')}m", f"{s.total('memory') // (1024 * 1024)}Mi"]
             rows.append(row if namespace is not None else [ns] + row)

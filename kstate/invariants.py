@@ -456,6 +456,35 @@ def hpa_no_scale_down_inside_window(view) -> Iterator[Violation]:
                             f"{h.metadata.name}", f"scaled down to {st.desired_replicas} with a recommendation of "
                             f"{max(higher)} inside the window")
 
+@invariant("hpa-scale-step-within-policies")
+def hpa_scale_step_within_policies(view) -> Iterator[Violation]:
+    """An HPA with a behavior that just rescaled (from inside [min, max]) moved
+    no further than its policies allowed at that moment: the limit
+    calculateScaleUpLimitWithScalingRules / calculateScaleDownLimitWithBehaviors
+    give for the replica count before the step and the scale events recorded
+    before it (controller memory: nothing is checked once it was lost)."""
+    for h in view.store.list("HorizontalPodAutoscaler"):
+        st, b = h.status, h.spec.behavior
+        if b is None or st.state not in ("ScalingUp", "ScalingDown") or st.last_scale_time is None:
+            continue
+        cur, new, t = st.current_replicas, st.desired_replicas, st.last_scale_time
+        if not h.spec.min_replicas <= cur <= h.spec.max_replicas:
+            continue                       # the clamp into [min, max] ignores the policies
+        mem = view.memory(hpa_ctrl.NAME, h.metadata.uid, None)
+        if mem is None:
+            continue
+        up = tuple(e for e in mem.up_events if e[1] != t)
+        down = tuple(e for e in mem.down_events if e[1] != t)
+        if new > cur:
+            limit = max(hpa_ctrl.calculate_scale_up_limit_with_scaling_rules(cur, up, down, b.scale_up, t), cur)
+            bad = new > limit
+        else:
+            limit = min(hpa_ctrl.calculate_scale_down_limit_with_behaviors(cur, up, down, b.scale_down, t), cur)
+            bad = new < limit
+        if bad:
+            yield Violation("hpa-scale-step-within-policies", f"HorizontalPodAutoscaler {h.metadata.namespace}/"
+                            f"{h.metadata.name}", f"scaled {cur} -> {new}, beyond the policies' limit {limit}")
+
 # -- Services and kube-proxy
 
 

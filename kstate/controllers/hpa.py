@@ -742,6 +742,9 @@ def store_scale_event(mem: HPAMemory, behavior, prev: int, new: int, now: int) -
 def set_condition(conds: tuple, type_: str, status: str, reason: str, message: str, now: int) -> tuple:
     """setConditionInList: replace in place or append; lastTransitionTime
     moves only when the status changes."""
+    for c in conds:
+        if c.type == type_ and c.status == status and c.reason == reason and c.message == message:
+            return conds                   # unchanged (most syncs): no new objects
     out = list(conds)
     for i, c in enumerate(out):
         if c.type == type_:

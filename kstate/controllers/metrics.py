@@ -14,7 +14,13 @@ usage. Must not import engine/ or io/.
 The inputs (loads and per-pod usage) are the world outside the cluster: kept
 in the declared index `metrics-load` (snapshotted, never lost). The samples
 are this controller's memory: a restarted metrics-server has none until its
-next scrape, as in a cluster.
+next scrape, as in a cluster. Any input may be a load profile
+(resources/loadprofile.py), read at the scrape's own time.
+
+Also owns what the custom and external metrics APIs answer
+(`pod_metric_values`, `object_metric_value`, `external_metric_values`) from
+the values the world declared (Cluster.set_pod_metric / set_object_metric /
+set_external_metric, same index); the HPA reads them at its sync.
 """
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ Imports only kstate.errors (a leaf module of resources/).
 """
 from __future__ import annotations
 
+import hashlib
 import math
+from fractions import Fraction
 from typing import Any
 
 from kstate.errors import SpecError
@@ -20,7 +22,9 @@ from kstate.errors import SpecError
 #   · ("sine", mean, amplitude, period) · ("points", ((at, v), …))
 # times in ms after `origin` (when it was set), values in the resource's unit.
 
-PROFILE_SHAPES = ("steps", "ramp", "sine", "points")
+PROFILE_SHAPES = ("steps", "ramp", "sine", "points", "noise")
+#: noise changes value once per this many ms (the metrics-server's resolution).
+NOISE_STEP_MS = 15_000
 
 
 def is_profile(v: Any) -> bool:
@@ -35,8 +39,22 @@ def value_at(v: Any, now: int) -> int:
     if not is_profile(v):
         return v
     _, origin, shape = v
-    t = now - origin
+    return _shape_at(shape, now - origin)
+
+
+def _noise(seed: int, slot: int) -> Fraction:
+    """A uniform draw in [-1, 1] for (seed, slot): a hash, not a generator,
+    so the value at a time never depends on what was asked before."""
+    h = hashlib.blake2b(f"{seed}:{slot}".encode(), digest_size=8).digest()
+    return Fraction(int.from_bytes(h, "big"), 2**63) - 1
+
+
+def _shape_at(shape: tuple, t: int) -> int:
     kind = shape[0]
+    if kind == "noise":
+        _, inner, (num, den), seed = shape
+        base = _shape_at(inner, t)
+        return max(0, round(base * (1 + Fraction(num, den) * _noise(seed, t // NOISE_STEP_MS))))
     if kind == "constant":
         return shape[1]
     if kind == "steps":
@@ -71,6 +89,8 @@ def parse_profile(value: Any, amount, duration, path: str, origin: int) -> Any:
     path); the result is a number or a ("profile", origin, shape) tuple."""
     if not isinstance(value, dict):
         return amount(value, path)
+    if len(value) == 1 and "noise" in value:
+        return _parse_noise(value["noise"], amount, duration, f"{path}.noise", origin)
     if len(value) != 1 or next(iter(value)) not in PROFILE_SHAPES:
         raise SpecError(f"Invalid value: {sorted(value)!r}: a load profile is a quantity or one of "
                         f"{', '.join(PROFILE_SHAPES)}", path)
@@ -105,3 +125,35 @@ def parse_profile(value: Any, amount, duration, path: str, origin: int) -> Any:
     return ("profile", origin, (kind, a, b, t))
 
 
+def _parse_noise(body: Any, amount, duration, path: str, origin: int) -> tuple:
+    """{noise: {of: QUANTITY | PROFILE, amplitude: 0.1 | "10%", seed: N}}: the
+    inner value times (1 + amplitude × u), u uniform in [-1, 1] drawn anew
+    every 15 s from (seed, time): random-looking, but the same seed and
+    time give the same value in every run."""
+    if not isinstance(body, dict):
+        raise SpecError("Invalid value: must be a mapping with of, amplitude, seed", path)
+    for k in body:
+        if k not in ("of", "amplitude", "seed"):
+            raise SpecError(f'unknown field "{k}"', f"{path}.{k}")
+    for k in ("of", "amplitude", "seed"):
+        if body.get(k) is None:
+            raise SpecError("Required value", f"{path}.{k}")
+    inner = parse_profile(body["of"], amount, duration, f"{path}.of", origin)
+    if isinstance(inner, tuple) and inner[2][0] == "noise":
+        raise SpecError("Invalid value: noise of noise", f"{path}.of")
+    shape = inner[2] if isinstance(inner, tuple) else ("constant", inner)
+    a = body["amplitude"]
+    try:
+        if isinstance(a, bool):
+            raise ValueError
+        amp = Fraction(a[:-1]) / 100 if isinstance(a, str) and a.endswith("%") else Fraction(str(a))
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise SpecError(f"Invalid value: {a!r}: must be a fraction like 0.1 or a percentage like 10%",
+                        f"{path}.amplitude") from None
+    if not 0 <= amp <= 1:
+        raise SpecError(f"Invalid value: {a!r}: must be between 0 and 1 (0% and 100%)", f"{path}.amplitude")
+    seed = body["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise SpecError(f"Invalid value: {seed!r}: must be an integer", f"{path}.seed")
+    # the amplitude as (numerator, denominator): the index snapshots plain data
+    return ("profile", origin, ("noise", shape, (amp.numerator, amp.denominator), seed))

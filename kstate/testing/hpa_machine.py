@@ -2,9 +2,10 @@
 
 On top of the cluster machine's node faults (fail, recover, remove, cordon,
 drain), bare pods, container crashes and time, hypothesis creates
-Deployments of 100m-cpu pods each autoscaled by an HPA (50 or 80 %,
-min 1–2, max 3–6, legacy or a behavior with Pods/Percent policies and
-windows), changes their load (constants and ramps), scales the target by
+Deployments of 100m-cpu pods each autoscaled by an HPA (50 or 80 %
+cpu, sometimes also a custom Pods metric `qps`, min 1–2, max 3–6, legacy
+or a behavior with Pods/Percent policies and windows), changes their load
+(constants and ramps) and their `qps`, scales the target by
 hand (the HPA takes it back), and deletes HPAs. Every step checks every
 registered invariant (the HPA ones through `other_registered_invariants`).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, rule
 
+from kstate.controllers import metrics as ms
 from kstate.resources.pod import is_pod_ready
 from kstate.testing.machine import ClusterMachine
 
@@ -43,6 +45,9 @@ def hpa_manifests(draw, name: str) -> dict:
                   "minReplicas": draw(st.integers(1, 2)), "maxReplicas": draw(st.integers(3, 6)),
                   "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
                       "type": "Utilization", "averageUtilization": draw(st.sampled_from((50, 80)))}}}]}
+    if draw(st.booleans()):
+        spec["metrics"].append({"type": "Pods", "pods": {"metric": {"name": "qps"}, "target": {
+            "type": "AverageValue", "averageValue": "10"}}})
     if draw(st.booleans()):
         spec["behavior"] = {
             "scaleUp": {"stabilizationWindowSeconds": draw(st.sampled_from((0, 30))),
@@ -79,6 +84,11 @@ class HPAMachine(ClusterMachine):
         if self.engine.get("Deployment", "default", name) is not None:
             self.cluster.set_load("deployment", name, cpu={"ramp": {"from": start, "to": end, "over": over}})
 
+    @rule(name=apps, qps=st.sampled_from(("2", "10", "30")))
+    def set_qps(self, name: str, qps: str) -> None:
+        """The custom Pods metric `qps` of the app's pods (used by HPAs that list it)."""
+        self.cluster.set_pod_metric("qps", qps, selector=f"app={name}")
+
     @rule(name=apps, replicas=st.integers(0, 8))
     def scale_by_hand(self, name: str, replicas: int) -> None:
         if self.engine.get("Deployment", "default", name) is not None:
@@ -92,7 +102,11 @@ class HPAMachine(ClusterMachine):
     # ----------------------------------------------------------- liveness
 
     def never_stabilises(self) -> bool:
-        return self.engine.has_any("HorizontalPodAutoscaler") or super().never_stabilises()
+        """HPAs sync every 15 s forever, and so does the metrics-server while
+        a load is set (even after the HPAs are gone)."""
+        load = self.engine.indexes[ms.LOAD]
+        return (self.engine.has_any("HorizontalPodAutoscaler") or bool(load["workload"] or load["pod"])
+                or super().never_stabilises())
 
     def liveness_problems(self) -> list[str]:
         out = super().liveness_problems()

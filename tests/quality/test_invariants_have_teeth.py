@@ -586,6 +586,41 @@ def run_hpa_load_drop(controllers) -> Cluster:
     return c
 
 
+def hpa_ignoring_behavior_policies():
+    """Applies the stabilized recommendation without the behavior's rate limits."""
+    real = CONTROLLERS[hpa.NAME].reconcile
+
+    def reconcile(obs, now):
+        orig = hpa.convert_desired_replicas_with_behavior_rate
+
+        def unlimited(desired, current, min_r, max_r, *rest):
+            return max(min_r, min(desired, max_r)), "DesiredWithinRange", "within range"
+        hpa.convert_desired_replicas_with_behavior_rate = unlimited
+        try:
+            return real(obs, now)
+        finally:
+            hpa.convert_desired_replicas_with_behavior_rate = orig
+    return replace(hpa.NAME, reconcile=reconcile)
+
+
+def run_hpa_spike_with_policies(controllers) -> Cluster:
+    """scaleUp at most 1 pod per minute; a 400m load wants 8 at once."""
+    c = Cluster(nodes=3, seed=0, controllers=controllers)
+    d = deployment_manifest(2)
+    d["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "100m"}}
+    c.apply(d)
+    c.advance("6m")
+    h = hpa_manifest(10)
+    h["spec"]["behavior"] = {"scaleUp": {"policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}}
+    c.apply(h)
+    c.set_load("deployment", "web", cpu="400m")
+    for _ in range(8):
+        c.advance("15s")
+        if c.get("hpa", "web").status.state == "ScalingUp":
+            break
+    return c
+
+
 # -- Services: a broken API-server allocator, a broken kube-proxy
 
 _FB = pathlib.Path(__file__).resolve().parents[2] / "specs" / "manifests" / "frontend-backend.yaml"
@@ -765,6 +800,9 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "hpa-no-scale-down-inside-window": [
         ("HPA without downscale stabilization", hpa_without_stabilization, run_hpa_load_drop),
+    ],
+    "hpa-scale-step-within-policies": [
+        ("HPA ignoring its behavior's policies", hpa_ignoring_behavior_policies, run_hpa_spike_with_policies),
     ],
     "service-ips-and-node-ports-unique": [
         ("ClusterIP allocator ignoring used IPs", write_it,

@@ -225,3 +225,14 @@ def test_scale_up_tolerance_applies_end_to_end(web):
     c.advance("30s")
     # ceil(1.06 × 2) = 3 (and each added pod reports 10.6 too, so it keeps growing by one)
     assert rescales(c)[0] == "New size: 3; reason: pods metric qps above target"
+
+
+def test_metrics_of_one_pod(web):
+    c = web
+    c.set_load("deployment", "web", cpu="60m")
+    c.advance("15s")
+    name = sorted(p.metadata.name for p in c.list("Pod"))[0]
+    top = c.metrics("pods", name=name)
+    assert [line.split() for line in top] == [["NAME", "CPU(cores)", "MEMORY(bytes)"], [name, "30m", "0Mi"]]
+    with pytest.raises(NotFound):
+        c.metrics("pods", name="nope")

@@ -129,3 +129,45 @@ def test_scenario_set_metric_and_set_pod_usage_run():
     with pytest.raises(SpecError) as e:
         parse_scenario(_doc(timeline=[{"at": "1m", "set-metric": {"type": "Object", "name": "r", "value": 1}}]))
     assert e.value.path == "timeline[0].set-metric.object"
+
+
+def test_noise_is_seeded_bounded_and_steps_every_15s():
+    p = parse_profile({"noise": {"of": 1000, "amplitude": "10%", "seed": 7}}, _amount, _duration, "cpu", origin=0)
+    values = [value_at(p, t) for t in range(0, 3_600_000, 15_000)]
+    assert all(900 <= v <= 1100 for v in values)
+    assert len(set(values)) > 100                                   # it does vary
+    assert value_at(p, 15_000) == value_at(p, 29_999)                # one draw per 15 s
+    again = parse_profile({"noise": {"of": 1000, "amplitude": "10%", "seed": 7}}, _amount, _duration, "cpu", 0)
+    assert [value_at(again, t) for t in range(0, 3_600_000, 15_000)] == values
+    other = parse_profile({"noise": {"of": 1000, "amplitude": "10%", "seed": 8}}, _amount, _duration, "cpu", 0)
+    assert [value_at(other, t) for t in range(0, 3_600_000, 15_000)] != values
+    ramp = parse_profile({"noise": {"of": {"ramp": {"from": 0, "to": 1000, "over": 100}}, "amplitude": 0, "seed": 1}},
+                         _amount, _duration, "cpu", 0)
+    assert value_at(ramp, 50) == 500
+
+
+@pytest.mark.parametrize("noise,path", [
+    ({"of": 1, "amplitude": "x", "seed": 1}, "cpu.noise.amplitude"),
+    ({"of": 1, "amplitude": 2, "seed": 1}, "cpu.noise.amplitude"),
+    ({"of": 1, "amplitude": 0.1}, "cpu.noise.seed"),
+    ({"of": 1, "amplitude": 0.1, "seed": "s"}, "cpu.noise.seed"),
+    ({"of": {"noise": {"of": 1, "amplitude": 0.1, "seed": 1}}, "amplitude": 0.1, "seed": 1}, "cpu.noise.of"),
+])
+def test_bad_noise(noise, path):
+    with pytest.raises(SpecError) as e:
+        parse_profile({"noise": noise}, _amount, _duration, "cpu", origin=0)
+    assert e.value.path == path
+
+
+def test_noisy_load_survives_snapshot_restore():
+    c = kstate.Cluster(nodes=2)
+    c.apply(deployment())
+    c.advance("6m")
+    c.apply(hpa())
+    c.set_load("deployment", "web", cpu={"noise": {"of": "300m", "amplitude": "50%", "seed": 3}})
+    c.advance("1m")
+    twin = kstate.Cluster.restore(c.snapshot())
+    c.advance("10m")
+    twin.advance("10m")
+    assert twin.trace() == c.trace()
+    assert twin.metrics("pods") == c.metrics("pods")

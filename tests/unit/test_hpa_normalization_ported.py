@@ -200,3 +200,19 @@ def test_store_scale_events(name, prev, new, scaling_rules, expected_change):
             assert got == events
         else:
             assert [(c, o) for c, _, o in got] == new
+
+
+# ------------------------------------------------------------------ TestCalculateScaleUpLimitWithScalingRules / …Down…
+
+def test_calculate_scale_up_limit_with_scaling_rules_upstream():
+    # horizontal_test.go TestCalculateScaleUpLimitWithScalingRules: Min of [Pods 2/60 s, Percent 50/60 s] from 1 → 2
+    r = HPAScalingRules(stabilization_window_seconds=300, select_policy="Min",
+                        policies=(HPAScalingPolicy("Pods", 2, 60), HPAScalingPolicy("Percent", 50, 60)))
+    assert H.calculate_scale_up_limit_with_scaling_rules(1, (), (), r, NOW) == 2
+
+
+def test_calculate_scale_down_limit_with_behaviors_upstream():
+    # horizontal_test.go TestCalculateScaleDownLimitWithBehaviors: Min of [Pods 2/60 s, Percent 50/60 s] from 5 → 3
+    r = HPAScalingRules(stabilization_window_seconds=300, select_policy="Min",
+                        policies=(HPAScalingPolicy("Pods", 2, 60), HPAScalingPolicy("Percent", 50, 60)))
+    assert H.calculate_scale_down_limit_with_behaviors(5, (), (), r, NOW) == 3
