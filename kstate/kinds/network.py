@@ -374,7 +374,8 @@ def net_view(api):
     from kstate.network import trace
     services = api.list("Service")
     pods = tuple(trace.PodNet(p.metadata.namespace, p.metadata.name, p.status.pod_ip, p.spec.node_name,
-                              bool(p.status.pod_ip) and p.status.phase == "Running", p.status.state)
+                              bool(p.status.pod_ip) and p.status.phase == "Running", p.status.state,
+                              p.spec.extra.get("hostNetwork") is True)
                  for p in api.list("Pod") if p.status.pod_ip)
     nodes = tuple(trace.NodeNet(n.metadata.name,
                                 next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""),
