@@ -389,12 +389,14 @@ def net_view(api):
 
 
 def _programmed(api):
-    """kube-proxy's sync history when its sync loop runs, else None (the
-    rules then follow the API at once)."""
+    """kube-proxy's sync history when its sync loop runs and has synced,
+    else None (the rules then follow the API at once — also for a cluster
+    restored from a snapshot taken before kstate kept the history)."""
     from kstate.controllers import kubeproxy
     if kubeproxy.NAME not in api.controllers:
         return None
-    return api.index(kubeproxy.SYNC_INDEX)
+    st = api.index(kubeproxy.SYNC_INDEX)
+    return st if st.last is not None else None
 
 
 def dns_records(api) -> dict:
