@@ -990,7 +990,8 @@ class Cluster:
             ns, _, name = rest.rpartition("/")
             pod = view.pod(ns or namespace, name)
             if pod is not None:
-                return pod, pod.node
+                # a host-network pod sends from its node's own network namespace
+                return (None, pod.node) if pod.host_network else (pod, pod.node)
             if kind == "pod":
                 raise NotFound(f'pods "{name}" not found or has no IP')
         if view.node(rest) is not None:

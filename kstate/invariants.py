@@ -161,13 +161,20 @@ def ready_pods_are_running(view) -> Iterator[Violation]:
 @invariant("pod-ips-unique-in-node-cidr")
 def pod_ips_unique_in_node_cidr(view) -> Iterator[Violation]:
     """Pod IPs are unique, inside their node's pod CIDR, and never its
-    network, gateway (.1) or broadcast address."""
+    network, gateway (.1) or broadcast address — except a hostNetwork pod's,
+    which is its node's InternalIP."""
     seen: dict[str, str] = {}
     for pod in _pods(view):
         ip = pod.status.pod_ip
         if not ip:
             continue
         subject = f"Pod {pod.metadata.namespace}/{pod.metadata.name}"
+        if pod.spec.extra.get("hostNetwork") is True:
+            node = view.get("Node", "", pod.spec.node_name)
+            if node is not None and ip not in {a.address for a in node.status.addresses if a.type == "InternalIP"}:
+                yield Violation("pod-ips-unique-in-node-cidr", subject, f"hostNetwork pod's IP {ip} is not its "
+                                                                         f"node's")
+            continue
         if ip in seen:
             yield Violation("pod-ips-unique-in-node-cidr", subject, f"IP {ip} also used by {seen[ip]}")
         seen[ip] = subject

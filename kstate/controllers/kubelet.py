@@ -672,7 +672,8 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
     """Scheduled → Initializing (first init container runs) or ContainerCreating,
     once admission passes (a pod that does not fit fails: OutOfcpu …).
     Without a pod CIDR on the node the sandbox cannot be set up (flannel has
-    no subnet.env), so the pod waits, as on a real node."""
+    no subnet.env), so the pod waits, as on a real node — unless it uses
+    the host's network (hostNetwork: true), which takes the node's IP."""
     pod = obs.pod
     rejected = can_admit_pod(pod, obs.node, obs.admitted)
     if rejected is not None:
@@ -681,11 +682,16 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
         new = _with_status(pod, now, "Failed", phase="Failed", reason=reason, message=message)
         return Result((UpdateStatus(new, "fail"),
                        RecordEvent(ref_of(pod), reason, message, "Warning", NAME)))
-    if not obs.node.spec.pod_cidr:
+    host_network = pod.spec.extra.get("hostNetwork") is True
+    if not obs.node.spec.pod_cidr and not host_network:
         return Result((RecordEvent(ref_of(pod), "FailedCreatePodSandBox",
                                    f'node "{pod.spec.node_name}" pod cidr not assigned', "Warning", NAME),))
     host_ip = next((a.address for a in obs.node.status.addresses if a.type == "InternalIP"), "")
     base = dict(start_time=pod.status.start_time or now, host_ip=host_ip)
+    if host_network:
+        # kubelet_pods.go generateAPIPodStatus: a host-network pod's IPs are
+        # the node's; no CNI ADD, so no address from the node's pod CIDR
+        base["pod_ip"] = host_ip
     mount_errors = volume_errors(pod, obs.config)
     if mount_errors:
         return _mount_failed(obs, now, mount_errors, base)

@@ -148,6 +148,34 @@ _RESTART_POLICIES = ("Always", "OnFailure", "Never")
 _DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 
 
+def _check_shared_ports(ctx: Ctx, path: str, init: tuple, containers: tuple) -> None:
+    """The containers running side by side (app containers and sidecars,
+    restartPolicy Always init containers) share the pod's network namespace,
+    so two of them cannot listen on one containerPort+protocol. Kubernetes
+    accepts such a pod with a warning (pkg/api/pod/warnings.go: "duplicate
+    port definition with ...") and the second container fails to bind;
+    kstate refuses it (issue 10)."""
+    seen: dict = {}
+    groups = (("initContainers", init), ("containers", containers))
+    for field, group in groups:
+        for i, c in enumerate(group):
+            if field == "initContainers" and c.restart_policy != "Always":
+                continue
+            cpath = at_index(dot(path, field), i)
+            mine: set = set()
+            for j, port in enumerate(c.ports):
+                key = (port.container_port, port.protocol)
+                ppath = at_index(dot(cpath, "ports"), j)
+                other = seen.get(key)
+                if other is not None and other[0] != cpath and key not in mine:
+                    ctx.add(dot(ppath, "containerPort"),
+                            f'Duplicate value: "{key[0]}/{key[1]}": duplicate port definition with {other[1]} '
+                            "(the containers share the pod's network namespace: Kubernetes accepts this with a "
+                            "warning and the second container cannot bind; kstate refuses it)")
+                mine.add(key)
+                seen.setdefault(key, (cpath, ppath))
+
+
 def _pod_spec(ctx: Ctx, v: Any, path: str) -> Any:
     """validation.go ValidatePodSpec (the parts kstate models) with
     SetDefaults_PodSpec / SetDefaults_Pod: restartPolicy Always,
@@ -212,6 +240,7 @@ def _pod_spec(ctx: Ctx, v: Any, path: str) -> Any:
             init = tuple(fixed)
         else:
             containers = tuple(fixed)
+    _check_shared_ports(ctx, path, init, containers)
     if not extra.get("dnsPolicy"):
         extra["dnsPolicy"] = "ClusterFirst"
     extra.setdefault("securityContext", FrozenDict())

@@ -57,7 +57,9 @@ from kstate.io.scenario_model import (
     ClusterSpec, Condition, Eventually, Operation, Predicate, Scenario, plural, show_value,
 )
 from kstate.io.scenario_runner import RunReport, evaluate, run_scenario
-from kstate.io.scenario_network import TRACE_VERDICTS, _op_iptables, _op_trace, _parse_selector  # noqa: F401
+from kstate.io.scenario_network import (  # noqa: F401
+    TRACE_VERDICTS, _op_iptables, _op_resolve, _op_trace, _parse_selector,
+)
 from kstate.io import scenario_load
 from kstate.io.tables import (  # noqa: F401 (re-exported)
     deployments_table, human_duration, nodes_table, pod_status, pods_table, replicaset_sizes,
@@ -76,7 +78,7 @@ __all__ = [
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
               "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
               "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check",
-              "iptables", "trace", "set-pod-usage", "set-metric")
+              "iptables", "trace", "resolve", "set-pod-usage", "set-metric")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
@@ -509,7 +511,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "set-pod-usage": scenario_load._op_set_pod_usage,
     "set-metric": lambda p, v, path: scenario_load._op_set_metric(p, v, path, _workload_arg),
     "suspend": _op_suspend("suspend"), "resume": _op_suspend("resume"), "create-job": _op_create_job,
-    "iptables": _op_iptables, "trace": _op_trace,   # kstate.io.scenario_network
+    "iptables": _op_iptables, "trace": _op_trace, "resolve": _op_resolve,   # kstate.io.scenario_network
 }
 
 

@@ -131,4 +131,36 @@ def _op_trace(p, v: Any, path: str):
     return (out, checks), f"{_show_end(out['from'])} -> {_show_end(out['to'])}{port}"
 
 
-__all__ = ["TRACE_VERDICTS"]
+DNS_TYPES = ("A", "CNAME", "NXDOMAIN")
+
+
+def _op_resolve(p, v: Any, path: str):
+    """{name, from, namespace, print, type, count, contains}: cluster DNS
+    at that moment (Cluster.resolve) as pod `from` (a pod name, or
+    {selector, namespace, node}) or, without it, a node resolves `name`:
+    `type` must be the answer's (A, CNAME, NXDOMAIN), `count` the number of
+    values, each `contains` one of the values."""
+    if isinstance(v, str):
+        v = {"name": v}
+    a = p.mapping(v, path, ("name", "from", "namespace", "print", "type", "count", "contains"), required=("name",))
+    out = {"name": p.string(a["name"], f"{path}.name"),
+           "from": None if a.get("from") is None else _net_end(p, a["from"], f"{path}.from", "source"),
+           "namespace": "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace"),
+           "print": False if a.get("print") is None else p.boolean(a["print"], f"{path}.print"),
+           "type": None, "count": None,
+           "contains": () if a.get("contains") is None else _strings(p, a["contains"], f"{path}.contains")}
+    if a.get("type") is not None:
+        out["type"] = p.string(a["type"], f"{path}.type")
+        if out["type"] not in DNS_TYPES:
+            raise p.err(f"Unsupported value: {show_value(out['type'])}: supported values: {', '.join(DNS_TYPES)}",
+                        f"{path}.type")
+    if a.get("count") is not None:
+        out["count"] = p.integer(a["count"], f"{path}.count", 0)
+    checks = (out["type"] is not None) + (out["count"] is not None) + len(out["contains"])
+    if not checks and not out["print"]:
+        raise p.err("Required value: print: true or something to check (type, count, contains)", path)
+    who = f" from {_show_end(out['from'])}" if out["from"] is not None else ""
+    return (out, checks), f"{out['name']}{who}"
+
+
+__all__ = ["DNS_TYPES", "TRACE_VERDICTS"]

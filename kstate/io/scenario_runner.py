@@ -354,7 +354,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     return report
 
 
-_NETWORK_VERBS = ("iptables", "trace")
+_NETWORK_VERBS = ("iptables", "trace", "resolve")
 
 
 def _network_step(cluster, op: Operation) -> tuple[list, list]:
@@ -378,6 +378,20 @@ def _network_step(cluster, op: Operation) -> tuple[list, list]:
                 bad.append(f"{a['namespace']}/{a['service']} DNATs to {n} endpoint(s) on {a['node']}, "
                            f"want {a['endpoints']}")
         return ([f"# iptables-save on {a['node']} (kube-proxy)"] + lines if a["print"] else []), bad
+    if op.verb == "resolve":
+        src = None if a["from"] is None else _net_name(cluster, a["from"], "from")
+        ns = a["namespace"]
+        if src is not None and "/" in src:
+            ns, _, src = src.partition("/")
+        ans = cluster.resolve(a["name"], from_pod=src, namespace=ns)
+        if a["type"] is not None and ans.type != a["type"]:
+            bad.append(f"resolve {a['name']}: {ans.type} {list(ans.values)}, want {a['type']}")
+        if a["count"] is not None and len(ans.values) != a["count"]:
+            bad.append(f"resolve {a['name']}: {len(ans.values)} value(s) {list(ans.values)}, want {a['count']}")
+        for want in a["contains"]:
+            if want not in ans.values:
+                bad.append(f"resolve {a['name']}: {show_value(want)} not among {list(ans.values)}")
+        return (ans.render().splitlines() if a["print"] else []), bad
     src = _net_name(cluster, a["from"], "from")
     dst = _net_name(cluster, a["to"], "to")
     tr = cluster.trace_packet(src, dst, port=a["port"], protocol=a["protocol"], namespace=a["namespace"],

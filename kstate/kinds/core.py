@@ -230,7 +230,7 @@ def allocate_pod_ip(api, node_name: str) -> str:
 
 
 def release_pod_ip(api, pod: Pod) -> None:
-    if not pod.status.pod_ip or not pod.spec.node_name:
+    if not pod.status.pod_ip or not pod.spec.node_name or pod.spec.extra.get("hostNetwork") is True:
         return
     slot = _pod_ips(api).get(pod.spec.node_name)
     node = api.store.get("Node", "", pod.spec.node_name)

@@ -374,7 +374,8 @@ def net_view(api):
     from kstate.network import trace
     services = api.list("Service")
     pods = tuple(trace.PodNet(p.metadata.namespace, p.metadata.name, p.status.pod_ip, p.spec.node_name,
-                              bool(p.status.pod_ip) and p.status.phase == "Running", p.status.state)
+                              bool(p.status.pod_ip) and p.status.phase == "Running", p.status.state,
+                              p.spec.extra.get("hostNetwork") is True)
                  for p in api.list("Pod") if p.status.pod_ip)
     nodes = tuple(trace.NodeNet(n.metadata.name,
                                 next((a.address for a in n.status.addresses if a.type == "InternalIP"), ""),
@@ -388,12 +389,14 @@ def net_view(api):
 
 
 def _programmed(api):
-    """kube-proxy's sync history when its sync loop runs, else None (the
-    rules then follow the API at once)."""
+    """kube-proxy's sync history when its sync loop runs and has synced,
+    else None (the rules then follow the API at once — also for a cluster
+    restored from a snapshot taken before kstate kept the history)."""
     from kstate.controllers import kubeproxy
     if kubeproxy.NAME not in api.controllers:
         return None
-    return api.index(kubeproxy.SYNC_INDEX)
+    st = api.index(kubeproxy.SYNC_INDEX)
+    return st if st.last is not None else None
 
 
 def dns_records(api) -> dict:

@@ -30,6 +30,7 @@ class PodNet:
     node: str
     running: bool
     state: str
+    host_network: bool = False
 
 
 @attrs.frozen
@@ -63,6 +64,8 @@ class NetView:
         object.__setattr__(self, "_pods", {(p.namespace, p.name): p for p in self.pods})
         ips: dict = {}
         for p in self.pods:
+            if p.host_network:
+                continue          # the node's IP: a packet to it reaches the node
             # a pod IP reused after its pod went terminal: the live pod wins
             if p.ip not in ips or (p.running and not ips[p.ip].running):
                 ips[p.ip] = p
@@ -187,6 +190,16 @@ def pod_to_ip_path(view: NetView, src_node: str, src_pod: Optional[PodNet], dst:
     dn = view.node(dst.node)
     if not dst.running:
         return hops, "unreachable", f"pod {dst.namespace}/{dst.name} is not running ({dst.state})"
+    if dst.host_network:
+        # the pod is in the node's own network namespace: no veth, no cni0
+        if dst.node != src_node:
+            if dn is None:
+                return hops, "unreachable", f"node {dst.node} is gone"
+            if not dn.up:
+                return hops, "dropped", f"node {dn.name} is down ({dn.state})"
+            hops.append(Hop(src_node, "eth0", f"to {dst.ip} on the node network (no overlay)"))
+        hops.append(Hop(dst.node, "host", f"{dst.namespace}/{dst.name} uses the host network: {dst.ip} received"))
+        return hops, "delivered", ""
     if dst.node == src_node:
         hops.append(Hop(src_node, "cni0", f"bridge, {dst.ip} is on this node"))
     else:

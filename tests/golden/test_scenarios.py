@@ -41,7 +41,7 @@ def test_scenario_checks_something(path):
     """A scenario with no expectations would pass vacuously."""
     sc = load_scenario(path)
     assert sc.eventually or sc.at_end or any(op.verb == "check" for op in sc.timeline) or any(
-        op.verb in ("iptables", "trace") and op.args[1] for op in sc.timeline), path
+        op.verb in ("iptables", "trace", "resolve") and op.args[1] for op in sc.timeline), path
 
 
 def test_same_scenario_twice_prints_the_same_bytes():
