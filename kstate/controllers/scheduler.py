@@ -821,7 +821,8 @@ def _unschedulable(obs: SchedulerObs, cycle: Cycle, n: int, failed: dict, prefil
                                                                  nominated_node_name=nominated))))
     actions.append(RecordEvent(ref_of(pod), "FailedScheduling", message, "Warning", NAME))
     # Park the pod with the unschedulable ones: retried when nodes or capacity change.
-    actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name), True))
+    actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name),
+                             (-preemption.pod_priority(pod), pod.metadata.creation_timestamp or 0)))
     return Result(tuple(actions))
 
 
@@ -891,6 +892,14 @@ def post_filter(obs: SchedulerObs, cycle: Cycle, n: int, failed: dict, draw: int
 
 
 # -- watches
+
+def watch_gates_lifted(old, new, view) -> tuple:
+    """A gated pod whose last schedulingGate was removed enters the queue."""
+    if (old is not None and new is not None and not new.spec.node_name and old.spec is not new.spec
+            and scheduling_gates(old) and not scheduling_gates(new)):
+        return ((new.metadata.namespace, new.metadata.name),)
+    return ()
+
 
 def watch_pods(old, new, view) -> tuple:
     """A new pod without a node goes to the scheduling queue."""

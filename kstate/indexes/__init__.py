@@ -41,7 +41,8 @@ class SchedulerCache:
     def __init__(self) -> None:
         self.table = NodeTable()
         self.usage: dict[tuple[str, str], tuple[str, sched.Requests]] = {}
-        self.unschedulable: set[tuple[str, str]] = set()
+        #: pod key → queue order (−priority, creation time): the unschedulable pods.
+        self.unschedulable: dict[tuple[str, str], tuple] = {}
         #: node name → {pod key: pod}: the counted (bound, not finished) pods.
         self.pods: dict[str, dict] = {}
         #: pod key → (node, pod, anchors) for counted pods with pod (anti-)affinity terms.
@@ -54,10 +55,12 @@ class SchedulerCache:
         self.domains: dict[str, dict] = {}
 
     def retry_unschedulable(self) -> list[tuple[str, Any]]:
-        """MoveAllToActiveOrBackoffQueue: capacity or nodes changed."""
+        """MoveAllToActiveOrBackoffQueue: capacity or nodes changed. The
+        pods go back in the activeQ's order (queuesort/priority_sort.go
+        Less: higher priority first, then the earlier timestamp)."""
         if not self.unschedulable:
             return []
-        keys = [(sched.NAME, key) for key in sorted(self.unschedulable)]
+        keys = [(sched.NAME, key) for _, key in sorted((v, k) for k, v in self.unschedulable.items())]
         self.unschedulable.clear()
         return keys
 
@@ -133,7 +136,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
         else:
             cache.pods[node][key] = new
     if new is None or new.spec.node_name:
-        cache.unschedulable.discard(key)
+        cache.unschedulable.pop(key, None)
     return out
 
 
@@ -166,7 +169,7 @@ def _cache_retry_on_node(cache: SchedulerCache, old, new, api) -> list:
 
 def _cache_memory(cache: SchedulerCache, key, value) -> bool:
     if isinstance(key, tuple) and key and key[0] == "unschedulable":
-        cache.unschedulable.add(key[1:])
+        cache.unschedulable[key[1:]] = value if isinstance(value, tuple) else (0, 0)
         return True
     return False
 
