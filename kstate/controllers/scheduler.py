@@ -132,6 +132,48 @@ def _container_requests(c) -> tuple[int, int, int, int]:
 
 
 def _pod_requests(pod: Pod) -> Requests:
+    req = _container_sum_requests(pod)
+    level = pod.spec.resources
+    if level is not None and level.requests:
+        # PodLevelResources (resource/helpers.go PodRequests): pod-level
+        # requests, where set, stand for the whole pod — also when scoring.
+        r = level.requests
+        cpu = cpu_millis(r["cpu"]) if "cpu" in r else None
+        mem = to_int(r["memory"]) if "memory" in r else None
+        req = Requests(req.cpu if cpu is None else cpu, req.memory if mem is None else mem,
+                       req.nz_cpu if cpu is None else cpu, req.nz_memory if mem is None else mem)
+    return req
+
+
+#: resources NodeResourcesFit compares besides cpu, memory and the pod count.
+_NATIVE = frozenset({"cpu", "memory", "pods", "ephemeral-storage"})
+_SCALAR_MEMO: dict = {}
+
+
+def scalar_requests(pod: Pod) -> dict:
+    """fit.go's ScalarResources of a pod's request: extended resources
+    (`nvidia.com/gpu`) and hugepages, as integers — the app containers
+    summed, or the largest init container if more."""
+    spec = pod.spec
+    hit = _SCALAR_MEMO.get(id(spec.containers))
+    if hit is not None and hit[0] is spec.containers and hit[1] is spec.init_containers:
+        return hit[2]
+    total: dict = {}
+    for c in spec.containers:
+        for k, v in c.resources.requests.items():
+            if k not in _NATIVE:
+                total[k] = total.get(k, 0) + to_int(v)
+    for c in spec.init_containers:
+        for k, v in c.resources.requests.items():
+            if k not in _NATIVE and to_int(v) > total.get(k, 0):
+                total[k] = to_int(v)
+    if len(_SCALAR_MEMO) > 4096:
+        _SCALAR_MEMO.clear()
+    _SCALAR_MEMO[id(spec.containers)] = (spec.containers, spec.init_containers, total)
+    return total
+
+
+def _container_sum_requests(pod: Pod) -> Requests:
     total = [0, 0, 0, 0]           # cpu, memory, non-zero cpu, non-zero memory
     for c in pod.spec.containers:
         total = [a + b for a, b in zip(total, _container_requests(c))]
@@ -555,6 +597,7 @@ class Cycle:
         self.cache = cache
         self.req = pod_requests(pod)
         self.ports = host_ports(pod)
+        self.scalars = scalar_requests(pod)
         self.ipa_state = None
         self.spread_state = None
         self._build(frozenset())
@@ -621,6 +664,14 @@ class Cycle:
             out.append("Insufficient cpu")
         if req.memory and used_mem + req.memory > table.alloc_mem[i]:
             out.append("Insufficient memory")
+        if self.scalars:
+            alloc = node.status.allocatable or node.status.capacity
+            on = self.cache.pods.get(node.metadata.name, {}) if self.cache is not None else {}
+            gone_keys = set(removed or ())
+            for name in sorted(self.scalars):
+                used = sum(scalar_requests(p).get(name, 0) for k, p in on.items() if k not in gone_keys)
+                if used + self.scalars[name] > (to_int(alloc[name]) if name in alloc else 0):
+                    out.append(f"Insufficient {name}")
         if out:
             return out, True
         # (volume filters — VolumeRestrictions, VolumeBinding — belong here, before the spreading ones)
@@ -765,7 +816,8 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         rows = sorted(table.row[x] for x in names if x in table.row)
         if n > len(rows):
             prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
-    elif n and obs.inputs.plain and is_simple(pod) and not pod.spec.node_name and not cycle.ports:
+    elif n and obs.inputs.plain and is_simple(pod) and not pod.spec.node_name and not cycle.ports \
+            and not cycle.scalars:
         hit = table.best_simple(req, start, want, draw)
         if hit is not None:
             chosen, processed = hit
