@@ -38,6 +38,7 @@ import zlib
 import attrs
 
 from kstate.controllers.actions import NOTHING, Bind, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
+from kstate.controllers.endpoints import SERVICES_BY_SELECTOR
 from kstate.controllers.scheduling import interpodaffinity as ipa
 from kstate.controllers.scheduling import podtopologyspread as pts
 from kstate.controllers.scheduling import preemption, scores
@@ -364,7 +365,7 @@ def _ns_labels(view, names) -> dict:
 def _services_selecting(view, pod: Pod) -> list:
     """helper.GetPodServices through the Services-by-selector index: each
     Service is filed under one pair of its selector."""
-    idx = view.index("services-by-selector")
+    idx = view.index(SERVICES_BY_SELECTOR)
     ns = pod.metadata.namespace
     names: set = set()
     for k, v in pod.metadata.labels.items():
@@ -873,8 +874,9 @@ def _unschedulable(obs: SchedulerObs, cycle: Cycle, n: int, failed: dict, prefil
                                                                  nominated_node_name=nominated))))
     actions.append(RecordEvent(ref_of(pod), "FailedScheduling", message, "Warning", NAME))
     # Park the pod with the unschedulable ones: retried when nodes or capacity change.
+    relational = bool(cycle.inputs.hard or cycle.inputs.affinity.required_affinity)
     actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name),
-                             (-preemption.pod_priority(pod), pod.metadata.creation_timestamp or 0)))
+                             (-preemption.pod_priority(pod), pod.metadata.creation_timestamp or 0, relational)))
     return Result(tuple(actions))
 
 

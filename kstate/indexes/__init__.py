@@ -54,14 +54,19 @@ class SchedulerCache:
         #: node label key → {value: number of nodes}.
         self.domains: dict[str, dict] = {}
 
-    def retry_unschedulable(self) -> list[tuple[str, Any]]:
+    def retry_unschedulable(self, relational_only: bool = False) -> list[tuple[str, Any]]:
         """MoveAllToActiveOrBackoffQueue: capacity or nodes changed. The
         pods go back in the activeQ's order (queuesort/priority_sort.go
-        Less: higher priority first, then the earlier timestamp)."""
+        Less: higher priority first, then the earlier timestamp). A bound
+        pod only retries the pods whose required pod affinity or
+        DoNotSchedule spreading it may satisfy (`relational_only`, the
+        plugins' queueing hints for a pod add)."""
         if not self.unschedulable:
             return []
-        keys = [(sched.NAME, key) for _, key in sorted((v, k) for k, v in self.unschedulable.items())]
-        self.unschedulable.clear()
+        pick = [(v, k) for k, v in self.unschedulable.items() if not relational_only or (len(v) > 2 and v[2])]
+        keys = [(sched.NAME, key) for _, key in sorted(pick)]
+        for _, key in pick:
+            del self.unschedulable[key]
         return keys
 
     def _count(self, key, node: str, pod, sign: int) -> None:
@@ -125,6 +130,8 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
         cache.table.add_usage(new.spec.node_name, req)
         cache.usage[key] = (new.spec.node_name, req)
         cache._count(key, new.spec.node_name, new, 1)
+        if cache.unschedulable:
+            out = out + cache.retry_unschedulable(relational_only=True)
     elif should:
         # the same pod, updated: keep the latest object (labels, deletion)
         node = new.spec.node_name

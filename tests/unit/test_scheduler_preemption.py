@@ -143,3 +143,20 @@ def test_unschedulable_pods_are_retried_by_priority_then_time():
     c.advance("1s")
     assert c.get("Pod", "late-high").spec.node_name == "n"
     assert c.get("Pod", "early-low").spec.node_name == ""
+
+
+def test_pod_waiting_for_affinity_is_retried_when_a_matching_pod_binds():
+    """interpodaffinity's queueing hint: a pod added that matches a pending
+    pod's required affinity moves it back to the active queue."""
+    c = kstate.Cluster(nodes=2, seed=0)
+    web = _pod("web", cpu="100m", affinity={"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": "kubernetes.io/hostname"}]}})
+    c.apply(web)
+    c.advance("1s")
+    assert c.get("Pod", "web").spec.node_name == ""
+    msg = next(x.message for x in c.get("Pod", "web").status.conditions if x.type == "PodScheduled")
+    assert msg == ("0/2 nodes are available: 2 node(s) didn't match pod affinity rules. "
+                   "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
+    c.apply(_pod("db", cpu="100m"))
+    c.advance("1s")
+    assert c.get("Pod", "web").spec.node_name == c.get("Pod", "db").spec.node_name != ""
