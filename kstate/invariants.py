@@ -766,3 +766,138 @@ def kube_proxy_programs_what_the_api_holds(view) -> Iterator[Violation]:
             if got.slices != want:
                 yield Violation("kube-proxy-programs-what-the-api-holds", subject,
                                 "programmed endpoints differ from its EndpointSlices")
+# ------------------------------------------------------------------ scheduling
+
+
+def _bound_live_pods(view) -> list:
+    return [p for p in _pods(view) if p.spec.node_name and p.status.phase not in TERMINAL_PHASES]
+
+
+@invariant("required-anti-affinity-respected")
+def required_anti_affinity_respected(view) -> Iterator[Violation]:
+    """No two bound, unfinished pods share a topology domain when one's
+    required pod anti-affinity term matches the other (interpodaffinity
+    filtering.go; the scheduler checks both directions). A pod created with
+    spec.nodeName bypasses the scheduler, as in Kubernetes, and would be
+    reported too: kstate's own controllers never create such a pair."""
+    from kstate.controllers.scheduling.terms import pod_affinity
+    pods = _bound_live_pods(view)
+    holders = [p for p in pods if p.spec.affinity is not None and pod_affinity(p).required_anti_affinity]
+    if not holders:
+        return
+    nodes = {n.metadata.name: n.metadata.labels for n in _nodes(view)}
+    ns_labels = {o.metadata.name: o.metadata.labels for o in view.store.list("Namespace")}
+    by_domain: dict = {}
+    for p in pods:
+        for k, v in nodes.get(p.spec.node_name, {}).items():
+            by_domain.setdefault((k, v), []).append(p)
+    for p in sorted(holders, key=lambda x: (x.metadata.namespace, x.metadata.name)):
+        labels = nodes.get(p.spec.node_name)
+        if labels is None:
+            continue
+        for t in pod_affinity(p).required_anti_affinity:
+            v = labels.get(t.topology_key)
+            if v is None:
+                continue
+            for q in by_domain.get((t.topology_key, v), ()):
+                if q is p or not t.matches(q, ns_labels.get(q.metadata.namespace)):
+                    continue
+                yield Violation("required-anti-affinity-respected",
+                                f"Pod {p.metadata.namespace}/{p.metadata.name}",
+                                f"on {p.spec.node_name} shares {t.topology_key}={v} with "
+                                f"{q.metadata.namespace}/{q.metadata.name} ({q.spec.node_name}), which its "
+                                f"required anti-affinity forbids")
+
+
+@invariant("spread-skew-within-max-skew")
+def spread_skew_within_max_skew(view, since: int = 0) -> Iterator[Violation]:
+    """When the scheduler binds a pod with DoNotSchedule topology spread
+    constraints, its domain then holds at most maxSkew more matching pods
+    than the least-loaded eligible domain (podtopologyspread/filtering.go,
+    the pod itself included). Checked per bind in the trace from `since`,
+    against the pods bound before it (trace order) that still exist; a bind
+    after which a pod of its namespace was deleted, finished or relabelled,
+    or a node changed, is not judged (what it saw is gone)."""
+    from kstate.controllers import scheduler as sched
+    from kstate.controllers.scheduling import podtopologyspread as pts
+    from kstate.controllers.scheduling.terms import spread_constraints
+    trace = view.trace
+    binds = [i for i in range(since, len(trace)) if trace[i][1] == "bind" and trace[i][2] == "Pod"]
+    if not binds:
+        return
+    pods = {(p.metadata.namespace, p.metadata.name): p for p in _pods(view)}
+    hard_pods = {k for k, p in pods.items() if any(c.when_unsatisfiable == "DoNotSchedule"
+                                                  for c in spread_constraints(p))}
+    if not hard_pods:
+        return
+    # the last trace position at which each namespace's pods (or any node) stopped being what they were
+    last_change: dict = {}
+    node_change = -1
+    bound_at: dict = {}
+    for i, (t, verb, kind, ns, name, detail) in enumerate(trace):
+        if kind == "Node" and verb in ("create", "update", "remove", "delete"):
+            node_change = i
+        if kind != "Pod":
+            continue
+        if verb == "bind":
+            bound_at[(ns, name)] = i
+        elif verb in ("delete", "remove", "update") or (verb == "status" and (
+                "->Failed" in detail or "->Succeeded" in detail)):
+            last_change[ns] = i
+    nodes = {n.metadata.name: n for n in _nodes(view)}
+    for i in binds:
+        key = (trace[i][3], trace[i][4])
+        if key not in hard_pods or last_change.get(key[0], -1) > i or node_change > i:
+            continue
+        p = pods[key]
+        node = nodes.get(p.spec.node_name)
+        if node is None:
+            continue
+        hard = [c for c in spread_constraints(p) if c.when_unsatisfiable == "DoNotSchedule"]
+        for c in hard:
+            domains = {n.metadata.labels[c.topology_key] for n in nodes.values()
+                       if pts.node_labels_match(n.metadata.labels, hard) and sched._included(c, p, n)}
+            counts = dict.fromkeys(domains, 0)
+            for qk, q in pods.items():
+                if qk[0] != key[0] or not q.spec.node_name or q.status.phase in TERMINAL_PHASES:
+                    continue
+                if qk == key or q.metadata.deletion_timestamp is not None or bound_at.get(qk, -1) > i:
+                    continue
+                qn = nodes.get(q.spec.node_name)
+                if qn is None or c.selector is None or not c.selector.matches(q.metadata.labels):
+                    continue
+                v = qn.metadata.labels.get(c.topology_key)
+                if v in counts and pts.node_labels_match(qn.metadata.labels, hard) and sched._included(c, p, qn):
+                    counts[v] += 1
+            v = node.metadata.labels.get(c.topology_key)
+            if v not in counts or not counts:
+                continue
+            lo = 0 if len(counts) < c.min_domains else min(counts.values())
+            skew = counts[v] + pts.self_match(c, p) - lo
+            if skew > c.max_skew:
+                yield Violation("spread-skew-within-max-skew", f"Pod {key[0]}/{key[1]}",
+                                f"bound to {p.spec.node_name}: {c.topology_key}={v} then had skew {skew} > "
+                                f"maxSkew {c.max_skew}")
+
+
+@invariant("preemption-only-evicts-lower-priority")
+def preemption_only_evicts_lower_priority(view) -> Iterator[Violation]:
+    """A pod the scheduler preempted (DisruptionTarget reason
+    PreemptionByScheduler) has a lower priority than some pod nominated to
+    or running on its node (DefaultPreemption's victims are strictly lower)."""
+    from kstate.controllers.scheduling.preemption import REASON_PREEMPTION_BY_SCHEDULER, pod_priority
+    pods = _pods(view)
+    victims = [p for p in pods if p.spec.node_name and any(
+        c.type == "DisruptionTarget" and c.reason == REASON_PREEMPTION_BY_SCHEDULER for c in p.status.conditions)]
+    if not victims:
+        return
+    best: dict = {}
+    for p in pods:
+        node = p.status.nominated_node_name or p.spec.node_name
+        if node and p.metadata.deletion_timestamp is None:
+            best[node] = max(best.get(node, -2 ** 31), pod_priority(p))
+    for v in victims:
+        if best.get(v.spec.node_name, -2 ** 31) <= pod_priority(v):
+            yield Violation("preemption-only-evicts-lower-priority", f"Pod {v.metadata.namespace}/{v.metadata.name}",
+                            f"preempted on {v.spec.node_name} with priority {pod_priority(v)}, but no pod of "
+                            f"higher priority is nominated to or running on that node")

@@ -27,7 +27,8 @@ Controller = ControllerSpec
 
 for _spec in (
     ControllerSpec(scheduler.NAME, scheduler.observe_scheduler, scheduler.reconcile_scheduler,
-                   watches=(Watch("Pod", scheduler.watch_pods, order=10, events=ON_ADD),)),
+                   watches=(Watch("Pod", scheduler.watch_pods, order=10, events=ON_ADD),
+                            Watch("Pod", scheduler.watch_gates_lifted, order=10, events=ON_UPDATE))),
     ControllerSpec(kubelet.NAME, kubelet.observe_kubelet, kubelet.reconcile_kubelet,
                    watches=(Watch("Pod", kubelet.watch_pods, order=30, events=_LIVE),
                             Watch("Node", kubelet.watch_nodes_joined, order=5, events=ON_ADD),

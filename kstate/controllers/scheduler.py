@@ -1,29 +1,53 @@
-"""kube-scheduler, one pending pod at a time.
+"""kube-scheduler's default profile, one pending pod at a time.
 
-Owns: the filter plugins kstate models (NodeUnschedulable, TaintToleration,
-NodeAffinity incl. nodeSelector, NodeResourcesFit incl. max pods, NodeName),
-the LeastAllocated score, the `percentageOfNodesToScore` search window, the
-FailedScheduling diagnosis. Pure: it reads the engine's capacity index (a
-`NodeTable`) and returns a Bind, or a PodScheduled=False status and an event.
-Must not import engine/ or io/.
+Owns: schedulePod — scheduling gates, the filters in the profile's order
+(NodeUnschedulable, NodeName, TaintToleration, NodeAffinity incl.
+nodeSelector and matchFields, NodePorts, NodeResourcesFit incl. max pods,
+PodTopologySpread, InterPodAffinity), the `percentageOfNodesToScore` search
+window, the weighted scores (LeastAllocated 1, BalancedAllocation 1,
+TaintToleration 3, NodeAffinity 2, PodTopologySpread 2 with the system
+default constraints, InterPodAffinity 2), selectHost's random choice among
+the best, DefaultPreemption (nominatedNodeName, DisruptionTarget, graceful
+deletion) and the FailedScheduling diagnosis. The plugins themselves live in
+`kstate.controllers.scheduling`; the observe step gathers their inputs
+through the scheduler cache (kstate.indexes) and the label index, so a pod
+costs what its terms can match, not what the cluster holds. Pure: returns a
+Bind, or a PodScheduled=False status and an event (plus the preemption's
+writes). Must not import engine/ or io/.
 
-Kubernetes sources: pkg/scheduler/schedule_one.go (schedulePod,
-findNodesThatFitPod, numFeasibleNodesToFind, selectHost),
+ImageLocality (weight 1) scores 0 on every node: kstate nodes carry no image
+list, so it never changes a choice.
+
+Kubernetes sources (1.35): pkg/scheduler/schedule_one.go (schedulePod,
+findNodesThatFitPod, numFeasibleNodesToFind, prioritizeNodes, selectHost),
 pkg/scheduler/framework/plugins/noderesources/{fit.go,least_allocated.go},
 pkg/scheduler/util/pod_resources.go (non-zero defaults),
-pkg/scheduler/framework/plugins/tainttoleration, nodeaffinity, nodeunschedulable.
-Ties between equal scores go to the node whose name sorts first (kube-scheduler
-picks at random among ties; kstate is deterministic by design).
+pkg/scheduler/framework/plugins/{tainttoleration,nodeaffinity,
+nodeunschedulable,nodeports}, pkg/scheduler/framework/types.go (FitError).
+selectHost picks uniformly among the nodes with the best score; kstate's
+draw comes from the pod's uid (itself drawn from the cluster's seeded `uid`
+stream) mixed with the scheduler's search offset, so a run is the same for
+a seed and differs across seeds, without the reconcile touching a stream.
 """
 from __future__ import annotations
 
 from typing import Optional
 
+import zlib
+
 import attrs
 
-from kstate.controllers.actions import NOTHING, Bind, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
-from kstate.resources.meta import Condition, set_condition
+from kstate.controllers.actions import NOTHING, Bind, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
+from kstate.controllers.endpoints import SERVICES_BY_SELECTOR
+from kstate.controllers.scheduling import interpodaffinity as ipa
+from kstate.controllers.scheduling import podtopologyspread as pts
+from kstate.controllers.scheduling import preemption, scores
+from kstate.controllers.scheduling.terms import (
+    NO_AFFINITY, pod_affinity, preferred_node_terms, scheduling_gates, spread_constraints,
+)
+from kstate.resources.meta import Condition, controller_of, set_condition
 from kstate.resources.pod import NodeSelectorRequirement, Pod
+from kstate.resources.selector import LabelSelector
 from kstate.resources.quantity import cpu_millis, to_int
 from kstate.resources.frozen import evolve
 
@@ -109,6 +133,48 @@ def _container_requests(c) -> tuple[int, int, int, int]:
 
 
 def _pod_requests(pod: Pod) -> Requests:
+    req = _container_sum_requests(pod)
+    level = pod.spec.resources
+    if level is not None and level.requests:
+        # PodLevelResources (resource/helpers.go PodRequests): pod-level
+        # requests, where set, stand for the whole pod — also when scoring.
+        r = level.requests
+        cpu = cpu_millis(r["cpu"]) if "cpu" in r else None
+        mem = to_int(r["memory"]) if "memory" in r else None
+        req = Requests(req.cpu if cpu is None else cpu, req.memory if mem is None else mem,
+                       req.nz_cpu if cpu is None else cpu, req.nz_memory if mem is None else mem)
+    return req
+
+
+#: resources NodeResourcesFit compares besides cpu, memory and the pod count.
+_NATIVE = frozenset({"cpu", "memory", "pods", "ephemeral-storage"})
+_SCALAR_MEMO: dict = {}
+
+
+def scalar_requests(pod: Pod) -> dict:
+    """fit.go's ScalarResources of a pod's request: extended resources
+    (`nvidia.com/gpu`) and hugepages, as integers — the app containers
+    summed, or the largest init container if more."""
+    spec = pod.spec
+    hit = _SCALAR_MEMO.get(id(spec.containers))
+    if hit is not None and hit[0] is spec.containers and hit[1] is spec.init_containers:
+        return hit[2]
+    total: dict = {}
+    for c in spec.containers:
+        for k, v in c.resources.requests.items():
+            if k not in _NATIVE:
+                total[k] = total.get(k, 0) + to_int(v)
+    for c in spec.init_containers:
+        for k, v in c.resources.requests.items():
+            if k not in _NATIVE and to_int(v) > total.get(k, 0):
+                total[k] = to_int(v)
+    if len(_SCALAR_MEMO) > 4096:
+        _SCALAR_MEMO.clear()
+    _SCALAR_MEMO[id(spec.containers)] = (spec.containers, spec.init_containers, total)
+    return total
+
+
+def _container_sum_requests(pod: Pod) -> Requests:
     total = [0, 0, 0, 0]           # cpu, memory, non-zero cpu, non-zero memory
     for c in pod.spec.containers:
         total = [a + b for a, b in zip(total, _container_requests(c))]
@@ -147,7 +213,7 @@ def is_simple(pod: Pod) -> bool:
     nodeSelector, affinity or nodeName, and no tolerations beyond the
     defaults. The scheduler answers those from a cached score index."""
     s = pod.spec
-    if s.node_selector or s.affinity is not None and s.affinity.required_node_terms:
+    if s.node_selector or s.affinity is not None and (s.affinity.required_node_terms or s.affinity.extra):
         return False
     for t in s.tolerations:
         if not (t.key in DEFAULT_TOLERATION_KEYS and t.effect == "NoExecute"):
@@ -206,34 +272,77 @@ def node_matches_affinity(pod: Pod, node) -> bool:
     return False
 
 
-def filter_reasons(pod: Pod, req: Requests, table, i: int) -> list[str]:
-    """All filter failures of node row `i` for `pod` (empty: feasible), in
-    the Kubernetes wording that ends up in the FailedScheduling message."""
-    node = table.nodes[i]
-    if node.spec.unschedulable and not any(
-            t.key == "node.kubernetes.io/unschedulable" and t.effect in ("", "NoSchedule") and
-            (t.operator == "Exists") for t in pod.spec.tolerations):
-        return ["node(s) were unschedulable"]
-    if pod.spec.node_name and pod.spec.node_name != node.metadata.name:
-        return ["node(s) didn't match the requested node name"]
-    taint = taint_untolerated(pod, node.spec.taints)
-    if taint is not None:
-        return [f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}"]
-    if not node_matches_affinity(pod, node):
-        return ["node(s) didn't match Pod's node affinity/selector"]
+# -- small per-pod facts the cache keeps (kstate.indexes)
+
+_PORTS_MEMO: dict = {}
+
+
+def host_ports(pod: Pod) -> tuple:
+    """nodeports.go getContainerPorts: the (protocol, hostIP, hostPort) a pod
+    claims on its node (containers and init containers with a hostPort)."""
+    spec = pod.spec
+    hit = _PORTS_MEMO.get(id(spec.containers))
+    if hit is not None and hit[0] is spec.containers and hit[1] is spec.init_containers:
+        return hit[2]
     out = []
-    if table.used_pods[i] + 1 > table.alloc_pods[i]:
-        out.append("Too many pods")
-    if req.cpu and table.used_cpu[i] + req.cpu > table.alloc_cpu[i]:
-        out.append("Insufficient cpu")
-    if req.memory and table.used_mem[i] + req.memory > table.alloc_mem[i]:
-        out.append("Insufficient memory")
-    return out
+    for c in spec.init_containers + spec.containers:
+        for port in c.ports:
+            if port.host_port:
+                out.append((port.protocol or "TCP", "0.0.0.0", port.host_port))
+    value = tuple(out)
+    if len(_PORTS_MEMO) > 4096:
+        _PORTS_MEMO.clear()
+    _PORTS_MEMO[id(spec.containers)] = (spec.containers, spec.init_containers, value)
+    return value
 
 
-def score(table, i: int, req: Requests) -> int:
-    return least_allocated_score(table.alloc_cpu[i], table.alloc_mem[i],
-                                 table.nz_cpu[i] + req.nz_cpu, table.nz_mem[i] + req.nz_memory)
+def affinity_anchors(pod: Pod) -> tuple:
+    """Where the cache files a pod's pod (anti-)affinity terms: under the
+    first matchLabels pair of each term's selector (a pod the term can match
+    carries that pair), or None for a term without matchLabels."""
+    if pod.spec.affinity is None:
+        return ()
+    info = pod_affinity(pod)
+    if info.empty:
+        return ()
+    out = set()
+    for terms in (info.required_affinity, info.required_anti_affinity, info.preferred_affinity,
+                  info.preferred_anti_affinity):
+        for t in terms:
+            ml = t.selector.match_labels if t.selector is not None else None
+            out.add(min(ml.items()) if ml else None)
+    return tuple(sorted(out, key=lambda a: ("",) if a is None else a))
+
+
+# -- the PreFilter / PreScore inputs, gathered through indexes
+
+@attrs.frozen
+class PluginInputs:
+    """What InterPodAffinity and PodTopologySpread read, gathered by
+    observe_scheduler: the incoming pod's terms and constraints, the pods
+    they can match (as ipa.Existing: pod, its node's labels, its terms),
+    the existing pods whose own terms can match the incoming pod, the
+    topology domains, the namespace labels a namespaceSelector needs."""
+    affinity: object = NO_AFFINITY
+    candidates: tuple = ()         # pods the incoming pod's terms may match
+    existing: tuple = ()           # pods whose terms may match the incoming pod
+    hard: tuple = ()               # DoNotSchedule constraints
+    soft: tuple = ()               # ScheduleAnyway constraints (or the system defaults)
+    system_default: bool = False
+    hard_matched: tuple = ()       # per hard constraint: Existing of matching pods
+    soft_matched: tuple = ()
+    hard_domains: tuple = ()       # per hard constraint: frozenset of eligible values
+    preferred_node: tuple = ()
+    ns_labels: object = None
+    pdbs: tuple = ()
+
+    @property
+    def plain(self) -> bool:
+        return (self.affinity.empty and not self.existing and not self.hard and not self.soft
+                and not self.preferred_node)
+
+
+PLAIN = PluginInputs(ns_labels={})
 
 
 @attrs.frozen
@@ -241,6 +350,201 @@ class SchedulerObs:
     pod: Optional[Pod]
     table: object = None
     next_start: int = 0
+    inputs: PluginInputs = PLAIN
+    cache: object = None
+
+
+def _ns_labels(view, names) -> dict:
+    out = {}
+    for ns in sorted(names):
+        obj = view.get("Namespace", "", ns)
+        out[ns] = obj.metadata.labels if obj is not None else {}
+    return out
+
+
+def _services_selecting(view, pod: Pod) -> list:
+    """helper.GetPodServices through the Services-by-selector index: each
+    Service is filed under one pair of its selector."""
+    idx = view.index(SERVICES_BY_SELECTOR)
+    ns = pod.metadata.namespace
+    names: set = set()
+    for k, v in pod.metadata.labels.items():
+        hit = idx.get((ns, k, v))
+        if hit:
+            names |= hit
+    out = []
+    labels = pod.metadata.labels
+    for name in sorted(names):
+        svc = view.get("Service", ns, name)
+        if svc is not None and svc.spec.selector and svc.spec.selector.items() <= labels.items():
+            out.append(svc.spec.selector)
+    return out
+
+
+def _owner_selector(view, pod: Pod):
+    ref = controller_of(pod.metadata)
+    if ref is None or ref.kind not in ("ReplicaSet", "ReplicationController", "StatefulSet"):
+        return None
+    obj = view.get(ref.kind, pod.metadata.namespace, ref.name)
+    sel = getattr(getattr(obj, "spec", None), "selector", None)
+    if isinstance(sel, LabelSelector):
+        return sel
+    if sel:
+        try:
+            return LabelSelector(match_labels=dict(sel))
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _existing(cache, table, p, key=None) -> Optional[ipa.Existing]:
+    row = table.row.get(p.spec.node_name)
+    if row is None:
+        return None
+    return ipa.Existing(p, table.nodes[row].metadata.labels, pod_affinity(p))
+
+
+def _counted_matching(view, cache, ns: str, selector, skip_terminating: bool) -> list:
+    """Bound, unfinished pods of `ns` matching `selector`, read through the
+    label index and kept only if the cache counts them."""
+    if selector is None:
+        return []
+    out = []
+    for p in view.objects_matching("Pod", ns, selector):
+        key = (p.metadata.namespace, p.metadata.name)
+        counted = cache.usage.get(key)
+        if counted is None:
+            continue
+        if skip_terminating and p.metadata.deletion_timestamp is not None:
+            continue
+        out.append(p)
+    return out
+
+
+def _included(c, pod: Pod, node) -> bool:
+    """common.go matchNodeInclusionPolicies: nodeAffinityPolicy Honor → the
+    node matches the pod's nodeSelector and required node affinity;
+    nodeTaintsPolicy Honor → the node's NoSchedule/NoExecute taints are tolerated."""
+    if c.node_affinity_policy != "Ignore" and not node_matches_affinity(pod, node):
+        return False
+    if c.node_taints_policy == "Honor" and taint_untolerated(pod, node.spec.taints) is not None:
+        return False
+    return True
+
+
+def _spread_matched(view, cache, table, pod: Pod, constraints, require_all: bool) -> tuple:
+    out = []
+    for c in constraints:
+        es = []
+        for p in _counted_matching(view, cache, pod.metadata.namespace, c.selector, True):
+            row = table.row.get(p.spec.node_name)
+            if row is None:
+                continue
+            node = table.nodes[row]
+            if require_all and not pts.node_labels_match(node.metadata.labels, constraints):
+                continue
+            if not _included(c, pod, node):
+                continue
+            es.append(ipa.Existing(p, node.metadata.labels, NO_AFFINITY))
+        out.append(tuple(es))
+    return tuple(out)
+
+
+def _hard_domains(cache, table, pod: Pod, constraints) -> tuple:
+    """filtering.go calPreFilterState's domains: the values of each key over
+    the nodes that pass the inclusion policies and carry every key. From the
+    cache's per-key domain counts when every node qualifies (no node
+    affinity to honour, taints ignored, every node labelled); else a walk of
+    the nodes."""
+    n = table.size
+    simple = all(sum(cache.domains.get(c.topology_key, {}).values()) == n for c in constraints) and all(
+        (c.node_affinity_policy == "Ignore" or (not pod.spec.node_selector and (
+            pod.spec.affinity is None or pod.spec.affinity.required_node_terms is None)))
+        and c.node_taints_policy != "Honor" for c in constraints)
+    if simple:
+        return tuple(frozenset(cache.domains.get(c.topology_key, {})) for c in constraints)
+    sets = [set() for _ in constraints]
+    for node in table.nodes:
+        labels = node.metadata.labels
+        if not pts.node_labels_match(labels, constraints):
+            continue
+        for i, c in enumerate(constraints):
+            if _included(c, pod, node):
+                sets[i].add(labels[c.topology_key])
+    return tuple(frozenset(s) for s in sets)
+
+
+def gather_inputs(view, cache, pod: Pod) -> PluginInputs:
+    """PreFilter/PreScore inputs of the affinity and spreading plugins."""
+    table = cache.table
+    info = pod_affinity(pod)
+    labels = pod.metadata.labels
+    # existing pods whose terms can match this pod: filed under a pair of its labels, or under None
+    keys: set = set()
+    anchor = cache.affinity_anchor
+    if anchor:
+        hit = anchor.get(None)
+        if hit:
+            keys |= hit
+        for kv in labels.items():
+            hit = anchor.get(kv)
+            if hit:
+                keys |= hit
+    existing = []
+    for key in sorted(keys):
+        node, p, _ = cache.affinity_pods[key]
+        e = _existing(cache, table, p)
+        if e is not None:
+            existing.append(e)
+    namespaces = {pod.metadata.namespace}
+    candidates = []
+    if not info.empty:
+        seen: set = set()
+        all_ns = None
+        for terms in (info.required_affinity, info.required_anti_affinity, info.preferred_affinity,
+                      info.preferred_anti_affinity):
+            for t in terms:
+                nss = set(t.namespaces)
+                if t.namespace_selector is not None:
+                    if all_ns is None:
+                        all_ns = [(o.metadata.name, o.metadata.labels) for o in view.list("Namespace")]
+                    nss |= {name for name, lb in all_ns if t.namespace_selector.matches(lb)}
+                for ns in sorted(nss):
+                    for p in _counted_matching(view, cache, ns, t.selector, False):
+                        key = (p.metadata.namespace, p.metadata.name)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        e = _existing(cache, table, p)
+                        if e is not None:
+                            candidates.append(e)
+                            namespaces.add(p.metadata.namespace)
+    tsc = spread_constraints(pod)
+    hard = tuple(c for c in tsc if c.when_unsatisfiable == "DoNotSchedule")
+    soft = tuple(c for c in tsc if c.when_unsatisfiable == "ScheduleAnyway")
+    system_default = False
+    if not tsc:
+        soft = pts.default_constraints(pts.default_selector(pod, _services_selecting(view, pod),
+                                                           _owner_selector(view, pod)))
+        system_default = bool(soft)
+    preferred = preferred_node_terms(pod)
+    inputs = PluginInputs(
+        affinity=info, candidates=tuple(candidates), existing=tuple(existing), hard=hard, soft=soft,
+        system_default=system_default,
+        hard_matched=_spread_matched(view, cache, table, pod, hard, True) if hard else (),
+        soft_matched=_spread_matched(view, cache, table, pod, soft, not system_default) if soft else (),
+        hard_domains=_hard_domains(cache, table, pod, hard) if hard else (),
+        preferred_node=preferred,
+        ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
+            candidates or existing) else {},
+    )
+    if not inputs.plain or pod_priority_of(pod) > 0:
+        inputs = attrs.evolve(inputs, pdbs=preemption.list_pdbs(view, pod.metadata.namespace))
+    return inputs
+
+
+def pod_priority_of(pod: Pod) -> int:
+    return preemption.pod_priority(pod)
 
 
 def observe_scheduler(view, key) -> SchedulerObs:
@@ -248,11 +552,16 @@ def observe_scheduler(view, key) -> SchedulerObs:
     pod = view.get("Pod", namespace, name)
     if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
         return SchedulerObs(pod=None)
-    return SchedulerObs(pod=pod, table=view.index(SCHEDULER_CACHE).table, next_start=view.memory(NAME, "next_start", 0))
+    cache = view.index(SCHEDULER_CACHE)
+    if scheduling_gates(pod):
+        return SchedulerObs(pod=pod)
+    return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
+                        inputs=gather_inputs(view, cache, pod), cache=cache)
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
 PREFILTER_NODE_AFFINITY = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+ERR_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports"
 
 
 def prefilter_node_names(pod: Pod) -> Optional[set]:
@@ -275,64 +584,254 @@ def prefilter_node_names(pod: Pod) -> Optional[set]:
     return names
 
 
-def find_nodes_that_fit(pod: Pod, req: Requests, table, start: int, want: int, rows=None):
+# -- one scheduling cycle
+
+class Cycle:
+    """The CycleState of one attempt: the pod, its requests, the plugin
+    PreFilter states. `filter_node` runs the profile's filters on one node,
+    optionally with some pods removed (preemption's dry run)."""
+
+    def __init__(self, pod: Pod, inputs: PluginInputs, table, cache) -> None:
+        self.pod = pod
+        self.inputs = inputs
+        self.table = table
+        self.cache = cache
+        self.req = pod_requests(pod)
+        self.ports = host_ports(pod)
+        self.scalars = scalar_requests(pod)
+        self.ipa_state = None
+        self.spread_state = None
+        self._build(frozenset())
+
+    def _build(self, removed) -> None:
+        inp, pod = self.inputs, self.pod
+        if not inp.affinity.empty or any(e.info.required_anti_affinity for e in inp.existing):
+            keep = (lambda es: es) if not removed else (
+                lambda es: [e for e in es if (e.pod.metadata.namespace, e.pod.metadata.name) not in removed])
+            anti = [e for e in keep(inp.existing) if e.info.required_anti_affinity]
+            st = ipa.pre_filter(pod, inp.affinity, anti, keep(inp.candidates), inp.ns_labels)
+            self.ipa_state = st if (st.existing_anti_affinity or st.info.required_affinity
+                                    or st.info.required_anti_affinity) else None
+        if inp.hard:
+            matched = [[e.node_labels for e in es if not removed or
+                        (e.pod.metadata.namespace, e.pod.metadata.name) not in removed] for es in inp.hard_matched]
+            self.spread_state = pts.pre_filter(inp.hard, matched, inp.hard_domains)
+
+    def with_removed(self, removed) -> "Cycle":
+        c = object.__new__(Cycle)
+        c.__dict__.update(self.__dict__)
+        c.ipa_state = c.spread_state = None
+        c._build(frozenset(removed))
+        return c
+
+    def filter_node(self, i: int, removed=None):
+        """RunFilterPlugins in the default profile's order; the first
+        failing plugin ends the node. Returns (reasons, resolvable): an
+        empty list when the node fits; `resolvable` False for
+        UnschedulableAndUnresolvable (preemption cannot help)."""
+        pod, table = self.pod, self.table
+        node = table.nodes[i]
+        if node.spec.unschedulable and not any(
+                t.key == "node.kubernetes.io/unschedulable" and t.effect in ("", "NoSchedule") and
+                (t.operator == "Exists") for t in pod.spec.tolerations):
+            return ["node(s) were unschedulable"], False
+        if pod.spec.node_name and pod.spec.node_name != node.metadata.name:
+            return ["node(s) didn't match the requested node name"], False
+        taint = taint_untolerated(pod, node.spec.taints)
+        if taint is not None:
+            return [f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}"], False
+        if not node_matches_affinity(pod, node):
+            return ["node(s) didn't match Pod's node affinity/selector"], False
+        gone = ()
+        if removed:
+            on = self.cache.pods.get(node.metadata.name, {}) if self.cache is not None else {}
+            gone = [on[k] for k in removed if k in on]
+        if self.ports and self.cache is not None:
+            used = dict(self.cache.ports.get(node.metadata.name, {}))
+            for p in gone:
+                for hp in host_ports(p):
+                    used[hp] = used.get(hp, 0) - 1
+            if any(used.get(hp, 0) > 0 for hp in self.ports):
+                return [ERR_NODE_PORTS], True
+        req = self.req
+        used_pods, used_cpu, used_mem = table.used_pods[i], table.used_cpu[i], table.used_mem[i]
+        for p in gone:
+            r = pod_requests(p)
+            used_pods, used_cpu, used_mem = used_pods - 1, used_cpu - r.cpu, used_mem - r.memory
+        out = []
+        if used_pods + 1 > table.alloc_pods[i]:
+            out.append("Too many pods")
+        if req.cpu and used_cpu + req.cpu > table.alloc_cpu[i]:
+            out.append("Insufficient cpu")
+        if req.memory and used_mem + req.memory > table.alloc_mem[i]:
+            out.append("Insufficient memory")
+        if self.scalars:
+            alloc = node.status.allocatable or node.status.capacity
+            on = self.cache.pods.get(node.metadata.name, {}) if self.cache is not None else {}
+            gone_keys = set(removed or ())
+            for name in sorted(self.scalars):
+                used = sum(scalar_requests(p).get(name, 0) for k, p in on.items() if k not in gone_keys)
+                if used + self.scalars[name] > (to_int(alloc[name]) if name in alloc else 0):
+                    out.append(f"Insufficient {name}")
+        if out:
+            return out, True
+        # (volume filters — VolumeRestrictions, VolumeBinding — belong here, before the spreading ones)
+        labels = node.metadata.labels
+        if self.spread_state is not None:
+            hit = pts.filter_node(self.spread_state, pod, labels)
+            if hit is not None:
+                return [hit[0]], hit[1]
+        if self.ipa_state is not None:
+            hit = ipa.filter_node(self.ipa_state, labels)
+            if hit is not None:
+                return [hit[0]], hit[1]
+        return [], True
+
+
+def find_nodes_that_fit(cycle: Cycle, start: int, want: int, rows=None):
     """schedule_one.go findNodesThatPassFilters: walk the nodes (or the
     PreFilter's candidate `rows`) from `start` (round robin) until `want`
-    feasible ones are found. Returns the best (score, -rank, row) among
-    them, the number of nodes processed, and the failure counts by reason."""
+    feasible ones are found. Returns the feasible rows in walk order, the
+    number of nodes processed, and each failed row's (reasons, resolvable)."""
+    table = cycle.table
     n = table.size if rows is None else len(rows)
-    best = None
-    found = 0
-    reasons: dict[str, int] = {}
+    feasible = []
+    failed: dict = {}
     processed = 0
     for j in range(n):
         i = (start + j) % n if rows is None else rows[(start + j) % n]
         processed += 1
-        fails = filter_reasons(pod, req, table, i)
+        fails, resolvable = cycle.filter_node(i)
         if fails:
-            for r in fails:
-                reasons[r] = reasons.get(r, 0) + 1
+            failed[i] = (fails, resolvable)
             continue
-        key = (score(table, i, req), -table.rank[i], i)
-        if best is None or key > best:
-            best = key
-        found += 1
-        if found >= want:
+        feasible.append(i)
+        if len(feasible) >= want:
             break
-    return best, processed, reasons
+    return feasible, processed, failed
+
+
+def prioritize_nodes(cycle: Cycle, rows: list) -> list:
+    """schedule_one.go prioritizeNodes: each score plugin's normalized score
+    times its weight, summed per node (the default profile's plugins)."""
+    table, pod, req, inp = cycle.table, cycle.pod, cycle.req, cycle.inputs
+    total = []
+    best_effort = not req.cpu and not req.memory
+    for i in rows:
+        s = least_allocated_score(table.alloc_cpu[i], table.alloc_mem[i],
+                                  table.nz_cpu[i] + req.nz_cpu, table.nz_mem[i] + req.nz_memory)
+        if not best_effort:
+            s += scores.WEIGHT_BALANCED * scores.balanced_resource_score(
+                table.used_cpu[i] + req.cpu, table.alloc_cpu[i], table.used_mem[i] + req.memory, table.alloc_mem[i])
+        total.append(s)
+    nodes = [table.nodes[i] for i in rows]
+    taint = scores.default_normalize(
+        [scores.count_intolerable_prefer_no_schedule(nd.spec.taints, pod.spec.tolerations) for nd in nodes], True)
+    total = [t + scores.WEIGHT_TAINT_TOLERATION * x for t, x in zip(total, taint)]
+    if inp.preferred_node:
+        raw = [scores.preferred_node_affinity_score(inp.preferred_node, nd, _term_matches) for nd in nodes]
+        total = [t + scores.WEIGHT_NODE_AFFINITY * x for t, x in zip(total, scores.default_normalize(raw, False))]
+    info = inp.affinity
+    if info.preferred_affinity or info.preferred_anti_affinity or inp.existing:
+        cands = inp.candidates if (info.preferred_affinity or info.preferred_anti_affinity) else ()
+        topo = ipa.pre_score(pod, info, cands, inp.existing, inp.ns_labels)
+        if topo:
+            raw = [ipa.score_node(topo, nd.metadata.labels) for nd in nodes]
+            total = [t + scores.WEIGHT_INTER_POD_AFFINITY * x for t, x in zip(total, ipa.normalize(raw))]
+    if inp.soft:
+        matched = [[e.node_labels for e in es] for es in inp.soft_matched]
+        sp = pts.scores(inp.soft, [nd.metadata.labels for nd in nodes], matched, not inp.system_default)
+        total = [t + scores.WEIGHT_SPREAD * x for t, x in zip(total, sp)]
+    return total
+
+
+def _term_matches(term, node) -> bool:
+    labels = node.metadata.labels
+    if not term.match_expressions and not term.match_fields:
+        return False
+    return all(_req_matches(r, labels.get(r.key)) for r in term.match_expressions) and all(
+        _req_matches(r, node.metadata.name if r.key == "metadata.name" else None) for r in term.match_fields)
+
+
+def tie_break_draw(pod: Pod, salt: int) -> int:
+    """The random number selectHost's choice uses: a hash of the pod's uid
+    (drawn from the cluster's seeded uid stream) and the search offset."""
+    return zlib.crc32(f"{pod.metadata.uid}/{pod.metadata.name}/{salt}".encode())
+
+
+def select_host(rows: list, totals: list, draw: int) -> int:
+    """schedule_one.go selectHost: a uniformly random node among those with
+    the highest total score (the reservoir sampling's outcome).
+
+    Example: totals [300, 310, 310] → rows 1 or 2, each with chance ½;
+    draw 7 → 7 % 2 = 1 → the second of them.
+    """
+    best = max(totals)
+    ties = [r for r, t in zip(rows, totals) if t == best]
+    return ties[draw % len(ties)]
+
+
+def failure_message(n: int, reasons: dict, post: str = "") -> str:
+    """framework/types.go FitError.Error: "0/N nodes are available:" then
+    "<count> <reason>" sorted as strings, then the PostFilter message."""
+    msg = f"0/{n} nodes are available"
+    hist = sorted(f"{c} {r}" for r, c in reasons.items())
+    msg += (": " + ", ".join(hist) + ".") if hist else "."
+    if post:
+        msg += " " + post
+    return msg
+
+
+def _histogram(failed: dict, extra: Optional[dict] = None) -> dict:
+    reasons: dict = dict(extra or {})
+    for fails, _ in failed.values():
+        for r in fails:
+            reasons[r] = reasons.get(r, 0) + 1
+    return reasons
 
 
 def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
-    """schedulePod → selectHost → bind, for one pending pod."""
+    """schedulePod → selectHost → bind, or PostFilter (DefaultPreemption)
+    and the FailedScheduling diagnosis, for one pending pod."""
     pod = obs.pod
     if pod is None:
         return NOTHING
+    if scheduling_gates(pod):
+        return _gated(pod, now)
     table = obs.table
     table.prepare()
     n = table.size
-    req = pod_requests(pod)
+    cycle = Cycle(pod, obs.inputs, table, obs.cache)
+    req = cycle.req
     want = num_feasible_nodes_to_find(n)
     start = obs.next_start % n if n else 0
+    draw = tie_break_draw(pod, obs.next_start)
     chosen = None
     processed = 0
-    reasons: dict[str, int] = {}
+    failed: dict = {}
+    prefiltered: dict = {}
     names = prefilter_node_names(pod) if n else None
+    rows = None
     if names is not None:
         # Only the PreFilter's nodes are filtered; the search window is sized on them.
         rows = sorted(table.row[x] for x in names if x in table.row)
-        if rows:
-            best, processed, reasons = find_nodes_that_fit(pod, req, table, start % len(rows),
-                                                           num_feasible_nodes_to_find(len(rows)), rows)
-            chosen = best[2] if best is not None else None
         if n > len(rows):
-            reasons[PREFILTER_NODE_AFFINITY] = n - len(rows)
-    elif n and is_simple(pod) and not pod.spec.node_name:
-        hit = table.best_simple(req, start, want)
+            prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
+    elif n and obs.inputs.plain and is_simple(pod) and not pod.spec.node_name and not cycle.ports \
+            and not cycle.scalars:
+        hit = table.best_simple(req, start, want, draw)
         if hit is not None:
             chosen, processed = hit
-    if chosen is None and n and names is None:
-        best, processed, reasons = find_nodes_that_fit(pod, req, table, start, want)
-        chosen = best[2] if best is not None else None
+    if chosen is None and n and (rows is None or rows):
+        if rows is None:
+            feasible, processed, failed = find_nodes_that_fit(cycle, start, want)
+        else:
+            feasible, processed, failed = find_nodes_that_fit(cycle, start % len(rows),
+                                                              num_feasible_nodes_to_find(len(rows)), rows)
+        if len(feasible) == 1:
+            chosen = feasible[0]
+        elif feasible:
+            chosen = select_host(feasible, prioritize_nodes(cycle, feasible), draw)
     if chosen is not None:
         node_name = table.names[chosen]
         m = pod.metadata
@@ -342,21 +841,119 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
             RecordEvent(ref_of(pod), "Scheduled", f"Successfully assigned {m.namespace}/{m.name} to {node_name}",
                         "Normal", NAME),
         ))
-    detail = ", ".join(f"{c} {r}" for r, c in sorted(reasons.items()))
-    message = f"0/{n} nodes are available" + (f": {detail}." if detail else ".")
+    return _unschedulable(obs, cycle, n, failed, prefiltered, draw, now)
+
+
+def _gated(pod: Pod, now: int) -> Result:
+    """A pod with schedulingGates stays out of the queue: PodScheduled=False
+    reason SchedulingGated (pkg/scheduler/schedule_one.go / the API
+    server's PrepareForCreate), no FailedScheduling event."""
+    conds = set_condition(pod.status.conditions, Condition(
+        "PodScheduled", "False", "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates"), now)
+    if conds is pod.status.conditions:
+        return NOTHING
+    return Result((UpdateStatus(evolve(pod, status=evolve(pod.status, conditions=conds))),))
+
+
+def _unschedulable(obs: SchedulerObs, cycle: Cycle, n: int, failed: dict, prefiltered: dict, draw: int,
+                   now: int) -> Result:
+    pod = obs.pod
+    reasons = _histogram(failed, prefiltered)
+    actions: list = []
+    post = ""
+    nominate = None
     if n:
-        message += f" preemption: 0/{n} nodes are available: {n} Preemption is not helpful for scheduling."
-    new_conds = set_condition(pod.status.conditions, Condition("PodScheduled", "False", "Unschedulable", message), now)
-    actions = []
-    if new_conds is not pod.status.conditions:
-        actions.append(UpdateStatus(evolve(pod, status=evolve(pod.status, conditions=new_conds))))
+        post, nominate, preempt_actions = post_filter(obs, cycle, n, failed, draw, now)
+        actions.extend(preempt_actions)
+    message = failure_message(n, reasons, post)
+    status = pod.status
+    new_conds = set_condition(status.conditions, Condition("PodScheduled", "False", "Unschedulable", message), now)
+    nominated = nominate if nominate is not None else status.nominated_node_name
+    if new_conds is not status.conditions or nominated != status.nominated_node_name:
+        actions.insert(0, UpdateStatus(evolve(pod, status=evolve(status, conditions=new_conds,
+                                                                 nominated_node_name=nominated))))
     actions.append(RecordEvent(ref_of(pod), "FailedScheduling", message, "Warning", NAME))
     # Park the pod with the unschedulable ones: retried when nodes or capacity change.
-    actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name), True))
+    relational = bool(cycle.inputs.hard or cycle.inputs.affinity.required_affinity)
+    actions.append(SetMemory(NAME, ("unschedulable", pod.metadata.namespace, pod.metadata.name),
+                             (-preemption.pod_priority(pod), pod.metadata.creation_timestamp or 0, relational)))
     return Result(tuple(actions))
 
 
+def post_filter(obs: SchedulerObs, cycle: Cycle, n: int, failed: dict, draw: int, now: int):
+    """default_preemption.go PostFilter → preemption.go Preempt. Returns
+    (the "preemption: …" message, the node to nominate or None, the
+    actions: each victim's DisruptionTarget condition, its graceful
+    deletion and a Preempted event)."""
+    pod = obs.pod
+    table = cycle.table
+    cache = obs.cache
+    nominated_terminating = False
+    if pod.status.nominated_node_name and cache is not None:
+        nn = pod.status.nominated_node_name
+        row = table.row.get(nn)
+        if row is not None and (row not in failed or failed[row][1]):
+            prio = preemption.pod_priority(pod)
+            nominated_terminating = any(
+                p.metadata.deletion_timestamp is not None and preemption.pod_priority(p) < prio
+                for p in cache.pods.get(nn, {}).values())
+    why = preemption.pod_eligible_to_preempt_others(pod, nominated_terminating)
+    if why is not None:
+        return "preemption: " + why, None, ()
+    potential = [i for i in sorted(failed) if failed[i][1]]
+    statuses: dict = {}
+    candidates = []
+    if potential and cache is not None:
+        want = preemption.num_candidates(len(potential))
+        offset = draw % len(potential)
+        for j in range(len(potential)):
+            if len(candidates) >= want:
+                break
+            i = potential[(offset + j) % len(potential)]
+            name = table.names[i]
+            on = [p for _, p in sorted(cache.pods.get(name, {}).items())]
+
+            def fits(removed, i=i):
+                c = cycle.with_removed(removed)
+                fails, _ = c.filter_node(i, removed)
+                return fails[0] if fails else None
+
+            victims, extra = preemption.select_victims_on_node(pod, on, fits, obs.inputs.pdbs)
+            if victims is None:
+                statuses[i] = extra
+                continue
+            candidates.append((name, victims, extra))
+    if not candidates:
+        hist: dict = {}
+        for i in range(n):
+            r = statuses.get(i, preemption.MSG_NOT_HELPFUL)
+            hist[r] = hist.get(r, 0) + 1
+        return "preemption: " + failure_message(n, hist), "", ()
+    target = preemption.pick_one_node_for_preemption(candidates)
+    victims = next(v for name, v, _ in candidates if name == target)
+    actions: list = []
+    for v in victims:
+        cond = Condition("DisruptionTarget", "True", preemption.REASON_PREEMPTION_BY_SCHEDULER,
+                         f"{pod.spec.scheduler_name}: preempting to accommodate a higher priority pod")
+        conds = set_condition(v.status.conditions, cond, now)
+        if conds is not v.status.conditions:
+            actions.append(UpdateStatus(evolve(v, status=evolve(v.status, conditions=conds))))
+        actions.append(Delete("Pod", v.metadata.namespace, v.metadata.name, uid=v.metadata.uid))
+        actions.append(RecordEvent(ref_of(v), "Preempted", f"Preempted by pod {pod.metadata.uid} on node {target}",
+                                   "Normal", NAME))
+    return "", target, tuple(actions)
+
+
+
 # -- watches
+
+def watch_gates_lifted(old, new, view) -> tuple:
+    """A gated pod whose last schedulingGate was removed enters the queue."""
+    if (old is not None and new is not None and not new.spec.node_name and old.spec is not new.spec
+            and scheduling_gates(old) and not scheduling_gates(new)):
+        return ((new.metadata.namespace, new.metadata.name),)
+    return ()
+
 
 def watch_pods(old, new, view) -> tuple:
     """A new pod without a node goes to the scheduling queue."""

@@ -30,23 +30,89 @@ KUBELET_ADMISSION = kubelet.KUBELET_ADMISSION
 
 
 class SchedulerCache:
-    """The node table, each counted pod's (node, requests), and the pods the
-    scheduler parked as unschedulable."""
+    """The node table, each counted pod's (node, requests), the pods the
+    scheduler parked as unschedulable, and the incremental state the
+    InterPodAffinity, PodTopologySpread, NodePorts and DefaultPreemption
+    plugins read instead of walking every node: the bound pods per node, the
+    bound pods carrying pod (anti-)affinity terms filed under each term's
+    anchor label pair, the host ports in use per node, and per node label
+    key the number of nodes with each value (the topology domains)."""
 
-    __slots__ = ("table", "usage", "unschedulable")
+    __slots__ = ("table", "usage", "unschedulable", "pods", "affinity_pods", "affinity_anchor", "ports",
+                 "domains")
 
     def __init__(self) -> None:
         self.table = NodeTable()
         self.usage: dict[tuple[str, str], tuple[str, sched.Requests]] = {}
-        self.unschedulable: set[tuple[str, str]] = set()
+        #: pod key → queue order (−priority, creation time): the unschedulable pods.
+        self.unschedulable: dict[tuple[str, str], tuple] = {}
+        #: node name → {pod key: pod}: the counted (bound, not finished) pods.
+        self.pods: dict[str, dict] = {}
+        #: pod key → (node, pod, anchors) for counted pods with pod (anti-)affinity terms.
+        self.affinity_pods: dict = {}
+        #: anchor (label key, value) or None (no matchLabels) → {pod keys}.
+        self.affinity_anchor: dict = {}
+        #: node name → {(protocol, hostPort): count}.
+        self.ports: dict[str, dict] = {}
+        #: node label key → {value: number of nodes}.
+        self.domains: dict[str, dict] = {}
 
-    def retry_unschedulable(self) -> list[tuple[str, Any]]:
-        """MoveAllToActiveOrBackoffQueue: capacity or nodes changed."""
+    def retry_unschedulable(self, relational_only: bool = False) -> list[tuple[str, Any]]:
+        """MoveAllToActiveOrBackoffQueue: capacity or nodes changed. The
+        pods go back in the activeQ's order (queuesort/priority_sort.go
+        Less: higher priority first, then the earlier timestamp). A bound
+        pod only retries the pods whose required pod affinity or
+        DoNotSchedule spreading it may satisfy (`relational_only`, the
+        plugins' queueing hints for a pod add)."""
         if not self.unschedulable:
             return []
-        keys = [(sched.NAME, key) for key in sorted(self.unschedulable)]
-        self.unschedulable.clear()
+        pick = [(v, k) for k, v in self.unschedulable.items() if not relational_only or (len(v) > 2 and v[2])]
+        keys = [(sched.NAME, key) for _, key in sorted(pick)]
+        for _, key in pick:
+            del self.unschedulable[key]
         return keys
+
+    def _count(self, key, node: str, pod, sign: int) -> None:
+        """The per-node pods, host ports and affinity-term anchors of one
+        counted pod (sign −1 removes it)."""
+        on = self.pods.setdefault(node, {})
+        if sign > 0:
+            on[key] = pod
+        else:
+            on.pop(key, None)
+            if not on:
+                del self.pods[node]
+        for hp in sched.host_ports(pod):
+            ports = self.ports.setdefault(node, {})
+            ports[hp] = ports.get(hp, 0) + sign
+            if ports[hp] <= 0:
+                del ports[hp]
+                if not ports:
+                    del self.ports[node]
+        if sign > 0:
+            anchors = sched.affinity_anchors(pod)
+            if anchors:
+                self.affinity_pods[key] = (node, pod, anchors)
+                for a in anchors:
+                    self.affinity_anchor.setdefault(a, set()).add(key)
+        else:
+            hit = self.affinity_pods.pop(key, None)
+            if hit is not None:
+                for a in hit[2]:
+                    keys = self.affinity_anchor.get(a)
+                    if keys is not None:
+                        keys.discard(key)
+                        if not keys:
+                            del self.affinity_anchor[a]
+
+    def node_domains(self, node, sign: int) -> None:
+        for k, v in node.metadata.labels.items():
+            d = self.domains.setdefault(k, {})
+            d[v] = d.get(v, 0) + sign
+            if d[v] <= 0:
+                del d[v]
+                if not d:
+                    del self.domains[k]
 
 
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
@@ -58,6 +124,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
     if counted is not None and (not should or counted[0] != new.spec.node_name):
         cache.table.add_usage(counted[0], counted[1], -1)
+        cache._count(key, counted[0], cache.pods.get(counted[0], {}).get(key, old), -1)
         del cache.usage[key]
         counted = None
         out = cache.retry_unschedulable()
@@ -65,14 +132,31 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
         req = sched.pod_requests(new)
         cache.table.add_usage(new.spec.node_name, req)
         cache.usage[key] = (new.spec.node_name, req)
+        cache._count(key, new.spec.node_name, new, 1)
+        if cache.unschedulable:
+            out = out + cache.retry_unschedulable(relational_only=True)
+    elif should:
+        # the same pod, updated: keep the latest object (labels, deletion)
+        node = new.spec.node_name
+        if old is None or old.metadata is not new.metadata:
+            cache._count(key, node, cache.pods.get(node, {}).get(key, old), -1)
+            cache._count(key, node, new, 1)
+            if old is not None and old.metadata.deletion_timestamp is None and new.metadata.deletion_timestamp:
+                out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
+        else:
+            cache.pods[node][key] = new
     if new is None or new.spec.node_name:
-        cache.unschedulable.discard(key)
+        cache.unschedulable.pop(key, None)
     return out
 
 
 def _cache_on_node(cache: SchedulerCache, old, new, api) -> list:
     name = (new or old).metadata.name
     table = cache.table
+    if old is not None and name in table.row:
+        cache.node_domains(table.nodes[table.row[name]], -1)
+    if new is not None:
+        cache.node_domains(new, 1)
     if new is None:
         if name in table.row:
             table.remove_node(name)
@@ -95,7 +179,7 @@ def _cache_retry_on_node(cache: SchedulerCache, old, new, api) -> list:
 
 def _cache_memory(cache: SchedulerCache, key, value) -> bool:
     if isinstance(key, tuple) and key and key[0] == "unschedulable":
-        cache.unschedulable.add(key[1:])
+        cache.unschedulable[key[1:]] = value if isinstance(value, tuple) else (0, 0)
         return True
     return False
 
@@ -108,10 +192,14 @@ def _cache_load(data: dict, api) -> SchedulerCache:
     cache = SchedulerCache()
     for name in data["order"]:  # the scheduler walks nodes in this order
         cache.table.add_node(api.get("Node", "", name))
+        cache.node_domains(api.get("Node", "", name), 1)
     cache.usage = data["usage"]
     cache.unschedulable = data["unschedulable"]
-    for node, req in cache.usage.values():
+    for key, (node, req) in sorted(cache.usage.items()):
         cache.table.add_usage(node, req)
+        pod = api.get("Pod", key[0], key[1])
+        if pod is not None:
+            cache._count(key, node, pod, 1)
     return cache
 
 

@@ -1,7 +1,8 @@
 """The scheduler's capacity index (kube-scheduler's cache of NodeInfos).
 
 Owns: per-node rows of allocatable and requested resources kept up to date by
-the engine as pods are bound and finish, and a memo of LeastAllocated scores
+the engine as pods are bound and finish, and a memo of LeastAllocated +
+BalancedAllocation scores
 per pod request shape, so that placing an ordinary pod costs a couple of
 C-level slice scans instead of a Python loop over the search window. The
 scoring itself is the scheduler's (controllers/scheduler.py); this module
@@ -10,22 +11,23 @@ only caches it. State lives here because the engine owns all state.
 from __future__ import annotations
 
 from kstate.controllers.scheduler import Requests, least_allocated_score
+from kstate.controllers.scheduling.scores import WEIGHT_BALANCED, balanced_resource_score
 from kstate.resources.node import Node
 from kstate.resources.quantity import cpu_millis, to_int
 
-_RANK_BITS = 24
 _MAX_SIGNATURES = 64
 
 
-def _hard_taints(node: Node) -> bool:
-    return any(t.effect in ("NoSchedule", "NoExecute") for t in node.spec.taints)
+def _any_taints(node: Node) -> bool:
+    """NoSchedule/NoExecute taints filter, PreferNoSchedule ones score: a
+    node with any taint is left to the full path."""
+    return bool(node.spec.taints)
 
 
 class NodeTable:
     def __init__(self) -> None:
         self.names: list[str] = []
         self.nodes: list[Node] = []
-        self.rank: list[int] = []
         self.alloc_cpu: list[int] = []
         self.alloc_mem: list[int] = []
         self.alloc_pods: list[int] = []
@@ -37,8 +39,6 @@ class NodeTable:
         self.simple_ok: list[bool] = []
         self.row: dict[str, int] = {}
         self._keys: dict[tuple, list[int]] = {}
-        self._rank_dirty = False
-        self._by_rank: list[int] = []
 
     @property
     def size(self) -> int:
@@ -52,19 +52,19 @@ class NodeTable:
         self.alloc_cpu[i] = cpu_millis(alloc["cpu"]) if "cpu" in alloc else 0
         self.alloc_mem[i] = to_int(alloc["memory"]) if "memory" in alloc else 0
         self.alloc_pods[i] = to_int(alloc["pods"]) if "pods" in alloc else 110
-        self.simple_ok[i] = not node.spec.unschedulable and not _hard_taints(node)
+        self.simple_ok[i] = not node.spec.unschedulable and not _any_taints(node)
 
     def add_node(self, node: Node) -> None:
         i = len(self.names)
         self.row[node.metadata.name] = i
         self.names.append(node.metadata.name)
         for arr in (self.alloc_cpu, self.alloc_mem, self.alloc_pods, self.used_cpu, self.used_mem,
-                    self.used_pods, self.nz_cpu, self.nz_mem, self.rank):
+                    self.used_pods, self.nz_cpu, self.nz_mem):
             arr.append(0)
         self.nodes.append(node)
         self.simple_ok.append(False)
         self._set_node(i, node)
-        self._invalidate(rank=True)
+        self._invalidate()
 
     def update_node(self, node: Node) -> None:
         i = self.row[node.metadata.name]
@@ -75,13 +75,13 @@ class NodeTable:
 
     def remove_node(self, name: str) -> None:
         i = self.row.pop(name)
-        for arr in (self.names, self.nodes, self.rank, self.alloc_cpu, self.alloc_mem, self.alloc_pods,
+        for arr in (self.names, self.nodes, self.alloc_cpu, self.alloc_mem, self.alloc_pods,
                     self.used_cpu, self.used_mem, self.used_pods, self.nz_cpu, self.nz_mem, self.simple_ok):
             del arr[i]
         for n, r in self.row.items():
             if r > i:
                 self.row[n] = r - 1
-        self._invalidate(rank=True)
+        self._invalidate()
 
     def add_usage(self, name: str, req: Requests, sign: int = 1) -> None:
         i = self.row.get(name)
@@ -95,21 +95,12 @@ class NodeTable:
         for sig, keys in self._keys.items():
             keys[i] = self._key(i, sig)
 
-    def _invalidate(self, rank: bool = False) -> None:
+    def _invalidate(self) -> None:
         self._keys.clear()
-        if rank:
-            self._rank_dirty = True
 
     def prepare(self) -> None:
-        """Bring the lazily kept name ranks up to date (after node changes)."""
-        self._ensure_rank()
-
-    def _ensure_rank(self) -> None:
-        if self._rank_dirty:
-            self._by_rank = [i for _, i in sorted((n, i) for i, n in enumerate(self.names))]
-            for r, i in enumerate(self._by_rank):
-                self.rank[i] = r
-            self._rank_dirty = False
+        """Nothing to bring up to date any more (ties are drawn at random,
+        not broken by name); kept for callers."""
 
     # -- the memo of simple-pod scores
 
@@ -120,17 +111,21 @@ class NodeTable:
                 or (mem and self.used_mem[i] + mem > self.alloc_mem[i])):
             return -1
         s = least_allocated_score(self.alloc_cpu[i], self.alloc_mem[i], self.nz_cpu[i] + nzc, self.nz_mem[i] + nzm)
-        return (s << _RANK_BITS) | ((1 << _RANK_BITS) - 1 - self.rank[i])
+        if cpu or mem:   # BalancedAllocation skips best-effort pods
+            s += WEIGHT_BALANCED * balanced_resource_score(self.used_cpu[i] + cpu, self.alloc_cpu[i],
+                                                           self.used_mem[i] + mem, self.alloc_mem[i])
+        return s
 
-    def best_simple(self, req: Requests, start: int, want: int):
-        """For a pod any schedulable untainted node with room can run: the
-        best (score, then name) node among the `want` nodes from `start`, if
-        every one of them is feasible — which is what findNodesThatPassFilters
-        would have examined. Returns (row, processed) or None (use the slow path)."""
+    def best_simple(self, req: Requests, start: int, want: int, draw: int = 0):
+        """For a pod any schedulable untainted node with room can run, and
+        that no other plugin scores: a node with the best score among the
+        `want` nodes from `start`, if every one of them is feasible — which
+        is what findNodesThatPassFilters would have examined — chosen
+        uniformly among the ties with `draw` (selectHost). Returns (row,
+        processed) or None (use the slow path)."""
         n = self.size
         if n == 0:
             return None
-        self._ensure_rank()
         sig = (req.cpu, req.memory, req.nz_cpu, req.nz_memory)
         keys = self._keys.get(sig)
         if keys is None:
@@ -147,8 +142,19 @@ class NodeTable:
         if min(window) < 0:
             return None
         best = max(window)
-        i = self._row_of_key(best)
-        return i, want
-
-    def _row_of_key(self, key: int) -> int:
-        return self._by_rank[(1 << _RANK_BITS) - 1 - (key & ((1 << _RANK_BITS) - 1))]
+        ties = window.count(best)
+        k = draw % ties
+        if ties * 8 >= want:
+            # a tie is common: draw positions until one holds the best score
+            # (uniform over the ties; expected ≤ 8 draws)
+            x = draw
+            while True:
+                x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+                pos = (x >> 33) % want
+                if window[pos] == best:
+                    break
+        else:
+            pos = -1
+            for _ in range(k + 1):
+                pos = window.index(best, pos + 1)
+        return (start + pos) % n, want

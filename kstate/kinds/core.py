@@ -167,6 +167,12 @@ def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
     munged = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations,
                     containers=with_images(obj.spec.containers, cur.spec.containers),
                     init_containers=with_images(obj.spec.init_containers, cur.spec.init_containers))
+    # schedulingGates may only be removed (validation.go validatePodSchedulingGates / ValidatePodUpdate)
+    old_gates = cur.spec.extra.get("schedulingGates") or ()
+    new_gates = obj.spec.extra.get("schedulingGates") or ()
+    if old_gates and not cur.spec.node_name and tuple(new_gates) != tuple(old_gates) and all(
+            g in old_gates for g in new_gates):
+        munged = evolve(munged, extra=FrozenDict({**obj.spec.extra, "schedulingGates": old_gates}))
     if munged != cur.spec:
         raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
                         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
@@ -177,6 +183,11 @@ def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
                                              zip(cur.spec.containers, obj.spec.containers)),
                   init_containers=tuple(evolve(c, image=n.image) for c, n in
                                         zip(cur.spec.init_containers, obj.spec.init_containers)))
+    if (obj.spec.extra.get("schedulingGates") or ()) != (cur.spec.extra.get("schedulingGates") or ()):
+        extra = {k: v for k, v in cur.spec.extra.items() if k != "schedulingGates"}
+        if obj.spec.extra.get("schedulingGates"):
+            extra["schedulingGates"] = obj.spec.extra["schedulingGates"]
+        spec = evolve(spec, extra=FrozenDict(extra))
     return evolve(cur, metadata=meta, spec=spec)
 
 

@@ -86,6 +86,7 @@ from kstate.resources.quantity import cpu_millis, to_int
 from kstate.testing.strategies import (
     ANN_EXIT_AFTER, ANN_EXIT_CODE, durations, node_manifests, pod_manifests,
 )
+from kstate.testing.strategies import affinity_pod_manifests
 
 __all__ = ["ClusterMachine", "NODE_NAMES", "POD_NAMES", "NAMESPACES"]
 
@@ -217,6 +218,13 @@ class ClusterMachine(RuleBasedStateMachine):
                 keys.append(key)
         return multiple(*keys)
 
+    @rule(target=pods, pods=st.lists(
+        affinity_pod_manifests(name=st.sampled_from(POD_NAMES), namespace=st.sampled_from(NAMESPACES)),
+        min_size=1, max_size=3, unique_by=lambda p: (p["metadata"].get("namespace"), p["metadata"]["name"])))
+    def create_affinity_pods(self, pods: list):
+        """Apply 1–3 pods with pod (anti-)affinity or spread constraints."""
+        return self.create_pods(pods)
+
     @rule(pod=pods, grace=st.none() | st.integers(0, 30))
     def delete_pod(self, pod: tuple[str, str], grace: Optional[int]) -> None:
         if self._pod(pod) is not None:
@@ -345,6 +353,10 @@ class ClusterMachine(RuleBasedStateMachine):
         aff = pod.spec.affinity
         if aff is not None and aff.required_node_terms is not None:
             return False  # not modelled here: the machine's pods have no affinity
+        if pod.spec.extra.get("topologySpreadConstraints") or (aff is not None and "podAffinity" in aff.extra):
+            return False  # not modelled here: whether a zone may take it depends on the others
+        if not self._anti_affinity_allows(pod, node):
+            return False
         cpu, mem, count = used.get(node.metadata.name, (0, 0, 0))
         alloc = node.status.allocatable
         req_cpu = sum(cpu_millis(c.resources.requests["cpu"]) for c in pod.spec.containers
@@ -354,6 +366,27 @@ class ClusterMachine(RuleBasedStateMachine):
         return (count + 1 <= to_int(alloc.get("pods", "110"))
                 and cpu + req_cpu <= cpu_millis(alloc.get("cpu", "0"))
                 and mem + req_mem <= to_int(alloc.get("memory", "0")))
+
+    def _anti_affinity_allows(self, pod, node) -> bool:
+        """Independent of the scheduler: hostname anti-affinity only (what
+        affinity_pod_manifests draws), both directions, over the live pods
+        bound to `node`."""
+        def forbids(holder, other) -> bool:
+            aff = holder.spec.affinity
+            terms = (aff.extra.get("podAntiAffinity") or {}).get(
+                "requiredDuringSchedulingIgnoredDuringExecution") or () if aff is not None else ()
+            for t in terms:
+                want = (t.get("labelSelector") or {}).get("matchLabels") or {}
+                if (t.get("topologyKey") == "kubernetes.io/hostname" and holder.metadata.namespace ==
+                        other.metadata.namespace and all(other.metadata.labels.get(k) == v for k, v in want.items())):
+                    return True
+            return False
+        for q in self._all_pods():
+            if q.spec.node_name != node.metadata.name or q.status.phase in TERMINAL_PHASES or q is pod:
+                continue
+            if forbids(pod, q) or forbids(q, pod):
+                return False
+        return True
 
     def liveness_problems(self) -> list[str]:
         eng = self.engine

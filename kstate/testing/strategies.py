@@ -259,3 +259,39 @@ def deployment_manifests(draw, name: NameArg = None, namespace: NameArg = None) 
     if ns is not None:
         meta["namespace"] = ns
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+
+
+#: the label the affinity-bearing pods group by (affinity_pod_manifests).
+GROUP_LABEL = "group"
+GROUPS = ("a", "b")
+
+
+@st.composite
+def affinity_pod_manifests(draw, name: NameArg = None, namespace: NameArg = None) -> dict:
+    """A Pod in group a or b (label `group`) carrying pod relations the
+    scheduler must honour: required hostname anti-affinity to its group, a
+    DoNotSchedule zone spread constraint (maxSkew 1) over its group, required
+    zone affinity to the other group, or only preferred terms. Requests are
+    small so that placement is decided by the relations, not by capacity."""
+    pod = draw(pod_manifests(name=name, namespace=namespace))
+    group = draw(st.sampled_from(GROUPS))
+    other = GROUPS[1 - GROUPS.index(group)]
+    pod["metadata"].setdefault("labels", {})[GROUP_LABEL] = group
+    spec = pod["spec"]
+    spec.pop("nodeSelector", None)
+    sel = {"matchLabels": {GROUP_LABEL: group}}
+    kind = draw(st.sampled_from(("anti", "spread", "affinity", "preferred")))
+    if kind == "anti":
+        spec["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": sel, "topologyKey": "kubernetes.io/hostname"}]}}
+    elif kind == "spread":
+        spec["topologySpreadConstraints"] = [{"maxSkew": 1, "topologyKey": ZONE_LABEL,
+                                              "whenUnsatisfiable": "DoNotSchedule", "labelSelector": sel}]
+    elif kind == "affinity":
+        spec["affinity"] = {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": {GROUP_LABEL: other}}, "topologyKey": ZONE_LABEL}]}}
+    else:
+        spec["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": draw(st.integers(1, 100)), "podAffinityTerm": {"labelSelector": sel,
+                                                                      "topologyKey": "kubernetes.io/hostname"}}]}}
+    return pod

@@ -741,6 +741,75 @@ def run_frontend_backend(broken: Optional[Callable], fail_a_node: bool = False) 
     return c
 
 
+
+# -- scheduling: anti-affinity, topology spread, preemption
+
+def _web(replicas: int, **pod_spec) -> dict:
+    spec = {"containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "100m"}}}], **pod_spec}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}}}
+
+
+def scheduler_blind_to_pod_relations():
+    """Schedules as if no pod had (anti-)affinity terms or spread constraints."""
+    def observe(view, key):
+        obs = scheduler.observe_scheduler(view, key)
+        return attrs.evolve(obs, inputs=scheduler.PLAIN) if obs.pod is not None and obs.table is not None else obs
+    return replace(scheduler.NAME, observe=observe)
+
+
+def run_anti_affine_replicas(controllers) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers)
+    c.apply(_web(5, affinity={"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "kubernetes.io/hostname"}]}}))
+    c.advance("30s")
+    return c
+
+
+def run_zone_spread(controllers) -> Cluster:
+    c = Cluster(nodes=0, seed=0, controllers=controllers)
+    for name, zone in (("a0", "a"), ("a1", "a"), ("a2", "a"), ("b0", "b")):
+        c.add_node(name, labels={"topology.kubernetes.io/zone": zone})
+    c.apply(_web(6, topologySpreadConstraints=[{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                                 "whenUnsatisfiable": "DoNotSchedule",
+                                                 "labelSelector": {"matchLabels": {"app": "web"}}}]))
+    c.advance("30s")
+    return c
+
+
+def scheduler_preempting_anyone():
+    """On a failed attempt, preempts the first other pod on the first node,
+    whatever its priority."""
+    real = CONTROLLERS[scheduler.NAME].reconcile
+
+    def reconcile(obs, now):
+        r = real(obs, now)
+        if obs.pod is None or obs.cache is None or any(isinstance(a, (Bind, Delete)) for a in r.actions):
+            return r
+        for node in sorted(obs.cache.pods):
+            for key, v in sorted(obs.cache.pods[node].items()):
+                if v.metadata.deletion_timestamp is None:
+                    conds = set_condition(v.status.conditions, Condition(
+                        "DisruptionTarget", "True", "PreemptionByScheduler", "broken"), now)
+                    victim = UpdateStatus(attrs.evolve(v, status=attrs.evolve(v.status, conditions=conds)))
+                    return Result((victim, Delete("Pod", key[0], key[1], uid=v.metadata.uid)) + r.actions,
+                                  r.requeue_after)
+        return r
+    return replace(scheduler.NAME, reconcile=reconcile)
+
+
+def run_low_priority_pod_on_a_full_node(controllers) -> Cluster:
+    c = Cluster(nodes=1, seed=0, controllers=controllers)
+    important = pod("important", cpu="3", stop_after="20s")
+    important["spec"]["priority"] = 1000
+    c.apply(important)
+    c.advance("2s")
+    c.apply(pod("ordinary", cpu="3"))
+    c.advance("2s")
+    return c
+
+
 CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], Cluster]]]] = {
     "status-changes-are-machine-edges": [
         ("kubelet skipping ContainerCreating", kubelet_skipping_container_creating, run_one_pod),
@@ -846,6 +915,16 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     "kube-proxy-programs-what-the-api-holds": [
         ("kube-proxy syncing without reading EndpointSlices", kube_proxy_reading_no_slices,
          lambda controllers: run_frontend_backend_with_controllers(controllers)),
+    ],
+    "required-anti-affinity-respected": [
+        ("scheduler blind to pod anti-affinity", scheduler_blind_to_pod_relations, run_anti_affine_replicas),
+    ],
+    "spread-skew-within-max-skew": [
+        ("scheduler blind to DoNotSchedule spread constraints", scheduler_blind_to_pod_relations, run_zone_spread),
+    ],
+    "preemption-only-evicts-lower-priority": [
+        ("scheduler preempting a higher-priority pod", scheduler_preempting_anyone,
+         run_low_priority_pod_on_a_full_node),
     ],
 }
 

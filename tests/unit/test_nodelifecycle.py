@@ -37,12 +37,13 @@ def test_node_failure_timeline():
     c = kstate.Cluster(nodes=3)
     _pods(c, 3)
     c.advance("33s")
-    c.fail_node("node-0")                 # last heartbeat at 30 s
+    n0 = c.get("Pod", "p0").spec.node_name      # ties are drawn at random: follow p0
+    c.fail_node(n0)                 # last heartbeat at 30 s
     c.advance("51s")                       # t = 84 s
-    assert c.get("Node", "node-0").status.state == "Silent"
+    assert c.get("Node", n0).status.state == "Silent"
     assert kstate.resources.pod.is_pod_ready(c.get("Pod", "p0"))
     c.advance("1s")                        # t = 85 s: Unknown, tainted, pods NotReady
-    node = c.get("Node", "node-0")
+    node = c.get("Node", n0)
     ready = next(x for x in node.status.conditions if x.type == "Ready")
     assert (ready.status, ready.reason, ready.message) == ("Unknown", "NodeStatusUnknown",
                                                            "Kubelet stopped posting node status.")
@@ -58,7 +59,7 @@ def test_node_failure_timeline():
     assert next(x for x in p0.status.conditions if x.type == "DisruptionTarget").reason == "DeletionByTaintManager"
     c.advance("10m")
     assert c.get("Pod", "p0").status.state == "Terminating"   # the kubelet is gone: stays
-    c.remove_node("node-0")               # at 985 s → PodGC pass at 1000 s, deleted at 1040 s
+    c.remove_node(n0)               # at 985 s → PodGC pass at 1000 s, deleted at 1040 s
     c.advance("54s")
     assert c.get("Pod", "p0") is not None
     c.advance("1s")
@@ -72,12 +73,13 @@ def test_recovery_removes_taints_and_finishes_termination():
     c = kstate.Cluster(nodes=2)
     _pods(c, 2)
     c.advance("5s")
-    c.fail_node("node-0")
+    n0 = c.get("Pod", "p0").spec.node_name      # ties are drawn at random: follow p0
+    c.fail_node(n0)
     c.advance("7m")
     assert c.get("Pod", "p0").status.state == "Terminating"
-    c.recover_node("node-0")
+    c.recover_node(n0)
     c.advance("1s")
-    assert c.get("Node", "node-0").spec.taints == ()
+    assert c.get("Node", n0).spec.taints == ()
     with pytest.raises(kstate.NotFound):
         c.get("Pod", "p0")
 
