@@ -21,6 +21,7 @@ from typing import Optional
 
 import attrs
 
+from kstate.controllers import volumes
 from kstate.controllers.actions import NOTHING, Bind, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.resources.meta import Condition, set_condition
 from kstate.resources.pod import NodeSelectorRequirement, Pod
@@ -241,6 +242,8 @@ class SchedulerObs:
     pod: Optional[Pod]
     table: object = None
     next_start: int = 0
+    #: the pod's claims for the VolumeBinding PreFilter (controllers/volumes.py)
+    claims: tuple = ()
 
 
 def observe_scheduler(view, key) -> SchedulerObs:
@@ -248,7 +251,8 @@ def observe_scheduler(view, key) -> SchedulerObs:
     pod = view.get("Pod", namespace, name)
     if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
         return SchedulerObs(pod=None)
-    return SchedulerObs(pod=pod, table=view.index(SCHEDULER_CACHE).table, next_start=view.memory(NAME, "next_start", 0))
+    return SchedulerObs(pod=pod, table=view.index(SCHEDULER_CACHE).table, next_start=view.memory(NAME, "next_start", 0),
+                        claims=volumes.observe_pod_claims(view, pod))
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
@@ -307,6 +311,11 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     pod = obs.pod
     if pod is None:
         return NOTHING
+    # -- VolumeBinding PreFilter (kept in controllers/volumes.py)
+    if obs.claims:
+        rejected = volumes.prefilter(obs.claims)
+        if rejected is not None:
+            return volumes.unschedulable(pod, rejected, obs.table.size, now, NAME)
     table = obs.table
     table.prepare()
     n = table.size
