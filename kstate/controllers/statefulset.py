@@ -502,10 +502,12 @@ def compute_replica_status(pods, min_ready_seconds: int, current: str, update: s
 
 
 def complete_rolling_update(sts: StatefulSet, status):
-    """completeRollingUpdate: under RollingUpdate, once updated = ready =
-    replicas (status), the update revision becomes current."""
-    if (sts.spec.update_strategy.type == "RollingUpdate" and status.updated_replicas == status.replicas
-            and status.ready_replicas == status.replicas):
+    """completeRollingUpdate: under RollingUpdate, once updatedReplicas,
+    readyReplicas and replicas all equal spec.replicas, the update revision
+    becomes current."""
+    n = sts.spec.replicas
+    if (sts.spec.update_strategy.type == "RollingUpdate" and status.updated_replicas == n
+            and status.ready_replicas == n and status.replicas == n):
         return evolve(status, current_replicas=status.updated_replicas, current_revision=status.update_revision)
     return status
 
