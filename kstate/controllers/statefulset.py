@@ -597,9 +597,21 @@ def process_replica(sts, update_set, monotonic: bool, pod, claims: dict, made: s
     if identity_matches(sts, pod) and storage_matches(sts, pod) and not retention:
         return actions, False, False
     actions.extend(retention)
-    if not (identity_matches(sts, pod) and storage_matches(sts, pod)):
-        fixed = update_storage(update_set, update_identity(update_set, pod, get_ordinal(pod)))
-        actions.append(Update(fixed))
+    if not storage_matches(sts, pod):
+        # UpdateStatefulPod → updateStorage: the API server refuses a change of
+        # a pod's volumes, so the update fails (Go retries it with back-off;
+        # kstate records the failure once per sync and does not requeue).
+        name = pod.metadata.name
+        actions.append(RecordEvent(ref_of(sts), "FailedUpdate", f"update Pod {name} in StatefulSet "
+                                   f"{sts.metadata.name} failed error: Pod \"{name}\" is invalid: spec: Forbidden: "
+                                   "pod updates may not change fields other than `spec.containers[*].image`, "
+                                   "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
+                                   "`spec.tolerations` (only additions to existing tolerations), "
+                                   "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+                                   "previously negative)", "Warning", NAME))
+        return actions, True, False
+    if not identity_matches(sts, pod):
+        actions.append(Update(update_identity(update_set, pod, get_ordinal(pod))))
         actions.append(_pod_event(sts, "Update", pod.metadata.name))
     return actions, False, False
 
