@@ -474,3 +474,72 @@ def test_only_the_mutable_fields_may_change():
     assert "updates to statefulset spec for fields other than 'replicas'" in e.value.message
     c.apply(statefulset(replicas=2, minReadySeconds=1))
     assert c.get("StatefulSet", "web").spec.replicas == 2
+
+
+def _slots(c) -> dict:
+    from kstate.controllers import statefulset as ssc
+    eng = c.engine
+    out = {}
+    for o in range(6):
+        pod = eng.get("Pod", "default", f"web-{o}")
+        claimed = eng.get("PersistentVolumeClaim", "default", f"www-web-{o}") is not None
+        out[o] = ssc.slot_state(pod, claimed)
+    return out
+
+
+def test_every_slot_change_is_an_edge_of_the_stateful_slot_machine():
+    """Ordered start, scale up and down (claims deleted with whenScaled
+    Delete), a killed pod, a failed pod and a rolling update: every ordinal's
+    slot, looked at before every controller step, only moves along
+    machines/statefulslot.py."""
+    from kstate.controllers import CONTROLLERS
+    from kstate.machines import lifecycle
+    machine = lifecycle("statefulslot")
+    seen: dict = {}
+    moves: list = []
+
+    def look(c):
+        for o, state in _slots(c).items():
+            prev = seen.get(o, "Absent")
+            if state != prev:
+                moves.append((prev, state))
+                seen[o] = state
+
+    holder: list = []
+
+    def wrap(ctrl):
+        def observe(view, key):
+            if holder:
+                look(holder[0])
+            return ctrl.observe(view, key)
+        return ctrl._replace(observe=observe)
+
+    c = kstate.Cluster(nodes=3, controllers={n: wrap(x) for n, x in CONTROLLERS.items()})
+    holder.append(c)
+    c.apply(statefulset(annotations={"kstate.io/start-after": "2s", "kstate.io/ready-after": "1s"},
+                        persistentVolumeClaimRetentionPolicy={"whenDeleted": "Retain", "whenScaled": "Delete"}))
+    c.run_until_stable()
+    c.scale("sts", "web", 5)
+    c.run_until_stable()
+    c.delete("Pod", "web-3")
+    c.run_until_stable()
+    _fail(c, "web-1")
+    c.run_until_stable()
+    c.set_image("sts", "web", "nginx", "nginx:1.28")
+    c.run_until_stable()
+    c.scale("sts", "web", 2)
+    c.run_until_stable()
+    look(c)
+    assert moves, "no slot moved"
+    bad = [(a, b) for a, b in moves if not machine.has_edge(a, b)]
+    assert bad == []
+    visited = {s for pair in moves for s in pair}
+    assert {"Absent", "Claimed", "Creating", "Running", "Ready", "Failed", "Terminating"} <= visited
+
+
+def test_graph_command_draws_the_statefulset_machines(capsys):
+    from kstate.cli import main
+    for name in ("statefulset", "statefulslot", "pvc", "pv"):
+        assert main(["graph", name]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("stateDiagram-v2")
