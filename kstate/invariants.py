@@ -805,8 +805,8 @@ def statefulset_converged(view) -> Iterator[Violation]:
     and the status says so. (A pod that cannot become Ready — unschedulable,
     on a lost node, crash-looping — blocks an OrderedReady set legitimately.)"""
     from kstate.controllers import statefulset as ssc
-    pending = getattr(view, "next_event_time", None)
-    if pending is None or pending() is not None:
+    next_event = getattr(view, "next_event_time", None)
+    if next_event is None or next_event() is not None or view.pending():
         return
     for sts in view.store.list("StatefulSet"):
         if sts.metadata.deletion_timestamp is not None:

@@ -61,7 +61,9 @@ def assert_each_deleted_after_the_previous_is_gone(trace, order):
 
 def _fail(c, pod_name):
     p = c.get("Pod", pod_name)
-    st = evolve(p.status, phase="Failed", state="Failed", reason="Evicted")
+    from kstate.resources.meta import Condition, set_condition
+    conds = set_condition(p.status.conditions, Condition("Ready", "False", "PodFailed"), c.engine.now)
+    st = evolve(p.status, phase="Failed", state="Failed", reason="Evicted", conditions=conds)
     c.engine.apply_action(UpdateStatus(evolve(p, status=st), "fail"))
 
 
