@@ -41,6 +41,7 @@ the DaemonSet's (compute_hash of the template), not Go's byte-level hash.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Optional
 
@@ -74,7 +75,13 @@ def get_parent_name_and_ordinal(pod) -> tuple[str, int]:
 
     Examples: "web-0" → ("web", 0); "my-db-12" → ("my-db", 12); "web" → ("", -1).
     """
-    m = _ORDINAL_RE.match(pod.metadata.name)
+    return _parse_name(pod.metadata.name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_name(name: str) -> tuple[str, int]:
+    # A pure function of the name, memoised: every sync parses every pod's name.
+    m = _ORDINAL_RE.match(name)
     if m is None:
         return "", -1
     ordinal = int(m.group(2))
@@ -512,11 +519,11 @@ def complete_rolling_update(sts: StatefulSet, status):
     return status
 
 
-def set_state(sts: StatefulSet, replicas: list, condemned: list, status) -> str:
+def set_state(sts: StatefulSet, replicas: "Replicas", condemned: list, status) -> str:
     """The set's machine state (machines/statefulset.py) after this sync."""
     if any(is_created(p) for p in condemned):
         return "ScalingDown"
-    if any(not is_created(p) or not is_running_and_ready(p) for p in replicas):
+    if any(p is None or not is_running_and_ready(p) for p in map(replicas.existing, range(len(replicas)))):
         return "ScalingUp"
     if status.current_revision != status.update_revision or status.updated_replicas < len(replicas):
         return "Updating"
@@ -641,6 +648,40 @@ def _run_for_all(items, fn, monotonic: bool) -> tuple[list, bool, bool]:
     return actions, failed, failed
 
 
+#: firstUnhealthyPod when it is a slot with no pod yet (never a condemned pod).
+_MISSING = object()
+
+
+class Replicas:
+    """updateStatefulSet's `replicas` slice, indexed by ordinal − start: the
+    existing pod of each ordinal, or the new pod newVersionedStatefulSetPod
+    makes for it — built only when a step reaches that slot (a 1,000-replica
+    set under OrderedReady looks at one missing slot per sync, not 1,000)."""
+
+    __slots__ = ("start", "end", "slots", "make", "made")
+
+    def __init__(self, start: int, end: int, slots: dict, make) -> None:
+        self.start, self.end, self.slots, self.make, self.made = start, end, slots, make, {}
+
+    def __len__(self) -> int:
+        return max(0, self.end - self.start + 1)
+
+    def existing(self, i: int):
+        return self.slots.get(self.start + i)
+
+    def __getitem__(self, i: int):
+        o = self.start + i
+        p = self.slots.get(o)
+        if p is None:
+            p = self.made.get(o)
+            if p is None:
+                p = self.made[o] = self.make(o)
+        return p
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
 def update_statefulset(sts, revs: Revisions, pods, claims, now: int) -> tuple[list, dict, list, list, bool]:
     """updateStatefulSet → (actions, status counts, replicas, condemned, failed)."""
     current_set = apply_revision(sts, revs.current)
@@ -656,14 +697,15 @@ def update_statefulset(sts, revs: Revisions, pods, claims, now: int) -> tuple[li
             slots[o] = p
         elif o >= 0:
             condemned.append(p)
-    replicas = [slots.get(o) or new_versioned_stateful_set_pod(current_set, update_set, cur_name, upd_name, o)
-                for o in range(start, end + 1)]
+    replicas = Replicas(start, end, slots,
+                        lambda o: new_versioned_stateful_set_pod(current_set, update_set, cur_name, upd_name, o))
     condemned.sort(key=get_ordinal, reverse=True)
     counts = compute_replica_status(pods, mrs, cur_name, upd_name, now)
     first_unhealthy = None
-    for p in replicas:
-        if is_unavailable(p, mrs, now):
-            first_unhealthy = p
+    for i in range(len(replicas)):
+        p = replicas.existing(i)
+        if p is None or is_unavailable(p, mrs, now):
+            first_unhealthy = p if p is not None else _MISSING
             break
     if first_unhealthy is None:
         for p in reversed(condemned):
@@ -692,7 +734,7 @@ def update_statefulset(sts, revs: Revisions, pods, claims, now: int) -> tuple[li
     return actions, counts, replicas, condemned, False
 
 
-def update_after_invariant_established(sts, replicas: list, update_revision: str, counts: dict, now: int) -> list:
+def update_after_invariant_established(sts, replicas: "Replicas", update_revision: str, counts: dict, now: int) -> list:
     """updateStatefulSetAfterInvariantEstablished (MaxUnavailableStatefulSet,
     on by default at 1.35): count the unavailable in-range pods (below the
     partition too); if fewer than maxUnavailable, delete up to maxUnavailable −
@@ -709,7 +751,9 @@ def update_after_invariant_established(sts, replicas: list, update_revision: str
     if ru is not None:
         update_min = ru.partition
         max_unavailable = get_stateful_set_max_unavailable(ru.max_unavailable, sts.spec.replicas)
-    unavailable = sum(1 for p in replicas if is_unavailable(p, sts.spec.min_ready_seconds, now))
+    mrs = sts.spec.min_ready_seconds
+    unavailable = sum(1 for i in range(len(replicas))
+                      if replicas.existing(i) is None or is_unavailable(replicas.existing(i), mrs, now))
     if unavailable >= max_unavailable:
         return []
     out, budget = [], max_unavailable - unavailable
@@ -718,7 +762,9 @@ def update_after_invariant_established(sts, replicas: list, update_revision: str
             break
         p = replicas[target]
         if get_pod_revision(p) != update_revision and not is_terminating(p):
-            out.extend(_delete_pod(sts, p))
+            # A pod not created yet: Go's delete gets NotFound, which it ignores.
+            if is_created(p):
+                out.extend(_delete_pod(sts, p))
             counts["current_replicas"] -= 1
             budget -= 1
     return out
