@@ -545,3 +545,21 @@ def test_graph_command_draws_the_statefulset_machines(capsys):
         assert main(["graph", name]) == 0
         out = capsys.readouterr().out
         assert out.startswith("stateDiagram-v2")
+
+
+def test_a_revision_name_taken_by_another_object_bumps_collision_count():
+    """getStatefulSetRevisions → CreateControllerRevision: the name
+    `<set>-<hash>` is taken by a revision with other data, so collisionCount
+    is bumped and the revision gets the next hash's name."""
+    from kstate.controllers import statefulset as ssc
+    (sts,) = kstate.parse_manifests([statefulset(claims=False)])
+    taken = f"web-{ssc.compute_hash(sts.spec.template, None)}"
+    c = kstate.Cluster(nodes=2)
+    c.apply({"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": taken},
+             "data": {"other": True}, "revision": 1})
+    c.apply(statefulset(claims=False))
+    c.run_until_stable()
+    st = c.get("StatefulSet", "web").status
+    assert st.collision_count == 1
+    assert st.update_revision == f"web-{ssc.compute_hash(sts.spec.template, 1)}" != taken
+    assert c.get("StatefulSet", "web").status.ready_replicas == 3
