@@ -54,7 +54,7 @@ from kstate.controllers.replicaset import claim_pods, owner_reference
 from kstate.machines.statefulset import TRIGGER_FOR
 from kstate.resources.frozen import FrozenDict, deep_freeze, evolve
 from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of
-from kstate.resources.pod import Pod, PodStatus, is_pod_available, is_pod_ready
+from kstate.resources.pod import Pod, PodStatus
 from kstate.resources.workloads import (
     LABEL_CONTROLLER_REVISION_HASH, LABEL_POD_INDEX, LABEL_STATEFULSET_POD_NAME, ControllerRevision,
     ControllerRevisionBody, StatefulSet,
@@ -267,13 +267,48 @@ def is_terminating(pod) -> bool:
     return pod.metadata.deletion_timestamp is not None
 
 
+#: id(status) → (status, ready since): a memo of a pure function of the
+#: status object (kept alive in the entry, so an id is never reused while
+#: cached). Every sync asks it about every pod several times.
+_READY_MEMO: dict = {}
+_NOT_READY = object()
+
+
+def _ready_since(pod):
+    """The Ready condition's lastTransitionTime when it is True (None when
+    it has none), or _NOT_READY."""
+    st = pod.status
+    hit = _READY_MEMO.get(id(st))
+    if hit is not None and hit[0] is st:
+        return hit[1]
+    c = None
+    for cond in st.conditions:
+        if cond.type == "Ready":
+            c = cond
+            break
+    value = c.last_transition_time if c is not None and c.status == "True" else _NOT_READY
+    if len(_READY_MEMO) >= 65536:
+        _READY_MEMO.clear()
+    _READY_MEMO[id(st)] = (st, value)
+    return value
+
+
 def is_running_and_ready(pod) -> bool:
     """isRunningAndReady: phase Running and the Ready condition True."""
-    return pod.status.phase == "Running" and is_pod_ready(pod)
+    return pod.status.phase == "Running" and _ready_since(pod) is not _NOT_READY
 
 
 def is_running_and_available(pod, min_ready_seconds: int, now: int) -> bool:
-    return pod.status.phase == "Running" and is_pod_available(pod, min_ready_seconds, now)
+    """isRunningAndAvailable: Running and IsPodAvailable (Ready for
+    minReadySeconds: since + minReadySeconds ≤ now)."""
+    if pod.status.phase != "Running":
+        return False
+    since = _ready_since(pod)
+    if since is _NOT_READY:
+        return False
+    if min_ready_seconds == 0:
+        return True
+    return since is not None and since + min_ready_seconds * 1000 <= now
 
 
 def is_healthy(pod) -> bool:
@@ -282,7 +317,7 @@ def is_healthy(pod) -> bool:
 
 def is_unavailable(pod, min_ready_seconds: int, now: int) -> bool:
     """isUnavailable: not healthy, or not available for minReadySeconds."""
-    return not is_healthy(pod) or not is_pod_available(pod, min_ready_seconds, now)
+    return not is_healthy(pod) or not is_running_and_available(pod, min_ready_seconds, now)
 
 
 def allows_burst(sts: StatefulSet) -> bool:
