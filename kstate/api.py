@@ -686,8 +686,8 @@ class Cluster:
 
     def _rollout_kind(self, kind: str) -> str:
         k = resolve_kind(kind)
-        if k not in ("Deployment", "DaemonSet"):
-            raise InvalidOperation(f"no rollout for {k}: use Deployment or DaemonSet", "kind")
+        if k not in ("Deployment", "DaemonSet", "StatefulSet"):
+            raise InvalidOperation(f"no rollout for {k}: use Deployment, DaemonSet or StatefulSet", "kind")
         return k
 
     def _daemonset_rollout_status(self, name: str, namespace: str) -> "RolloutStatus":
@@ -709,14 +709,45 @@ class Cluster:
                                                "pods are available...")
         return RolloutStatus(True, False, f'daemon set "{name}" successfully rolled out')
 
+    def _statefulset_rollout_status(self, name: str, namespace: str) -> "RolloutStatus":
+        """kubectl polymorphichelpers StatefulSetStatusViewer.Status (with a
+        rollingUpdate block, which the API server defaults, kubectl reports
+        the partitioned roll-out)."""
+        sts = self.get("StatefulSet", name, namespace)
+        s = sts.spec.update_strategy
+        if s.type != "RollingUpdate":
+            raise InvalidOperation("rollout status is only available for RollingUpdate strategy type",
+                                   "spec.updateStrategy.type")
+        st = sts.status
+        if st.observed_generation == 0 or sts.metadata.generation > st.observed_generation:
+            return RolloutStatus(False, False, "Waiting for statefulset spec update to be observed...")
+        if st.ready_replicas < sts.spec.replicas:
+            return RolloutStatus(False, False, f"Waiting for {sts.spec.replicas - st.ready_replicas} pods to be "
+                                               "ready...")
+        if s.rolling_update is not None:
+            want = sts.spec.replicas - s.rolling_update.partition
+            if st.updated_replicas < want:
+                return RolloutStatus(False, False, "Waiting for partitioned roll out to finish: "
+                                                   f"{st.updated_replicas} out of {want} new pods have been updated...")
+            return RolloutStatus(True, False, f"partitioned roll out complete: {st.updated_replicas} new pods have "
+                                              "been updated...")
+        if st.update_revision != st.current_revision:
+            return RolloutStatus(False, False, f"waiting for statefulset rolling update to complete "
+                                               f"{st.updated_replicas} pods at revision {st.update_revision}...")
+        return RolloutStatus(True, False, f"statefulset rolling update complete {st.current_replicas} pods at "
+                                          f"revision {st.current_revision}...")
+
     def _daemonset_revisions(self, ds) -> list:
         return sorted(self._engine.owned_by(ds.metadata.uid, "ControllerRevision"), key=lambda r: r.revision)
 
     def rollout_status(self, name: str, namespace: str = "default", kind: str = "deployment") -> "RolloutStatus":
         """`kubectl rollout status` (kubectl polymorphichelpers DeploymentStatusViewer,
         DaemonSetStatusViewer with kind="daemonset")."""
-        if self._rollout_kind(kind) == "DaemonSet":
+        k = self._rollout_kind(kind)
+        if k == "DaemonSet":
             return self._daemonset_rollout_status(name, namespace)
+        if k == "StatefulSet":
+            return self._statefulset_rollout_status(name, namespace)
         d = self._deployment(name, namespace)
         st = d.status
         if d.metadata.generation > st.observed_generation:
@@ -748,8 +779,9 @@ class Cluster:
         oldest first, with its kubernetes.io/change-cause. For a DaemonSet
         (kind="daemonset", kubectl DaemonSetHistoryViewer): its
         ControllerRevisions by revision."""
-        if self._rollout_kind(kind) == "DaemonSet":
-            ds = self.get("DaemonSet", name, namespace)
+        k = self._rollout_kind(kind)
+        if k in ("DaemonSet", "StatefulSet"):
+            ds = self.get(k, name, namespace)
             return [{"revision": r.revision, "controller_revision": r.metadata.name,
                      "change_cause": r.metadata.annotations.get("kubernetes.io/change-cause", "")}
                     for r in self._daemonset_revisions(ds)]
@@ -761,11 +793,12 @@ class Cluster:
         out.sort(key=lambda e: e["revision"])
         return out
 
-    def _daemonset_undo(self, name: str, to_revision: Optional[int], namespace: str):
+    def _daemonset_undo(self, name: str, to_revision: Optional[int], namespace: str, kind: str = "DaemonSet"):
         """kubectl rollback.go DaemonSetRollbacker: revision N (0: the one
         before the newest) patched back as the template; the controller then
-        finds that ControllerRevision current and renumbers it."""
-        ds = self.get("DaemonSet", name, namespace)
+        finds that ControllerRevision current and renumbers it. The
+        StatefulSetRollbacker (kind StatefulSet) is the same."""
+        ds = self.get(kind, name, namespace)
         revs = self._daemonset_revisions(ds)
         if to_revision is not None and (isinstance(to_revision, bool) or not isinstance(to_revision, int)
                                         or to_revision < 0):
@@ -781,7 +814,7 @@ class Cluster:
         if target.data == ds.spec.template:
             return ds  # kubectl: "skipped rollback (current template already matches revision N)"
         self._engine.update(evolve(ds, spec=evolve(ds.spec, template=target.data)))
-        return self.get("DaemonSet", name, namespace)
+        return self.get(kind, name, namespace)
 
     def rollout_undo(self, name: str, to_revision: Optional[int] = None, namespace: str = "default",
                      kind: str = "deployment"):
@@ -790,8 +823,9 @@ class Cluster:
         previous one) into the Deployment; the controller then finds that
         ReplicaSet as new and bumps its revision. kind="daemonset": the
         DaemonSetRollbacker over ControllerRevisions."""
-        if self._rollout_kind(kind) == "DaemonSet":
-            return self._daemonset_undo(name, to_revision, namespace)
+        k = self._rollout_kind(kind)
+        if k in ("DaemonSet", "StatefulSet"):
+            return self._daemonset_undo(name, to_revision, namespace, k)
         from kstate.controllers.deployment_util import ANNOTATIONS_TO_SKIP_ON_ROLLBACK, last_revision, revision
         from kstate.controllers.deployment_util import template_without_hash
         d = self._deployment(name, namespace)

@@ -901,3 +901,190 @@ def preemption_only_evicts_lower_priority(view) -> Iterator[Violation]:
             yield Violation("preemption-only-evicts-lower-priority", f"Pod {v.metadata.namespace}/{v.metadata.name}",
                             f"preempted on {v.spec.node_name} with priority {pod_priority(v)}, but no pod of "
                             f"higher priority is nominated to or running on that node")
+# -- StatefulSets
+
+
+def _sts_live_pods(view, sts) -> list:
+    """The set's controlled pods that are neither terminating nor terminal."""
+    out = []
+    for p in view.owned_by(sts.metadata.uid, "Pod"):
+        ref = next((r for r in p.metadata.owner_references if r.controller), None)
+        if ref is None or ref.uid != sts.metadata.uid or p.metadata.deletion_timestamp is not None \
+                or p.status.phase in TERMINAL_PHASES:
+            continue
+        out.append(p)
+    return out
+
+
+@invariant("statefulset-one-pod-per-ordinal")
+def statefulset_one_pod_per_ordinal(view) -> Iterator[Violation]:
+    """A StatefulSet has at most one live pod per ordinal (the ordinal parsed
+    from the pod's name as getParentNameAndOrdinal does, so `web-00` is
+    ordinal 0 too)."""
+    from kstate.controllers import statefulset as ssc
+    for sts in view.store.list("StatefulSet"):
+        by_ordinal: dict = {}
+        for p in _sts_live_pods(view, sts):
+            by_ordinal.setdefault(ssc.get_ordinal(p), []).append(p.metadata.name)
+        for ordinal, names in sorted(by_ordinal.items()):
+            if ordinal >= 0 and len(names) > 1:
+                yield Violation("statefulset-one-pod-per-ordinal",
+                                f"StatefulSet {sts.metadata.namespace}/{sts.metadata.name}",
+                                f"{len(names)} live pods for ordinal {ordinal}: {', '.join(sorted(names))}")
+
+
+def _controller_deleted(view, sts_ns: str, sts_name: str, pod: str, t: int) -> bool:
+    """The StatefulSet controller recorded the delete of `pod` at `t` (its
+    SuccessfulDelete event), as opposed to a user, an eviction or PodGC."""
+    message = f"delete Pod {pod} in StatefulSet {sts_name} successful"
+    return any(e.reason == "SuccessfulDelete" and e.message == message and t in (e.first_timestamp, e.last_timestamp)
+               for e in view.events("StatefulSet", sts_name, sts_ns))
+
+
+@invariant("statefulset-ordered-ready")
+def statefulset_ordered_ready(view) -> Iterator[Violation]:
+    """Under OrderedReady, replayed over the trace: pod i of a set is created
+    only while every lower ordinal (from ordinals.start) exists, is not
+    terminating or finished, and is Ready; and a scale-down delete by the
+    controller removes ordinal i only once every higher ordinal is gone
+    (strictly from the highest, one at a time)."""
+    from kstate.controllers import statefulset as ssc
+    sets: dict = {}
+    for s in view.store.list("StatefulSet"):
+        if s.spec.pod_management_policy == "OrderedReady":
+            sets[(s.metadata.namespace, s.metadata.name)] = s
+    if not sets:
+        return
+    replicas: dict = {}
+    pods: dict = {}      # (ns, name) → [ready, terminating, finished]
+    for t, verb, kind, ns, name, detail in view.trace:
+        if kind == "StatefulSet" and (ns, name) in sets:
+            m = re.search(r"replicas=(?:\d+->)?(\d+)", detail or "")
+            if verb == "create" or (verb == "update" and m):
+                replicas[(ns, name)] = int(m.group(1)) if m else sets[(ns, name)].spec.replicas
+            continue
+        if kind != "Pod":
+            continue
+        key = (ns, name)
+        parent, ordinal = ssc.get_parent_name_and_ordinal(_Named(name))
+        sts = sets.get((ns, parent))
+        if verb == "create":
+            pods[key] = [False, False, False]
+            if sts is not None and ordinal >= 0:
+                start = sts.spec.ordinals_start
+                for j in range(start, ordinal):
+                    st = pods.get((ns, f"{parent}-{j}"))
+                    if st is None or not st[0] or st[1] or st[2]:
+                        yield Violation("statefulset-ordered-ready", f"StatefulSet {ns}/{parent}",
+                                        f"at {t} ms: {name} created while {parent}-{j} was "
+                                        f"{'absent' if st is None else 'not Running and Ready'}")
+                        break
+        elif verb == "delete" and key in pods:
+            pods[key][1] = True
+            if sts is None or ordinal < 0:
+                continue
+            end = sts.spec.ordinals_start + replicas.get((ns, parent), sts.spec.replicas) - 1
+            if ordinal <= end or not _controller_deleted(view, ns, parent, name, t + view.start):
+                continue
+            higher = sorted(n for (pns, n) in pods if pns == ns and n != name
+                            and ssc.get_parent_name_and_ordinal(_Named(n))[0] == parent
+                            and ssc.get_ordinal(_Named(n)) > ordinal)
+            if higher:
+                yield Violation("statefulset-ordered-ready", f"StatefulSet {ns}/{parent}",
+                                f"at {t} ms: {name} deleted for scale-down while {', '.join(higher)} still existed")
+        elif verb == "remove":
+            pods.pop(key, None)
+        elif verb == "status" and key in pods:
+            st = pods[key]
+            if "Ready=True" in detail:
+                st[0] = True
+            elif "Ready=False" in detail:
+                st[0] = False
+            if "->Failed" in detail or "->Succeeded" in detail:
+                st[2], st[0] = True, False
+
+
+@attrs.frozen
+class _Named:
+    """A stand-in with only a name, for name parsing over trace entries."""
+    name: str
+
+    @property
+    def metadata(self):
+        return self
+
+
+@invariant("statefulset-claim-one-pod-one-ordinal")
+def statefulset_claim_one_pod_one_ordinal(view) -> Iterator[Violation]:
+    """A claim is used by at most one live pod, and a StatefulSet's pod only
+    uses its own ordinal's claims (`<template>-<set>-<ordinal>`)."""
+    from kstate.controllers import statefulset as ssc
+    from kstate.controllers.volumes import pod_claim_names
+    users: dict = {}
+    for p in _pods(view):
+        if p.metadata.deletion_timestamp is not None or p.status.phase in TERMINAL_PHASES:
+            continue
+        for claim in pod_claim_names(p):
+            users.setdefault((p.metadata.namespace, claim), []).append(p.metadata.name)
+    for (ns, claim), names in sorted(users.items()):
+        if len(names) > 1:
+            yield Violation("statefulset-claim-one-pod-one-ordinal", f"PersistentVolumeClaim {ns}/{claim}",
+                            f"used by {len(names)} live pods: {', '.join(sorted(names))}")
+    for sts in view.store.list("StatefulSet"):
+        templates = [t.metadata.name for t in sts.spec.volume_claim_templates]
+        if not templates:
+            continue
+        for p in _sts_live_pods(view, sts):
+            ordinal = ssc.get_ordinal(p)
+            for claim in pod_claim_names(p):
+                for t in templates:
+                    m = re.fullmatch(re.escape(f"{t}-{sts.metadata.name}-") + r"([0-9]+)", claim)
+                    if m and int(m.group(1)) != ordinal:
+                        yield Violation("statefulset-claim-one-pod-one-ordinal",
+                                        f"StatefulSet {sts.metadata.namespace}/{sts.metadata.name}",
+                                        f"pod {p.metadata.name} (ordinal {ordinal}) uses claim {claim}")
+
+
+@invariant("statefulset-converged")
+def statefulset_converged(view) -> Iterator[Violation]:
+    """Once nothing is pending (no queued work, no timer), a StatefulSet whose
+    existing in-range pods are all Ready has converged: every ordinal of
+    [start, start + replicas) has a Ready pod, no condemned pod is left, under
+    RollingUpdate the ordinals from the partition up run the update revision,
+    and the status says so. (A pod that cannot become Ready — unschedulable,
+    on a lost node, crash-looping — blocks an OrderedReady set legitimately.)"""
+    from kstate.controllers import statefulset as ssc
+    next_event = getattr(view, "next_event_time", None)
+    if next_event is None or next_event() is not None or view.pending():
+        return
+    for sts in view.store.list("StatefulSet"):
+        if sts.metadata.deletion_timestamp is not None:
+            continue
+        start, end = sts.spec.ordinals_start, ssc.get_end_ordinal(sts)
+        pods = {ssc.get_ordinal(p): p for p in view.owned_by(sts.metadata.uid, "Pod")
+                if ssc.is_member_of(sts, p)}
+        in_range = [pods.get(o) for o in range(start, end + 1)]
+        if any(p is not None and not ssc.is_healthy(p) for p in in_range):
+            continue
+        subject = f"StatefulSet {sts.metadata.namespace}/{sts.metadata.name}"
+        missing = [o for o in range(start, end + 1) if pods.get(o) is None]
+        condemned = sorted(o for o in pods if o >= 0 and not start <= o <= end)
+        problems = []
+        if missing:
+            problems.append(f"ordinals {missing} have no pod")
+        if condemned:
+            problems.append(f"condemned ordinals {condemned} remain")
+        st = sts.status
+        s = sts.spec.update_strategy
+        if not missing and s.type == "RollingUpdate":
+            partition = s.rolling_update.partition if s.rolling_update is not None else 0
+            old = [p.metadata.name for p in in_range[partition:]
+                   if ssc.get_pod_revision(p) != st.update_revision]
+            if old:
+                problems.append(f"pods {old} not at the update revision {st.update_revision}")
+        if st.observed_generation != sts.metadata.generation or (
+                not missing and not condemned and st.ready_replicas != sts.spec.replicas):
+            problems.append(f"status not caught up (observedGeneration {st.observed_generation}, "
+                            f"readyReplicas {st.ready_replicas})")
+        for msg in problems:
+            yield Violation("statefulset-converged", subject, msg)

@@ -14,6 +14,7 @@ from kstate.controllers import (
     cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job, kubelet, kubeproxy, metrics,
     nodelifecycle, replicaset, scheduler,
 )
+from kstate.controllers import statefulset, volumes
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -28,7 +29,8 @@ Controller = ControllerSpec
 for _spec in (
     ControllerSpec(scheduler.NAME, scheduler.observe_scheduler, scheduler.reconcile_scheduler,
                    watches=(Watch("Pod", scheduler.watch_pods, order=10, events=ON_ADD),
-                            Watch("Pod", scheduler.watch_gates_lifted, order=10, events=ON_UPDATE))),
+                            Watch("Pod", scheduler.watch_gates_lifted, order=10, events=ON_UPDATE),
+                            Watch("PersistentVolumeClaim", volumes.watch_claims_for_scheduler, order=20))),
     ControllerSpec(kubelet.NAME, kubelet.observe_kubelet, kubelet.reconcile_kubelet,
                    watches=(Watch("Pod", kubelet.watch_pods, order=30, events=_LIVE),
                             Watch("Node", kubelet.watch_nodes_joined, order=5, events=ON_ADD),
@@ -92,6 +94,15 @@ for _spec in (
                             Watch("Job", cronjob.watch_jobs, order=30))),
     ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
                    watches=(Watch("Job", job.watch_ttl, order=20, events=_LIVE),)),
+
+    ControllerSpec(volumes.NAME, volumes.observe_volumes, volumes.reconcile_volumes,
+                   watches=(Watch("PersistentVolumeClaim", volumes.watch_claims, order=10),
+                            Watch("PersistentVolume", volumes.watch_volumes, order=10))),
+    ControllerSpec(statefulset.NAME, statefulset.observe_statefulset, statefulset.reconcile_statefulset, 1,
+                   watches=(Watch("StatefulSet", statefulset.watch_self, order=10),
+                            Watch("ControllerRevision", statefulset.watch_owned, order=11),
+                            Watch("Pod", statefulset.watch_owned, order=57),
+                            Watch("PersistentVolumeClaim", statefulset.watch_claims, order=30))),
     # the last tier: kube-proxy syncs once the instant's endpoint changes are written;
     # the kube-proxy-sync index's Service and EndpointSlice handlers wake it
     ControllerSpec(kubeproxy.NAME, kubeproxy.observe_kube_proxy, kubeproxy.reconcile_kube_proxy, 3),

@@ -37,6 +37,7 @@ import zlib
 
 import attrs
 
+from kstate.controllers import volumes
 from kstate.controllers.actions import NOTHING, Bind, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.endpoints import SERVICES_BY_SELECTOR
 from kstate.controllers.scheduling import interpodaffinity as ipa
@@ -352,6 +353,8 @@ class SchedulerObs:
     next_start: int = 0
     inputs: PluginInputs = PLAIN
     cache: object = None
+    #: the pod's claims for the VolumeBinding PreFilter (controllers/volumes.py)
+    claims: tuple = ()
 
 
 def _ns_labels(view, names) -> dict:
@@ -556,7 +559,8 @@ def observe_scheduler(view, key) -> SchedulerObs:
     if scheduling_gates(pod):
         return SchedulerObs(pod=pod)
     return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
-                        inputs=gather_inputs(view, cache, pod), cache=cache)
+                        inputs=gather_inputs(view, cache, pod), cache=cache,
+                        claims=volumes.observe_pod_claims(view, pod))
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
@@ -798,6 +802,11 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         return NOTHING
     if scheduling_gates(pod):
         return _gated(pod, now)
+    # -- VolumeBinding PreFilter (kept in controllers/volumes.py)
+    if obs.claims:
+        rejected = volumes.prefilter(obs.claims)
+        if rejected is not None:
+            return volumes.unschedulable(pod, rejected, obs.table.size, now, NAME)
     table = obs.table
     table.prepare()
     n = table.size

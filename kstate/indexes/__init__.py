@@ -19,6 +19,7 @@ from typing import Any
 from kstate.controllers import configrefs, kubelet, metrics
 from kstate.controllers import endpoints as endpoints_ctl
 from kstate.controllers import kubeproxy as kubeproxy_ctl
+from kstate.controllers import volumes as volumes_ctl
 from kstate.controllers import scheduler as sched
 from kstate.indexes.nodetable import NodeTable
 from kstate.network.proxysync import ProxySyncState
@@ -332,3 +333,30 @@ register_index(IndexSpec(name=kubeproxy_ctl.SYNC_INDEX, init=ProxySyncState, own
                          load=kubeproxy_ctl.index_load,
                          handlers=(IndexHandler("Service", kubeproxy_ctl.index_on_service, order=90),
                                    IndexHandler("EndpointSlice", kubeproxy_ctl.index_on_slice, order=90))))
+# -- pods by claim (the scheduler's wake-up when a claim its pod names binds)
+
+PODS_BY_CLAIM = volumes_ctl.PODS_BY_CLAIM
+
+
+def _claims_on_pod(state: dict, old, new, api) -> list:
+    """(namespace, claim) → {(namespace, pod)} for pods not yet bound to a node."""
+    if old is not None and new is not None and old.spec is new.spec:
+        return []
+    for pod, add in ((old, False), (new, True)):
+        if pod is None:
+            continue
+        pending = add and not pod.spec.node_name
+        for claim in volumes_ctl.pod_claim_names(pod):
+            key = (pod.metadata.namespace, claim)
+            pods = state.setdefault(key, set())
+            if pending:
+                pods.add((pod.metadata.namespace, pod.metadata.name))
+            else:
+                pods.discard((pod.metadata.namespace, pod.metadata.name))
+            if not pods:
+                del state[key]
+    return []
+
+
+register_index(IndexSpec(name=PODS_BY_CLAIM, init=dict,
+                         handlers=(IndexHandler("Pod", _claims_on_pod, order=3),)))

@@ -434,3 +434,47 @@ def cronjob_row(cj, now: int) -> list[str]:
 
 
 CRONJOB_COLUMNS = ("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE")
+
+
+def statefulset_row(s, now: int) -> list[str]:
+    """printers.go printStatefulSet: READY is readyReplicas/spec.replicas."""
+    return [s.metadata.name, f"{s.status.ready_replicas}/{s.spec.replicas}", _age(now, s)]
+
+
+STATEFULSET_COLUMNS = ("NAME", "READY", "AGE")
+
+#: printers.go / helper.GetAccessModesAsString: the short names, in this order.
+_ACCESS_MODE_SHORT = (("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"),
+                      ("ReadWriteOncePod", "RWOP"))
+
+
+def access_modes_string(modes) -> str:
+    return ",".join(short for mode, short in _ACCESS_MODE_SHORT if mode in modes)
+
+
+def pvc_row(c, now: int) -> list[str]:
+    """printers.go printPersistentVolumeClaim: a Pending claim shows no
+    volume, capacity or access modes; a claim being deleted is Terminating;
+    VOLUMEATTRIBUTESCLASS is "<unset>" without one."""
+    status = "Terminating" if c.metadata.deletion_timestamp is not None else c.status.phase
+    bound = bool(c.spec.volume_name)
+    return [c.metadata.name, status, c.spec.volume_name, c.status.capacity if bound else "",
+            access_modes_string(c.status.access_modes) if bound else "", c.spec.storage_class_name or "",
+            str(c.spec.extra.get("volumeAttributesClassName") or "<unset>"), _age(now, c)]
+
+
+PVC_COLUMNS = ("NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "AGE")
+
+
+def pv_row(v, now: int) -> list[str]:
+    """printers.go printPersistentVolume: CLAIM is namespace/name of claimRef."""
+    ref = v.spec.claim_ref
+    claim = f"{ref.namespace}/{ref.name}" if ref is not None else ""
+    status = "Terminating" if v.metadata.deletion_timestamp is not None else v.status.phase
+    return [v.metadata.name, v.spec.capacity, access_modes_string(v.spec.access_modes),
+            v.spec.persistent_volume_reclaim_policy, status, claim, v.spec.storage_class_name,
+            str(v.spec.extra.get("volumeAttributesClassName") or "<unset>"), v.status.reason, _age(now, v)]
+
+
+PV_COLUMNS = ("NAME", "CAPACITY", "ACCESS MODES", "RECLAIM POLICY", "STATUS", "CLAIM", "STORAGECLASS",
+              "VOLUMEATTRIBUTESCLASS", "REASON", "AGE")

@@ -143,4 +143,5 @@ def lifecycle(name: str) -> Lifecycle:
     return lc
 
 
-MACHINE_NAMES = ("pod", "node", "deployment", "daemonslot", "hpa", "job", "cronjob")
+MACHINE_NAMES = ("pod", "node", "deployment", "daemonslot", "hpa", "job", "cronjob", "statefulset", "statefulslot",
+                 "pvc", "pv")

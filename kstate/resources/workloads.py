@@ -249,3 +249,72 @@ class ControllerRevision:
     @property
     def revision(self) -> int:
         return self.spec.revision
+
+
+# ---------------------------------------------------------------- StatefulSet
+
+LABEL_STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
+LABEL_POD_INDEX = "apps.kubernetes.io/pod-index"
+
+
+@attrs.frozen
+class RollingUpdateStatefulSetStrategy:
+    partition: int = 0
+    #: MaxUnavailableStatefulSet (beta, on by default from Kubernetes 1.35): defaulted to 1.
+    max_unavailable: Optional[IntOrString] = 1
+
+
+@attrs.frozen
+class StatefulSetUpdateStrategy:
+    type: str = "RollingUpdate"  # RollingUpdate | OnDelete
+    rolling_update: Optional[RollingUpdateStatefulSetStrategy] = RollingUpdateStatefulSetStrategy()
+
+
+@attrs.frozen
+class StatefulSetPersistentVolumeClaimRetentionPolicy:
+    when_deleted: str = "Retain"  # Retain | Delete
+    when_scaled: str = "Retain"
+
+
+@attrs.frozen
+class StatefulSetSpec:
+    selector: Optional[LabelSelector]
+    template: PodTemplateSpec
+    replicas: int = 1
+    #: the PersistentVolumeClaims of volumeClaimTemplates (storage.PersistentVolumeClaim objects).
+    volume_claim_templates: tuple = ()
+    service_name: str = ""
+    pod_management_policy: str = "OrderedReady"  # OrderedReady | Parallel
+    update_strategy: StatefulSetUpdateStrategy = StatefulSetUpdateStrategy()
+    revision_history_limit: Optional[int] = 10
+    min_ready_seconds: int = 0
+    persistent_volume_claim_retention_policy: StatefulSetPersistentVolumeClaimRetentionPolicy = \
+        StatefulSetPersistentVolumeClaimRetentionPolicy()
+    #: spec.ordinals.start
+    ordinals_start: int = 0
+
+
+@attrs.frozen
+class StatefulSetStatus:
+    observed_generation: int = 0
+    replicas: int = 0
+    ready_replicas: int = 0
+    current_replicas: int = 0
+    updated_replicas: int = 0
+    current_revision: str = ""
+    update_revision: str = ""
+    collision_count: Optional[int] = None
+    available_replicas: int = 0
+    conditions: tuple[Condition, ...] = ()
+    state: str = ""
+
+
+@attrs.frozen
+class StatefulSet:
+    KIND: ClassVar[str] = "StatefulSet"
+    API_VERSION: ClassVar[str] = "apps/v1"
+    NAMESPACED: ClassVar[bool] = True
+
+    metadata: ObjectMeta
+    spec: StatefulSetSpec
+    status: StatefulSetStatus = StatefulSetStatus()

@@ -1,6 +1,7 @@
 """`DaemonSetMachine`: ClusterMachine plus DaemonSets.
 
-On top of the cluster machine's node and pod faults it creates DaemonSets
+On top of the cluster machine's node and pod faults (and deletions of daemon
+pods) it creates DaemonSets
 (some with a node selector, some tolerating the machine's NoSchedule taint,
 RollingUpdate with maxUnavailable or maxSurge, or OnDelete), sets their
 image, labels nodes in and out of their selector, taints nodes NoExecute and
@@ -66,6 +67,16 @@ class DaemonSetMachine(ClusterMachine):
         ds = self.engine.get("DaemonSet", "default", name)
         if ds is not None and ds.metadata.deletion_timestamp is None:
             self.cluster.set_image("DaemonSet", name, "c", image)
+
+    @rule(index=st.integers(0, 15))
+    def kill_daemon_pod(self, index: int) -> None:
+        """Delete one live daemon pod (kubectl delete pod): the DaemonSet
+        replaces it once it is gone."""
+        pods = sorted((p for p in self.engine.store.list("Pod", "default")
+                       if p.metadata.labels.get("app") in DS_NAMES and p.metadata.deletion_timestamp is None),
+                      key=lambda p: p.metadata.name)
+        if pods:
+            self.cluster.delete("Pod", pods[index % len(pods)].metadata.name)
 
     @rule(name=daemonsets)
     def delete_daemonset(self, name: str) -> None:

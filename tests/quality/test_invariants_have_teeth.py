@@ -23,6 +23,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from kstate import Cluster, InvalidTransition
 from kstate.controllers import CONTROLLERS
 from kstate.controllers import cronjob, daemonset, deployment, hpa, job, kubelet, nodelifecycle, replicaset, scheduler
+from kstate.controllers import statefulset
 from kstate.controllers.actions import NOTHING, Bind, Create, Delete, Result, SetMemory, Update, UpdateStatus
 from kstate.invariants import INVARIANTS
 from kstate.resources.meta import Condition, set_condition
@@ -422,6 +423,87 @@ def run_daemonset_node_relabelled(controllers) -> Cluster:
     node = c.get("Node", "node-0")
     c.engine.update(attrs.evolve(node, metadata=attrs.evolve(node.metadata, labels={"logging": "off"})))
     c.advance("10s")
+    return c
+
+
+
+# -- StatefulSets
+
+
+def statefulset_manifest(replicas: int = 3, claims: bool = False, **spec) -> dict:
+    d = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+         "spec": {"replicas": replicas, "serviceName": "web", "selector": {"matchLabels": {"app": "web"}},
+                  "template": {"metadata": {"labels": {"app": "web"}},
+                               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}, **spec}}
+    if claims:
+        d["spec"]["volumeClaimTemplates"] = [{"metadata": {"name": "data"}, "spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+    return d
+
+
+def statefulset_zero_padding_duplicates():
+    """Each pod also created as `<set>-<ordinal>0`-style zero-padded twin of
+    ordinal 0 (`web-00`), which parses to the same ordinal."""
+    def fn(a):
+        if isinstance(a, Create) and a.obj.KIND == "Pod" and a.obj.metadata.name == "web-0":
+            twin = attrs.evolve(a.obj, metadata=attrs.evolve(a.obj.metadata, name="web-00"))
+            return [a, Create(twin)]
+        return a
+    return rewrite_actions(statefulset.NAME, fn)
+
+
+def statefulset_ordered_as_parallel():
+    """An OrderedReady set managed as if it were Parallel (creates and
+    deletes everything at once)."""
+    real = CONTROLLERS[statefulset.NAME].reconcile
+
+    def reconcile(obs, now):
+        if obs.sts is None:
+            return real(obs, now)
+        spec = attrs.evolve(obs.sts.spec, pod_management_policy="Parallel")
+        return real(attrs.evolve(obs, sts=attrs.evolve(obs.sts, spec=spec)), now)
+    return replace(statefulset.NAME, reconcile=reconcile)
+
+
+def statefulset_mounting_ordinal_zero_claims():
+    """updateStorage off by its ordinal: every pod mounts ordinal 0's claim."""
+    def fn(a):
+        if isinstance(a, Create) and a.obj.KIND == "Pod":
+            vols = tuple({"name": "data", "persistentVolumeClaim": {"claimName": "data-web-0"}}
+                         for v in a.obj.spec.extra.get("volumes", ()))
+            extra = {**a.obj.spec.extra, "volumes": vols}
+            from kstate.resources.frozen import FrozenDict, deep_freeze
+            return attrs.evolve(a, obj=attrs.evolve(a.obj, spec=attrs.evolve(a.obj.spec, extra=FrozenDict(
+                {k: deep_freeze(v) for k, v in extra.items()}))))
+        return a
+    return rewrite_actions(statefulset.NAME, fn)
+
+
+def statefulset_never_creating_ordinal_two():
+    return rewrite_actions(statefulset.NAME, lambda a: None if isinstance(a, Create) and a.obj.KIND == "Pod"
+                           and a.obj.metadata.name == "web-2" else a)
+
+
+def run_statefulset(controllers, **spec) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(statefulset_manifest(**spec))
+    c.advance("20s")
+    return c
+
+
+def run_statefulset_scale_down(controllers) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(statefulset_manifest(podManagementPolicy="OrderedReady"))
+    c.advance("20s")
+    c.apply(statefulset_manifest(replicas=0, podManagementPolicy="OrderedReady"))
+    c.advance("20s")
+    return c
+
+
+def run_statefulset_to_stable(controllers) -> Cluster:
+    c = Cluster(nodes=3, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(statefulset_manifest())
+    c.run_until_stable()
     return c
 
 
@@ -907,6 +989,21 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "cronjob-one-job-per-schedule-time": [
         ("CronJob creating each Job twice", cronjob_creating_each_job_twice, lambda reg: run_cronjob(reg)),
+    ],
+    "statefulset-one-pod-per-ordinal": [
+        ("a zero-padded twin of ordinal 0", statefulset_zero_padding_duplicates, run_statefulset),
+    ],
+    "statefulset-ordered-ready": [
+        ("OrderedReady managed as Parallel (scale-up)", statefulset_ordered_as_parallel, run_statefulset),
+        ("OrderedReady managed as Parallel (scale-down)", statefulset_ordered_as_parallel,
+         run_statefulset_scale_down),
+    ],
+    "statefulset-claim-one-pod-one-ordinal": [
+        ("every pod mounting ordinal 0's claim", statefulset_mounting_ordinal_zero_claims,
+         lambda reg: run_statefulset(reg, claims=True, podManagementPolicy="Parallel")),
+    ],
+    "statefulset-converged": [
+        ("ordinal 2 never created", statefulset_never_creating_ordinal_two, run_statefulset_to_stable),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),

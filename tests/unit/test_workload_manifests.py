@@ -433,7 +433,7 @@ def test_maxsurge_zero_with_positive_percent_unavailable_is_valid():
 def test_bad_corpus_has_enough_workload_files():
     assert len(WORKLOAD_BAD) >= 15
     kinds = {p.read_text().split("kind: ", 1)[1].split()[0] for p in WORKLOAD_BAD}
-    assert kinds == {"DaemonSet", "Deployment", "ReplicaSet", "ReplicationController"}
+    assert kinds == {"DaemonSet", "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"}
 
 
 @pytest.mark.parametrize("path", WORKLOAD_BAD, ids=[p.stem for p in WORKLOAD_BAD])
