@@ -22,6 +22,7 @@ from kstate.io.profile import load_profile
 from kstate.network import ipallocator, ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
 from kstate.kinds.network import bootstrap_services
+from kstate.kinds.scheduling import bootstrap_priority_classes
 from kstate.kinds.core import last_heartbeat, node_transition, ready_conditions
 from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
@@ -116,6 +117,7 @@ class Cluster:
             raise SpecError(f"Invalid value: {service_cidr!r}: must be a valid CIDR with room for Service IPs "
                             "(e.g. 10.96.0.0/12)", "service_cidr") from None
         bootstrap_services(self._engine, service_cidr)
+        bootstrap_priority_classes(self._engine)
         #: the kube-proxy implementation the nodes run (a pure function with the
         #: signature of kstate.network.kubeproxy.iptables_save; not snapshotted)
         self._engine.kube_proxy = kube_proxy

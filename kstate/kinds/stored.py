@@ -45,7 +45,6 @@ BUILTIN_STORED = (
     ("storage.k8s.io/v1", "CSINode", "csinodes", (), False, "subdomain"),
     ("storage.k8s.io/v1", "VolumeAttachment", "volumeattachments", (), False, "subdomain"),
     ("storage.k8s.io/v1", "CSIStorageCapacity", "csistoragecapacities", (), True, "subdomain"),
-    ("scheduling.k8s.io/v1", "PriorityClass", "priorityclasses", ("pc",), False, "subdomain"),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", ("crd", "crds"), False,
      "subdomain"),
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", (),
