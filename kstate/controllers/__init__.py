@@ -14,6 +14,7 @@ from kstate.controllers import (
     cronjob, daemonset, deployment, endpoints, garbagecollector, hpa, job, kubelet, metrics, nodelifecycle,
     replicaset, scheduler,
 )
+from kstate.controllers import disruption
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -87,6 +88,11 @@ for _spec in (
                             Watch("Job", cronjob.watch_jobs, order=30))),
     ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
                    watches=(Watch("Job", job.watch_self, order=20, events=_LIVE),)),
+    ControllerSpec(disruption.NAME, disruption.observe_disruption, disruption.reconcile_disruption, 1,
+                   watches=(Watch("PodDisruptionBudget", disruption.watch_self, order=10),
+                            Watch("Pod", disruption.watch_pods, order=58))),
+    ControllerSpec(disruption.STALE_NAME, disruption.observe_stale, disruption.reconcile_stale, 1,
+                   watches=(Watch("Pod", disruption.watch_pods_stale, order=59, events=_LIVE),)),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

@@ -35,7 +35,6 @@ BUILTIN_STORED = (
     ("networking.k8s.io/v1", "Ingress", "ingresses", ("ing",), True, "subdomain"),
     ("networking.k8s.io/v1", "IngressClass", "ingressclasses", (), False, "subdomain"),
     ("networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", ("netpol",), True, "subdomain"),
-    ("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", ("pdb",), True, "subdomain"),
     ("rbac.authorization.k8s.io/v1", "Role", "roles", (), True, "path"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", (), True, "path"),
     ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", (), False, "path"),
