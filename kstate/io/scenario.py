@@ -373,12 +373,21 @@ def _op_taint(verb: str):
     return parse
 
 
+_DRAIN_FLAGS = ("force", "ignore-daemonsets", "delete-emptydir-data", "disable-eviction")
+
+
 def _op_drain(p: _P, v: Any, path: str):
-    a = _node_name_arg(p, v, path, ("force", "grace-period"))
-    force = False if a.get("force") is None else p.boolean(a["force"], f"{path}.force")
+    """kubectl drain NODE [--force] [--ignore-daemonsets] [--delete-emptydir-data]
+    [--disable-eviction] [--grace-period=N] [--timeout=D]."""
+    a = _node_name_arg(p, v, path, _DRAIN_FLAGS + ("grace-period", "timeout"))
+    flags = {f: False if a.get(f) is None else p.boolean(a[f], f"{path}.{f}") for f in _DRAIN_FLAGS}
     grace = None if a.get("grace-period") is None else p.integer(a["grace-period"], f"{path}.grace-period", 0)
-    text = a["name"] + (" force" if force else "") + (f" grace-period={grace}" if grace is not None else "")
-    return (a["name"], force, grace), text
+    timeout = None if a.get("timeout") is None else p.duration(a["timeout"], f"{path}.timeout")
+    text = a["name"] + "".join(f" {f}" for f in _DRAIN_FLAGS if flags[f]) + (
+        f" grace-period={grace}" if grace is not None else "") + (
+        f" timeout={format_duration(timeout)}" if timeout is not None else "")
+    return (a["name"], flags["force"], grace, flags["ignore-daemonsets"], flags["delete-emptydir-data"],
+            flags["disable-eviction"], timeout), text
 
 
 def _op_add_node(p: _P, v: Any, path: str):

@@ -256,7 +256,8 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
 
     t = 0
     while t is not None:
-        cluster.advance(f"{eng.start + t - eng.now}ms")
+        # An operation may have moved the clock past t (a drain retrying evictions).
+        cluster.advance(f"{max(0, eng.start + t - eng.now)}ms")
         flush()
         while oi < len(ops) and ops[oi].at == t:
             op = ops[oi]
@@ -271,7 +272,11 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
                 continue
             w.line(f"  {stamp(t)}  >>> {op.text}")
             try:
-                _execute(cluster, op)
+                done = _execute(cluster, op)
+                if op.verb == "drain":
+                    flush()
+                    for pod, why in done.failed:
+                        w.line(f"  {stamp(eng.now - eng.start)}  note: drain could not evict {pod}: {why}")
                 if op.verb == "apply":
                     note_stored(t, op.args[0])
             except KstateError as e:
@@ -338,7 +343,7 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
     return report
 
 
-def _execute(cluster, op: Operation) -> None:
+def _execute(cluster, op: Operation):
     a = op.args
     v = op.verb
     if v == "apply":
@@ -365,8 +370,10 @@ def _execute(cluster, op: Operation) -> None:
         name, key, effect = a
         cluster.untaint(name, key, effect)
     elif v == "drain":
-        name, force, grace = a
-        cluster.drain(name, force=force, grace_period=grace)
+        name, force, grace, ignore_ds, emptydir, no_eviction, timeout = a
+        return cluster.drain(name, force=force, grace_period=grace, ignore_daemonsets=ignore_ds,
+                             delete_emptydir_data=emptydir, disable_eviction=no_eviction,
+                             timeout=None if timeout is None else f"{timeout}ms")
     elif v == "crash-container":
         name, ns, code = a
         cluster.crash_container(name, ns, exit_code=code)

@@ -652,6 +652,31 @@ def run_frontend_backend(broken: Optional[Callable], fail_a_node: bool = False) 
     return c
 
 
+def disruption_ignoring_min_available():
+    """Reads every budget as minAvailable 0, so it offers every healthy pod
+    for eviction and a drain goes below the budget's minimum."""
+    from kstate.controllers import disruption
+
+    def observe(view, key):
+        obs = disruption.observe_disruption(view, key)
+        if obs.pdb is None:
+            return obs
+        spec = attrs.evolve(obs.pdb.spec, min_available=0, max_unavailable=None)
+        return attrs.evolve(obs, pdb=attrs.evolve(obs.pdb, spec=spec))
+    return replace(disruption.NAME, observe=observe)
+
+
+def run_drain_with_budget(controllers) -> Cluster:
+    c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(deployment_manifest())
+    c.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+             "spec": {"minAvailable": 2, "selector": {"matchLabels": deployment_manifest()["spec"]["selector"][
+                 "matchLabels"]}}})
+    c.advance("30s")
+    c.drain("node-0", timeout="30s")
+    return c
+
+
 CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], Cluster]]]] = {
     "status-changes-are-machine-edges": [
         ("kubelet skipping ContainerCreating", kubelet_skipping_container_creating, run_one_pod),
@@ -745,6 +770,9 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "cronjob-one-job-per-schedule-time": [
         ("CronJob creating each Job twice", cronjob_creating_each_job_twice, lambda reg: run_cronjob(reg)),
+    ],
+    "eviction-keeps-disruption-budget": [
+        ("disruption controller ignoring minAvailable", disruption_ignoring_min_available, run_drain_with_budget),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
@@ -962,4 +990,22 @@ def test_the_hypothesis_machine_finds_a_broken_kubelet():
     with pytest.raises(AssertionError, match="invariant pod-phase-consistent violated"):
         run_state_machine_as_test(cls, settings=settings(
             max_examples=100, stateful_step_count=20, derandomize=True, database=None, deadline=None,
+            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+def test_the_disruption_machine_finds_a_disruption_controller_ignoring_min_available():
+    """The DisruptionMachine's budgets, evictions and drains reach the
+    broken controller's over-generous budgets; only
+    eviction-keeps-disruption-budget is kept (and `settle` dropped)."""
+    from hypothesis.stateful import INVARIANT_MARKER
+    from kstate.testing.disruption_machine import DisruptionMachine
+    body: dict = {"controllers": disruption_ignoring_min_available(), "settle": lambda self: None}
+    for name in dir(DisruptionMachine):
+        if getattr(getattr(DisruptionMachine, name), INVARIANT_MARKER, None) and \
+                name != "eviction_keeps_disruption_budget":
+            body[name] = lambda self: None
+    cls = type("GenerousBudgetMachine", (DisruptionMachine,), body)
+    with pytest.raises(AssertionError, match="invariant eviction-keeps-disruption-budget violated"):
+        run_state_machine_as_test(cls, settings=settings(
+            max_examples=100, stateful_step_count=30, derandomize=True, database=None, deadline=None,
             phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
