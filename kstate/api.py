@@ -539,8 +539,8 @@ class Cluster:
         eviction API (deleted, with `disable_eviction`). Evictions a
         PodDisruptionBudget refuses (429) are retried every 5 s of simulated
         time, as kubectl does, until they pass or `timeout` runs out; with
-        no timeout (kubectl's 0, forever) until nothing in the cluster is
-        pending any more or an hour has passed. Returns once every eviction
+        no timeout (None or 0: kubectl's "zero means infinite") until
+        nothing in the cluster is pending any more or an hour has passed. Returns once every eviction
         was accepted or given up; it does not wait for the pods to
         terminate. The result lists the pods evicted, the DaemonSet pods
         ignored and the pods it could not evict with the error."""
@@ -548,6 +548,8 @@ class Cluster:
         self._node(name)
         eng = self._engine
         deadline = None if timeout is None else _deadline(eng.now, timeout, "timeout")
+        if deadline == eng.now:
+            deadline = None                     # kubectl: "zero means infinite"
         pods = eng.placed("Pod", name)
         keep, ignored, warnings = _drain_filters(eng, pods, force, ignore_daemonsets, delete_emptydir_data)
         self.cordon(name)

@@ -85,7 +85,7 @@ class DisruptionMachine(DeploymentMachine):
         except APIStatusError:
             pass
 
-    @rule(name=st.sampled_from(NODE_NAMES), timeout=st.sampled_from(["0s", "10s", "30s"]),
+    @rule(name=st.sampled_from(NODE_NAMES), timeout=st.sampled_from(["5s", "10s", "30s"]),
           disable_eviction=st.booleans())
     def drain_with_budgets(self, name: str, timeout: str, disable_eviction: bool) -> None:
         if self._node(name) is None:

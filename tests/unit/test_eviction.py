@@ -249,3 +249,23 @@ def test_drain_skips_mirror_pods_and_evicts_finished_daemon_pods():
     c.run_until_stable()
     r = c.drain("node-0")
     assert r.ok and r.evicted == () and c.get("Pod", "static").metadata.deletion_timestamp is None
+
+
+def test_pdb_kind_columns_manifest_and_spec_updates():
+    c = kstate.Cluster(nodes=1)
+    c.apply([deployment(replicas=2), budget(maxUnavailable="50%")])
+    c.run_until_stable()
+    from kstate.io.tables import kind_table
+    rows = kind_table(c, "PodDisruptionBudget")
+    assert [r.split() for r in rows] == [["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS",
+                                          "AGE"], ["web", "N/A", "50%", "1", "1s"]]
+    out = kstate.to_manifest(c.get("pdb", "web"))
+    assert out["spec"] == {"selector": {"matchLabels": {"app": "web"}}, "maxUnavailable": "50%"}
+    assert (out["status"]["expectedPods"], out["status"]["desiredHealthy"], out["status"]["observedGeneration"]) == \
+        (2, 1, 1)
+    assert kstate.parse_manifests(out)[0].spec == c.get("pdb", "web").spec
+    # policy/v1: the spec may change; the new generation is observed
+    c.apply(budget(minAvailable=2))
+    c.run_until_stable()
+    b = c.get("pdb", "web")
+    assert (b.metadata.generation, b.status.observed_generation, b.status.disruptions_allowed) == (2, 2, 0)
