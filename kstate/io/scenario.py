@@ -71,7 +71,7 @@ __all__ = [
 
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
-              "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
+              "uncordon", "taint", "untaint", "drain", "evict", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
               "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
@@ -511,6 +511,16 @@ def _op_create_job(p: _P, v: Any, path: str):
     return (cj, name, ns), f"--from=cronjob/{ns}/{cj}" + (f" {name}" if name else "")
 
 
+def _op_evict(p: _P, v: Any, path: str):
+    """POST pods/eviction: a pod name or {name, namespace, grace-period}."""
+    a = {"name": p.string(v, path)} if isinstance(v, str) else p.mapping(
+        v, path, ("name", "namespace", "grace-period"), required=("name",))
+    name = p.string(a["name"], f"{path}.name")
+    ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
+    grace = None if a.get("grace-period") is None else p.integer(a["grace-period"], f"{path}.grace-period", 0)
+    return (name, ns, grace), f"{ns}/{name}" + (f" grace-period={grace}" if grace is not None else "")
+
+
 def _op_check(p: _P, v: Any, path: str):
     conds = _parse_conditions(p, v, path)
     return (conds,), "; ".join(c.describe() for c in conds)
@@ -521,7 +531,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "fail-node": _op_node("fail-node"), "recover-node": _op_node("recover-node"),
     "remove-node": _op_node("remove-node"), "cordon": _op_node("cordon"), "uncordon": _op_node("uncordon"),
     "taint": _op_taint("taint"), "untaint": _op_taint("untaint"),
-    "drain": _op_drain, "crash-container": _op_crash, "check": _op_check,
+    "drain": _op_drain, "evict": _op_evict, "crash-container": _op_crash, "check": _op_check,
     "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
     "rollout-restart": _op_rollout("rollout-restart"), "set-load": _op_set_load,

@@ -18,7 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Optional, TextIO
 
-from kstate.errors import KstateError, SpecError
+from kstate.errors import APIStatusError, KstateError, SpecError
 from kstate.io.manifests import to_manifest
 from kstate.registry import REGISTRY
 from kstate.io.scenario_model import Condition, Operation, Predicate, Scenario, plural, show_value
@@ -277,6 +277,9 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
                     flush()
                     for pod, why in done.failed:
                         w.line(f"  {stamp(eng.now - eng.start)}  note: drain could not evict {pod}: {why}")
+                if op.verb == "evict" and done is not None:
+                    w.line(f"  {stamp(t)}  note: eviction refused ({done.code}): {done.message}"
+                           + "".join(f" {m}" for _, m in done.causes))
                 if op.verb == "apply":
                     note_stored(t, op.args[0])
             except KstateError as e:
@@ -374,6 +377,12 @@ def _execute(cluster, op: Operation):
         return cluster.drain(name, force=force, grace_period=grace, ignore_daemonsets=ignore_ds,
                              delete_emptydir_data=emptydir, disable_eviction=no_eviction,
                              timeout=None if timeout is None else f"{timeout}ms")
+    elif v == "evict":
+        name, ns, grace = a
+        try:
+            cluster.evict(name, ns, grace_period=grace)
+        except APIStatusError as e:
+            return e        # the API's answer (429, 403, 500), noted, not a failure
     elif v == "crash-container":
         name, ns, code = a
         cluster.crash_container(name, ns, exit_code=code)
