@@ -661,12 +661,15 @@ def eviction_keeps_disruption_budget(view) -> Iterator[Violation]:
     deleting, not evicted within DeletionTimeout) minus desiredHealthy,
     both recomputed here from the pods and their owners' scale. Budgets
     sharing a pod are skipped: Kubernetes wakes only the first of them for
-    that pod's changes, so the others may lag there too."""
+    that pod's changes, so the others may lag there too; so is a budget whose
+    controller has a change still to observe at this instant (a deletion
+    that bypassed the eviction API, a pod that just went unready)."""
     from kstate.controllers import disruption as dis
     for pdb in view.store.list("PodDisruptionBudget"):
         st = pdb.status
         subject = f"PodDisruptionBudget {pdb.metadata.namespace}/{pdb.metadata.name}"
-        if st.observed_generation != pdb.metadata.generation:
+        if st.observed_generation != pdb.metadata.generation or view.in_workqueue(
+                dis.NAME, (pdb.metadata.namespace, pdb.metadata.name)):
             continue
         if st.disruptions_allowed < 0:
             yield Violation("eviction-keeps-disruption-budget", subject,

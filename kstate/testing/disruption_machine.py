@@ -76,14 +76,41 @@ class DisruptionMachine(DeploymentMachine):
 
     @rule(index=st.integers(0, 63), grace=st.none() | st.integers(0, 30))
     def evict_a_pod(self, index: int, grace) -> None:
+        """Evict a live pod once the controllers caught up with this instant
+        (as a client's request arrives after the informers saw the last
+        change), and check the eviction itself: one that spent a budget
+        leaves at least desiredHealthy healthy pods (recomputed from the
+        pods, not read from the status the eviction trusted)."""
+        self.cluster.advance("0s")
         live = [p for p in self._all_pods() if p.status.phase not in TERMINAL_PHASES]
         if not live:
             return
         pod = live[index % len(live)]
+        eng = self.engine
+        pdbs = dis.pdbs_for_pod(eng, pod)
+        before = self._healthy_and_desired(pdbs[0]) if len(pdbs) == 1 else None
         try:
             self.cluster.evict(pod.metadata.name, pod.metadata.namespace, grace_period=grace)
         except APIStatusError:
-            pass
+            return
+        if before is None or pod.metadata.deletion_timestamp is not None or pod.status.phase == "Pending":
+            return
+        b = eng.get(dis.KIND, pdbs[0].metadata.namespace, pdbs[0].metadata.name)
+        if pod.metadata.name not in b.status.disrupted_pods:
+            return       # an unready pod the budget let go without spending a disruption
+        healthy, desired = before
+        assert healthy - 1 >= desired, self._fail("an eviction took a budget below its minimum", [
+            f"evicting {pod.metadata.namespace}/{pod.metadata.name} left {healthy - 1} healthy pods of "
+            f"{desired} desired under PodDisruptionBudget {b.metadata.namespace}/{b.metadata.name}"])
+
+    def _healthy_and_desired(self, pdb):
+        eng = self.engine
+        obs = dis.observe_disruption(eng, (pdb.metadata.namespace, pdb.metadata.name))
+        try:
+            _, desired, _ = dis.get_expected_pod_count(pdb, obs.pods, obs.scales)
+        except dis.SyncError:
+            return None
+        return dis.count_healthy_pods(obs.pods, pdb.status.disrupted_pods, eng.now), desired
 
     @rule(name=st.sampled_from(NODE_NAMES), timeout=st.sampled_from(["5s", "10s", "30s"]),
           disable_eviction=st.booleans())

@@ -674,6 +674,7 @@ def run_drain_with_budget(controllers) -> Cluster:
                  "matchLabels"]}}})
     c.advance("30s")
     c.drain("node-0", timeout="30s")
+    c.advance("1s")
     return c
 
 
