@@ -662,6 +662,8 @@ def eviction_keeps_disruption_budget(view) -> Iterator[Violation]:
     both recomputed here from the pods and their owners' scale. Budgets
     sharing a pod are skipped: Kubernetes wakes only the first of them for
     that pod's changes, so the others may lag there too; so is a budget whose
+    owners' scale changed since its last sync (the controller does not watch
+    workloads) or whose
     controller has a change still to observe at this instant (a deletion
     that bypassed the eviction API, a pod that just went unready)."""
     from kstate.controllers import disruption as dis
@@ -687,6 +689,10 @@ def eviction_keeps_disruption_budget(view) -> Iterator[Violation]:
             expected, desired, _ = dis.get_expected_pod_count(pdb, pods, scales)
         except dis.SyncError:
             expected, desired = 0, 0
+        if expected != st.expected_pods:
+            # The owners' scale changed and no pod did: Kubernetes' controller
+            # does not watch the workloads, so its budget lags there too.
+            continue
         healthy = dis.count_healthy_pods(pods, st.disrupted_pods, view.now)
         spare = max(0, healthy - desired) if expected > 0 else 0
         if st.disruptions_allowed > spare:

@@ -69,6 +69,25 @@ class DisruptionMachine(DeploymentMachine):
                             "spec": {**spec, "selector": {"matchLabels": {"app": name}}}})
         return (namespace, name)
 
+    @rule(target=budgets, name=st.sampled_from(DEPLOYMENT_NAMES), namespace=st.sampled_from(NAMESPACES),
+          replicas=st.integers(1, 5), spare=st.integers(0, 2))
+    def create_protected_deployment(self, name: str, namespace: str, replicas: int, spare: int):
+        """A Deployment whose pods are Ready at once, with a budget of
+        minAvailable replicas − spare: drains and evictions then meet
+        budgets that refuse (the generated Deployments are often unready)."""
+        if self._deployment((namespace, name)) is not None:
+            return (namespace, name)
+        d = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+             "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                      "template": {"metadata": {"labels": {"app": name}},
+                                   "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]}}}}
+        self.cluster.apply([d, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                                "metadata": {"name": name, "namespace": namespace},
+                                "spec": {"minAvailable": max(0, replicas - spare),
+                                         "selector": {"matchLabels": {"app": name}}}}])
+        self._manifests[(namespace, name)] = d
+        return (namespace, name)
+
     @rule(key=consumes(budgets))
     def delete_budget(self, key: tuple) -> None:
         if self.engine.get("PodDisruptionBudget", key[0], key[1]) is not None:
@@ -107,9 +126,11 @@ class DisruptionMachine(DeploymentMachine):
         eng = self.engine
         obs = dis.observe_disruption(eng, (pdb.metadata.namespace, pdb.metadata.name))
         try:
-            _, desired, _ = dis.get_expected_pod_count(pdb, obs.pods, obs.scales)
+            expected, desired, _ = dis.get_expected_pod_count(pdb, obs.pods, obs.scales)
         except dis.SyncError:
             return None
+        if expected != pdb.status.expected_pods:
+            return None      # a change of scale the controller has not seen (it does not watch workloads)
         return dis.count_healthy_pods(obs.pods, pdb.status.disrupted_pods, eng.now), desired
 
     @rule(name=st.sampled_from(NODE_NAMES), timeout=st.sampled_from(["5s", "10s", "30s"]),
