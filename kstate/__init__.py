@@ -11,11 +11,13 @@ from kstate.errors import (
     AlreadyExists, InvalidOperation, InvalidTransition, KstateError, NotFound, NotStable, SpecError,
     UnknownFieldError,
 )
+from kstate.errors import APIStatusError, EvictionForbidden, Forbidden, InternalError, TooManyRequests
 from kstate.io import load_file, parse_manifests, to_manifest
 from kstate.version import KUBERNETES_VERSION
 
 __all__ = [
     "KUBERNETES_VERSION", "AlreadyExists", "Cluster", "InvalidOperation", "InvalidTransition", "KstateError", "NotFound", "NotStable",
     "SpecError", "UnknownFieldError", "load_file", "parse_manifests", "to_manifest",
+    "APIStatusError", "EvictionForbidden", "Forbidden", "InternalError", "TooManyRequests",
 ]
 __version__ = "0.1.0"

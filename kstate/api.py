@@ -16,12 +16,15 @@ import attrs
 from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
-from kstate.errors import AlreadyExists, InvalidOperation, KstateError, NotFound, NotStable, SpecError
+from kstate.errors import (
+    AlreadyExists, APIStatusError, InvalidOperation, KstateError, NotFound, NotStable, SpecError, TooManyRequests,
+)
 from kstate.io import load_sourced_file, parse_manifests, parse_sourced_manifests
 from kstate.io.profile import load_profile
 from kstate.network import ipallocator, ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
 from kstate.kinds.network import bootstrap_services
+from kstate.kinds.scheduling import bootstrap_priority_classes
 from kstate.kinds.core import last_heartbeat, node_transition, ready_conditions
 from kstate.kinds.stored import crd_names, custom_kind, is_custom_group
 from kstate.resources.unstructured import Unstructured
@@ -38,6 +41,97 @@ DEFAULT_START = "2026-01-01T00:00:00Z"
 #: DeleteOptions.propagationPolicy values (metav1.DeletionPropagation).
 PROPAGATION_POLICIES = ("Orphan", "Background", "Foreground")
 
+
+
+#: kubectl drain's wait between evictions a disruption budget refused (evictPods).
+DRAIN_RETRY_MS = 5_000
+#: how long a drain without timeout keeps retrying while the cluster is still
+#: changing (kubectl's 0 means forever; a simulation has to stop somewhere).
+DRAIN_FOREVER_MS = 3_600_000
+#: kubectl drain filters.go messages.
+_DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
+_DAEMONSET_WARNING = "ignoring DaemonSet-managed Pods"
+_LOCAL_STORAGE_FATAL = "Pods with local storage (use --delete-emptydir-data to override)"
+_LOCAL_STORAGE_WARNING = "deleting Pods with local storage"
+_UNMANAGED_FATAL = "cannot delete Pods that declare no controller (use --force to override)"
+_UNMANAGED_WARNING = "deleting Pods that declare no controller"
+_MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+
+
+@attrs.frozen
+class DrainResult:
+    """What `Cluster.drain` did: the pods evicted (namespace/name, in order),
+    the DaemonSet pods left alone, kubectl's warnings, and the pods it could
+    not evict with kubectl's error for each."""
+    node: str
+    evicted: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _drain_filters(eng, pods, force: bool, ignore_daemonsets: bool, delete_emptydir_data: bool):
+    """drain.go GetPodsForDeletion with filters.go makeFilters: each pod runs
+    through skipDeleted, daemonSet, mirrorPod, localStorage and unreplicated
+    until one says not to delete it. Returns (pods to evict, DaemonSet pods
+    ignored, warnings) or raises kubectl's errors (PodDeleteList.errors,
+    aggregated as utilerrors does: one message alone, several in [...])."""
+    keep, ignored = [], []
+    errors: dict[str, list[str]] = {}
+    warns: dict[str, list[str]] = {}
+    okay = (True, "", "")
+
+    def daemonset_filter(pod, ref, finished):
+        if ref is None or ref.kind != "DaemonSet" or finished:
+            return okay
+        if eng.get("DaemonSet", pod.metadata.namespace, ref.name) is None:
+            msg = f'daemonsets.apps "{ref.name}" not found'
+            return (True, "warn", msg) if force else (False, "error", msg)
+        return (False, "warn", _DAEMONSET_WARNING) if ignore_daemonsets else (False, "error", _DAEMONSET_FATAL)
+
+    def mirror_filter(pod, ref, finished):
+        return (False, "", "") if _MIRROR_ANNOTATION in pod.metadata.annotations else okay
+
+    def local_storage_filter(pod, ref, finished):
+        if finished or not any(isinstance(v, dict) and "emptyDir" in v for v in pod.spec.extra.get("volumes") or ()):
+            return okay
+        return (True, "warn", _LOCAL_STORAGE_WARNING) if delete_emptydir_data else (False, "error", _LOCAL_STORAGE_FATAL)
+
+    def unreplicated_filter(pod, ref, finished):
+        if finished or ref is not None:
+            return okay
+        return (True, "warn", _UNMANAGED_WARNING) if force else (False, "error", _UNMANAGED_FATAL)
+
+    for pod in pods:
+        key = f"{pod.metadata.namespace}/{pod.metadata.name}"
+        finished = pod.status.phase in ("Succeeded", "Failed")
+        ref = controller_of(pod.metadata)
+        status = okay
+        for f in (daemonset_filter, mirror_filter, local_storage_filter, unreplicated_filter):
+            status = f(pod, ref, finished)
+            if not status[0]:
+                break
+        delete, kind, msg = status
+        if kind == "error":
+            errors.setdefault(msg, []).append(key)
+        elif kind == "warn":
+            warns.setdefault(msg, []).append(key)
+        if delete:
+            keep.append(pod)
+        elif msg == _DAEMONSET_WARNING:
+            ignored.append(key)
+    if errors:
+        texts = [f"{m}: {', '.join(ps)}" if m.lower().startswith("cannot delete") else
+                 f"cannot delete {m}: {', '.join(ps)}" for m, ps in errors.items()]
+        path = "force" if _UNMANAGED_FATAL in errors else "ignore_daemonsets" if _DAEMONSET_FATAL in errors else (
+            "delete_emptydir_data" if _LOCAL_STORAGE_FATAL in errors else "name")
+        raise InvalidOperation(texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]", path)
+    return keep, ignored, [f"{m}: {', '.join(ps)}" for m, ps in warns.items()]
 
 
 def resolve_kind(kind: str) -> str:
@@ -129,6 +223,7 @@ class Cluster:
         # kube-proxy's first (full) sync, once the informers have the bootstrap Service
         from kstate.controllers import kubeproxy as _kube_proxy
         self._engine.enqueue(_kube_proxy.NAME, _kube_proxy.KEY)
+        bootstrap_priority_classes(self._engine)
         #: the kube-proxy implementation the nodes run (a pure function with the
         #: signature of kstate.network.kubeproxy.iptables_save; not snapshotted)
         self._engine.kube_proxy = kube_proxy
@@ -428,28 +523,92 @@ class Cluster:
             raise InvalidOperation(f'taint "{key}{":" + effect if effect else ""}" not found', "key")
         self._engine.update(evolve(node, spec=evolve(node.spec, taints=kept)))
 
-    def drain(self, name: str, force: bool = False, grace_period: Optional[int] = None) -> list[str]:
-        """`kubectl drain`: cordon, then delete every pod on the node. Like
-        kubectl it refuses (and changes nothing) when a pod has no controller,
-        unless force=True. DaemonSet pods are left alone. Returns the pods
-        deleted, as namespace/name."""
+    def evict(self, name: str, namespace: str = "default", grace_period: Optional[int] = None,
+              dry_run: bool = False) -> None:
+        """POST pods/eviction (policy/v1 Eviction), as `kubectl drain` sends
+        it: the pod is deleted gracefully with the DisruptionTarget condition
+        (EvictionByEvictionAPI) when its PodDisruptionBudget allows it, the
+        budget's disruptionsAllowed spent and the pod entered in its
+        disruptedPods. Returns nothing (the API's Status Success); raises
+        `TooManyRequests` (429 "Cannot evict pod as it would violate the
+        pod's disruption budget.", the budget's reason in `.causes`),
+        `EvictionForbidden` (403), `InternalError` (500: more than one
+        budget) or `NotFound`, and then changes nothing. `dry_run` checks
+        only."""
+        from kstate.kinds.policy import evict_pod
+        _check_grace_period(grace_period)
+        pod = self.get("Pod", name, namespace)
+        evict_pod(self._engine, pod, grace_period, bool(dry_run))
+
+    def drain(self, name: str, force: bool = False, grace_period: Optional[int] = None,
+              ignore_daemonsets: bool = False, disable_eviction: bool = False,
+              delete_emptydir_data: bool = False, timeout: Union[None, str, int, float] = None) -> "DrainResult":
+        """`kubectl drain` (staging/src/k8s.io/kubectl/pkg/drain): the pods
+        of the node pass kubectl's filters (DaemonSet, mirror, local
+        storage, unreplicated). A pod a filter refuses — a DaemonSet pod
+        without `ignore_daemonsets`, an emptyDir pod without
+        `delete_emptydir_data`, a pod without controller without `force` —
+        refuses the whole drain with kubectl's message (InvalidOperation,
+        nothing changed; kubectl would have cordoned the node already).
+        Otherwise the node is cordoned and every pod evicted through the
+        eviction API (deleted, with `disable_eviction`). Evictions a
+        PodDisruptionBudget refuses (429) are retried every 5 s of simulated
+        time, as kubectl does, until they pass or `timeout` runs out; with
+        no timeout (None or 0: kubectl's "zero means infinite") until
+        nothing in the cluster is pending any more or an hour has passed. Returns once every eviction
+        was accepted or given up; it does not wait for the pods to
+        terminate. The result lists the pods evicted, the DaemonSet pods
+        ignored and the pods it could not evict with the error."""
         _check_grace_period(grace_period)
         self._node(name)
-        pods = [p for p in self._engine.placed("Pod", name) if p.metadata.deletion_timestamp is None]
-        unmanaged = [p for p in pods if controller_of(p.metadata) is None]
-        if unmanaged and not force:
-            names = ", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in unmanaged)
-            raise InvalidOperation(f"cannot delete Pods that declare no controller (use force=True to override): "
-                                   f"{names}", "force")
+        eng = self._engine
+        deadline = None if timeout is None else _deadline(eng.now, timeout, "timeout")
+        if deadline == eng.now:
+            deadline = None                     # kubectl: "zero means infinite"
+        pods = eng.placed("Pod", name)
+        keep, ignored, warnings = _drain_filters(eng, pods, force, ignore_daemonsets, delete_emptydir_data)
         self.cordon(name)
-        out = []
-        for p in pods:
-            ref = controller_of(p.metadata)
-            if ref is not None and ref.kind == "DaemonSet":
-                continue
-            self._engine.delete("Pod", p.metadata.namespace, p.metadata.name, grace_period)
-            out.append(f"{p.metadata.namespace}/{p.metadata.name}")
-        return out
+        evicted: list[str] = []
+        failed: dict[str, str] = {}
+        pending = list(keep)
+        give_up = eng.now + DRAIN_FOREVER_MS if deadline is None else deadline
+        while True:
+            blocked = []
+            for pod in pending:
+                key = f"{pod.metadata.namespace}/{pod.metadata.name}"
+                cur = eng.get("Pod", pod.metadata.namespace, pod.metadata.name)
+                if cur is None or cur.metadata.uid != pod.metadata.uid:
+                    evicted.append(key)        # gone meanwhile: kubectl counts it done
+                    continue
+                if disable_eviction:
+                    eng.delete("Pod", cur.metadata.namespace, cur.metadata.name, grace_period, uid=cur.metadata.uid)
+                    evicted.append(key)
+                    continue
+                try:
+                    from kstate.kinds.policy import evict_pod
+                    evict_pod(eng, cur, grace_period)
+                except TooManyRequests as e:
+                    blocked.append((pod, e))
+                    continue
+                except APIStatusError as e:
+                    failed[key] = f'error when evicting pods/"{pod.metadata.name}" -n "{pod.metadata.namespace}": ' \
+                                  f"{e.message}"
+                    continue
+                evicted.append(key)
+            if not blocked:
+                break
+            eng.run_to(eng.now)
+            if eng.now + DRAIN_RETRY_MS > give_up or (deadline is None and eng.next_event_time() is None):
+                for pod, e in blocked:
+                    failed[f"{pod.metadata.namespace}/{pod.metadata.name}"] = (
+                        f'error when evicting pods/"{pod.metadata.name}" -n "{pod.metadata.namespace}": '
+                        f"{e.message}")
+                break
+            eng.run_to(eng.now + DRAIN_RETRY_MS)
+            pending = [p for p, _ in blocked]
+        return DrainResult(node=name, evicted=tuple(evicted), ignored=tuple(ignored), warnings=tuple(warnings),
+                           failed=tuple(sorted(failed.items())),
+                           timed_out=bool(failed) and deadline is not None)
 
     def crash_container(self, name: str, namespace: str = "default", exit_code: int = 1) -> None:
         """Fault: the pod's running containers exit with `exit_code` now; the

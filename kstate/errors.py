@@ -69,3 +69,45 @@ class InvalidTransition(KstateError):
         self.machine, self.state, self.trigger, self.dest = machine, state, trigger, dest
         detail = f" to {dest}" if dest else ""
         super().__init__(f"{machine}: no transition {trigger!r} from {state!r}{detail}")
+
+
+class Forbidden(SpecError):
+    """A request an admission plugin or the API server's strategy refuses
+    with 403 Forbidden (a pod naming a PriorityClass that does not exist, a
+    second default PriorityClass, deleting a system PriorityClass). Nothing
+    is changed."""
+
+
+class APIStatusError(KstateError):
+    """A request the API answered with an error status: `code` (HTTP),
+    `reason` (metav1.StatusReason) and `causes` (the status details' causes
+    as (type, message) pairs), as a client sees them."""
+
+    code = 500
+    reason = "InternalError"
+
+    def __init__(self, message: str, causes: tuple = ()):
+        self.message = message
+        self.causes = tuple(causes)
+        super().__init__(message)
+
+
+class TooManyRequests(APIStatusError):
+    """429: an eviction that would violate a PodDisruptionBudget; the client
+    retries (kubectl drain waits 5 s)."""
+
+    code = 429
+    reason = "TooManyRequests"
+
+
+class EvictionForbidden(APIStatusError):
+    """403 on the eviction subresource (a budget whose disruptionsAllowed is
+    negative, or too many evictions the disruption controller has not yet
+    confirmed)."""
+
+    code = 403
+    reason = "Forbidden"
+
+
+class InternalError(APIStatusError):
+    """500 (a pod matched by more than one PodDisruptionBudget)."""

@@ -1088,3 +1088,50 @@ def statefulset_converged(view) -> Iterator[Violation]:
                             f"readyReplicas {st.ready_replicas})")
         for msg in problems:
             yield Violation("statefulset-converged", subject, msg)
+@invariant("eviction-keeps-disruption-budget")
+def eviction_keeps_disruption_budget(view) -> Iterator[Violation]:
+    """An eviction never takes a PodDisruptionBudget below its minimum. The
+    eviction API spends what the budget's status offers, so a synced budget
+    (observedGeneration current) must never offer a negative number, nor
+    more than its selected pods can spare: healthy pods (Ready, not
+    deleting, not evicted within DeletionTimeout) minus desiredHealthy,
+    both recomputed here from the pods and their owners' scale. Budgets
+    sharing a pod are skipped: Kubernetes wakes only the first of them for
+    that pod's changes, so the others may lag there too; so is a budget whose
+    owners' scale changed since its last sync (the controller does not watch
+    workloads) or whose
+    controller has a change still to observe at this instant (a deletion
+    that bypassed the eviction API, a pod that just went unready)."""
+    from kstate.controllers import disruption as dis
+    for pdb in view.store.list("PodDisruptionBudget"):
+        st = pdb.status
+        subject = f"PodDisruptionBudget {pdb.metadata.namespace}/{pdb.metadata.name}"
+        if st.observed_generation != pdb.metadata.generation or view.in_workqueue(
+                dis.NAME, (pdb.metadata.namespace, pdb.metadata.name)):
+            continue
+        if st.disruptions_allowed < 0:
+            yield Violation("eviction-keeps-disruption-budget", subject,
+                            f"disruptionsAllowed {st.disruptions_allowed} is negative")
+            continue
+        pods = dis.pdb_pods(view, pdb)
+        if any(len(dis.pdbs_for_pod(view, p)) > 1 for p in pods):
+            continue
+        scales = {}
+        for p in pods:
+            ref = p.metadata.owner_references and next((r for r in p.metadata.owner_references if r.controller), None)
+            if ref is not None and ref.uid not in scales:
+                scales[ref.uid] = dis.find_controller(view, ref, pdb.metadata.namespace)
+        try:
+            expected, desired, _ = dis.get_expected_pod_count(pdb, pods, scales)
+        except dis.SyncError:
+            expected, desired = 0, 0
+        if expected != st.expected_pods:
+            # The owners' scale changed and no pod did: Kubernetes' controller
+            # does not watch the workloads, so its budget lags there too.
+            continue
+        healthy = dis.count_healthy_pods(pods, st.disrupted_pods, view.now)
+        spare = max(0, healthy - desired) if expected > 0 else 0
+        if st.disruptions_allowed > spare:
+            yield Violation("eviction-keeps-disruption-budget", subject,
+                            f"allows {st.disruptions_allowed} disruption(s) with {healthy} healthy of "
+                            f"{desired} desired: an eviction would go below the minimum")

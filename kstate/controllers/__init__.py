@@ -15,6 +15,7 @@ from kstate.controllers import (
     nodelifecycle, replicaset, scheduler,
 )
 from kstate.controllers import statefulset, volumes
+from kstate.controllers import disruption
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -103,6 +104,11 @@ for _spec in (
                             Watch("ControllerRevision", statefulset.watch_owned, order=11),
                             Watch("Pod", statefulset.watch_owned, order=57),
                             Watch("PersistentVolumeClaim", statefulset.watch_claims, order=30))),
+    ControllerSpec(disruption.NAME, disruption.observe_disruption, disruption.reconcile_disruption, 1,
+                   watches=(Watch("PodDisruptionBudget", disruption.watch_self, order=10),
+                            Watch("Pod", disruption.watch_pods, order=58))),
+    ControllerSpec(disruption.STALE_NAME, disruption.observe_stale, disruption.reconcile_stale, 1,
+                   watches=(Watch("Pod", disruption.watch_pods_stale, order=59, events=_LIVE),)),
     # the last tier: kube-proxy syncs once the instant's endpoint changes are written;
     # the kube-proxy-sync index's Service and EndpointSlice handlers wake it
     ControllerSpec(kubeproxy.NAME, kubeproxy.observe_kube_proxy, kubeproxy.reconcile_kube_proxy, 3),

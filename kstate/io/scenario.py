@@ -76,7 +76,7 @@ __all__ = [
 
 #: The timeline operations, in the order the README documents them.
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
-              "uncordon", "taint", "untaint", "drain", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
+              "uncordon", "taint", "untaint", "drain", "evict", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
               "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check",
               "iptables", "trace", "resolve", "set-pod-usage", "set-metric")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
@@ -389,12 +389,21 @@ def _op_taint(verb: str):
     return parse
 
 
+_DRAIN_FLAGS = ("force", "ignore-daemonsets", "delete-emptydir-data", "disable-eviction")
+
+
 def _op_drain(p: _P, v: Any, path: str):
-    a = _node_name_arg(p, v, path, ("force", "grace-period"))
-    force = False if a.get("force") is None else p.boolean(a["force"], f"{path}.force")
+    """kubectl drain NODE [--force] [--ignore-daemonsets] [--delete-emptydir-data]
+    [--disable-eviction] [--grace-period=N] [--timeout=D]."""
+    a = _node_name_arg(p, v, path, _DRAIN_FLAGS + ("grace-period", "timeout"))
+    flags = {f: False if a.get(f) is None else p.boolean(a[f], f"{path}.{f}") for f in _DRAIN_FLAGS}
     grace = None if a.get("grace-period") is None else p.integer(a["grace-period"], f"{path}.grace-period", 0)
-    text = a["name"] + (" force" if force else "") + (f" grace-period={grace}" if grace is not None else "")
-    return (a["name"], force, grace), text
+    timeout = None if a.get("timeout") is None else p.duration(a["timeout"], f"{path}.timeout")
+    text = a["name"] + "".join(f" {f}" for f in _DRAIN_FLAGS if flags[f]) + (
+        f" grace-period={grace}" if grace is not None else "") + (
+        f" timeout={format_duration(timeout)}" if timeout is not None else "")
+    return (a["name"], flags["force"], grace, flags["ignore-daemonsets"], flags["delete-emptydir-data"],
+            flags["disable-eviction"], timeout), text
 
 
 def _op_add_node(p: _P, v: Any, path: str):
@@ -494,6 +503,16 @@ def _op_create_job(p: _P, v: Any, path: str):
     return (cj, name, ns), f"--from=cronjob/{ns}/{cj}" + (f" {name}" if name else "")
 
 
+def _op_evict(p: _P, v: Any, path: str):
+    """POST pods/eviction: a pod name or {name, namespace, grace-period}."""
+    a = {"name": p.string(v, path)} if isinstance(v, str) else p.mapping(
+        v, path, ("name", "namespace", "grace-period"), required=("name",))
+    name = p.string(a["name"], f"{path}.name")
+    ns = "default" if a.get("namespace") is None else p.string(a["namespace"], f"{path}.namespace")
+    grace = None if a.get("grace-period") is None else p.integer(a["grace-period"], f"{path}.grace-period", 0)
+    return (name, ns, grace), f"{ns}/{name}" + (f" grace-period={grace}" if grace is not None else "")
+
+
 def _op_check(p: _P, v: Any, path: str):
     conds = _parse_conditions(p, v, path)
     return (conds,), "; ".join(c.describe() for c in conds)
@@ -504,7 +523,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "fail-node": _op_node("fail-node"), "recover-node": _op_node("recover-node"),
     "remove-node": _op_node("remove-node"), "cordon": _op_node("cordon"), "uncordon": _op_node("uncordon"),
     "taint": _op_taint("taint"), "untaint": _op_taint("untaint"),
-    "drain": _op_drain, "crash-container": _op_crash, "check": _op_check,
+    "drain": _op_drain, "evict": _op_evict, "crash-container": _op_crash, "check": _op_check,
     "scale": _op_scale, "set-image": _op_set_image, "rollout-undo": _op_rollout("rollout-undo"),
     "rollout-pause": _op_rollout("rollout-pause"), "rollout-resume": _op_rollout("rollout-resume"),
     "rollout-restart": _op_rollout("rollout-restart"), "set-load": lambda p, v, path: scenario_load._op_set_load(p, v, path, _workload_arg),

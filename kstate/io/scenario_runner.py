@@ -18,7 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Optional, TextIO
 
-from kstate.errors import InvalidOperation, KstateError, SpecError
+from kstate.errors import APIStatusError, InvalidOperation, KstateError, SpecError
 from kstate.io.manifests import to_manifest
 from kstate.registry import REGISTRY
 from kstate.resources.frozen import thaw
@@ -258,7 +258,8 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
 
     t = 0
     while t is not None:
-        cluster.advance(f"{eng.start + t - eng.now}ms")
+        # An operation may have moved the clock past t (a drain retrying evictions).
+        cluster.advance(f"{max(0, eng.start + t - eng.now)}ms")
         flush()
         while oi < len(ops) and ops[oi].at == t:
             op = ops[oi]
@@ -287,7 +288,14 @@ def run_scenario(scenario: Scenario, out: Optional[TextIO] = None) -> RunReport:
                 continue
             w.line(f"  {stamp(t)}  >>> {op.text}")
             try:
-                _execute(cluster, op)
+                done = _execute(cluster, op)
+                if op.verb == "drain":
+                    flush()
+                    for pod, why in done.failed:
+                        w.line(f"  {stamp(eng.now - eng.start)}  note: drain could not evict {pod}: {why}")
+                if op.verb == "evict" and done is not None:
+                    w.line(f"  {stamp(t)}  note: eviction refused ({done.code}): {done.message}"
+                           + "".join(f" {m}" for _, m in done.causes))
                 if op.verb == "apply":
                     note_stored(t, op.args[0])
             except KstateError as e:
@@ -438,7 +446,7 @@ def _dnat_count(cluster, lines: list, a: dict) -> int:
     return sum(1 for line in lines if line.startswith(head) and "-j KUBE-SEP-" in line and "--rcheck" not in line)
 
 
-def _execute(cluster, op: Operation) -> None:
+def _execute(cluster, op: Operation):
     a = op.args
     v = op.verb
     if v == "apply":
@@ -465,8 +473,16 @@ def _execute(cluster, op: Operation) -> None:
         name, key, effect = a
         cluster.untaint(name, key, effect)
     elif v == "drain":
-        name, force, grace = a
-        cluster.drain(name, force=force, grace_period=grace)
+        name, force, grace, ignore_ds, emptydir, no_eviction, timeout = a
+        return cluster.drain(name, force=force, grace_period=grace, ignore_daemonsets=ignore_ds,
+                             delete_emptydir_data=emptydir, disable_eviction=no_eviction,
+                             timeout=None if timeout is None else f"{timeout}ms")
+    elif v == "evict":
+        name, ns, grace = a
+        try:
+            cluster.evict(name, ns, grace_period=grace)
+        except APIStatusError as e:
+            return e        # the API's answer (429, 403, 500), noted, not a failure
     elif v == "crash-container":
         name, ns, code = a
         cluster.crash_container(name, ns, exit_code=code)

@@ -7,5 +7,6 @@ Must not be imported by engine/ (the engine is handed the registry).
 """
 from kstate.kinds import autoscaling, batch, core, network, workloads  # noqa: F401  (registration)
 from kstate.kinds import statefulsets  # noqa: F401  (registration)
+from kstate.kinds import policy, scheduling  # noqa: F401  (registration)
 from kstate.kinds import stored  # noqa: F401  (registration, after the simulated kinds)
 from kstate import controllers, indexes  # noqa: F401  (registration)

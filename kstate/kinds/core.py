@@ -19,6 +19,7 @@ from kstate.controllers import nodelifecycle
 from kstate.errors import InvalidOperation, SpecError
 from kstate.io import core_v1, tables
 from kstate.io.core_v1_container import _image_pull_policy_default
+from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, freeze
@@ -63,7 +64,7 @@ def admit_default_tolerations(pod: Pod) -> Pod:
 
 
 def _pod_prepare_create(pod: Pod, api) -> Pod:
-    pod = admit_default_tolerations(pod)
+    pod = resolve_pod_priority(admit_default_tolerations(pod), api)
     return evolve(pod, status=PodStatus(phase="Pending", state="Pending", state_since=api.now))
 
 
@@ -165,6 +166,8 @@ def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
         return tuple(evolve(n, image=o.image, extra=_pull_policy_kept(n, o)) for n, o in zip(new, old))
 
     munged = evolve(obj.spec, node_name=cur.spec.node_name, tolerations=cur.spec.tolerations,
+                    priority=cur.spec.priority if obj.spec.priority is None else obj.spec.priority,
+                    extra=_admitted_kept(obj.spec.extra, cur.spec.extra),
                     containers=with_images(obj.spec.containers, cur.spec.containers),
                     init_containers=with_images(obj.spec.init_containers, cur.spec.init_containers))
     # schedulingGates may only be removed (validation.go validatePodSchedulingGates / ValidatePodUpdate)
@@ -189,6 +192,15 @@ def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
             extra["schedulingGates"] = obj.spec.extra["schedulingGates"]
         spec = evolve(spec, extra=FrozenDict(extra))
     return evolve(cur, metadata=meta, spec=spec)
+
+
+def _admitted_kept(new, old):
+    """What the Priority plugin wrote on create (priorityClassName from the
+    default class, preemptionPolicy) is kept when a manifest leaves it out."""
+    for key in ("priorityClassName", "preemptionPolicy"):
+        if key not in new and key in old:
+            new = new.set(key, old[key])
+    return new
 
 
 def _pull_policy_kept(new, old):
@@ -258,6 +270,7 @@ POD = register_kind(KindSpec(
     columns=tables.POD_COLUMNS, row=tables.pod_row,
     generation=0, machine="pod", gone_state="Deleted",
     prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
+    admit=admit_pod_priority,
     status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
     validate_update=validate_pod_update, pod_spec=(lambda pod: pod.spec, lambda pod, spec: evolve(pod, spec=spec)),
     place=lambda pod: pod.spec.node_name or None,

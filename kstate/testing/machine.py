@@ -200,7 +200,7 @@ class ClusterMachine(RuleBasedStateMachine):
     @rule(name=nodes)
     def drain(self, name: str) -> None:
         if self._node(name) is not None:
-            self.cluster.drain(name, force=True)
+            self.cluster.drain(name, force=True, ignore_daemonsets=True, timeout="30s")
 
     # ----------------------------------------------------------- pods
 

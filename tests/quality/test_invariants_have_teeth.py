@@ -889,6 +889,29 @@ def run_low_priority_pod_on_a_full_node(controllers) -> Cluster:
     c.advance("2s")
     c.apply(pod("ordinary", cpu="3"))
     c.advance("2s")
+def disruption_ignoring_min_available():
+    """Reads every budget as minAvailable 0, so it offers every healthy pod
+    for eviction and a drain goes below the budget's minimum."""
+    from kstate.controllers import disruption
+
+    def observe(view, key):
+        obs = disruption.observe_disruption(view, key)
+        if obs.pdb is None:
+            return obs
+        spec = attrs.evolve(obs.pdb.spec, min_available=0, max_unavailable=None)
+        return attrs.evolve(obs, pdb=attrs.evolve(obs.pdb, spec=spec))
+    return replace(disruption.NAME, observe=observe)
+
+
+def run_drain_with_budget(controllers) -> Cluster:
+    c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False)
+    c.apply(deployment_manifest())
+    c.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+             "spec": {"minAvailable": 2, "selector": {"matchLabels": deployment_manifest()["spec"]["selector"][
+                 "matchLabels"]}}})
+    c.advance("30s")
+    c.drain("node-0", timeout="30s")
+    c.advance("1s")
     return c
 
 
@@ -1004,6 +1027,9 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "statefulset-converged": [
         ("ordinal 2 never created", statefulset_never_creating_ordinal_two, run_statefulset_to_stable),
+    ],
+    "eviction-keeps-disruption-budget": [
+        ("disruption controller ignoring minAvailable", disruption_ignoring_min_available, run_drain_with_budget),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),
@@ -1250,4 +1276,22 @@ def test_the_service_machine_finds_a_kube_proxy_that_reads_no_endpoint_slices():
     with pytest.raises(AssertionError, match="kube-proxy-programs-what-the-api-holds"):
         run_state_machine_as_test(cls, settings=settings(
             max_examples=200, stateful_step_count=20, derandomize=True, database=None, deadline=None,
+            phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+def test_the_disruption_machine_finds_a_disruption_controller_ignoring_min_available():
+    """The DisruptionMachine's budgets, evictions and drains reach the
+    broken controller's over-generous budgets; only
+    eviction-keeps-disruption-budget is kept (and `settle` dropped)."""
+    from hypothesis.stateful import INVARIANT_MARKER
+    from kstate.testing.disruption_machine import DisruptionMachine
+    body: dict = {"controllers": disruption_ignoring_min_available(), "settle": lambda self: None}
+    for name in dir(DisruptionMachine):
+        if getattr(getattr(DisruptionMachine, name), INVARIANT_MARKER, None) and \
+                name != "eviction_keeps_disruption_budget":
+            body[name] = lambda self: None
+    cls = type("GenerousBudgetMachine", (DisruptionMachine,), body)
+    with pytest.raises(AssertionError, match="invariant eviction-keeps-disruption-budget violated"):
+        run_state_machine_as_test(cls, settings=settings(
+            max_examples=100, stateful_step_count=30, derandomize=True, database=None, deadline=None,
             phases=[Phase.generate], suppress_health_check=list(HealthCheck)))

@@ -277,11 +277,21 @@ def test_revision_history_limit_and_revert_renumbers():
     assert revs == [(3, "fluentd:3"), (4, "fluentd:2")]
 
 
-def test_drain_leaves_daemon_pods():
+def test_drain_refuses_daemon_pods_unless_ignored_then_leaves_them():
+    # kubectl drain's daemonSetFilter (staging/src/k8s.io/kubectl/pkg/drain/filters.go)
     c = kstate.Cluster(nodes=2)
     c.apply(daemonset())
     c.run_until_stable()
-    assert c.drain("node-0") == []
+    before = c.snapshot()
+    with pytest.raises(kstate.InvalidOperation) as e:
+        c.drain("node-0")
+    assert e.value.message.startswith("cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): "
+                                      "default/logs-")
+    assert e.value.path == "ignore_daemonsets"
+    assert c.snapshot() == before
+    r = c.drain("node-0", ignore_daemonsets=True)
+    assert r.evicted == () and len(r.ignored) == 1 and r.ok
+    assert r.warnings == (f"ignoring DaemonSet-managed Pods: {r.ignored[0]}",)
     c.run_until_stable()
     assert "node-0" in by_node(c)
 

@@ -136,7 +136,8 @@ def test_drain_refuses_unmanaged_pods_and_changes_nothing():
         c.drain("node-0")
     assert c.snapshot() == before
     deleted = c.drain("node-0", force=True)
-    assert deleted == ["default/p0"]
+    assert deleted.evicted == ("default/p0",)
+    assert deleted.warnings == ("deleting Pods that declare no controller: default/p0",)
     assert c.get("Node", "node-0").spec.unschedulable
     c.advance("1s")
     with pytest.raises(kstate.NotFound):

@@ -94,13 +94,15 @@ def test_bad_path_syntax(text):
 def test_timeline_is_kept_in_order_and_parsed():
     sc = parse_scenario(_minimal(timeline=[
         {"at": "5s", "cordon": "node-0"},
-        {"at": "5s", "drain": {"name": "node-0", "force": True}},
+        {"at": "5s", "drain": {"name": "node-0", "force": True, "ignore-daemonsets": True, "timeout": "1m"}},
         {"at": 10, "add-node": {"name": "big", "cpu": 128}},
         {"at": "30s", "delete": {"kind": "pods", "name": "web", "grace-period": 0}},
     ]), "inline.yaml")
     assert [(op.at, op.verb) for op in sc.timeline] == [(5000, "cordon"), (5000, "drain"), (10000, "add-node"),
                                                         (30000, "delete")]
-    assert sc.timeline[1].args == ("node-0", True, None)
+    # (name, force, grace-period, ignore-daemonsets, delete-emptydir-data, disable-eviction, timeout ms)
+    assert sc.timeline[1].args == ("node-0", True, None, True, False, False, 60000)
+    assert sc.timeline[1].text == "drain node-0 force ignore-daemonsets timeout=1m0s"
     assert sc.timeline[2].args == ({"name": "big", "cpu": "128"},)
     assert sc.timeline[3].args == ("Pod", "web", "default", 0, None)
     assert sc.timeline[3].text == "delete Pod default/web grace-period=0"

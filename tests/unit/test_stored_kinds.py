@@ -54,10 +54,10 @@ def test_to_manifest_returns_what_was_applied_plus_server_metadata():
 
 def test_cluster_scoped_stored_kind_has_no_namespace():
     c = kstate.Cluster(nodes=0)
-    obj = c.apply({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
-                   "value": 1000})
+    obj = c.apply({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "high"},
+                   "spec": {"controller": "example.com/ingress"}})
     assert obj.metadata.namespace == ""
-    assert c.get("pc", "high").field("value") == 1000
+    assert c.get("ingressclasses", "high").field("spec") == {"controller": "example.com/ingress"}
 
 
 @pytest.mark.parametrize("doc,path,message", [
