@@ -80,17 +80,17 @@ for _spec in (
                    forget_uid_of="HorizontalPodAutoscaler"),
 
     ControllerSpec(job.NAME, job.observe_job, job.reconcile_job, 1,
-                   watches=(Watch("Job", job.watch_self, order=10, events=_LIVE),
+                   watches=(Watch("Job", job.watch_self, order=10),
                             Watch("Job", job.watch_self_status, order=10, events=frozenset({"update"}),
                                   delay=job.SYNC_JOB_BATCH_PERIOD),
                             Watch("Pod", job.watch_pods, order=55, delay=job.SYNC_JOB_BATCH_PERIOD))),
     ControllerSpec(cronjob.NAME, cronjob.observe_cronjob, cronjob.reconcile_cronjob, 2,
-                   watches=(Watch("CronJob", cronjob.watch_self, order=10, events=_LIVE),
+                   watches=(Watch("CronJob", cronjob.watch_self, order=10),
                             Watch("CronJob", cronjob.watch_rescheduled, order=10, events=frozenset({"update"}),
                                   delay=cronjob.rescheduled_delay),
                             Watch("Job", cronjob.watch_jobs, order=30))),
     ControllerSpec(job.TTL_NAME, job.observe_ttl, job.reconcile_ttl, 2,
-                   watches=(Watch("Job", job.watch_ttl, order=20, events=_LIVE),)),
+                   watches=(Watch("Job", job.watch_ttl, order=20),)),
 ):
     if _spec.name not in REGISTRY.controllers:
         register_controller(_spec)

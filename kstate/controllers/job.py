@@ -876,20 +876,21 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
 
 
 def watch_self(old, new, view) -> tuple:
-    """addJob and updateJob with a new generation (a spec change):
-    enqueueSyncJobImmediately."""
-    if new is None:
+    """addJob, deleteJob and updateJob with a new generation (a spec
+    change): enqueueSyncJobImmediately (the sync of a deleted Job does
+    nothing, and drops its pending wake-ups)."""
+    obj = new if new is not None else old
+    if old is not None and new is not None and old.metadata.generation == new.metadata.generation:
         return ()
-    if old is not None and old.metadata.generation == new.metadata.generation:
-        return ()
-    return (("Job", new.metadata.namespace, new.metadata.name),)
+    return (("Job", obj.metadata.namespace, obj.metadata.name),)
 
 
 def watch_ttl(old, new, view) -> tuple:
-    """ttlafterfinished addJob / updateJob: every live Job change."""
-    if new is None:
-        return ()
-    return (("Job", new.metadata.namespace, new.metadata.name),)
+    """ttlafterfinished addJob / updateJob: every Job change; kstate also
+    maps the delete (kube has no handler for it) so that the sync of the
+    gone Job drops a pending expiry wake-up."""
+    obj = new if new is not None else old
+    return (("Job", obj.metadata.namespace, obj.metadata.name),)
 
 
 def watch_self_status(old, new, view) -> tuple:
