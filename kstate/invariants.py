@@ -650,3 +650,26 @@ def cronjob_one_job_per_schedule_time(view) -> Iterator[Violation]:
                                 f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
                                 f"Jobs {seen[t]} and {j.metadata.name} for the same time {t}")
             seen.setdefault(t, j.metadata.name)
+
+
+@invariant("cronjob-history-within-limits")
+def cronjob_history_within_limits(view) -> Iterator[Violation]:
+    """After each sync a CronJob keeps at most successfulJobsHistoryLimit
+    Complete and failedJobsHistoryLimit Failed Jobs (cleanupFinishedJobs
+    runs first in every sync, and a Job finishing wakes its CronJob)."""
+    for cj in view.store.list("CronJob"):
+        if cj.spec is None:
+            continue
+        done = {"Complete": [], "Failed": []}
+        for j in _cronjob_jobs(view, cj):
+            if j.metadata.deletion_timestamp is not None:
+                continue
+            for c in j.status.conditions:
+                if c.type in done and c.status == "True":
+                    done[c.type].append(j.metadata.name)
+                    break
+        for kind, limit in (("Complete", cj.spec.successful_jobs_history_limit),
+                            ("Failed", cj.spec.failed_jobs_history_limit)):
+            if len(done[kind]) > limit:
+                yield Violation("cronjob-history-within-limits", f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
+                                f"{len(done[kind])} {kind} Jobs kept > limit {limit}: {', '.join(sorted(done[kind]))}")
