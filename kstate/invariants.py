@@ -1135,3 +1135,26 @@ def eviction_keeps_disruption_budget(view) -> Iterator[Violation]:
             yield Violation("eviction-keeps-disruption-budget", subject,
                             f"allows {st.disruptions_allowed} disruption(s) with {healthy} healthy of "
                             f"{desired} desired: an eviction would go below the minimum")
+
+
+@invariant("cronjob-history-within-limits")
+def cronjob_history_within_limits(view) -> Iterator[Violation]:
+    """After each sync a CronJob keeps at most successfulJobsHistoryLimit
+    Complete and failedJobsHistoryLimit Failed Jobs (cleanupFinishedJobs
+    runs first in every sync, and a Job finishing wakes its CronJob)."""
+    for cj in view.store.list("CronJob"):
+        if cj.spec is None:
+            continue
+        done = {"Complete": [], "Failed": []}
+        for j in _cronjob_jobs(view, cj):
+            if j.metadata.deletion_timestamp is not None:
+                continue
+            for c in j.status.conditions:
+                if c.type in done and c.status == "True":
+                    done[c.type].append(j.metadata.name)
+                    break
+        for kind, limit in (("Complete", cj.spec.successful_jobs_history_limit),
+                            ("Failed", cj.spec.failed_jobs_history_limit)):
+            if len(done[kind]) > limit:
+                yield Violation("cronjob-history-within-limits", f"CronJob {cj.metadata.namespace}/{cj.metadata.name}",
+                                f"{len(done[kind])} {kind} Jobs kept > limit {limit}: {', '.join(sorted(done[kind]))}")

@@ -350,13 +350,14 @@ def _schedule_changed(old, new) -> bool:
 
 
 def watch_self(old, new, view) -> tuple:
-    """addCronJob, and updateCronJob when neither the schedule nor the time
-    zone changed: synced at once."""
-    if new is None:
+    """addCronJob, deleteCronJob (the sync of a gone CronJob does nothing
+    and drops its pending wake-up), and updateCronJob when neither the
+    schedule nor the time zone changed: synced at once."""
+    obj = new if new is not None else old
+    if old is not None and new is not None and old.spec is not None and new.spec is not None \
+            and _schedule_changed(old, new):
         return ()
-    if old is not None and old.spec is not None and new.spec is not None and _schedule_changed(old, new):
-        return ()
-    return (("CronJob", new.metadata.namespace, new.metadata.name),)
+    return (("CronJob", obj.metadata.namespace, obj.metadata.name),)
 
 
 def watch_rescheduled(old, new, view) -> tuple:

@@ -567,10 +567,33 @@ def first_pending_indexes(job: Job, succeeded: set, active_pods, terminating_pod
     return out
 
 
+COMPLETION_INDEX_ENV = "JOB_COMPLETION_INDEX"
+
+
+def _with_index_env(c):
+    """addCompletionIndexEnvVariable: JOB_COMPLETION_INDEX from the pod's
+    completion-index label (PodIndexLabel), unless the container sets it."""
+    env = c.extra.get("env") or ()
+    if any(e.get("name") == COMPLETION_INDEX_ENV for e in env):
+        return c
+    ref = FrozenDict({"fieldPath": f"metadata.labels['{LABEL_COMPLETION_INDEX}']"})
+    item = FrozenDict({"name": COMPLETION_INDEX_ENV, "valueFrom": FrozenDict({"fieldRef": ref})})
+    return evolve(c, extra=c.extra.set("env", tuple(env) + (item,)))
+
+
+@functools.lru_cache(maxsize=1024)
+def indexed_pod_spec(spec):
+    """addCompletionIndexEnvVariables on a template's pod spec (init
+    containers and containers), once per template."""
+    return evolve(spec, init_containers=tuple(_with_index_env(c) for c in spec.init_containers),
+                  containers=tuple(_with_index_env(c) for c in spec.containers))
+
+
 def pod_from_template(job: Job, index: Optional[int] = None, failure_counts: Optional[tuple] = None) -> Pod:
     """controller_utils.go GetPodFromTemplate with CreatePodsWithGenerateName:
     generateName `<job>-` (Indexed: `<job>-<index>-`, with the completion
-    index annotation and label, hostname `<job>-<index>` and, with
+    index annotation and label, the JOB_COMPLETION_INDEX env var, hostname
+    `<job>-<index>` and, with
     backoffLimitPerIndex, the index failure counts of addIndexFailureCountAnnotation)."""
     t = job.spec.template
     labels, annotations, spec = t.metadata.labels, t.metadata.annotations, t.spec
@@ -583,7 +606,7 @@ def pod_from_template(job: Job, index: Optional[int] = None, failure_counts: Opt
                 extra[ANN_INDEX_IGNORED_FAILURE_COUNT] = str(failure_counts[1])
         annotations = FrozenDict({**annotations, **extra})
         labels = FrozenDict({**labels, LABEL_COMPLETION_INDEX: str(index)})
-        spec = evolve(spec, hostname=f"{job.metadata.name}-{index}")
+        spec = evolve(indexed_pod_spec(spec), hostname=f"{job.metadata.name}-{index}")
         prefix = f"{job.metadata.name}-{index}-"
     meta = ObjectMeta(generate_name=prefix, namespace=job.metadata.namespace, labels=labels,
                       annotations=annotations, finalizers=t.metadata.finalizers,
@@ -772,7 +795,9 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     held = {p.metadata.uid for p in delayed.values()}
     if held:
         failed -= sum(1 for p in delayed.values() if counts_as_failure(job, p))
-    ready = sum(1 for p in active if is_pod_ready(p) and not any(p is r for r in removed))
+    # deleteActivePods / deleteJobPods: deleted ready pods are no longer ready.
+    ready = 0 if finished is not None and n_active == 0 else \
+        sum(1 for p in active if is_pod_ready(p) and not any(p is r for r in removed))
     present = {p.metadata.uid for p in pods}
     newly = {p.metadata.uid for p in new_succeeded} | {p.metadata.uid for p in new_failed} \
         | {p.metadata.uid for p in removed}
@@ -876,20 +901,21 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
 
 
 def watch_self(old, new, view) -> tuple:
-    """addJob and updateJob with a new generation (a spec change):
-    enqueueSyncJobImmediately."""
-    if new is None:
+    """addJob, deleteJob and updateJob with a new generation (a spec
+    change): enqueueSyncJobImmediately (the sync of a deleted Job does
+    nothing, and drops its pending wake-ups)."""
+    obj = new if new is not None else old
+    if old is not None and new is not None and old.metadata.generation == new.metadata.generation:
         return ()
-    if old is not None and old.metadata.generation == new.metadata.generation:
-        return ()
-    return (("Job", new.metadata.namespace, new.metadata.name),)
+    return (("Job", obj.metadata.namespace, obj.metadata.name),)
 
 
 def watch_ttl(old, new, view) -> tuple:
-    """ttlafterfinished addJob / updateJob: every live Job change."""
-    if new is None:
-        return ()
-    return (("Job", new.metadata.namespace, new.metadata.name),)
+    """ttlafterfinished addJob / updateJob: every Job change; kstate also
+    maps the delete (kube has no handler for it) so that the sync of the
+    gone Job drops a pending expiry wake-up."""
+    obj = new if new is not None else old
+    return (("Job", obj.metadata.namespace, obj.metadata.name),)
 
 
 def watch_self_status(old, new, view) -> tuple:

@@ -578,6 +578,11 @@ def cronjob_creating_each_job_twice():
     return rewrite_actions(cronjob.NAME, dup)
 
 
+def cronjob_keeping_all_history():
+    """Never deletes a finished Job (cleanupFinishedJobs skipped)."""
+    return rewrite_actions(cronjob.NAME, lambda a: None if isinstance(a, Delete) and a.kind == "Job" else a)
+
+
 def run_job(controllers, **spec) -> Cluster:
     c = Cluster(nodes=2, seed=0, controllers=controllers, enforce_machines=False)
     c.apply(job_manifest(**spec))
@@ -1030,6 +1035,10 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     ],
     "eviction-keeps-disruption-budget": [
         ("disruption controller ignoring minAvailable", disruption_ignoring_min_available, run_drain_with_budget),
+    ],
+    "cronjob-history-within-limits": [
+        ("CronJob never cleaning up finished Jobs", cronjob_keeping_all_history,
+         lambda reg: run_cronjob(reg, runs="1s", successfulJobsHistoryLimit=1)),
     ],
     "owners-in-same-namespace": [
         ("RS creating its pods in another namespace", replicaset_creating_pods_in_another_namespace, run_deployment),

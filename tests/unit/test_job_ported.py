@@ -509,3 +509,27 @@ def test_pod_failure_policy_round_trips_with_defaulted_status():
     assert out == {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
                              {"action": "FailJob", "onExitCodes": {"containerName": "main-container",
                                                                    "operator": "In", "values": [42]}}]}
+
+
+def test_indexed_pods_get_job_completion_index_env():
+    """indexed_job_utils.go addCompletionIndexEnvVariables: every init
+    container and container gets JOB_COMPLETION_INDEX from the index label,
+    unless it sets it itself."""
+    j = mk_job(completionMode="Indexed", completions=2, parallelism=2)
+    (p0, p1) = created(sync(j, []))
+    want = {"name": "JOB_COMPLETION_INDEX",
+            "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/job-completion-index']"}}}
+    for c in p0.spec.init_containers + p0.spec.containers:
+        assert [dict(e) for e in c.extra["env"]][-1]["name"] == "JOB_COMPLETION_INDEX"
+        from kstate.resources.frozen import thaw
+        assert thaw(c.extra["env"][-1]) == want
+    assert p1.metadata.labels[ANN_COMPLETION_INDEX] == "1"
+    plain = created(sync(mk_job(completions=1), []))[0]
+    assert "env" not in plain.spec.containers[0].extra
+
+
+def test_failed_job_reports_no_ready_pods():
+    """deleteActivePods subtracts the deleted ready pods from status.ready."""
+    j = mk_job(podFailurePolicy=pfp(on_codes("FailJob", [5])), parallelism=2, completions=2)
+    st = last_status(sync(j, [mk_pod(j, "a", "Failed", exit_code=5), mk_pod(j, "b", "Running")]))
+    assert st.ready == 0 and st.active == 0
