@@ -175,7 +175,7 @@ def validate_pod_update(cur: Pod, obj: Pod, meta) -> Pod:
     new_gates = obj.spec.extra.get("schedulingGates") or ()
     if old_gates and not cur.spec.node_name and tuple(new_gates) != tuple(old_gates) and all(
             g in old_gates for g in new_gates):
-        munged = evolve(munged, extra=FrozenDict({**obj.spec.extra, "schedulingGates": old_gates}))
+        munged = evolve(munged, extra=FrozenDict({**munged.extra, "schedulingGates": old_gates}))
     if munged != cur.spec:
         raise SpecError("Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
                         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "

@@ -889,11 +889,15 @@ def scheduler_preempting_anyone():
 def run_low_priority_pod_on_a_full_node(controllers) -> Cluster:
     c = Cluster(nodes=1, seed=0, controllers=controllers)
     important = pod("important", cpu="3", stop_after="20s")
-    important["spec"]["priority"] = 1000
-    c.apply(important)
+    important["spec"]["priorityClassName"] = "important"
+    c.apply([{"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "important"},
+              "value": 1000}, important])
     c.advance("2s")
     c.apply(pod("ordinary", cpu="3"))
     c.advance("2s")
+    return c
+
+
 def disruption_ignoring_min_available():
     """Reads every budget as minAvailable 0, so it offers every healthy pod
     for eviction and a drain goes below the budget's minimum."""
