@@ -60,7 +60,7 @@ def test_the_pod_network_scenario_passes_and_prints_rules_and_traces():
     report = run_scenario(load_scenario("specs/scenarios/pod-network.yaml"))
     assert report.ok, report.failures
     out = report.output
-    for text in ("# iptables-save on node-0 (kube-proxy)", "] lo  10.244.0.3 is the pod's own address",
-                 "bridge, 10.244.0.2 is on this node", "VXLAN encap: outer 172.18.0.2 → 172.18.0.3 UDP 8472 VNI 1",
+    for text in ("# iptables-save on node-0 (kube-proxy)", "] lo  10.244.1.3 is the pod's own address",
+                 "bridge, 10.244.1.2 is on this node", "VXLAN encap: outer 172.18.0.3 → 172.18.0.2 UDP 8472 VNI 1",
                  "p=1/3 via KUBE-SEP-", "KUBE-SERVICES -d 192.0.2.0 --dport 80 → KUBE-EXT-"):
         assert text in out
