@@ -7,7 +7,13 @@ native sidecars (init containers with restartPolicy Always, 1.29+); pods
 waiting for ConfigMaps and Secrets (FailedMount while a volume cannot be set
 up, CreateContainerConfigError while a container's env cannot be made; see
 controllers/configrefs.py), woken through the pod-config-refs index.
-Timing comes from the declarative `Profile` (controllers/timing.py).
+Timing comes from the declarative `Profile` (controllers/timing.py); the
+probes' timeline from controllers/prober.py (only for pods with probes).
+Also owns the container events (Pulling, Pulled, Created, Started, Killing,
+Unhealthy, BackOff, SandboxChanged) with the declared version's wording, the
+images each node holds (imagePullPolicy; a `Never` pull of a missing image —
+ErrImageNeverPull — is not modelled), preStop hooks and the SIGTERM exit code
+in graceful termination, and the containers a crashed node lost.
 Must not import engine/ or io/, touch a store, the clock or randomness.
 
 Sidecars: the next init container starts as soon as a sidecar has started
@@ -91,6 +97,8 @@ KILL_KEY = "#killing"
 #: the kubelet's memory of a node that crashed: key (CRASH_KEY, node name) → when. Containers
 #: that ran then are gone when the node comes back (Cluster.fail_node(mode="crash")).
 CRASH_KEY = "#crashed"
+#: per-pod memory: the crash (its time) whose lost containers this pod has been through.
+CRASH_SEEN_KEY = "#crash-seen"
 #: containerd's status of a container lost with its node (seen after a reboot): Unknown, exit code 255.
 EXIT_LOST = 255
 #: per-pod memory: the time of the last failed probe whose Unhealthy event was recorded.
@@ -760,6 +768,8 @@ def containers_lost(obs: KubeletObs, now: int) -> Optional[Result]:
     containers starts over from admission. None when nothing was lost."""
     pod = obs.pod
     t = obs.crashed
+    if obs.backoff.get(CRASH_SEEN_KEY) == t:
+        return None      # this pod already lost its containers to that crash
     state = pod.status.state
 
     def lost(st):
@@ -772,11 +782,12 @@ def containers_lost(obs: KubeletObs, now: int) -> Optional[Result]:
         return None
     event = RecordEvent(ref_of(pod), "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.",
                         "Normal", NAME)
+    seen = SetMemory(NAME, pod.metadata.uid, obs.backoff.set(CRASH_SEEN_KEY, t))
     if state in ("Initializing", "ContainerCreating"):
         st = evolve(pod.status, state="Scheduled", state_since=now, phase="Pending", container_statuses=(),
                     init_container_statuses=())
         st = evolve(st, conditions=pod_conditions(pod, st, now))
-        return Result((UpdateStatus(evolve(pod, status=st), "sandbox_lost"), event), requeue_after=0)
+        return Result((seen, UpdateStatus(evolve(pod, status=st), "sandbox_lost"), event), requeue_after=0)
 
     def gone(st):
         return evolve(st, ready=False, started=False, state=ContainerState(
@@ -787,7 +798,7 @@ def containers_lost(obs: KubeletObs, now: int) -> Optional[Result]:
     trigger = "exit" if state == "Running" else None
     new = _with_status(pod, now, "Terminated" if state == "Running" else None, container_statuses=new_sts,
                        init_container_statuses=new_inits)
-    return Result((UpdateStatus(new, trigger), event), requeue_after=0)
+    return Result((seen, UpdateStatus(new, trigger), event), requeue_after=0)
 
 
 def _requeue_by(result: Result, at: Optional[int], now: int) -> Result:
