@@ -171,3 +171,18 @@ def test_is_out_of_service():
     assert nl.is_out_of_service(n)
     assert not nl.is_out_of_service(attrs.evolve(n, status=attrs.evolve(n.status, state="Ready")))
     assert not nl.is_out_of_service(attrs.evolve(n, spec=NodeSpec()))
+
+
+def test_crash_and_recovery_at_the_same_instant_restarts_once():
+    """Found by ClusterMachine: containers restarted at the crash instant were
+    taken as lost again, for ever (a livelock); each pod now goes through a
+    given crash once."""
+    c = kstate.Cluster(nodes=1)
+    _pods(c, 1)
+    c.advance("5s")
+    c.fail_node("node-0", mode="crash")
+    c.recover_node("node-0")
+    c.advance("1s")
+    assert _app(c).restart_count == 1 and _app(c).state.kind == "running"
+    c.advance("1m")
+    assert _app(c).restart_count == 1
