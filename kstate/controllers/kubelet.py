@@ -455,6 +455,14 @@ def _stopping_event(pod: Pod, name: str, message: str = "") -> RecordEvent:
     return RecordEvent(ref_of(pod), "Killing", message or f"Stopping container {name}", "Normal", NAME)
 
 
+def _starts_now(statuses, now: int) -> bool:
+    for st in statuses:
+        s = st.state
+        if s.started_at == now and s.kind == "running":
+            return True
+    return False
+
+
 def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
     """The events of every container instance the result starts now (init,
     sidecar, app container; first start or restart): Pulling and Pulled — or
@@ -465,7 +473,8 @@ def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
     for a in result.actions:
         if type(a) is UpdateStatus:
             new = a.obj
-    if new is None:
+    if new is None or not (_starts_now(new.status.container_statuses, now)
+                           or _starts_now(new.status.init_container_statuses, now)):
         return result
     pod = obs.pod
     events: list = []
