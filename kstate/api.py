@@ -13,6 +13,8 @@ from typing import Any, Iterable, Optional, Union
 
 import attrs
 
+from kstate.controllers import kubelet as kubelet_mod
+from kstate.controllers.actions import SetMemory, ref_of
 from kstate.controllers.timing import Profile
 from kstate.engine import serial
 from kstate.engine.core import Engine
@@ -472,18 +474,32 @@ class Cluster:
     def _node(self, name: str) -> Node:
         return self.get("Node", name)
 
-    def fail_node(self, name: str) -> None:
-        """The node's kubelet stops posting status (crash, partition). After the
-        node-monitor grace period the node goes Unknown, is tainted, its pods
-        become NotReady and, after their tolerations, are evicted."""
+    def fail_node(self, name: str, mode: str = "partition") -> None:
+        """The node's kubelet stops posting status. After the node-monitor
+        grace period the node goes Unknown, is tainted, its pods become
+        NotReady and, after their tolerations, are evicted.
+
+        mode "partition": the node is cut off, its containers keep running;
+        "crash": the node goes down with its containers — when it comes back
+        (`recover_node`) its kubelet finds them gone (terminated, reason
+        Unknown, exit code 255) and restarts them, so restart counts grow."""
+        if mode not in ("partition", "crash"):
+            raise SpecError(f'Unsupported value: "{mode}": supported values: "crash", "partition"', "mode")
         node = self._node(name)
         node_transition(self._engine, name, "stop_heartbeat", {"last_heartbeat": last_heartbeat(self._engine, node)})
+        if mode == "crash":
+            self._engine.apply_action(SetMemory(kubelet_mod.NAME, (kubelet_mod.CRASH_KEY, name), self._engine.now))
 
     def recover_node(self, name: str) -> None:
         node = self._node(name)
         node_transition(self._engine, name, "resume_heartbeat", {
             "conditions": ready_conditions(node.status.conditions, self._engine.now),
             "last_heartbeat": self._engine.now})
+        if node.status.state == "Unknown":
+            # kubelet_node_status.go recordNodeStatusEvent: the kubelet's first status
+            # after the node controller marked it Unknown reports the Ready condition.
+            self._engine.record_event(ref_of(node), "NodeReady", f"Node {name} status is now: NodeReady",
+                                      "Normal", "kubelet")
 
     def remove_node(self, name: str) -> None:
         self._node(name)

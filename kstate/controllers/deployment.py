@@ -156,8 +156,8 @@ def scale_replica_set(d: Deployment, rs: ReplicaSet, new_scale: int, operation: 
     actions = [Update(new)]
     if size_changed:
         actions.append(RecordEvent(ref_of(d), "ScalingReplicaSet",
-                                   f"Scaled {operation} replica set {rs.metadata.name} to {new_scale} from "
-                                   f"{rs.spec.replicas}", "Normal", NAME))
+                                   f"Scaled {operation} replica set {rs.metadata.name} from {rs.spec.replicas} to "
+                                   f"{new_scale}", "Normal", NAME))
     return actions, new
 
 
@@ -359,7 +359,7 @@ def get_new_replica_set(d: Deployment, rss, new_rs, old_rss, create: bool, now: 
     actions: list = [Create(rs)]
     if rs.spec.replicas > 0:
         actions.append(RecordEvent(ref_of(d), "ScalingReplicaSet",
-                                   f"Scaled up replica set {rs.metadata.name} to {rs.spec.replicas} from 0",
+                                   f"Scaled up replica set {rs.metadata.name} from 0 to {rs.spec.replicas}",
                                    "Normal", NAME))
     actions.append(Update(evolve(d, metadata=evolve(
         d.metadata, annotations=d.metadata.annotations.set(ANN_REVISION, rs.metadata.annotations[ANN_REVISION])))))

@@ -7,7 +7,13 @@ native sidecars (init containers with restartPolicy Always, 1.29+); pods
 waiting for ConfigMaps and Secrets (FailedMount while a volume cannot be set
 up, CreateContainerConfigError while a container's env cannot be made; see
 controllers/configrefs.py), woken through the pod-config-refs index.
-Timing comes from the declarative `Profile` (controllers/timing.py).
+Timing comes from the declarative `Profile` (controllers/timing.py); the
+probes' timeline from controllers/prober.py (only for pods with probes).
+Also owns the container events (Pulling, Pulled, Created, Started, Killing,
+Unhealthy, BackOff, SandboxChanged) with the declared version's wording, the
+images each node holds (imagePullPolicy; a `Never` pull of a missing image —
+ErrImageNeverPull — is not modelled), preStop hooks and the SIGTERM exit code
+in graceful termination, and the containers a crashed node lost.
 Must not import engine/ or io/, touch a store, the clock or randomness.
 
 Sidecars: the next init container starts as soon as a sidecar has started
@@ -29,6 +35,7 @@ kuberuntime_termination_order.go and client-go util/flowcontrol/backoff.go.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 import attrs
@@ -37,6 +44,7 @@ from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
 from kstate.controllers.configrefs import container_config_error, volume_errors
+from kstate.controllers.prober import failure_output, has_probes, plan_container, probe_of
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
@@ -72,11 +80,39 @@ CONFIG_ERROR = "CreateContainerConfigError"
 INITIAL_BACKOFF_MS = 10_000
 MAX_BACKOFF_MS = 300_000
 BACKOFF_EXPIRY_MS = 600_000
-#: exit codes of a container stopped by SIGTERM / killed by SIGKILL at the end of the grace period.
+#: exit codes of a container that dies of SIGTERM / is killed by SIGKILL at the end of the grace period.
 EXIT_SIGTERM = 143
 EXIT_SIGKILL = 137
 #: kuberuntime_container.go minimumGracePeriodInSeconds: killContainer never stops a container faster.
 MIN_GRACE_PERIOD_S = 2
+#: the kubelet's memory of the images on a node: key (IMAGES_KEY, node name) → frozenset of image names
+#: (the image manager asks the runtime; kstate remembers what its pulls left there).
+IMAGES_KEY = "#images"
+#: per-pod memory: when the pull of the app containers' missing images began (the profile's `pull` rule).
+PULL_KEY = "#pull"
+ANN_SIGTERM_EXIT_CODE = "kstate.io/sigterm-exit-code"
+ANN_PRE_STOP_TAKES = "kstate.io/pre-stop-takes"
+#: per-pod memory: the Killing events of a graceful deletion were recorded.
+KILL_KEY = "#killing"
+#: the kubelet's memory of a node that crashed: key (CRASH_KEY, node name) → when. Containers
+#: that ran then are gone when the node comes back (Cluster.fail_node(mode="crash")).
+CRASH_KEY = "#crashed"
+#: per-pod memory: the crash (its time) whose lost containers this pod has been through.
+CRASH_SEEN_KEY = "#crash-seen"
+#: containerd's status of a container lost with its node (seen after a reboot): Unknown, exit code 255.
+EXIT_LOST = 255
+#: per-pod memory: the time of the last failed probe whose Unhealthy event was recorded.
+PROBE_KEY = "#probed"
+NO_IMAGES: frozenset = frozenset()
+
+
+def sigterm_exit_code(pod: Pod) -> int:
+    """The exit code of a container that stops on SIGTERM (graceful deletion,
+    a failed liveness probe): `kstate.io/sigterm-exit-code`, else 0 — a
+    well-behaved app exits 0 on SIGTERM (reason Completed); 143 (128 + 15) is
+    what one gets that dies of the signal."""
+    ann = pod.metadata.annotations.get(ANN_SIGTERM_EXIT_CODE)
+    return int(ann) if ann is not None else 0
 
 
 def is_sidecar(c) -> bool:
@@ -96,6 +132,10 @@ class KubeletObs:
     admitted: tuple = (0, 0, 0)
     #: the ConfigMaps and Secrets the pod references: (kind, name) → object, or None when missing.
     config: FrozenDict = EMPTY
+    #: the images already on the pod's node (IMAGES_KEY memory).
+    images: frozenset = NO_IMAGES
+    #: when the pod's node last crashed (CRASH_KEY memory), None if it never did.
+    crashed: Optional[int] = None
 
 
 def observe_kubelet(view, key) -> KubeletObs:
@@ -110,7 +150,9 @@ def observe_kubelet(view, key) -> KubeletObs:
     config = FrozenDict({(kind, ref_name): view.get(kind, ns, ref_name) for kind, ns, ref_name in sorted(refs)}) \
         if refs else EMPTY
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
-                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted, config=config)
+                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted, config=config,
+                      images=view.memory(NAME, (IMAGES_KEY, pod.spec.node_name), NO_IMAGES),
+                      crashed=view.memory(NAME, (CRASH_KEY, pod.spec.node_name), None))
 
 
 # -- the crash-loop back-off (client-go flowcontrol.Backoff as the kubelet uses it)
@@ -328,6 +370,13 @@ def _with_status(pod: Pod, now: int, state: Optional[str] = None, **changes) -> 
     return evolve(pod, status=evolve(st, **changes))
 
 
+def default_waiting_reason(pod: Pod) -> str:
+    """kubelet_pods.go convertToAPIContainerStatuses: an app container without
+    a runtime status waits as ContainerCreating, or as PodInitializing in a
+    pod with init containers — also once they are done, until it is created."""
+    return "PodInitializing" if pod.spec.init_containers else "ContainerCreating"
+
+
 def _waiting(pod: Pod, containers, reason: str) -> tuple[ContainerStatus, ...]:
     prev = {s.name: s for s in pod.status.container_statuses}
     out = []
@@ -341,7 +390,9 @@ def _waiting(pod: Pod, containers, reason: str) -> tuple[ContainerStatus, ...]:
 
 
 def _running(c, now: int, restart_count: int = 0, last_state: ContainerState = NO_STATE) -> ContainerStatus:
-    return ContainerStatus(name=c.name, image=c.image, ready=False, started=True,
+    """A container instance running from `now`: not ready, and not started
+    while a startup probe has not succeeded (prober_manager.go isContainerStarted)."""
+    return ContainerStatus(name=c.name, image=c.image, ready=False, started=c.startup_probe is None,
                            restart_count=restart_count, state=ContainerState("running", started_at=now),
                            last_state=last_state)
 
@@ -354,6 +405,113 @@ def _exit_reason(code: int) -> str:
 def _terminated(st: ContainerStatus, code: int, now: int) -> ContainerStatus:
     return evolve(st, ready=False, started=False, state=ContainerState(
         "terminated", _exit_reason(code), exit_code=code, started_at=st.state.started_at, finished_at=now))
+
+
+# -- container events (kuberuntime_container.go startContainer and killContainer, images/image_manager.go)
+
+#: startContainer's Created and Started messages at 1.35: the container's name left the
+#: message in kubernetes PR #134043 (it is in the event's involvedObject.fieldPath).
+CREATED_MESSAGE = "Container created"
+STARTED_MESSAGE = "Container started"
+
+
+@lru_cache(maxsize=4096)
+def _pulling_message(image: str) -> str:
+    """image_manager.go EnsureImageExists before a pull: events.PullingImage."""
+    return f'Pulling image "{image}"'
+
+
+@lru_cache(maxsize=4096)
+def _present_message(image: str) -> str:
+    """image_manager.go EnsureImageExists when no pull is needed: events.PulledImage."""
+    return f'Container image "{image}" already present on machine and can be accessed by the pod'
+
+
+def _pulled_message(image: str, ms: int) -> str:
+    """image_manager.go after a pull: the time of the pull and, in brackets, with the
+    wait in the pull queue (kstate has no queue: the same). kstate knows no image
+    sizes: 0 bytes."""
+    d = format_go_duration(ms)
+    return f'Successfully pulled image "{image}" in {d} ({d} including waiting). Image size: 0 bytes.'
+
+
+def should_pull_image(c, images: frozenset) -> bool:
+    """image_manager.go shouldPullImage: imagePullPolicy Always pulls at every
+    start, Never never pulls, IfNotPresent (the default for a tagged image)
+    pulls when the node does not have the image.
+
+    Example: IfNotPresent, "nginx:1.25" already on the node → no pull."""
+    policy = c.extra.get("imagePullPolicy", "IfNotPresent")
+    if policy == "Always":
+        return True
+    if policy == "Never":
+        return False
+    return c.image not in images
+
+
+def _stopping_event(pod: Pod, name: str, message: str = "") -> RecordEvent:
+    """killContainer: Normal Killing "Stopping container app", or the reason
+    computePodActions gave ("Container app failed liveness probe, will be restarted")."""
+    return RecordEvent(ref_of(pod), "Killing", message or f"Stopping container {name}", "Normal", NAME)
+
+
+def _starts_now(statuses, now: int) -> bool:
+    for st in statuses:
+        s = st.state
+        if s.started_at == now and s.kind == "running":
+            return True
+    return False
+
+
+def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
+    """The events of every container instance the result starts now (init,
+    sidecar, app container; first start or restart): Pulling and Pulled — or
+    Pulled "already present" — then Created and Started, in startContainer's
+    order; the node remembers the images pulled (IMAGES_KEY). A pull the
+    profile made wait (PULL_KEY) had its Pulling event when it began."""
+    new = None
+    for a in result.actions:
+        if type(a) is UpdateStatus:
+            new = a.obj
+    if new is None or not (_starts_now(new.status.container_statuses, now)
+                           or _starts_now(new.status.init_container_statuses, now)):
+        return result
+    pod = obs.pod
+    events: list = []
+    images = obs.images
+    pull_start = obs.backoff.get(PULL_KEY)
+    for old_sts, new_sts, specs in (
+            (pod.status.init_container_statuses, new.status.init_container_statuses, pod.spec.init_containers),
+            (pod.status.container_statuses, new.status.container_statuses, pod.spec.containers)):
+        for st in new_sts:
+            s = st.state
+            if s.kind != "running" or s.started_at != now:
+                continue
+            old = next((o for o in old_sts if o.name == st.name), None)
+            if old is not None and old.state.kind == "running" and old.state.started_at == now:
+                continue
+            c = next((c for c in specs if c.name == st.name), None)
+            if c is None:
+                continue
+            ref = ref_of(pod)
+            if should_pull_image(c, images):
+                if pull_start is None or specs is pod.spec.init_containers:
+                    events.append(RecordEvent(ref, "Pulling", _pulling_message(c.image), "Normal", NAME))
+                    took = 0
+                else:
+                    took = now - pull_start
+                events.append(RecordEvent(ref, "Pulled", _pulled_message(c.image, took), "Normal", NAME))
+                if c.image not in images:
+                    images = images | {c.image}
+            else:
+                events.append(RecordEvent(ref, "Pulled", _present_message(c.image), "Normal", NAME))
+            events.append(RecordEvent(ref, "Created", CREATED_MESSAGE, "Normal", NAME))
+            events.append(RecordEvent(ref, "Started", STARTED_MESSAGE, "Normal", NAME))
+    if not events:
+        return result
+    if images is not obs.images:
+        events.append(SetMemory(NAME, (IMAGES_KEY, pod.spec.node_name), images))
+    return Result(result.actions + tuple(events), result.requeue_after)
 
 
 # -- sidecars (restartable init containers)
@@ -374,7 +532,7 @@ def sidecar_ready_delay(c) -> Optional[int]:
 def _start_sidecar(c, now: int, restart_count: int = 0, last_state: ContainerState = NO_STATE) -> ContainerStatus:
     """A sidecar instance that runs from `now`: started at once (kstate has
     no startup probes), ready at once unless it has a readinessProbe."""
-    return evolve(_running(c, now, restart_count, last_state), ready=sidecar_ready_delay(c) is None)
+    return evolve(_running(c, now, restart_count, last_state), started=True, ready=sidecar_ready_delay(c) is None)
 
 
 def _start_init_containers(pod: Pod, inits: list, i: int, now: int, config=EMPTY, events=None) -> bool:
@@ -514,7 +672,7 @@ def _sidecar_kill_schedule(obs: KubeletObs, t0: int, grace_s: int, mains_exit: i
     most its grace period; killContainer then subtracts the whole seconds
     waited from the grace period, never below 2 s (minimumGracePeriodInSeconds),
     and stops it with SIGTERM (the profile's Terminating stop delay after
-    its turn, exit 143) or SIGKILL when that is longer (exit 137). With a
+    its turn, exit `sigterm_exit_code`) or SIGKILL when that is longer (exit 137). With a
     grace period of 0 no sidecar waits.
 
     Example: grace 30 s, app containers exit at t0 + 10.5 s, stop delay 25 s
@@ -550,7 +708,7 @@ def _sidecar_kill_schedule(obs: KubeletObs, t0: int, grace_s: int, mains_exit: i
         if stop - turn > left_ms:
             out[c.name] = (turn + left_ms, EXIT_SIGKILL)
         else:
-            out[c.name] = (stop, EXIT_SIGTERM)
+            out[c.name] = (stop, sigterm_exit_code(pod))
         if st.state.kind == "terminated":
             prev_done = st.state.finished_at
         else:
@@ -582,7 +740,18 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
         return NOTHING
     if pod.metadata.deletion_timestamp is not None:
         return sync_terminating_pod(obs, now)
+    result = _sync_pod(obs, now)
+    return _add_start_events(obs, result, now) if result.actions else result
+
+
+def _sync_pod(obs: KubeletObs, now: int) -> Result:
+    """SyncPod for a pod that is not being deleted, one step."""
+    pod = obs.pod
     state = pod.status.state
+    if obs.crashed is not None and state not in ("Scheduled", "Succeeded", "Failed"):
+        lost = containers_lost(obs, now)
+        if lost is not None:
+            return lost
     if state == "Scheduled":
         return admit_pod(obs, now)
     if MOUNT_KEY in obs.backoff and state in ("Initializing", "ContainerCreating"):
@@ -595,6 +764,50 @@ def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
         if sidecar_result is not None:
             return sidecar_result
     return _requeue_by(_reconcile_main(obs, now), sidecar_due, now)
+
+
+def containers_lost(obs: KubeletObs, now: int) -> Optional[Result]:
+    """The node crashed (CRASH_KEY) while these containers ran: after the
+    reboot the runtime has no sandbox and no container for the pod
+    (kuberuntime_manager.go computePodActions: createPodSandbox, Normal
+    SandboxChanged "Pod sandbox changed, it will be killed and re-created.").
+    A running pod's containers show terminated, reason Unknown, exit code 255,
+    and are restarted as after an exit (restart counts grow; restartPolicy
+    Never: the pod fails); a pod still initializing or creating its
+    containers starts over from admission. None when nothing was lost."""
+    pod = obs.pod
+    t = obs.crashed
+    if obs.backoff.get(CRASH_SEEN_KEY) == t:
+        return None      # this pod already lost its containers to that crash
+    state = pod.status.state
+
+    def lost(st):
+        return st.state.kind == "running" and st.state.started_at is not None and st.state.started_at <= t
+
+    sts = pod.status.container_statuses
+    inits = pod.status.init_container_statuses
+    if not any(lost(st) for st in sts) and not any(lost(st) for st in inits) and not (
+            state in ("Initializing", "ContainerCreating") and pod.status.state_since <= t):
+        return None
+    event = RecordEvent(ref_of(pod), "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.",
+                        "Normal", NAME)
+    seen = SetMemory(NAME, pod.metadata.uid, obs.backoff.set(CRASH_SEEN_KEY, t))
+    if state in ("Initializing", "ContainerCreating"):
+        st = evolve(pod.status, state="Scheduled", state_since=now, phase="Pending", container_statuses=(),
+                    init_container_statuses=())
+        st = evolve(st, conditions=pod_conditions(pod, st, now))
+        return Result((seen, UpdateStatus(evolve(pod, status=st), "sandbox_lost"), event), requeue_after=0)
+
+    def gone(st):
+        return evolve(st, ready=False, started=False, state=ContainerState(
+            "terminated", "Unknown", exit_code=EXIT_LOST, started_at=st.state.started_at, finished_at=t)) \
+            if lost(st) else st
+    new_sts = tuple(gone(st) for st in sts)
+    new_inits = tuple(gone(st) for st in inits)
+    trigger = "exit" if state == "Running" else None
+    new = _with_status(pod, now, "Terminated" if state == "Running" else None, container_statuses=new_sts,
+                       init_container_statuses=new_inits)
+    return Result((seen, UpdateStatus(new, trigger), event), requeue_after=0)
 
 
 def _requeue_by(result: Result, at: Optional[int], now: int) -> Result:
@@ -626,6 +839,11 @@ def _reconcile_main(obs: KubeletObs, now: int) -> Result:
         if state == "ContainerCreating" and pod.status.container_statuses and all(
                 _is_config_error(st) for st in pod.status.container_statuses):
             return NOTHING  # no app container could be created; retried when its ConfigMap or Secret changes
+        if state == "Running" and has_probes(pod):
+            probed, due_at = sync_probes(obs, now)
+            if probed is not None:
+                return probed
+            return _requeue_by(_fire_rules(obs, now), due_at, now)
         return _fire_rules(obs, now)
     if state in ("Terminated", "CrashLoopBackOff"):
         return restart_or_finish(obs, now)
@@ -705,10 +923,10 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
             return Result((UpdateStatus(new, "init"), *events))
         # Only sidecars: all started at once, the pod is initialized.
         new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
-                           container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
+                           container_statuses=_waiting(pod, pod.spec.containers, default_waiting_reason(pod)), **base)
         return Result((UpdateStatus(new, "create_containers"),))
     new = _with_status(pod, now, "ContainerCreating",
-                       container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
+                       container_statuses=_waiting(pod, pod.spec.containers, default_waiting_reason(pod)), **base)
     return Result((UpdateStatus(new, "create_containers"),))
 
 
@@ -737,7 +955,7 @@ def _mount_failed(obs: KubeletObs, now: int, errors, base: dict) -> Result:
         trigger = "init"
     else:
         new = _with_status(pod, now, "ContainerCreating",
-                           container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"), **base)
+                           container_statuses=_waiting(pod, pod.spec.containers, default_waiting_reason(pod)), **base)
         trigger = "create_containers"
     memory = dict(obs.backoff)
     memory[MOUNT_KEY] = (now, INITIAL_MOUNT_BACKOFF_MS)
@@ -778,7 +996,7 @@ def sync_volumes(obs: KubeletObs, now: int) -> Result:
         return Result((remember, UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))),
                        *events), requeue_after=0)
     new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
-                       container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"))
+                       container_statuses=_waiting(pod, pod.spec.containers, default_waiting_reason(pod)))
     return Result((remember, UpdateStatus(new, "create_containers")), requeue_after=0)
 
 
@@ -816,7 +1034,7 @@ def retry_config_errors(obs: KubeletObs, now: int) -> Optional[Result]:
         else:
             inits[i] = _start_sidecar(c, now, st.restart_count, st.last_state)
             if _start_init_containers(pod, inits, i + 1, now, obs.config, events) and state == "Initializing":
-                sts = list(_waiting(pod, pod.spec.containers, "ContainerCreating"))
+                sts = list(_waiting(pod, pod.spec.containers, default_waiting_reason(pod)))
                 state, trigger = "ContainerCreating", "create_containers"
         break   # init containers run one after another: only the first waiting one is retried
     by_name = {c.name: c for c in pod.spec.containers}
@@ -867,9 +1085,11 @@ def _fire_rules(obs: KubeletObs, now: int) -> Result:
     anchor = _anchor(pod, state, obs.backoff.get(MOUNTED_KEY))
     best = None
     for rule in obs.profile.rules_for(state):
-        if rule.fire == "become_ready" and all(s.ready for s in pod.status.container_statuses
-                                               if s.state.kind == "running"):
-            continue  # nothing left to make ready (a container that is not running cannot be)
+        if rule.fire == "pull":
+            continue  # how long a pull takes, consulted by _fire_start
+        if rule.fire == "become_ready" and (all(s.ready for s in pod.status.container_statuses
+                                                if s.state.kind == "running") or has_probes(pod)):
+            continue  # nothing left to make ready (a container that is not running cannot be), or the prober's
         t = due(rule, pod, anchor)
         if t is not None and (best is None or t < best[0]):
             best = (t, rule)
@@ -879,6 +1099,67 @@ def _fire_rules(obs: KubeletObs, now: int) -> Result:
     if t > now:
         return Result(requeue_after=t - now)
     return _FIRE[rule.fire](obs, rule, now)
+
+
+def sync_probes(obs: KubeletObs, now: int) -> tuple[Optional[Result], Optional[int]]:
+    """The probe workers of a Running pod's app containers (controllers/prober.py):
+    record the Unhealthy events of the probes failed since the last look
+    (PROBE_KEY), write started and ready as the probes left them, and kill a
+    container whose liveness or startup probe failed failureThreshold times
+    (computePodActions: Killing "Container app failed liveness probe, will be
+    restarted"; it is restarted as after an exit, with the crash-loop
+    back-off). Returns the write for what is due now, or (None, when the
+    next probe event falls due)."""
+    pod = obs.pod
+    w0 = pod.status.start_time if pod.status.start_time is not None else pod.status.state_since
+    last = obs.backoff.get(PROBE_KEY)
+    specs = {c.name: c for c in pod.spec.containers}
+    sts = list(pod.status.container_statuses)
+    events: list = []
+    kills = False
+    next_due = None
+    seen = last
+    for i, st in enumerate(sts):
+        c = specs.get(st.name)
+        if c is None or st.state.kind != "running":
+            continue
+        plan = plan_container(pod, c, st.state.started_at, w0)
+        for t, kind in plan.failures:
+            if t > now:
+                next_due = t if next_due is None else min(next_due, t)
+                break
+            if last is None or t > last:
+                events.append(RecordEvent(ref_of(pod), "Unhealthy", f"{kind} probe failed: "
+                                          f"{failure_output(pod, probe_of(c, kind))}", "Warning", NAME))
+                seen = t if seen is None else max(seen, t)
+        if plan.kill is not None and plan.kill[0] <= now:
+            kind = plan.kill[1].lower()
+            msg = f"Container {c.name} failed {kind} probe"
+            if pod.spec.restart_policy != "Never":
+                msg += ", will be restarted"
+            events.append(_stopping_event(pod, c.name, msg))
+            sts[i] = _terminated(st, sigterm_exit_code(pod), now)
+            kills = True
+            continue
+        started = plan.started_at is not None and plan.started_at <= now
+        ready = started and plan.ready_at is not None and plan.ready_at <= now and not (
+            plan.unready_at is not None and plan.unready_at <= now)
+        for t in (plan.started_at, plan.ready_at, plan.unready_at, plan.kill[0] if plan.kill else None):
+            if t is not None and t > now:
+                next_due = t if next_due is None else min(next_due, t)
+        if st.started != started or st.ready != ready:
+            sts[i] = evolve(st, started=started, ready=ready)
+    actions: list = []
+    if sts != list(pod.status.container_statuses):
+        if kills:
+            actions.append(UpdateStatus(_with_status(pod, now, "Terminated", container_statuses=tuple(sts)), "exit"))
+        else:
+            actions.append(UpdateStatus(_with_status(pod, now, container_statuses=tuple(sts))))
+    if seen != last:
+        actions.append(SetMemory(NAME, pod.metadata.uid, obs.backoff.set(PROBE_KEY, seen)))
+    if not actions:
+        return None, next_due
+    return Result((*actions, *events), requeue_after=0), None
 
 
 def _fire_init_done(obs: KubeletObs, rule, now: int) -> Result:
@@ -896,7 +1177,7 @@ def _fire_init_done(obs: KubeletObs, rule, now: int) -> Result:
     if not _start_init_containers(pod, inits, i + 1, now, obs.config, events):
         return Result((UpdateStatus(_with_status(pod, now, init_container_statuses=tuple(inits))), *events))
     new = _with_status(pod, now, "ContainerCreating", init_container_statuses=tuple(inits),
-                       container_statuses=_waiting(pod, pod.spec.containers, "ContainerCreating"))
+                       container_statuses=_waiting(pod, pod.spec.containers, default_waiting_reason(pod)))
     return Result((UpdateStatus(new, "create_containers"), *events))
 
 
@@ -906,6 +1187,9 @@ def _fire_start(obs: KubeletObs, rule, now: int) -> Result:
     and a Failed event, the others start anyway). If none starts the pod
     stays ContainerCreating."""
     pod = obs.pod
+    pulling = _pull_wait(obs, now)
+    if pulling is not None:
+        return pulling
     prev = {s.name: s for s in pod.status.container_statuses}
     sts, events = [], []
     for c in pod.spec.containers:
@@ -916,10 +1200,36 @@ def _fire_start(obs: KubeletObs, rule, now: int) -> Result:
             events.append(_failed_event(pod, err))
         else:
             sts.append(_running(c, now, old.restart_count if old else 0, old.last_state if old else NO_STATE))
+    if PULL_KEY in obs.backoff:
+        events.append(SetMemory(NAME, pod.metadata.uid, obs.backoff.without(PULL_KEY) or None))
     if not any(s.state.kind == "running" for s in sts):
         return Result((UpdateStatus(_with_status(pod, now, container_statuses=tuple(sts))), *events))
     return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=tuple(sts)), "start"),
                    *events))
+
+
+def _pull_wait(obs: KubeletObs, now: int) -> Optional[Result]:
+    """The profile's `pull` rule (how long pulling the app containers' images
+    takes; 0 s by default): when some image must be pulled
+    (should_pull_image) and the pull takes time, the Pulling events come
+    first and the containers start when the pull is done. None: start now."""
+    pod = obs.pod
+    rule = obs.profile.pull_rule
+    started = obs.backoff.get(PULL_KEY)
+    if started is None:
+        took = rule.delay(pod) if rule is not None and rule.selects(pod) else None
+        if not took:
+            return None
+        need = [c for c in pod.spec.containers if should_pull_image(c, obs.images)]
+        if not need:
+            return None
+        return Result((SetMemory(NAME, pod.metadata.uid, obs.backoff.set(PULL_KEY, now)), *(
+            RecordEvent(ref_of(pod), "Pulling", _pulling_message(c.image), "Normal", NAME) for c in need)),
+            requeue_after=took)
+    took = (rule.delay(pod) or 0) if rule is not None else 0
+    if now < started + took:
+        return Result(requeue_after=started + took - now)
+    return None
 
 
 def _fire_ready(obs: KubeletObs, rule, now: int) -> Result:
@@ -1051,28 +1361,40 @@ def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
         return Result((Delete("Pod", pod.metadata.namespace, pod.metadata.name, pod.metadata.uid, 0),))
     m = pod.metadata
     grace_s = m.deletion_grace_period_seconds or 0
-    grace_ms = grace_s * 1000
-    start = m.deletion_timestamp - grace_ms
-    stop_at, code = start, EXIT_SIGTERM
-    for rule in obs.profile.rules_for("Terminating"):
-        t = due(rule, pod, start)
-        if t is not None:
-            stop_at = t
-            break
-    if stop_at > start + grace_ms:
-        stop_at, code = start + grace_ms, EXIT_SIGKILL
-    if now < stop_at and not any(is_sidecar(c) for c in pod.spec.init_containers):
-        return Result(requeue_after=stop_at - now)
-    sts = list(pod.status.container_statuses)
-    inits = list(pod.status.init_container_statuses)
+    start = m.deletion_timestamp - grace_s * 1000
+    plan = {c.name: kill_container_at(obs, c, start, grace_s) for c in pod.spec.containers}
+    init_stop = kill_container_at(obs, None, start, grace_s)
+    running = [plan[s.name][0] for s in pod.status.container_statuses if s.state.kind == "running" and s.name in plan]
+    stop_at = max(running, default=init_stop[0])
+    # killContainer records Killing as it begins to stop each running container (app
+    # containers and init containers first, then sidecars); once per deletion (KILL_KEY).
+    said = ()
+    if KILL_KEY not in obs.backoff:
+        said = tuple(_stopping_event(pod, st.name) for st in pod.status.container_statuses + pod.status.init_container_statuses
+                     if st.state.kind == "running")
+    first = min(running, default=init_stop[0])
+    if now < first and not any(is_sidecar(c) for c in pod.spec.init_containers):
+        if said:
+            said += (SetMemory(NAME, pod.metadata.uid, obs.backoff.set(KILL_KEY, True)),)
+        return Result(said, requeue_after=first - now)
     specs = pod.spec.init_containers
+    sts = []
     requeue = None
-    if now >= stop_at:
-        sts = [_terminated(s, code, now) if s.state.kind == "running" else evolve(s, ready=False) for s in sts]
-        inits = [_terminated(st, code, now) if st.state.kind == "running" and i < len(specs)
+    for st in pod.status.container_statuses:
+        t, code = plan.get(st.name, init_stop)
+        if st.state.kind != "running":
+            sts.append(evolve(st, ready=False) if now >= first else st)
+        elif t <= now:
+            sts.append(_terminated(st, code, now))
+        else:
+            sts.append(st)
+            requeue = t if requeue is None else min(requeue, t)
+    inits = list(pod.status.init_container_statuses)
+    if now >= init_stop[0]:
+        inits = [_terminated(st, init_stop[1], now) if st.state.kind == "running" and i < len(specs)
                  and not is_sidecar(specs[i]) else st for i, st in enumerate(inits)]
-    else:
-        requeue = stop_at
+    elif any(st.state.kind == "running" for st in inits):
+        requeue = init_stop[0] if requeue is None else min(requeue, init_stop[0])
     if any(is_sidecar(c) for c in specs):
         # App containers that ran at the deletion exit at stop_at; those that did not let the sidecars go at once.
         mains_ran = any(s.state.kind == "running" or (s.state.kind == "terminated" and s.state.finished_at is not None
@@ -1082,11 +1404,13 @@ def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
         nxt = _stop_due_sidecars(inits, schedule, now)
         if nxt is not None:
             requeue = nxt if requeue is None else min(requeue, nxt)
-        if requeue is not None:
-            if sts == list(pod.status.container_statuses) and inits == list(pod.status.init_container_statuses):
-                return Result(requeue_after=max(0, requeue - now))
-            new = _with_status(pod, now, container_statuses=tuple(sts), init_container_statuses=tuple(inits))
-            return Result((UpdateStatus(new),), requeue_after=0)
+    if requeue is not None:
+        if said:
+            said += (SetMemory(NAME, pod.metadata.uid, obs.backoff.set(KILL_KEY, True)),)
+        if sts == list(pod.status.container_statuses) and inits == list(pod.status.init_container_statuses):
+            return Result(said, requeue_after=max(0, requeue - now))
+        new = _with_status(pod, now, container_statuses=tuple(sts), init_container_statuses=tuple(inits))
+        return Result((UpdateStatus(new), *said), requeue_after=0)
     sts = tuple(sts)
     all_ok = bool(sts) and all(_last_exit(s) == 0 for s in sts)
     phase = "Succeeded" if all_ok else "Failed"
@@ -1094,8 +1418,56 @@ def sync_terminating_pod(obs: KubeletObs, now: int) -> Result:
     if inits != list(pod.status.init_container_statuses):
         changes["init_container_statuses"] = tuple(inits)
     new = _with_status(pod, now, phase, **changes)
-    return Result((UpdateStatus(new, "succeed" if all_ok else "fail"),))
+    return Result((UpdateStatus(new, "succeed" if all_ok else "fail"), *said))
 
+
+
+def pre_stop_takes(pod: Pod, c) -> Optional[int]:
+    """ms the container's preStop hook runs, None without one: the
+    `kstate.io/pre-stop-takes` annotation, else a `sleep` action's seconds
+    (PodLifecycleSleepAction), else 0 s."""
+    hooks = c.extra.get("lifecycle") if c is not None else None
+    if not hooks or not hooks.get("preStop"):
+        return None
+    ann = pod.metadata.annotations.get(ANN_PRE_STOP_TAKES)
+    if ann is not None:
+        from kstate.units import parse_duration
+        return parse_duration(ann)
+    sleep = hooks["preStop"].get("sleep")
+    if sleep and isinstance(sleep.get("seconds"), int):
+        return sleep["seconds"] * 1000
+    return 0
+
+
+def kill_container_at(obs: KubeletObs, c, start: int, grace_s: int) -> tuple[int, int]:
+    """When and with which exit code container `c` (None: a regular init
+    container) stops after a deletion requested at `start`
+    (kuberuntime_container.go killContainer): the Killing event, then the
+    preStop hook for at most the grace period; the stop signal then gets the
+    grace period less the whole seconds the hook took, never less than 2 s
+    (minimumGracePeriodInSeconds); the app stops after the profile's
+    Terminating delay (`kstate.io/stop-after`) with `sigterm_exit_code`, or is
+    SIGKILLed (137) when that is longer.
+
+    Example: grace 30 s, preStop 10.5 s, stop-after 25 s → SIGTERM at 10.5 s,
+    30 − 10 = 20 s left → SIGKILL at 30.5 s; without the hook → exit at 25 s.
+    """
+    pod = obs.pod
+    hook = pre_stop_takes(pod, c)
+    if hook is None:
+        sig_at, left_ms = start, grace_s * 1000
+    else:
+        hook = min(hook, grace_s * 1000)
+        sig_at, left_ms = start + hook, max(grace_s - hook // 1000, MIN_GRACE_PERIOD_S) * 1000
+    stop = sig_at
+    for rule in obs.profile.rules_for("Terminating"):
+        t = due(rule, pod, sig_at)
+        if t is not None:
+            stop = t
+            break
+    if stop > sig_at + left_ms:
+        return sig_at + left_ms, EXIT_SIGKILL
+    return stop, sigterm_exit_code(pod)
 
 
 def admitted_on_node(admission: dict, node_name: str) -> tuple[int, int, int]:

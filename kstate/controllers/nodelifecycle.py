@@ -9,7 +9,8 @@ node is lost (reference §1.7):
 - `reconcile_taint_eviction` (per pod): delete pods that do not tolerate a
   NoExecute taint, after their tolerationSeconds.
 - `reconcile_podgc` (per removed node): force-delete pods bound to a node that
-  no longer exists.
+  no longer exists, and terminating pods on a node that is not Ready and
+  tainted node.kubernetes.io/out-of-service (gcTerminating).
 Must not import engine/ or io/.
 
 Kubernetes sources: pkg/controller/nodelifecycle/node_lifecycle_controller.go
@@ -28,7 +29,7 @@ from kstate.controllers.actions import NOTHING, Delete, RecordEvent, Result, Set
 from kstate.controllers.view import key_of, nodes_in_zone, pods_on_node, zones
 from kstate.resources.meta import Condition, set_condition
 from kstate.resources.node import (
-    LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint,
+    LABEL_ZONE, TAINT_NOT_READY, TAINT_OUT_OF_SERVICE, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, Taint,
 )
 from kstate.resources.pod import TERMINAL_PHASES
 from kstate.resources.frozen import evolve
@@ -39,7 +40,7 @@ TAINT_EVICTION = "taint-eviction-controller"
 PODGC = "pod-garbage-collector"
 
 NODE_MONITOR_PERIOD_MS = 5_000
-NODE_MONITOR_GRACE_MS = 50_000          # 50 s since 1.32 (40 s before)
+NODE_MONITOR_GRACE_MS = 50_000          # 50 s since 1.32 (40 s before; kubernetes PR #126287), so at 1.35
 NODE_STATUS_UPDATE_MS = 10_000          # kubelet nodeStatusUpdateFrequency / lease renew
 EVICTION_RATE_INTERVAL_MS = 10_000      # --node-eviction-rate 0.1 node/s, burst 1
 SECONDARY_EVICTION_INTERVAL_MS = 100_000  # --secondary-node-eviction-rate 0.01/s
@@ -335,13 +336,28 @@ class PodGCObs:
     removed_at: Optional[int]
     pods: tuple = ()
     epoch: int = 0
+    #: the node exists, is not Ready and has the out-of-service taint (gcTerminating).
+    out_of_service: bool = False
+
+
+def is_out_of_service(node) -> bool:
+    """gcTerminating's node test: !IsNodeReady(node) and the
+    node.kubernetes.io/out-of-service taint (any effect) is on it."""
+    return node.status.state != "Ready" and any(t.key == TAINT_OUT_OF_SERVICE for t in node.spec.taints)
 
 
 def observe_podgc(view, node_name) -> PodGCObs:
     node = view.get("Node", "", node_name)
-    pods = tuple(pods_on_node(view, node_name)) if node is None else ()
+    oos = node is not None and is_out_of_service(node)
+    if node is None:
+        pods = tuple(pods_on_node(view, node_name))
+    elif oos:
+        pods = tuple(p for p in pods_on_node(view, node_name) if p.metadata.deletion_timestamp is not None)
+    else:
+        pods = ()
     return PodGCObs(node_name=node_name, node_exists=node is not None,
-                    removed_at=view.memory(PODGC, node_name, None), pods=pods, epoch=view.start)
+                    removed_at=view.memory(PODGC, node_name, None), pods=pods, epoch=view.start,
+                    out_of_service=oos)
 
 
 def reconcile_podgc(obs: PodGCObs, now: int) -> Result:
@@ -351,6 +367,8 @@ def reconcile_podgc(obs: PodGCObs, now: int) -> Result:
 
     Example: node removed at 61 s → seen at the 80 s pass → pods deleted at 120 s.
     """
+    if obs.node_exists and obs.out_of_service and obs.pods:
+        return gc_terminating(obs, now)
     if obs.node_exists or not obs.pods:
         return Result((SetMemory(PODGC, obs.node_name, None),)) if obs.removed_at is not None else NOTHING
     if obs.removed_at is None:
@@ -370,6 +388,30 @@ def reconcile_podgc(obs: PodGCObs, now: int) -> Result:
             actions.append(UpdateStatus(new, "fail"))
         actions.append(Delete("Pod", m.namespace, m.name, m.uid, 0))
     actions.append(SetMemory(PODGC, obs.node_name, None))
+    return Result(tuple(actions))
+
+
+def gc_terminating(obs: PodGCObs, now: int) -> Result:
+    """gc_controller.go gcTerminating: at the next pass (every 20 s), the
+    terminating pods of a node that is not Ready and carries the
+    node.kubernetes.io/out-of-service taint are force-deleted — phase Failed
+    first (markFailedAndDeletePod: no condition), then DELETE with grace 0 —
+    oldest first (byEvictionAndCreationTimestamp).
+
+    Example: taint added at 61 s on a lost node, its pods terminating → the
+    80 s pass deletes them."""
+    due = tick_at_or_after(now, obs.epoch, PODGC_PERIOD_MS)
+    if now < due:
+        return Result(requeue_after=due - now)
+    actions = []
+    for pod in sorted(obs.pods, key=lambda p: (p.metadata.creation_timestamp or 0, p.metadata.namespace,
+                                               p.metadata.name)):
+        m = pod.metadata
+        st = pod.status
+        if st.phase not in TERMINAL_PHASES:
+            actions.append(UpdateStatus(evolve(pod, status=evolve(st, phase="Failed", state="Failed",
+                                                                 state_since=now)), "fail"))
+        actions.append(Delete("Pod", m.namespace, m.name, m.uid, 0))
     return Result(tuple(actions))
 
 
@@ -412,12 +454,22 @@ def watch_nodes_for_eviction(old, new, view) -> tuple:
 
 
 def watch_pods_for_podgc(old, new, view) -> tuple:
-    """A pod bound to a node that does not exist."""
-    if new is not None and new.spec.node_name and view.get("Node", "", new.spec.node_name) is None:
-        return (new.spec.node_name,)
+    """A pod bound to a node that does not exist, or a terminating pod on an
+    out-of-service node."""
+    if new is not None and new.spec.node_name:
+        node = view.get("Node", "", new.spec.node_name)
+        if node is None or (new.metadata.deletion_timestamp is not None and node.spec.taints
+                            and is_out_of_service(node)):
+            return (new.spec.node_name,)
     return ()
 
 
 def watch_nodes_for_podgc(old, new, view) -> tuple:
-    """A removed node's pods are collected (after the quarantine)."""
-    return (old.metadata.name,) if new is None else ()
+    """A removed node's pods are collected (after the quarantine); a node that
+    becomes out of service (not Ready, tainted out-of-service) has its
+    terminating pods collected."""
+    if new is None:
+        return (old.metadata.name,)
+    if old is not None and is_out_of_service(new) and not is_out_of_service(old):
+        return (new.metadata.name,)
+    return ()

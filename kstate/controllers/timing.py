@@ -37,6 +37,8 @@ RULE_TRIGGERS = {
     "exit": "Running",
     "stop": "Terminating",
     "sidecar_exit": SIDECAR_RUNNING,
+    # not a step: how long pulling the app containers' missing images takes
+    "pull": "ContainerCreating",
 }
 
 
@@ -116,13 +118,24 @@ def _readiness_probe(pod):
 class Profile:
     name: str
     rules: tuple[Rule, ...]
+    #: control-plane latency: controller name (or "*" for every other one) → the most
+    #: ms a watch event waits before that controller's workqueue hands it over; the
+    #: engine draws each wait from its seeded stream "latency" (empty: no wait).
+    latency: FrozenDict = EMPTY
     by_state: FrozenDict = attrs.field(init=False, repr=False, eq=False)
+    #: the first `pull` rule when a pull can take time (a default, an annotation or a
+    #: jitter), else None: the kubelet then pulls in no time without asking.
+    pull_rule: Optional[Rule] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         by: dict[str, tuple[Rule, ...]] = {}
         for r in self.rules:
             by[r.state] = by.get(r.state, ()) + (r,)
         object.__setattr__(self, "by_state", FrozenDict(by))
+        pull = next((r for r in self.rules if r.fire == "pull"), None)
+        if pull is not None and not (pull.default or pull.annotation or pull.jitter):
+            pull = None
+        object.__setattr__(self, "pull_rule", pull)
 
     def rules_for(self, state: str) -> tuple[Rule, ...]:
         return self.by_state.get(state, ())
@@ -132,7 +145,7 @@ class Profile:
         """Validate profile data (the parsed YAML of specs/profiles/*.yaml)."""
         if not isinstance(data, dict):
             raise SpecError("profile must be a mapping", "", source)
-        unknown = sorted(str(k) for k in set(data) - {"name", "rules", "description"})
+        unknown = sorted(str(k) for k in set(data) - {"name", "rules", "description", "latency"})
         if unknown:
             raise SpecError(f'unknown field "{unknown[0]}"', unknown[0], source)
         rules_data = data.get("rules")
@@ -144,7 +157,19 @@ class Profile:
                 rules.append(_parse_rule(r))
             except SpecError as e:
                 raise e.at(f"rules[{i}]", source) from None
-        return cls(name=str(data.get("name", source)), rules=tuple(rules))
+        latency = data.get("latency") or {}
+        if not isinstance(latency, dict):
+            raise SpecError(f"Invalid value: {latency!r}: must be a mapping of controller names to durations",
+                            "latency", source)
+        lat = {}
+        for k, v in latency.items():
+            if not isinstance(k, str) or not k:
+                raise SpecError(f"Invalid value: {k!r}: must be a controller name or \"*\"", "latency", source)
+            try:
+                lat[k] = _dur(v, f"latency.{k}")
+            except SpecError as e:
+                raise SpecError(e.message, e.path, source) from None
+        return cls(name=str(data.get("name", source)), rules=tuple(rules), latency=freeze(lat) if lat else EMPTY)
 
 
 def _expect(d: dict, allowed: set, path: str = "") -> None:

@@ -60,6 +60,8 @@ class Engine:
         self.start = start
         self.now = start
         self._profile = profile
+        #: control-plane latency (the profile's `latency`): controller → the most ms a watch event waits.
+        self._latency: dict = dict(getattr(profile, "latency", None) or {})
         self.cluster_cidr = cluster_cidr
         self.node_cidr_mask = node_cidr_mask
         self.registry = registry
@@ -245,6 +247,20 @@ class Engine:
             self._queued.add(item)
             self._queues[ctrl.tier].append(item)
 
+    def _enqueue_late(self, controller: str, key: Any) -> None:
+        """A watch event under a profile with control-plane latency: the
+        controller gets the key after a wait drawn uniformly from
+        [0, latency] ms from the seeded stream "latency" (deterministic per
+        seed); already queued keys are not delayed again."""
+        lat = self._latency
+        most = lat.get(controller)
+        if most is None:
+            most = lat.get("*", 0)
+        if most <= 0 or (controller, key) in self._queued:
+            self.enqueue(controller, key)
+            return
+        self.enqueue_after(controller, key, self.rng.stream("latency").randint(0, most))
+
     def enqueue_after(self, controller: str, key: Any, delay: int) -> None:
         if delay <= 0:
             self.enqueue(controller, key)
@@ -260,7 +276,7 @@ class Engine:
 
     def _drain(self) -> None:
         steps = 0
-        queues, queued, controllers = self._queues, self._queued, self.controllers
+        queues, queued, controllers, waiting = self._queues, self._queued, self.controllers, self._waiting
         while True:
             for queue in queues:
                 if queue:
@@ -275,10 +291,10 @@ class Engine:
                 continue
             # A reconcile sees the whole state, so its answer replaces any
             # earlier wake-up of its key: that timer is dropped before it
-            # runs. A wake-up its own actions cause (a batched watch) is
-            # kept, together with the requeue it asks for (the earlier wins).
-            if item in self._waiting:
-                del self._waiting[item]
+            # runs. A wake-up its own actions cause (a batched watch, or a
+            # watch event under control-plane latency) is kept, together with
+            # the requeue it asks for (the earlier wins).
+            waiting.pop(item, None)
             result = ctrl.reconcile(ctrl.observe(self, key), self.now)
             self.apply_result(result)
             if result.requeue_after is not None:
@@ -560,7 +576,7 @@ class Engine:
             obj, event = new, 1
         handlers = self._handlers.get(obj.KIND)
         handlers = (handlers if handlers is not None else self._wildcard)[event]
-        enqueue = self.enqueue
+        enqueue = self._enqueue_late if self._latency else self.enqueue
         for index, name, fn, delay in handlers:
             if index:
                 out = fn(self.indexes[name], old, new, self)

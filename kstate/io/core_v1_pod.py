@@ -65,9 +65,16 @@ ANN_EXIT_CODE = "kstate.io/exit-code"
 ANN_NEVER_READY = "kstate.io/never-ready"
 ANN_SIDECAR_EXIT_AFTER = "kstate.io/sidecar-exit-after"
 ANN_SIDECAR_EXIT_CODE = "kstate.io/sidecar-exit-code"
+# probes (controllers/prober.py) and graceful termination (controllers/kubelet.py)
+ANN_STARTUP_TAKES = "kstate.io/startup-takes"
+ANN_READINESS_FAILS_AFTER = "kstate.io/readiness-fails-after"
+ANN_LIVENESS_FAILS_AFTER = "kstate.io/liveness-fails-after"
+ANN_PRE_STOP_TAKES = "kstate.io/pre-stop-takes"
+ANN_SIGTERM_EXIT_CODE = "kstate.io/sigterm-exit-code"
 _DURATION_ANNOTATIONS = (ANN_START_AFTER, ANN_READY_AFTER, ANN_EXIT_AFTER, ANN_INIT_DURATION,
-                         ANN_STOP_AFTER, ANN_SIDECAR_EXIT_AFTER)
-_EXIT_CODE_ANNOTATIONS = (ANN_EXIT_CODE, ANN_SIDECAR_EXIT_CODE)
+                         ANN_STOP_AFTER, ANN_SIDECAR_EXIT_AFTER, ANN_STARTUP_TAKES, ANN_READINESS_FAILS_AFTER,
+                         ANN_LIVENESS_FAILS_AFTER, ANN_PRE_STOP_TAKES)
+_EXIT_CODE_ANNOTATIONS = (ANN_EXIT_CODE, ANN_SIDECAR_EXIT_CODE, ANN_SIGTERM_EXIT_CODE)
 #: The per-pod timing annotations kstate's kubelet reads; validated on Pods.
 TIMING_ANNOTATIONS = frozenset(_DURATION_ANNOTATIONS + _EXIT_CODE_ANNOTATIONS + (ANN_NEVER_READY,))
 

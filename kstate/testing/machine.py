@@ -170,11 +170,11 @@ class ClusterMachine(RuleBasedStateMachine):
         self.cluster.apply(node)
         return name
 
-    @rule(name=nodes)
-    def fail_node(self, name: str) -> None:
+    @rule(name=nodes, mode=st.sampled_from(("partition", "crash")))
+    def fail_node(self, name: str, mode: str = "partition") -> None:
         node = self._node(name)
         if node is not None and node.status.state in ("Ready", "NotReady"):
-            self.cluster.fail_node(name)
+            self.cluster.fail_node(name, mode=mode)
 
     @rule(name=nodes)
     def recover_node(self, name: str) -> None:

@@ -207,14 +207,18 @@ def test_init_containers_run_in_order():
     assert c.get("Pod", "p").status.phase == "Running"
 
 
-@pytest.mark.parametrize("stop_after,grace,gone_at,code", [
-    ("0s", 30, 0, 143),     # exits on SIGTERM at once
-    ("10s", 30, 10, 143),   # takes 10 s to stop
-    ("45s", 30, 30, 137),   # SIGKILL at the end of the grace period
+@pytest.mark.parametrize("stop_after,grace,gone_at,code,sigterm", [
+    ("0s", 30, 0, 0, None),       # exits 0 on SIGTERM at once (a well-behaved app): Succeeded
+    ("10s", 30, 10, 0, None),     # takes 10 s to stop
+    ("10s", 30, 10, 143, "143"),  # dies of the signal (kstate.io/sigterm-exit-code): Failed
+    ("45s", 30, 30, 137, None),   # SIGKILL at the end of the grace period
 ])
-def test_graceful_deletion(stop_after, grace, gone_at, code):
+def test_graceful_deletion(stop_after, grace, gone_at, code, sigterm):
     c = _cluster()
-    _pod(c, annotations={"kstate.io/stop-after": stop_after}, terminationGracePeriodSeconds=grace)
+    ann = {"kstate.io/stop-after": stop_after}
+    if sigterm is not None:
+        ann["kstate.io/sigterm-exit-code"] = sigterm
+    _pod(c, annotations=ann, terminationGracePeriodSeconds=grace)
     c.advance("5s")
     c.delete("Pod", "p")
     p = c.get("Pod", "p")
@@ -228,9 +232,10 @@ def test_graceful_deletion(stop_after, grace, gone_at, code):
         c.advance("0s")
     with pytest.raises(kstate.NotFound):
         c.get("Pod", "p")
-    line = next(l for l in c.trace() if "Terminating->Failed" in l)
-    assert "(fail)" in line
-    assert any("Failed->Deleted (remove)" in l for l in c.trace())
+    phase = "Succeeded" if code == 0 else "Failed"
+    line = next(l for l in c.trace() if f"Terminating->{phase}" in l)
+    assert ("(succeed)" if code == 0 else "(fail)") in line
+    assert any(f"{phase}->Deleted (remove)" in l for l in c.trace())
 
 
 def test_second_delete_only_shortens_grace():

@@ -54,9 +54,13 @@ def _secret(c, name, data=None, string_data=None):
     return c.apply(doc)
 
 
+#: the container start and stop events (tests/unit/test_kubelet_events.py checks them).
+_LIFECYCLE = ("Scheduled", "Pulling", "Pulled", "Created", "Started", "Killing")
+
+
 def _events(c, name="p", reason=None):
     return [(e.reason, e.type, e.message, e.count) for e in c.events("Pod", name)
-            if e.reason != "Scheduled" and (reason is None or e.reason == reason)]
+            if e.reason not in _LIFECYCLE and (reason is None or e.reason == reason)]
 
 
 def _app(c, name="p"):

@@ -329,7 +329,8 @@ def test_sidecar_stopped_after_the_app_container_completes():
     (sidecars do not count for the phase); until then it is Running."""
     c = _cluster()
     _apply(c, policy="Never", init=[_sidecar("proxy")],
-           annotations={"kstate.io/exit-after": "10s", "kstate.io/stop-after": "4s"})
+           annotations={"kstate.io/exit-after": "10s", "kstate.io/stop-after": "4s",
+                        "kstate.io/sigterm-exit-code": "143"})
     t0 = c.engine.start
     p = _at(c, 11 * S)
     assert (p.status.state, p.status.phase) == ("Terminated", "Running")
@@ -353,7 +354,7 @@ def test_deletion_stops_sidecars_last_one_first():
     3 s, proxy's turn at 3 s (7 s left) → 6 s, log's turn at 6 s (4 s left) → 9 s."""
     c = _cluster()
     _apply(c, init=[_sidecar("log"), _sidecar("proxy")], grace=10,
-           annotations={"kstate.io/stop-after": "3s"})
+           annotations={"kstate.io/stop-after": "3s", "kstate.io/sigterm-exit-code": "143"})
     p = _at(c, 5 * S)
     c.delete("Pod", "p")
     t = 5 * S
@@ -404,8 +405,13 @@ def test_kill_schedule_truncates_the_seconds_waited():
     obs = KubeletObs(pod=p, node=c.get("Node", "node-0"), node_alive=True, profile=load_profile("default"))
     t0 = 100 * S
     assert kl._sidecar_kill_schedule(obs, t0, 30, t0 + 10_500) == {"proxy": (t0 + 30_500, kl.EXIT_SIGKILL)}
-    assert kl._sidecar_kill_schedule(obs, t0, 30, t0) == {"proxy": (t0 + 25 * S, kl.EXIT_SIGTERM)}
+    # a sidecar that stops on SIGTERM exits 0 unless kstate.io/sigterm-exit-code says otherwise
+    assert kl._sidecar_kill_schedule(obs, t0, 30, t0) == {"proxy": (t0 + 25 * S, 0)}
     assert kl._sidecar_kill_schedule(obs, t0, 0, t0 + 10_500) == {"proxy": (t0 + 2 * S, kl.EXIT_SIGKILL)}
+    p143 = attrs.evolve(p, metadata=attrs.evolve(p.metadata, annotations=p.metadata.annotations.set(
+        "kstate.io/sigterm-exit-code", "143")))
+    assert kl._sidecar_kill_schedule(attrs.evolve(obs, pod=p143), t0, 30, t0) == {
+        "proxy": (t0 + 25 * S, kl.EXIT_SIGTERM)}
 
 
 def test_reconcile_is_pure_and_asks_to_be_woken_for_the_next_sidecar_event():
@@ -413,7 +419,9 @@ def test_reconcile_is_pure_and_asks_to_be_woken_for_the_next_sidecar_event():
     _apply(c, init=[_sidecar("proxy")], annotations={"kstate.io/sidecar-exit-after": "7s"})
     p = _at(c, 2 * S)
     obs = KubeletObs(pod=p, node=c.get("Node", "node-0"), node_alive=True, profile=load_profile("default"),
-                     backoff=c.engine.memory(kl.NAME, p.metadata.uid, kl.EMPTY))
+                     backoff=c.engine.memory(kl.NAME, p.metadata.uid, kl.EMPTY),
+                     images=c.engine.memory(kl.NAME, (kl.IMAGES_KEY, "node-0"), kl.NO_IMAGES))
+    assert _init(p, "proxy").image in obs.images   # pulled at the first start
     now = c.engine.now
     result = reconcile_kubelet(obs, now)
     assert result.actions == () and result.requeue_after == 5 * S
@@ -424,8 +432,14 @@ def test_reconcile_is_pure_and_asks_to_be_woken_for_the_next_sidecar_event():
     assert _state(_init(update.obj, "proxy"))[:3] == ("terminated", "Completed", 0)
     obs2 = attrs.evolve(obs, pod=update.obj)
     restart = reconcile_kubelet(obs2, now + 5 * S)
-    assert [type(a) for a in restart.actions] == [SetMemory, UpdateStatus]
+    assert [type(a) for a in restart.actions[:2]] == [SetMemory, UpdateStatus]
     assert _state(_init(restart.actions[1].obj, "proxy"))[::7] == ("running", 1)
+    # the restarted sidecar's events, in startContainer's order: "envoy" has no tag, so its
+    # imagePullPolicy defaults to Always and it is pulled again though the node has it
+    assert [(a.reason, a.message) for a in restart.actions[2:]] == [
+        ("Pulling", 'Pulling image "envoy"'),
+        ("Pulled", 'Successfully pulled image "envoy" in 0s (0s including waiting). Image size: 0 bytes.'),
+        ("Created", "Container created"), ("Started", "Container started")]
 
 
 def test_pods_without_sidecars_are_unchanged_by_the_sidecar_rules():

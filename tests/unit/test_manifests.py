@@ -288,6 +288,8 @@ def test_timing_annotations():
         "kstate.io/start-after", "kstate.io/ready-after", "kstate.io/exit-after",
         "kstate.io/init-duration", "kstate.io/stop-after", "kstate.io/exit-code",
         "kstate.io/never-ready", "kstate.io/sidecar-exit-after", "kstate.io/sidecar-exit-code",
+        "kstate.io/startup-takes", "kstate.io/readiness-fails-after", "kstate.io/liveness-fails-after",
+        "kstate.io/pre-stop-takes", "kstate.io/sigterm-exit-code",
     }
     doc = pod_doc()
     doc["metadata"]["annotations"] = {"kstate.io/init-duration": "1m", "kstate.io/stop-after": "0",
