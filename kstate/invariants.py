@@ -277,7 +277,10 @@ def deployment_min_available(view) -> Iterator[Violation]:
 
 @invariant("paused-deployment-creates-no-replicaset")
 def paused_deployment_creates_no_replicaset(view) -> Iterator[Violation]:
-    """No ReplicaSet is created after the controller marked the Deployment paused."""
+    """No ReplicaSet is created after the controller marked the Deployment
+    paused. Only ReplicaSets the controller makes are judged (named
+    <deployment>-<pod-template-hash>, with that label): a user may create a
+    ReplicaSet naming the Deployment as its controller at any time."""
     for d in view.store.list("Deployment"):
         if not d.spec.paused:
             continue
@@ -285,6 +288,9 @@ def paused_deployment_creates_no_replicaset(view) -> Iterator[Violation]:
         if cond is None or cond.reason != "DeploymentPaused":
             continue
         for rs in _deployment_rss(view, d):
+            h = rs.metadata.labels.get("pod-template-hash")
+            if h is None or rs.metadata.name != f"{d.metadata.name}-{h}":
+                continue
             if (rs.metadata.creation_timestamp or 0) > (cond.last_transition_time or 0):
                 yield Violation("paused-deployment-creates-no-replicaset",
                                 f"Deployment {d.metadata.namespace}/{d.metadata.name}",

@@ -122,10 +122,13 @@ def watch_removed(old, new, view) -> tuple:
 
 def watch_deleting(old, new, view) -> tuple:
     """Deletion started on an object with finalizers (foreground, orphan, or
-    a user's): the GC processes it."""
+    a user's), or a GC finalizer appeared on an object already being deleted
+    (deleted again with another propagation policy): the GC processes it
+    (graph_builder.go deletionStartsWithFinalizer)."""
     if new is None or new.metadata.deletion_timestamp is None or not new.metadata.finalizers:
         return ()
-    if old is not None and old.metadata.deletion_timestamp is not None:
+    if old is not None and old.metadata.deletion_timestamp is not None and not any(
+            f in (FOREGROUND, ORPHAN) and f not in old.metadata.finalizers for f in new.metadata.finalizers):
         return ()
     return (new.metadata.uid,)
 

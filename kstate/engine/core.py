@@ -43,6 +43,28 @@ _TRACE_DETAILS = 1 << 16
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 
+
+
+def deletion_finalizers(finalizers: tuple, propagation: Optional[str]) -> tuple:
+    """store.go deletionFinalizersForGarbageCollection (with
+    shouldOrphanDependents / shouldDeleteDependents): the GC finalizers an
+    object gets when deleted. An explicit policy replaces the ones it has;
+    without one, a GC finalizer it already carries decides (validation keeps
+    the two from being set together), else Background (every kind here
+    defaults to it). Other finalizers are kept, in their order.
+
+    Example: finalizers (example.com/hold, foregroundDeletion) deleted with
+    Orphan → (example.com/hold, orphan); with Background → (example.com/hold,);
+    with no policy → unchanged."""
+    if propagation is None:
+        orphan = next((f == ORPHAN for f in finalizers if f in (ORPHAN, FOREGROUND)), False)
+        foreground = next((f == FOREGROUND for f in finalizers if f in (ORPHAN, FOREGROUND)), False)
+    else:
+        orphan, foreground = propagation == "Orphan", propagation == "Foreground"
+    out = tuple(f for f in finalizers if f not in (ORPHAN, FOREGROUND))
+    return out + ((ORPHAN,) if orphan else ()) + ((FOREGROUND,) if foreground else ())
+
+
 _PRIO_TIMER = 1
 
 
@@ -519,26 +541,32 @@ class Engine:
         if spec.delete is not None:
             spec.delete(obj, self, grace_period, propagation)
         else:
-            self.delete_with_propagation(obj, propagation or "Background")
+            self.delete_with_propagation(obj, propagation)
         return True
 
-    def delete_with_propagation(self, obj, propagation: str) -> None:
+    def delete_with_propagation(self, obj, propagation: Optional[str]) -> None:
         """rest/delete.go + the garbage collector: Background removes the
         owner now and lets the GC delete its dependents; Foreground and Orphan
-        keep it (deletionTimestamp + finalizer) until the GC is done."""
+        keep it (deletionTimestamp + finalizer) until the GC is done. An
+        object already being deleted only gets its GC finalizers changed
+        (store.go updateForGracefulDeletionAndFinalizers)."""
         m = obj.metadata
-        if propagation not in ("Background", "Foreground", "Orphan"):
+        if propagation is not None and propagation not in ("Background", "Foreground", "Orphan"):
             raise SpecError(f'Unsupported value: "{propagation}": supported values: "Background", "Foreground", '
                             '"Orphan"', "propagationPolicy")
-        if propagation == "Background" and not m.finalizers:
+        fins = deletion_finalizers(m.finalizers, propagation)
+        if m.deletion_timestamp is not None:
+            if not fins:
+                self.remove(obj)
+            elif fins != m.finalizers:
+                self._replace(evolve(obj, metadata=evolve(m, finalizers=fins)), "delete",
+                              f"propagation={propagation or 'Background'}")
+            return
+        if not fins:
             self.remove(obj)
             return
-        if m.deletion_timestamp is not None:
-            return
-        fin = {"Foreground": FOREGROUND, "Orphan": ORPHAN}.get(propagation)
-        fins = m.finalizers + ((fin,) if fin and fin not in m.finalizers else ())
         new = evolve(obj, metadata=evolve(m, deletion_timestamp=self.now, finalizers=fins))
-        self._replace(new, "delete", f"propagation={propagation}")
+        self._replace(new, "delete", f"propagation={propagation or 'Background'}")
 
     def remove(self, obj) -> None:
         """The object leaves the store (the last step of every deletion)."""

@@ -595,6 +595,11 @@ def object_meta(
     if sum(1 for o in refs if o.controller) > 1:
         ctx.invalid(dot(path, "ownerReferences"), "",
                     "Only one reference can have Controller set to true")
+    fins = r.get("finalizers", ()) or ()
+    if "orphan" in fins and "foregroundDeletion" in fins:
+        # objectmeta.go ValidateFinalizers: the GC could not honour both.
+        ctx.invalid(dot(path, "finalizers"), "",
+                    "finalizer orphan and foregroundDeletion cannot be both set")
     namespace = r.get("namespace", "") if cls.NAMESPACED else ""
     if cls.NAMESPACED and not namespace and not template:
         namespace = "default"

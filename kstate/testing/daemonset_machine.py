@@ -10,8 +10,11 @@ DaemonSet ones through `other_registered_invariants`); after `settle`:
 
 - every Ready node that should run a DaemonSet's pod runs exactly one, Ready;
 - no node runs a pod of a DaemonSet that should not keep running there;
-- the DaemonSet's status counts say so (desired = current = ready = available,
-  nothing misscheduled) and observedGeneration caught up;
+- the DaemonSet's status counts say so (desired = current = ready = available;
+  misscheduled counts exactly the nodes that should not run its pod but keep
+  one — a NoSchedule taint its template stopped tolerating evicts nothing, as
+  daemon_controller.go updateDaemonSetStatus counts it) and observedGeneration
+  caught up;
 - a RollingUpdate DaemonSet has every pod on the current revision;
 - nothing is left of a deleted DaemonSet;
 - the DaemonSet controller would do nothing more (the lost-wakeup check).
@@ -130,10 +133,13 @@ class DaemonSetMachine(ClusterMachine):
             for p in pods:
                 by_node.setdefault(dsc.get_target_node_name(p), []).append(p)
             spec = dsc.simulated_pod_spec(ds)
+            misscheduled = 0
             for node in nodes:
                 n = node.metadata.name
                 run, keep = dsc.node_should_run_daemon_pod(node, ds, spec)
                 mine = by_node.get(n, [])
+                if not run and mine:
+                    misscheduled += 1  # kept (a NoSchedule taint it no longer tolerates), still counted
                 if run and node.status.state == "Ready":
                     if len(mine) != 1 or not is_pod_ready(mine[0]):
                         out.append(f"DaemonSet {name}: node {n} runs {len(mine)} pods "
@@ -145,7 +151,7 @@ class DaemonSetMachine(ClusterMachine):
                 out.append(f"DaemonSet {name}: observedGeneration {st_.observed_generation} < "
                            f"{ds.metadata.generation}")
             if not (st_.desired_number_scheduled == st_.current_number_scheduled == st_.number_ready
-                    == st_.number_available) or st_.number_misscheduled:
+                    == st_.number_available) or st_.number_misscheduled != misscheduled:
                 out.append(f"DaemonSet {name}: status {st_} not settled")
             if ds.spec.update_strategy.type == "RollingUpdate":
                 h = dsc.current_hash(ds)

@@ -114,3 +114,30 @@ def test_terminating_pods_of_a_removed_node_hold_no_capacity_on_its_successor():
     assert c.violations() == []
     c.advance("1s")
     assert c.list("pods") == []
+
+
+def test_daemonset_pod_kept_on_a_node_it_no_longer_tolerates_counts_as_misscheduled():
+    """DaemonSetMachine (thorough profile), minimised: a DaemonSet tolerating
+    a NoSchedule taint runs a pod on the tainted node; re-applied without the
+    toleration, the pod stays (NoSchedule evicts nothing) and the status
+    counts it misscheduled, as daemon_controller.go updateDaemonSetStatus
+    does. The machine's liveness check wrongly wanted no misscheduled pod."""
+    from kstate.testing.daemonset_machine import DaemonSetMachine
+    m = DaemonSetMachine()
+    m.setup(k=1, seed=0)
+    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "logs"},
+          "spec": {"selector": {"matchLabels": {"app": "logs"}}, "updateStrategy": {"type": "OnDelete"},
+                   "template": {"metadata": {"labels": {"app": "logs"}},
+                                "spec": {"containers": [{"name": "c", "image": "img:1"}],
+                                         "tolerations": [{"key": "dedicated", "operator": "Equal",
+                                                          "value": "special", "effect": "NoSchedule"}]}}}}
+    m.create_daemonset(ds)
+    m.add_node({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-7"},
+                "spec": {"taints": [{"key": "dedicated", "value": "special", "effect": "NoSchedule"}]},
+                "status": {"capacity": {"cpu": "1", "memory": "1Gi", "pods": "5"}}})
+    m.cluster.advance("10s")
+    del ds["spec"]["template"]["spec"]["tolerations"]
+    m.create_daemonset(ds)
+    m.settle()
+    assert m.cluster.get("DaemonSet", "logs").status.number_misscheduled == 1
+    assert [p.spec.node_name for p in m.cluster.list("pods")].count("node-7") == 1

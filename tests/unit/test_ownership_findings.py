@@ -141,3 +141,78 @@ def test_a_non_controller_reference_to_a_deployment_does_not_make_a_replicaset_i
                               "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}})
     c.advance("10s")
     assert c.violations() == []
+
+
+# -- deletionFinalizersForGarbageCollection: a delete's policy sets the GC finalizers
+
+def _rs(name="rs", **meta):
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name, **meta},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}
+
+
+def test_orphan_delete_of_an_object_written_with_the_foreground_finalizer_finishes():
+    """OwnershipMachine, minimised: a ReplicaSet created with
+    foregroundDeletion and deleted with Orphan kept both finalizers; the GC
+    orphaned its pods, dropped `orphan` and never came back for
+    `foregroundDeletion` (stuck being deleted, a lost wakeup)."""
+    c = kstate.Cluster(nodes=1, seed=0)
+    c.apply(_rs(finalizers=["foregroundDeletion"]))
+    c.advance("5s")
+    c.delete("ReplicaSet", "rs", propagation_policy="Orphan")
+    c.advance("1s")
+    assert c.list("rs") == []
+    assert len(c.list("pods")) == 1 and c.list("pods")[0].metadata.owner_references == ()
+
+
+def test_background_delete_drops_gc_finalizers_and_no_policy_keeps_them():
+    c = kstate.Cluster(nodes=1, seed=0)
+    c.apply(_rs("a", finalizers=["foregroundDeletion", HOLD]))
+    c.apply(_rs("b", finalizers=["foregroundDeletion"]))
+    c.delete("ReplicaSet", "a", propagation_policy="Background")
+    assert c.get("ReplicaSet", "a").metadata.finalizers == (HOLD,)
+    c.delete("ReplicaSet", "b")
+    assert c.get("ReplicaSet", "b").metadata.finalizers == ("foregroundDeletion",)
+    c.advance("1m")
+    assert c.list("rs") and [r.metadata.name for r in c.list("rs")] == ["a"]
+
+
+def test_deleting_again_with_another_policy_switches_the_finalizer_and_wakes_the_gc():
+    c = kstate.Cluster(nodes=1, seed=0)
+    c.apply(_rs(finalizers=[HOLD]))
+    c.advance("5s")
+    c.delete("ReplicaSet", "rs", propagation_policy="Foreground")
+    c.delete("ReplicaSet", "rs", propagation_policy="Orphan")
+    assert c.get("ReplicaSet", "rs").metadata.finalizers == (HOLD, "orphan")
+    c.advance("1s")
+    assert c.get("ReplicaSet", "rs").metadata.finalizers == (HOLD,)
+    assert c.list("pods")[0].metadata.owner_references == ()
+
+
+def test_orphan_and_foreground_finalizers_cannot_both_be_set():
+    c = kstate.Cluster(nodes=0, seed=0)
+    try:
+        c.apply(_rs(finalizers=["orphan", "foregroundDeletion"]))
+        raise AssertionError("accepted")
+    except kstate.SpecError as e:
+        assert e.path == "metadata.finalizers" and "cannot be both set" in str(e)
+
+
+# -- paused-deployment-creates-no-replicaset judges the controller's ReplicaSets only
+
+def test_a_users_replicaset_naming_a_paused_deployment_as_controller_is_not_a_violation():
+    """OwnershipMachine, minimised: a ReplicaSet the user created with a
+    controller reference to a paused Deployment was reported as one the
+    Deployment created while paused."""
+    c = kstate.Cluster(nodes=1, seed=0)
+    d = c.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                 "spec": {"replicas": 1, "paused": True, "selector": {"matchLabels": {"app": "web"}},
+                          "template": {"metadata": {"labels": {"app": "web"}},
+                                       "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}})
+    c.advance("5s")
+    c.apply(_rs("rs", ownerReferences=[{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
+                                        "uid": d.metadata.uid, "controller": True}]))
+    assert c.violations() == []
+    c.advance("5s")
+    assert c.violations() == []
