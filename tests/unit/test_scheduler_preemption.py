@@ -39,7 +39,7 @@ def test_higher_priority_pod_preempts_a_lower_one():
         "5000 status Pod default/high PodScheduled=False",
         "5000 status Pod default/low DisruptionTarget=True",
         "5000 delete Pod default/low Running->Terminating (delete) grace=30s",
-        "5000 status Pod default/low Terminating->Failed (fail)",
+        "5000 status Pod default/low Terminating->Succeeded (succeed)",
     ]
     high = c.get("Pod", "high")
     assert high.status.nominated_node_name == "node-0"
