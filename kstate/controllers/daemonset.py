@@ -318,6 +318,23 @@ class DSObs:
     backoff: FrozenDict = FrozenDict()  # node → (back-off ms, last update ms)
 
 
+def pods_and_revisions_of(view, owner) -> tuple[dict, dict]:
+    """The pods and ControllerRevisions a DaemonSet or StatefulSet owns, plus
+    those its selector matches that it could adopt (the listers behind
+    getDaemonPods / getPodsForStatefulSet and controlledHistories, before
+    ClaimPods and ClaimControllerRevisions), each by name. An empty selector
+    adopts nothing."""
+    uid, namespace, sel = owner.metadata.uid, owner.metadata.namespace, owner.spec.selector
+    pods = {p.metadata.name: p for p in view.owned_by(uid, "Pod")}
+    revs = {r.metadata.name: r for r in view.owned_by(uid, "ControllerRevision")}
+    if sel is not None and not sel.is_empty():
+        for p in view.objects_matching("Pod", namespace, sel):
+            pods.setdefault(p.metadata.name, p)
+        for r in view.objects_matching("ControllerRevision", namespace, sel):
+            revs.setdefault(r.metadata.name, r)
+    return pods, revs
+
+
 def current_hash(ds: DaemonSet) -> str:
     return compute_hash(ds.spec.template, ds.status.collision_count)
 
@@ -327,14 +344,7 @@ def observe_daemonset(view, key) -> DSObs:
     ds = view.get("DaemonSet", namespace, name)
     if ds is None:
         return DSObs(ds=None)
-    sel = ds.spec.selector
-    pods = {p.metadata.name: p for p in view.owned_by(ds.metadata.uid, "Pod")}
-    revs = {r.metadata.name: r for r in view.owned_by(ds.metadata.uid, "ControllerRevision")}
-    if sel is not None and not sel.is_empty():
-        for p in view.objects_matching("Pod", namespace, sel):
-            pods.setdefault(p.metadata.name, p)
-        for r in view.objects_matching("ControllerRevision", namespace, sel):
-            revs.setdefault(r.metadata.name, r)
+    pods, revs = pods_and_revisions_of(view, ds)
     nodes = tuple(sorted(view.list("Node"), key=lambda n: n.metadata.name))
     backoff = view.memory(NAME, ("backoff", ds.metadata.uid), FrozenDict())
     return DSObs(ds=ds, nodes=nodes, pods=tuple(p for _, p in sorted(pods.items())),

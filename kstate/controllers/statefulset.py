@@ -48,7 +48,7 @@ from typing import Optional
 import attrs
 
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, Update, UpdateStatus, ref_of
-from kstate.controllers.daemonset import claim_revisions, match_revision
+from kstate.controllers.daemonset import claim_revisions, match_revision, pods_and_revisions_of
 from kstate.controllers.deployment_util import compute_hash, get_scaled_value_from_int_or_percent
 from kstate.controllers.replicaset import claim_pods, owner_reference
 from kstate.machines.statefulset import TRIGGER_FOR
@@ -423,14 +423,7 @@ def observe_statefulset(view, key) -> STSObs:
     sts = view.get("StatefulSet", namespace, name)
     if sts is None:
         return STSObs(sts=None)
-    sel = sts.spec.selector
-    pods = {p.metadata.name: p for p in view.owned_by(sts.metadata.uid, "Pod")}
-    revs = {r.metadata.name: r for r in view.owned_by(sts.metadata.uid, "ControllerRevision")}
-    if sel is not None and not sel.is_empty():
-        for p in view.objects_matching("Pod", namespace, sel):
-            pods.setdefault(p.metadata.name, p)
-        for r in view.objects_matching("ControllerRevision", namespace, sel):
-            revs.setdefault(r.metadata.name, r)
+    pods, revs = pods_and_revisions_of(view, sts)
     pods = {n: p for n, p in pods.items() if is_member_of(sts, p) and p.metadata.namespace == namespace}
     claims = {}
     if sts.spec.volume_claim_templates:

@@ -62,20 +62,25 @@ _nn_int = non_negative(integer)
 _nn_int64 = non_negative(int64)
 
 
-def _selector_and_template(ctx: Ctx, r: Raw, path: str) -> tuple[Any, Any]:
-    """ValidateDeploymentSpec / ValidateReplicaSetSpec: the selector is
-    required and must not be empty; the pod template (decoded from {} when
-    left out) must have labels the selector matches
-    (ValidatePodTemplateSpecForReplicaSet)."""
+def _selector_and_template(ctx: Ctx, r: Raw, path: str, kind: str = "ReplicaSet") -> tuple[Any, Any]:
+    """ValidateDeploymentSpec / ValidateReplicaSetSpec / ValidateDaemonSetSpec /
+    ValidateStatefulSetSpec: the selector is required and must not be empty
+    ("empty selector is invalid for deployment" — ReplicaSets say
+    "deployment" too, validation.go — "daemonset", "statefulset"); the pod
+    template (decoded from {} when left out) must have labels the selector
+    matches, and for daemon and stateful pods no activeDeadlineSeconds."""
     sel = r.get("selector")
     spath = dot(path, "selector")
     if r.raw.get("selector") is None:
         ctx.required(spath)
     elif isinstance(sel, LabelSelector) and sel.is_empty():
-        # The message says "deployment" for ReplicaSets too (validation.go).
-        ctx.invalid(spath, {}, "empty selector is invalid for deployment")
+        noun = "deployment" if kind == "ReplicaSet" else kind.lower()
+        ctx.invalid(spath, {}, f"empty selector is invalid for {noun}")
     template = given_or_empty(ctx, r, path, "template", pod_template)
-    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "ReplicaSet")
+    if kind == "ReplicaSet":
+        check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), kind)
+    else:
+        check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), kind, forbid_deadline=True)
     return sel, template
 
 
@@ -391,15 +396,7 @@ def _daemon_set_spec(ctx: Ctx, v: Any, path: str) -> Any:
     })
     if r is None:
         return BAD
-    sel = r.get("selector")
-    spath = dot(path, "selector")
-    if r.raw.get("selector") is None:
-        ctx.required(spath)
-    elif isinstance(sel, LabelSelector) and sel.is_empty():
-        ctx.invalid(spath, {}, "empty selector is invalid for daemonset")
-    template = given_or_empty(ctx, r, path, "template", pod_template)
-    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "DaemonSet",
-                       forbid_deadline=True)
+    sel, template = _selector_and_template(ctx, r, path, "DaemonSet")
     strategy = given_or_empty(ctx, r, path, "updateStrategy", _ds_strategy)
     return DaemonSetSpec(
         selector=sel if isinstance(sel, LabelSelector) else None,

@@ -20,13 +20,13 @@ from typing import Any
 
 from kstate.io import apps_v1
 from kstate.io.apps_v1 import _int_or_percent, _int_or_percent_value, _percent_value
-from kstate.io.core_v1_pod import check_pod_template, pod_template, pod_template_out
+from kstate.io.core_v1_pod import pod_template, pod_template_out
 from kstate.io.core_v1_storage import decode_pvc, pvc_to_manifest
 from kstate.io.fields import (
     BAD, Ctx, condition_list, condition_out, decode_spec_status, dot, given_or_empty, int64, integer, at_index,
     non_negative, object_meta_out, one_of, string, struct,
 )
-from kstate.io.selectors import label_selector, selector_matcher
+from kstate.io.selectors import label_selector
 from kstate.resources.selector import LabelSelector, selector_to_dict
 from kstate.resources.workloads import (
     PodTemplateSpec, RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy,
@@ -121,15 +121,7 @@ def _statefulset_spec(ctx: Ctx, v: Any, path: str) -> Any:
     })
     if r is None:
         return BAD
-    sel = r.get("selector")
-    spath = dot(path, "selector")
-    if r.raw.get("selector") is None:
-        ctx.required(spath)
-    elif isinstance(sel, LabelSelector) and sel.is_empty():
-        ctx.invalid(spath, {}, "empty selector is invalid for statefulset")
-    template = given_or_empty(ctx, r, path, "template", pod_template)
-    check_pod_template(ctx, template, dot(path, "template"), selector_matcher(sel), "StatefulSet",
-                       forbid_deadline=True)
+    sel, template = apps_v1._selector_and_template(ctx, r, path, "StatefulSet")
     strategy = given_or_empty(ctx, r, path, "updateStrategy", _update_strategy)
     return StatefulSetSpec(
         selector=sel if isinstance(sel, LabelSelector) else None,
