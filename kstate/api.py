@@ -474,6 +474,31 @@ class Cluster:
     def _node(self, name: str) -> Node:
         return self.get("Node", name)
 
+    def stop_controller(self, name: str) -> None:
+        """Take a controller down (its process crashed or was stopped): it
+        reconciles nothing until `start_controller`; what came due meanwhile
+        waits. E.g. the CronJob controller down for three hours, then started:
+        it finds the missed schedule times (TooManyMissedTimes past 100) and
+        runs only the most recent, as kube-controller-manager does."""
+        self._controller_name(name)
+        self._engine.stop_controller(name)
+
+    def start_controller(self, name: str) -> None:
+        """Bring a stopped controller back: its informers list every object it
+        watches, as after a restart, and it syncs them. Starting a running
+        controller changes nothing."""
+        self._controller_name(name)
+        self._engine.start_controller(name)
+
+    def stopped_controllers(self) -> list[str]:
+        return sorted(self._engine._stopped)
+
+    def _controller_name(self, name) -> None:
+        if not isinstance(name, str) or name not in self._engine.controllers:
+            known = ", ".join(sorted(self._engine.controllers))
+            raise InvalidOperation(f"no controller named {name!r} runs in this cluster (one of: {known})",
+                                   "controller")
+
     def fail_node(self, name: str, mode: str = "partition") -> None:
         """The node's kubelet stops posting status. After the node-monitor
         grace period the node goes Unknown, is tainted, its pods become

@@ -96,6 +96,10 @@ class Engine:
         self._waiting: dict[tuple[str, Any], int] = {}
         self._queues: list[deque] = [deque() for _ in range(registry.tiers(self.controllers.values()))]
         self._queued: set = set()
+        #: controllers that are down (stop_controller): their due keys wait
+        #: here, in arrival order, until the controller starts again.
+        self._stopped: set = set()
+        self._parked: dict = {}
         self._memory: dict[tuple[str, Any], Any] = {}
         self.trace: list[tuple] = []
         self._trace_t = -1
@@ -296,6 +300,33 @@ class Engine:
         self._seq += 1
         heapq.heappush(self._heap, (at, _PRIO_TIMER, self._seq, controller, key))
 
+    def stop_controller(self, name: str) -> None:
+        """The controller's process is down: nothing it would do happens, and
+        the keys that come due meanwhile wait (a crashed controller-manager;
+        its informers' events are not lost, they are replayed on start)."""
+        self._stopped.add(name)
+
+    def start_controller(self, name: str) -> None:
+        """The controller comes back: as after a restart, its informers list
+        every object of the kinds it watches (an add event each, sorted by
+        key) and it syncs what came due while it was down."""
+        if name not in self._stopped:
+            return
+        self._stopped.discard(name)
+        ctrl = self.controllers[name]
+        parked, self._parked = self._parked, {}
+        for item in parked:
+            if item[0] == name:
+                self.enqueue(*item)
+            else:
+                self._parked[item] = None
+        for w in ctrl.watches:
+            if "add" not in w.events:
+                continue
+            for obj in self.store.list(w.kind) if w.kind != "*" else ():
+                for key in w.map(None, obj, self) or ():
+                    self.enqueue(name, key)
+
     def _drain(self) -> None:
         steps = 0
         queues, queued, controllers, waiting = self._queues, self._queued, self.controllers, self._waiting
@@ -310,6 +341,9 @@ class Engine:
             name, key = item
             ctrl = controllers.get(name)
             if ctrl is None:
+                continue
+            if name in self._stopped:
+                self._parked[item] = None
                 continue
             # A reconcile sees the whole state, so its answer replaces any
             # earlier wake-up of its key: that timer is dropped before it

@@ -77,7 +77,7 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
            "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_index", "_rv", "_seq",
-           "steps", "identity")
+           "steps", "identity", "_stopped", "_parked")
 
 
 def snapshot(engine) -> dict:

@@ -78,7 +78,8 @@ __all__ = [
 OPERATIONS = ("apply", "delete", "add-node", "fail-node", "recover-node", "remove-node", "cordon",
               "uncordon", "taint", "untaint", "drain", "evict", "crash-container", "scale", "set-image", "rollout-undo", "rollout-pause",
               "rollout-resume", "rollout-restart", "set-load", "suspend", "resume", "create-job", "check",
-              "iptables", "trace", "resolve", "set-pod-usage", "set-metric")
+              "iptables", "trace", "resolve", "set-pod-usage", "set-metric", "stop-controller",
+              "start-controller")
 #: Comparators of an expectation (exactly one per condition or `where` clause).
 COMPARATORS = ("equals", "not-equals", "at-least", "at-most", "absent", "exists")
 #: Top-level keys that make a YAML document a scenario rather than a manifest.
@@ -492,6 +493,14 @@ def _op_suspend(verb: str):
     return parse
 
 
+def _op_controller(p: _P, v: Any, path: str):
+    """stop-controller / start-controller: a controller's name
+    (`cronjob-controller`, `kubelet`, … as `Cluster(...).engine.controllers`
+    lists them)."""
+    name = p.string(v, path)
+    return (name,), name
+
+
 def _op_create_job(p: _P, v: Any, path: str):
     """create-job: {from: <cronjob>, name?: <job>, namespace?}."""
     if isinstance(v, str):
@@ -530,6 +539,7 @@ _OP_PARSERS: dict[str, Callable] = {
     "set-pod-usage": scenario_load._op_set_pod_usage,
     "set-metric": lambda p, v, path: scenario_load._op_set_metric(p, v, path, _workload_arg),
     "suspend": _op_suspend("suspend"), "resume": _op_suspend("resume"), "create-job": _op_create_job,
+    "stop-controller": _op_controller, "start-controller": _op_controller,
     "iptables": _op_iptables, "trace": _op_trace, "resolve": _op_resolve,   # kstate.io.scenario_network
 }
 

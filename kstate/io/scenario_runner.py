@@ -462,6 +462,10 @@ def _execute(cluster, op: Operation):
         cluster.recover_node(a[0])
     elif v == "remove-node":
         cluster.remove_node(a[0])
+    elif v == "stop-controller":
+        cluster.stop_controller(a[0])
+    elif v == "start-controller":
+        cluster.start_controller(a[0])
     elif v == "cordon":
         cluster.cordon(a[0])
     elif v == "uncordon":
