@@ -690,6 +690,32 @@ def job_succeeded_within_completions(view) -> Iterator[Violation]:
                             f"succeeded {job.status.succeeded} > completions {job.spec.completions}")
 
 
+@invariant("job-index-succeeds-once")
+def job_index_succeeds_once(view) -> Iterator[Violation]:
+    """An Indexed Job counts each index once (job_controller.go syncJob:
+    succeeded = succeededIndexes.total(), calculateSucceededIndexes): no index
+    appears twice in status.completedIndexes, and status.succeeded is the
+    number of indexes listed there — a second pod of an index that also
+    succeeds (a replacement racing a terminating pod that exits 0) adds
+    nothing."""
+    for job in view.store.list("Job"):
+        if job.spec.completion_mode != "Indexed":
+            continue
+        listed: list[int] = []
+        for part in job.status.completed_indexes.split(",") if job.status.completed_indexes else ():
+            lo, _, hi = part.partition("-")
+            if lo.isdigit() and (not hi or hi.isdigit()):
+                listed.extend(range(int(lo), int(hi or lo) + 1))
+        subject = f"Job {job.metadata.namespace}/{job.metadata.name}"
+        twice = sorted({i for i in listed if listed.count(i) > 1})
+        if twice:
+            yield Violation("job-index-succeeds-once", subject, f"completedIndexes lists {twice} twice")
+        if job.status.succeeded != len(set(listed)):
+            yield Violation("job-index-succeeds-once", subject,
+                            f"succeeded {job.status.succeeded} but completedIndexes "
+                            f"{job.status.completed_indexes!r} holds {len(set(listed))} index(es)")
+
+
 @invariant("finished-job-creates-no-pods")
 def finished_job_creates_no_pods(view) -> Iterator[Violation]:
     """No pod of a Job is created after the controller set its

@@ -540,6 +540,17 @@ def job_double_counting_successes():
                            if isinstance(a, UpdateStatus) and a.obj.status.succeeded else a)
 
 
+def job_repeating_an_index():
+    """Writes completedIndexes with its first index repeated at the end
+    ("0,1" → "0,1,0"), an interval merge that lost track of what it saw."""
+    def rewrite(a):
+        if isinstance(a, UpdateStatus) and a.obj.KIND == "Job" and a.obj.status.completed_indexes:
+            ci = a.obj.status.completed_indexes
+            return status_of(a, completed_indexes=f"{ci},{ci.split(',')[0].split('-')[0]}")
+        return a
+    return rewrite_actions(job.NAME, rewrite)
+
+
 def job_creating_after_finish():
     """Creates one more pod once the Job is finished."""
     real = CONTROLLERS[job.NAME].reconcile
@@ -1011,6 +1022,12 @@ CASES: dict[str, list[tuple[str, Callable[[], dict], Callable[[Optional[dict]], 
     "job-succeeded-within-completions": [
         ("Job counting each success twice", job_double_counting_successes,
          lambda reg: run_job(reg, runs="2s", completions=2, parallelism=2)),
+    ],
+    "job-index-succeeds-once": [
+        ("Indexed Job counting a success twice", job_double_counting_successes,
+         lambda reg: run_job(reg, runs="2s", completions=2, parallelism=2, completionMode="Indexed")),
+        ("completedIndexes repeating an index", job_repeating_an_index,
+         lambda reg: run_job(reg, runs="2s", completions=2, parallelism=1, completionMode="Indexed")),
     ],
     "finished-job-creates-no-pods": [
         ("Job creating a pod after Complete", job_creating_after_finish, lambda reg: run_job(reg, runs="2s")),
