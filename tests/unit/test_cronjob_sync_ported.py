@@ -155,3 +155,33 @@ def test_unparseable_schedule_event():
     r = sync(cj, [], T0 + 5 * M + 100)
     ((reason, msg, typ),) = events(r)
     assert (reason, typ) == ("UnparseableSchedule", "Warning") and msg.startswith('unparseable schedule: "bogus" : ')
+
+
+def test_invalid_schedule_event_for_a_schedule_that_never_fires():
+    """utils.go mostRecentScheduleTime: `0 0 30 2 *` parses (robfig accepts
+    day 30 of February) but never fires, so two consecutive times are less
+    than a second apart (both zero): syncCronJob records InvalidSchedule and
+    creates nothing. Reached through the API, as a user would."""
+    from kstate import Cluster
+    c = Cluster(nodes=1, seed=0, start="2026-01-01T10:00:00Z")
+    c.apply({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "feb30"},
+             "spec": {"schedule": "0 0 30 2 *", "jobTemplate": {"spec": {"template": {"spec": {
+                 "restartPolicy": "Never", "containers": [{"name": "t", "image": "busybox"}]}}}}}})
+    c.advance("1m")
+    assert [(e.reason, e.message, e.type) for e in c.events("CronJob")] == [
+        ("InvalidSchedule", "invalid schedule: 0 0 30 2 * : time difference between two schedules is less than "
+                            "1 second", "Warning")]
+    assert c.list("Job") == []
+
+
+def test_miss_schedule_cannot_fire_the_deadline_bounds_the_search():
+    """syncCronJob's tooLate check (MissSchedule) follows mostRecentScheduleTime,
+    which already starts its search at now − startingDeadlineSeconds: the
+    time it returns is never more than the deadline in the past, so a sync
+    long after a missed slot records no MissSchedule and creates no Job for
+    it — the slot is skipped quietly and the next one runs."""
+    cj = mk_cronjob(startingDeadlineSeconds=10, last=T0)
+    r = sync(cj, [], T0 + 5 * M + 30_000)            # the 10:05 slot is 30 s past, the deadline 10 s
+    assert events(r) == []
+    assert not [a for a in r.actions if isinstance(a, Create)]
+    assert r.requeue_after == 4 * M + 30_000 + 100     # woken for the next slot, 10:10:00.100
