@@ -23,10 +23,10 @@ _active = settings.default  # the profile tests/conftest.py loaded
 
 
 class TestOwnershipMachine(OwnershipMachine.TestCase):
-    """At least 100 sequences of 50 steps (about 15 s on two idle cores):
+    """At least 300 sequences of 50 steps (about 21 s on two idle cores):
     the machine has about 40 rules, and at the `ci` profile's 50 x 30 few
     sequences combined a namespace deletion with finalizers and owners."""
-    settings = settings(_active, max_examples=max(_active.max_examples, 100),
+    settings = settings(_active, max_examples=max(_active.max_examples, 300),
                         stateful_step_count=max(_active.stateful_step_count, 50))
 
 
