@@ -834,38 +834,45 @@ def watch_self(old, new, view) -> tuple:
     return ()
 
 
-def _controllers_of(obj, new, view) -> list:
-    """The controlling DaemonSet of `obj`; for an orphan (on add/update) every
-    DaemonSet of its namespace whose selector matches its labels."""
+def controllers_of(obj, new, view, kind: str) -> list:
+    """The controlling `kind` object of `obj` (resolveControllerRef); for an
+    orphan (on add/update) every `kind` object of its namespace whose selector
+    matches its labels (getDaemonSetsForPod / getStatefulSetsForPod)."""
     ref = controller_of(obj.metadata)
     ns = obj.metadata.namespace
     if ref is not None:
-        return [(ns, ref.name)] if ref.kind == "DaemonSet" else []
-    if new is None or not obj.metadata.labels or not view.has_any("DaemonSet", ns):
+        return [(ns, ref.name)] if ref.kind == kind else []
+    if new is None or not obj.metadata.labels or not view.has_any(kind, ns):
         return []
     out = []
-    for ds in view.list("DaemonSet", ns):
-        sel = ds.spec.selector
+    for owner in view.list(kind, ns):
+        sel = owner.spec.selector
         if sel is not None and not sel.is_empty() and sel.matches(obj.metadata.labels):
-            out.append((ns, ds.metadata.name))
+            out.append((ns, owner.metadata.name))
     return out
 
 
-def watch_owned(old, new, view) -> tuple:
-    """Pods and ControllerRevisions: their controller (old and new when the
-    reference changed), or the DaemonSets that may adopt an orphan. Runs on
-    every pod change: with no DaemonSet in the cluster there is nothing to
-    map to (a pod of a deleted set is the garbage collector's)."""
-    if not view.has_any("DaemonSet"):
+def owned_keys(old, new, view, kind: str) -> tuple:
+    """A watch of pods and ControllerRevisions for `kind`'s controller: their
+    controller (old and new when the reference changed), or the objects that
+    may adopt an orphan. With no `kind` object in the cluster there is
+    nothing to map to (a pod of a deleted set is the garbage collector's)."""
+    if not view.has_any(kind):
         return ()
     out: list = []
     for obj in (old, new):
         if obj is None:
             continue
-        for key in _controllers_of(obj, new, view):
+        for key in controllers_of(obj, new, view, kind):
             if key not in out:
                 out.append(key)
     return tuple(out)
+
+
+def watch_owned(old, new, view) -> tuple:
+    """Pods and ControllerRevisions → their DaemonSet (owned_keys). Runs on
+    every pod change."""
+    return owned_keys(old, new, view, "DaemonSet")
 
 
 def _node_ignorable(old, new) -> bool:

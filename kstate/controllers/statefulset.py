@@ -48,7 +48,7 @@ from typing import Optional
 import attrs
 
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, Update, UpdateStatus, ref_of
-from kstate.controllers.daemonset import claim_revisions, match_revision, pods_and_revisions_of
+from kstate.controllers.daemonset import claim_revisions, match_revision, owned_keys, pods_and_revisions_of
 from kstate.controllers.deployment_util import compute_hash, get_scaled_value_from_int_or_percent
 from kstate.controllers.replicaset import claim_pods, owner_reference
 from kstate.machines.statefulset import TRIGGER_FOR
@@ -871,34 +871,10 @@ def watch_self(old, new, view) -> tuple:
     return ()
 
 
-def _controllers_of(obj, new, view) -> list:
-    ref = controller_of(obj.metadata)
-    ns = obj.metadata.namespace
-    if ref is not None:
-        return [(ns, ref.name)] if ref.kind == "StatefulSet" else []
-    if new is None or not obj.metadata.labels or not view.has_any("StatefulSet", ns):
-        return []
-    out = []
-    for s in view.list("StatefulSet", ns):
-        sel = s.spec.selector
-        if sel is not None and not sel.is_empty() and sel.matches(obj.metadata.labels):
-            out.append((ns, s.metadata.name))
-    return out
-
-
 def watch_owned(old, new, view) -> tuple:
     """Pods and ControllerRevisions: their controlling StatefulSet, or the
-    sets that may adopt an orphan."""
-    if not view.has_any("StatefulSet"):
-        return ()
-    out: list = []
-    for obj in (old, new):
-        if obj is None:
-            continue
-        for key in _controllers_of(obj, new, view):
-            if key not in out:
-                out.append(key)
-    return tuple(out)
+    sets that may adopt an orphan (the DaemonSet controller's owned_keys)."""
+    return owned_keys(old, new, view, "StatefulSet")
 
 
 def watch_claims(old, new, view) -> tuple:
