@@ -275,15 +275,7 @@ class Cluster:
         objs = self._engine.store.list(kind, namespace)
         if selector is None:
             return objs
-        if isinstance(selector, str):
-            sel = parse_selector(selector)
-        elif isinstance(selector, dict):
-            sel = selector_from_labels(_label_set(selector, "selector"))
-        elif isinstance(selector, LabelSelector):
-            sel = selector
-        else:
-            raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
-                            f"{type(selector).__name__}", "selector")
+        sel = _selector_arg(selector)
         return [o for o in objs if sel.matches(o.metadata.labels)]
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None, namespace: Optional[str] = None):
@@ -814,15 +806,7 @@ class Cluster:
             raise SpecError("Invalid value: give a pod or a selector, not both", "selector")
         sel = None
         if selector is not None:
-            if isinstance(selector, str):
-                sel = parse_selector(selector)
-            elif isinstance(selector, dict):
-                sel = selector_from_labels(_label_set(selector, "selector"))
-            elif isinstance(selector, LabelSelector):
-                sel = selector
-            else:
-                raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
-                                f"{type(selector).__name__}", "selector")
+            sel = _selector_arg(selector)
         if pod is not None:
             _check_str(pod, "pod")
             self.get("Pod", pod, namespace)
@@ -1400,6 +1384,19 @@ def _profile_duration(v, path: str) -> int:
         return parse_duration(v)
     except SpecError as e:
         raise SpecError(e.message, path) from None
+
+
+def _selector_arg(selector) -> LabelSelector:
+    """A selector argument as kubectl's -l takes it ("app=web,tier!=db"), a
+    dict of labels, or a LabelSelector."""
+    if isinstance(selector, str):
+        return parse_selector(selector)
+    if isinstance(selector, dict):
+        return selector_from_labels(_label_set(selector, "selector"))
+    if isinstance(selector, LabelSelector):
+        return selector
+    raise SpecError(f"a selector must be a string, a dict of labels or a LabelSelector, got "
+                    f"{type(selector).__name__}", "selector")
 
 
 def _label_set(labels: dict, path: str) -> dict:

@@ -38,7 +38,7 @@ from typing import Optional
 
 import attrs
 
-from kstate.controllers.scheduler import _req_matches  # the same NodeSelectorRequirement match
+from kstate.controllers.scheduler import spec_matches_node_affinity  # the scheduler's NodeAffinity match
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus, ref_of
 from kstate.controllers.deployment_util import compute_hash, get_scaled_value_from_int_or_percent
 from kstate.controllers.replicaset import claim_pods, owner_reference
@@ -195,22 +195,9 @@ def _untolerated(taints, tolerations, effects) -> bool:
 def _fits_node_affinity(spec, node) -> bool:
     """nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): the nodeSelector
     (every label equal) and, if required terms are given, one term whose
-    expressions and fields all match (an empty term matches nothing)."""
-    labels = node.metadata.labels
-    for k, v in spec.node_selector.items():
-        if labels.get(k) != v:
-            return False
-    aff = spec.affinity
-    if aff is None or aff.required_node_terms is None:
-        return True
-    for term in aff.required_node_terms:
-        if not term.match_expressions and not term.match_fields:
-            continue
-        if all(_req_matches(r, labels.get(r.key)) for r in term.match_expressions) and all(
-                _req_matches(r, node.metadata.name if r.key == "metadata.name" else None)
-                for r in term.match_fields):
-            return True
-    return False
+    expressions and fields all match (an empty term matches nothing) — the
+    scheduler's own function."""
+    return spec_matches_node_affinity(spec, node)
 
 
 def simulated_pod_spec(ds: DaemonSet):

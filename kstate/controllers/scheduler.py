@@ -256,11 +256,17 @@ def _req_matches(req: NodeSelectorRequirement, value: Optional[str]) -> bool:
 def node_matches_affinity(pod: Pod, node) -> bool:
     """nodeaffinity: nodeSelector (all labels equal) AND any required term
     (all of its expressions and fields match). An empty term matches nothing."""
+    return spec_matches_node_affinity(pod.spec, node)
+
+
+def spec_matches_node_affinity(spec, node) -> bool:
+    """nodeaffinity.GetRequiredNodeAffinity(pod).Match(node) for a pod spec
+    (the scheduler's pod, or a DaemonSet's template in NodeShouldRunDaemonPod)."""
     labels = node.metadata.labels
-    for k, v in pod.spec.node_selector.items():
+    for k, v in spec.node_selector.items():
         if labels.get(k) != v:
             return False
-    aff = pod.spec.affinity
+    aff = spec.affinity
     if aff is None or aff.required_node_terms is None:
         return True
     for term in aff.required_node_terms:
