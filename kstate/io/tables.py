@@ -17,6 +17,7 @@ from typing import Optional
 from kstate.io.manifests import to_manifest
 from kstate.registry import REGISTRY
 from kstate.resources.meta import parse_time
+from kstate.resources.scheduling import SYSTEM_PRIORITY_CLASS_PREFIX
 
 __all__ = [
     "age", "deployment_row", "deployments_table", "generic_row", "kind_table", "node_row", "other_tables",
@@ -318,11 +319,19 @@ def nodes_table(cluster) -> list[str]:
 OWN_TABLES = ("Pod", "Node", "Deployment", "ReplicaSet", "ReplicationController", "Namespace")
 
 
+def _only_system_priority_classes(cluster) -> bool:
+    """Every cluster has the two system PriorityClasses the API server
+    creates; like `kubectl get all`, the summary leaves them out unless the
+    user made a class of their own (then it prints them all)."""
+    return all(pc.metadata.name.startswith(SYSTEM_PRIORITY_CLASS_PREFIX) for pc in cluster.list("PriorityClass"))
+
+
 def other_tables(cluster) -> list[list[str]]:
     """A table for every other kind that has objects, by kind name, rows
     named `kind/name`."""
     return [kind_table(cluster, kind, qualified=True) for kind, spec in sorted(REGISTRY.kinds.items())
-            if kind not in OWN_TABLES and spec.row is not None and cluster.engine.has_any(kind)]
+            if kind not in OWN_TABLES and spec.row is not None and cluster.engine.has_any(kind)
+            and not (kind == "PriorityClass" and _only_system_priority_classes(cluster))]
 
 
 def daemonset_row(ds, now: int) -> list[str]:

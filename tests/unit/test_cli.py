@@ -48,6 +48,26 @@ def test_run_passing_scenario_exits_0(tmp_path, capsys):
     assert out.rstrip().splitlines()[-1] == "PASS  tiny: 1 expectation held over 10s"
 
 
+def test_run_summary_leaves_out_the_system_priority_classes(tmp_path, capsys):
+    """Like `kubectl get all`: the two classes every cluster has are no news;
+    once the user makes one, the PriorityClass table lists them all."""
+    assert main(["run", _scenario(tmp_path, "Running")]) == 0
+    assert "priorityclass/" not in capsys.readouterr().out
+    (tmp_path / "pod.yaml").write_text(POD + """\
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: batch-low}
+value: 10
+""")
+    path = tmp_path / "s2.yaml"
+    path.write_text((tmp_path / "s.yaml").read_text().replace("tiny", "tiny2"))
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "priorityclass/batch-low                 10" in out
+    assert "priorityclass/system-cluster-critical   2000000000" in out
+
+
 def test_run_failing_scenario_exits_1(tmp_path, capsys):
     assert main(["run", _scenario(tmp_path, "Succeeded")]) == 1
     out = capsys.readouterr().out
