@@ -910,12 +910,21 @@ def watch_self(old, new, view) -> tuple:
     return (("Job", obj.metadata.namespace, obj.metadata.name),)
 
 
+def needs_cleanup(job: Job) -> bool:
+    """ttlafterfinished needsCleanup: a finished Job with ttlSecondsAfterFinished set."""
+    return job.spec.ttl_seconds_after_finished is not None and is_finished(job)
+
+
 def watch_ttl(old, new, view) -> tuple:
-    """ttlafterfinished addJob / updateJob: every Job change; kstate also
-    maps the delete (kube has no handler for it) so that the sync of the
-    gone Job drops a pending expiry wake-up."""
-    obj = new if new is not None else old
-    return (("Job", obj.metadata.namespace, obj.metadata.name),)
+    """ttlafterfinished addJob / updateJob: a Job not being deleted that
+    needsCleanup (so Jobs without a TTL never wake the controller). kstate
+    also maps the delete of a Job that had one (kube has no handler for it)
+    so that the sync of the gone Job drops a pending expiry wake-up."""
+    if new is None:
+        return (("Job", old.metadata.namespace, old.metadata.name),) if needs_cleanup(old) else ()
+    if new.metadata.deletion_timestamp is None and needs_cleanup(new):
+        return (("Job", new.metadata.namespace, new.metadata.name),)
+    return ()
 
 
 def watch_self_status(old, new, view) -> tuple:
@@ -965,9 +974,9 @@ def reconcile_ttl(obs: TTLObs, now: int) -> Result:
     job = obs.job
     if job is None or job.metadata.deletion_timestamp is not None:
         return NOTHING
-    ttl = job.spec.ttl_seconds_after_finished
-    if ttl is None or not is_finished(job):
+    if not needs_cleanup(job):
         return NOTHING
+    ttl = job.spec.ttl_seconds_after_finished
     t = finish_time(job)
     if t is None:
         return NOTHING

@@ -2,6 +2,7 @@
 (pkg/apis/batch/v1/defaults.go, pkg/apis/batch/validation/validation.go), the
 pod-failure back-off (backoff_utils_test.go), and whole-cluster lifecycles
 driven by the kubelet's timing annotations."""
+import attrs
 import pytest
 
 import kstate
@@ -286,6 +287,28 @@ def test_ttl_after_finished_deletes_job_and_pods():
     assert c.list("Job") == [] and c.list("Pod") == []
     # complete at 7 s (the pod's exit at 6 s syncs the Job 1 s later) + 30 s
     assert any(line.startswith("37000 delete Job default/pi") for line in c.trace())
+
+
+def test_ttl_controller_only_wakes_for_finished_jobs_with_a_ttl():
+    """ttlafterfinished addJob/updateJob enqueue only when the Job is not
+    being deleted and needsCleanup: a Job without ttlSecondsAfterFinished
+    never costs the TTL controller a sync."""
+    c = kstate.Cluster(nodes=1)
+    c.apply(job(name="no-ttl"))
+    c.apply(job(name="with-ttl", ttlSecondsAfterFinished=30))
+    c.advance("10s")
+    plain = parse_object(job(name="x"))
+    done = parse_object(job(name="x", ttlSecondsAfterFinished=5))
+    finished = c.get("Job", "with-ttl")
+    assert jc.watch_ttl(None, plain, None) == ()
+    assert jc.watch_ttl(None, done, None) == ()           # not finished yet
+    assert jc.watch_ttl(None, finished, None) == (("Job", "default", "with-ttl"),)
+    assert jc.watch_ttl(finished, None, None) == (("Job", "default", "with-ttl"),)
+    assert jc.watch_ttl(c.get("Job", "no-ttl"), None, None) == ()
+    deleting = attrs.evolve(finished, metadata=attrs.evolve(finished.metadata, deletion_timestamp=1))
+    assert jc.watch_ttl(finished, deleting, None) == ()
+    c.advance("40s")
+    assert [j.metadata.name for j in c.list("Job")] == ["no-ttl"]
 
 
 def test_kubectl_columns():
