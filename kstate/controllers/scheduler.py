@@ -6,7 +6,7 @@ nodeSelector and matchFields, NodePorts, NodeResourcesFit incl. max pods,
 PodTopologySpread, InterPodAffinity), the `percentageOfNodesToScore` search
 window, the weighted scores (LeastAllocated 1, BalancedAllocation 1,
 TaintToleration 3, NodeAffinity 2, PodTopologySpread 2 with the system
-default constraints, InterPodAffinity 2), selectHost's random choice among
+default constraints, InterPodAffinity 2, ImageLocality 1), selectHost's random choice among
 the best, DefaultPreemption (nominatedNodeName, DisruptionTarget, graceful
 deletion) and the FailedScheduling diagnosis. The plugins themselves live in
 `kstate.controllers.scheduling`; the observe step gathers their inputs
@@ -15,8 +15,9 @@ costs what its terms can match, not what the cluster holds. Pure: returns a
 Bind, or a PodScheduled=False status and an event (plus the preemption's
 writes). Must not import engine/ or io/.
 
-ImageLocality (weight 1) scores 0 on every node: kstate nodes carry no image
-list, so it never changes a choice.
+ImageLocality (weight 1) reads the image states the cache keeps from the
+nodes' status.images (controllers/scheduling/imagelocality.py); a pod whose
+images no node lists keeps the fast path.
 
 Kubernetes sources (1.35): pkg/scheduler/schedule_one.go (schedulePod,
 findNodesThatFitPod, numFeasibleNodesToFind, prioritizeNodes, selectHost),
@@ -40,6 +41,7 @@ import attrs
 from kstate.controllers import volumes
 from kstate.controllers.actions import NOTHING, Bind, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.endpoints import SERVICES_BY_SELECTOR
+from kstate.controllers.scheduling import imagelocality
 from kstate.controllers.scheduling import interpodaffinity as ipa
 from kstate.controllers.scheduling import podtopologyspread as pts
 from kstate.controllers.scheduling import preemption, scores
@@ -55,6 +57,8 @@ from kstate.resources.frozen import evolve
 NAME = "default-scheduler"
 #: the declared index holding the node table and the unschedulable queue (kstate.indexes).
 SCHEDULER_CACHE = "scheduler-cache"
+#: the declared index of the image states ImageLocality reads (kstate.indexes).
+IMAGE_STATES = "scheduler-image-states"
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -342,11 +346,12 @@ class PluginInputs:
     preferred_node: tuple = ()
     ns_labels: object = None
     pdbs: tuple = ()
+    images: tuple = ()             # ImageLocality's PreScore input (imagelocality.gather)
 
     @property
     def plain(self) -> bool:
         return (self.affinity.empty and not self.existing and not self.hard and not self.soft
-                and not self.preferred_node)
+                and not self.preferred_node and not self.images)
 
 
 PLAIN = PluginInputs(ns_labels={})
@@ -547,6 +552,9 @@ def gather_inputs(view, cache, pod: Pod) -> PluginInputs:
         ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
             candidates or existing) else {},
     )
+    images = imagelocality.gather(view.index(IMAGE_STATES), pod)
+    if images:
+        inputs = attrs.evolve(inputs, images=images)
     if not inputs.plain or pod_priority_of(pod) > 0:
         inputs = attrs.evolve(inputs, pdbs=preemption.list_pdbs(view, pod.metadata.namespace))
     return inputs
@@ -752,6 +760,9 @@ def prioritize_nodes(cycle: Cycle, rows: list) -> list:
         matched = [[e.node_labels for e in es] for es in inp.soft_matched]
         sp = pts.scores(inp.soft, [nd.metadata.labels for nd in nodes], matched, not inp.system_default)
         total = [t + scores.WEIGHT_SPREAD * x for t, x in zip(total, sp)]
+    if inp.images:
+        il = imagelocality.scores(inp.images, [table.names[i] for i in rows], table.size)
+        total = [t + imagelocality.WEIGHT_IMAGE_LOCALITY * x for t, x in zip(total, il)]
     return total
 
 

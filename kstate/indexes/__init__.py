@@ -21,6 +21,7 @@ from kstate.controllers import endpoints as endpoints_ctl
 from kstate.controllers import kubeproxy as kubeproxy_ctl
 from kstate.controllers import volumes as volumes_ctl
 from kstate.controllers import scheduler as sched
+from kstate.controllers.scheduling import imagelocality
 from kstate.indexes.nodetable import NodeTable
 from kstate.network.proxysync import ProxySyncState
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -210,6 +211,10 @@ register_index(IndexSpec(
     handlers=(IndexHandler("Pod", _cache_on_pod, order=0), IndexHandler("Node", _cache_on_node, order=0),
               IndexHandler("Node", _cache_retry_on_node, order=30)),
 ))
+
+#: the scheduler cache's image states (ImageLocality), from the nodes' status.images.
+register_index(IndexSpec(name=sched.IMAGE_STATES, init=imagelocality.new_image_states,
+                         handlers=(IndexHandler("Node", imagelocality.on_node, order=0),)))
 
 
 # --------------------------------------------------------- kubelet admission
