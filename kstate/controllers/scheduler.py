@@ -59,6 +59,9 @@ NAME = "default-scheduler"
 SCHEDULER_CACHE = "scheduler-cache"
 #: the declared index of the image states ImageLocality reads (kstate.indexes).
 IMAGE_STATES = "scheduler-image-states"
+#: the declared index of the nominated pods (the scheduling queue's nominator, kstate.indexes):
+#: {"by_node": node → {pod key: NominatedPod}, "by_pod": pod key → node}.
+NOMINATED_PODS = "scheduler-nominated-pods"
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -366,6 +369,8 @@ class SchedulerObs:
     cache: object = None
     #: the pod's claims for the VolumeBinding PreFilter (controllers/volumes.py)
     claims: tuple = ()
+    #: the nominator's pods per node (NOMINATED_PODS "by_node"), None when no pod is nominated
+    nominated: object = None
 
 
 def _ns_labels(view, names) -> dict:
@@ -572,9 +577,10 @@ def observe_scheduler(view, key) -> SchedulerObs:
     cache = view.index(SCHEDULER_CACHE)
     if scheduling_gates(pod):
         return SchedulerObs(pod=pod)
+    nominated = view.index(NOMINATED_PODS)["by_node"]
     return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
                         inputs=gather_inputs(view, cache, pod), cache=cache,
-                        claims=volumes.observe_pod_claims(view, pod))
+                        claims=volumes.observe_pod_claims(view, pod), nominated=nominated or None)
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
@@ -609,11 +615,12 @@ class Cycle:
     PreFilter states. `filter_node` runs the profile's filters on one node,
     optionally with some pods removed (preemption's dry run)."""
 
-    def __init__(self, pod: Pod, inputs: PluginInputs, table, cache) -> None:
+    def __init__(self, pod: Pod, inputs: PluginInputs, table, cache, nominated=None) -> None:
         self.pod = pod
         self.inputs = inputs
         self.table = table
         self.cache = cache
+        self.nominated = nominated
         self.req = pod_requests(pod)
         self.ports = host_ports(pod)
         self.scalars = scalar_requests(pod)
@@ -664,11 +671,15 @@ class Cycle:
         if removed:
             on = self.cache.pods.get(node.metadata.name, {}) if self.cache is not None else {}
             gone = [on[k] for k in removed if k in on]
+        ahead = self.nominated_ahead(node.metadata.name) if self.nominated else ()
         if self.ports and self.cache is not None:
             used = dict(self.cache.ports.get(node.metadata.name, {}))
             for p in gone:
                 for hp in host_ports(p):
                     used[hp] = used.get(hp, 0) - 1
+            for nom in ahead:
+                for hp in nom.ports:
+                    used[hp] = used.get(hp, 0) + 1
             if any(used.get(hp, 0) > 0 for hp in self.ports):
                 return [ERR_NODE_PORTS], True
         req = self.req
@@ -676,6 +687,8 @@ class Cycle:
         for p in gone:
             r = pod_requests(p)
             used_pods, used_cpu, used_mem = used_pods - 1, used_cpu - r.cpu, used_mem - r.memory
+        for nom in ahead:
+            used_pods, used_cpu, used_mem = used_pods + 1, used_cpu + nom.req.cpu, used_mem + nom.req.memory
         out = []
         if used_pods + 1 > table.alloc_pods[i]:
             out.append("Too many pods")
@@ -689,6 +702,7 @@ class Cycle:
             gone_keys = set(removed or ())
             for name in sorted(self.scalars):
                 used = sum(scalar_requests(p).get(name, 0) for k, p in on.items() if k not in gone_keys)
+                used += sum(nom.scalars.get(name, 0) for nom in ahead)
                 if used + self.scalars[name] > (to_int(alloc[name]) if name in alloc else 0):
                     out.append(f"Insufficient {name}")
         if out:
@@ -704,6 +718,48 @@ class Cycle:
             if hit is not None:
                 return [hit[0]], hit[1]
         return [], True
+
+
+    def nominated_ahead(self, node_name: str) -> list:
+        """framework.go addGENominatedPods: the pods nominated to this node
+        with a priority at least the incoming pod's (not itself), which
+        RunFilterPluginsWithNominatedPods counts as running there. kstate
+        adds what NodeResourcesFit and NodePorts see (requests, the pod
+        count, host ports); the second pass without them, which only the
+        pod (anti-)affinity and spreading plugins can fail, is not run."""
+        on = self.nominated.get(node_name)
+        if not on:
+            return []
+        prio, uid = preemption.pod_priority(self.pod), self.pod.metadata.uid
+        return [nom for _, nom in sorted(on.items()) if nom.priority >= prio and nom.uid != uid]
+
+
+@attrs.frozen
+class NominatedPod:
+    """What the nominator keeps of a pod nominated to a node (the
+    PodInfo addGENominatedPods adds to a copy of the NodeInfo)."""
+    priority: int
+    uid: str
+    req: Requests
+    ports: tuple = ()
+    scalars: object = None
+
+
+def nominated_pod(pod: Pod) -> NominatedPod:
+    return NominatedPod(preemption.pod_priority(pod), pod.metadata.uid, pod_requests(pod), host_ports(pod),
+                        scalar_requests(pod))
+
+
+def evaluate_nominated_node(cycle: "Cycle", pod: Pod) -> Optional[int]:
+    """schedule_one.go evaluateNominatedNode: a pod nominated by an earlier
+    preemption tries that node first (its filters, with the other
+    nominated pods); if it fits, it is the only feasible node — bound
+    without scoring, the search window not advanced. None: search as usual."""
+    row = cycle.table.row.get(pod.status.nominated_node_name)
+    if row is None:
+        return None
+    fails, _ = cycle.filter_node(row)
+    return None if fails else row
 
 
 def find_nodes_that_fit(cycle: Cycle, start: int, want: int, rows=None):
@@ -827,7 +883,7 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     table = obs.table
     table.prepare()
     n = table.size
-    cycle = Cycle(pod, obs.inputs, table, obs.cache)
+    cycle = Cycle(pod, obs.inputs, table, obs.cache, obs.nominated)
     req = cycle.req
     want = num_feasible_nodes_to_find(n)
     start = obs.next_start % n if n else 0
@@ -838,13 +894,17 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     prefiltered: dict = {}
     names = prefilter_node_names(pod) if n else None
     rows = None
-    if names is not None:
+    if n and pod.status.nominated_node_name:
+        chosen = evaluate_nominated_node(cycle, pod)
+    if chosen is not None:
+        pass    # the nominated node fits: the only feasible node
+    elif names is not None:
         # Only the PreFilter's nodes are filtered; the search window is sized on them.
         rows = sorted(table.row[x] for x in names if x in table.row)
         if n > len(rows):
             prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
     elif n and obs.inputs.plain and is_simple(pod) and not pod.spec.node_name and not cycle.ports \
-            and not cycle.scalars:
+            and not cycle.scalars and obs.nominated is None:
         hit = table.best_simple(req, start, want, draw)
         if hit is not None:
             chosen, processed = hit

@@ -212,6 +212,45 @@ register_index(IndexSpec(
               IndexHandler("Node", _cache_retry_on_node, order=30)),
 ))
 
+# -- the scheduling queue's nominator: pods a preemption nominated to a node
+
+def _nominator_init() -> dict:
+    return {"by_node": {}, "by_pod": {}}
+
+
+def _nominator_on_pod(state: dict, old, new, api) -> list:
+    """backend/queue nominator (AddNominatedPod / DeleteNominatedPodIfExists):
+    an unbound pod with status.nominatedNodeName reserves room on that node
+    for the pods of lower priority (framework.go addGENominatedPods). A
+    reservation that ends without its pod bound there (deleted, bound
+    elsewhere, nomination cleared) gives the room back: the unschedulable
+    pods are retried."""
+    obj = new if new is not None else old
+    key = (obj.metadata.namespace, obj.metadata.name)
+    by_pod = state["by_pod"]
+    have = by_pod.get(key)
+    want = new.status.nominated_node_name if (
+        new is not None and not new.spec.node_name and new.metadata.deletion_timestamp is None) else ""
+    if have is None and not want:
+        return []
+    by_node = state["by_node"]
+    if have is not None:
+        on = by_node[have]
+        del on[key]
+        if not on:
+            del by_node[have]
+        del by_pod[key]
+    if want:
+        by_node.setdefault(want, {})[key] = sched.nominated_pod(new)
+        by_pod[key] = want
+    if have is not None and have != want and not (new is not None and new.spec.node_name == have):
+        return api.index(SCHEDULER_CACHE).retry_unschedulable()
+    return []
+
+
+register_index(IndexSpec(name=sched.NOMINATED_PODS, init=_nominator_init,
+                         handlers=(IndexHandler("Pod", _nominator_on_pod, order=0),)))
+
 #: the scheduler cache's image states (ImageLocality), from the nodes' status.images.
 register_index(IndexSpec(name=sched.IMAGE_STATES, init=imagelocality.new_image_states,
                          handlers=(IndexHandler("Node", imagelocality.on_node, order=0),)))
