@@ -135,3 +135,47 @@ def test_indexed_job_message_names_the_index_pod():
     c.advance("0s")
     (ev,) = [e for e in c.events("Job", "jb") if e.reason == "FailedCreate"]
     assert ev.message == 'Error creating: pods "jb-0-" is forbidden: no PriorityClass with name gold was found'
+
+
+def test_daemonset_records_failed_create_for_every_sync_and_creates_once_the_class_exists():
+    from kstate.controllers import daemonset as dsctl
+    c = kstate.Cluster(nodes=2, seed=0)
+    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+          "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                   "template": {"metadata": {"labels": {"app": "agent"}},
+                                "spec": {"priorityClassName": "gold",
+                                         "containers": [{"name": "a", "image": "agent:1"}]}}}}
+    c.stop_controller(dsctl.NAME)
+    c.apply(ds)
+    obs = dsctl.observe_daemonset(c.engine, ("default", "agent"))
+    result = dsctl.reconcile_daemonset(obs, c.engine.now)
+    events = [a for a in result.actions if type(a) is RecordEvent]
+    assert [(e.reason, e.message) for e in events] == [
+        ("FailedCreate", 'Error creating: pods "agent-" is forbidden: no PriorityClass with name gold was found')]
+    assert SetMemory(dsctl.NAME, (FAILURES_KEY, "default", "agent"), 1) in result.actions
+    assert result.requeue_after == 5
+    c.start_controller(dsctl.NAME)
+    c.advance("1s")
+    assert c.list("Pod") == []
+    c.apply(GOLD)
+    c.advance("2s")
+    assert sorted(p.spec.node_name for p in c.list("Pod")) == ["node-0", "node-1"]
+
+
+def test_statefulset_records_its_own_failed_create_wording():
+    """stateful_pod_control.go CreateStatefulPod → recordPodEvent("create", …, err)."""
+    c = kstate.Cluster(nodes=1, seed=0)
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+           "spec": {"replicas": 2, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+                    "template": {"metadata": {"labels": {"app": "db"}},
+                                 "spec": {"priorityClassName": "gold",
+                                          "containers": [{"name": "a", "image": "db:1"}]}}}}
+    c.apply(sts)
+    c.advance("0s")
+    (ev,) = [e for e in c.events("StatefulSet", "db") if e.reason == "FailedCreate"]
+    assert (ev.type, ev.message) == ("Warning", 'create Pod db-0 in StatefulSet db failed error: pods "db-0" is '
+                                                "forbidden: no PriorityClass with name gold was found")
+    assert c.list("Pod") == []
+    c.apply(GOLD)
+    c.advance("5s")
+    assert [p.metadata.name for p in c.list("Pod")] == ["db-0", "db-1"]
