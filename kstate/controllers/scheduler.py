@@ -557,9 +557,11 @@ def gather_inputs(view, cache, pod: Pod) -> PluginInputs:
         ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
             candidates or existing) else {},
     )
-    images = imagelocality.gather(view.index(IMAGE_STATES), pod)
-    if images:
-        inputs = attrs.evolve(inputs, images=images)
+    image_states = view.index(IMAGE_STATES)
+    if image_states["states"]:
+        images = imagelocality.gather(image_states, pod)
+        if images:
+            inputs = attrs.evolve(inputs, images=images)
     if not inputs.plain or pod_priority_of(pod) > 0:
         inputs = attrs.evolve(inputs, pdbs=preemption.list_pdbs(view, pod.metadata.namespace))
     return inputs

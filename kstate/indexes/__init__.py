@@ -225,9 +225,11 @@ def _nominator_on_pod(state: dict, old, new, api) -> list:
     reservation that ends without its pod bound there (deleted, bound
     elsewhere, nomination cleared) gives the room back: the unschedulable
     pods are retried."""
+    by_pod = state["by_pod"]
+    if not by_pod and (new is None or new.spec.node_name or not new.status.nominated_node_name):
+        return []       # nothing is nominated, nor becomes so: the common case, kept cheap
     obj = new if new is not None else old
     key = (obj.metadata.namespace, obj.metadata.name)
-    by_pod = state["by_pod"]
     have = by_pod.get(key)
     want = new.status.nominated_node_name if (
         new is not None and not new.spec.node_name and new.metadata.deletion_timestamp is None) else ""

@@ -121,13 +121,16 @@ def on_node(state: dict, old, new, api) -> list:
 
 
 def gather(state: dict, pod) -> tuple:
-    """The PreScore input: per image name of the pod (with repeats), its
-    (size, frozenset of nodes) when some node lists it; () when none does."""
+    """The PreScore input: (number of init and app containers, per image
+    name of the pod (with repeats) its (size, the set of nodes holding it) or
+    None); () when no node lists any of them. The node sets are the cache's
+    own (read at once by the reconcile, never copied: an image on every
+    node of a large cluster costs nothing here)."""
     states = state["states"]
     if not states:
         return ()
     names = pod_image_names(pod)
-    found = tuple((states[n][0], frozenset(states[n][1])) if n in states else None for n in names)
+    found = tuple((states[n][0], states[n][1]) if n in states else None for n in names)
     if not any(f is not None for f in found):
         return ()
     return (len(pod.spec.init_containers) + len(pod.spec.containers), found)
