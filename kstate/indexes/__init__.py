@@ -4,7 +4,9 @@ they index at a cost independent of cluster size.
 
 Owns: the scheduler's cache (the node table with requested resources per
 node, and the unschedulable queue retried when capacity or nodes change —
-kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue),
+kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue; its image states, from the
+nodes' status.images; the queue's nominator, the pods a preemption nominated
+to each node),
 the kubelets' admission totals, the pods referencing each ConfigMap and
 Secret (the kubelet's wake-ups when one appears or changes), and kube-proxy's
 sync history (kstate.network.proxysync). Code here
