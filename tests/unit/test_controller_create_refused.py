@@ -99,6 +99,16 @@ def test_a_deployment_rollout_to_a_missing_class_keeps_the_old_pods():
     new_rs = [rs for rs in c.list("ReplicaSet") if rs.spec.template.spec.extra.get("priorityClassName")]
     (cond,) = new_rs[0].status.conditions
     assert (cond.reason, cond.message.endswith("no PriorityClass with name gold was found")) == ("FailedCreate", True)
+    # progress.go syncRolloutStatus moves it into the deployment (getReplicaFailures)
+    d = c.get("Deployment", "web")
+    dc = next(x for x in d.status.conditions if x.type == "ReplicaFailure")
+    assert (dc.status, dc.reason, dc.message, dc.last_update_time) == (
+        "True", "FailedCreate", cond.message, cond.last_transition_time)
+    c.apply(GOLD)
+    c.advance("60s")
+    d = c.get("Deployment", "web")
+    assert [x.type for x in d.status.conditions if x.type == "ReplicaFailure"] == []
+    assert sorted(p.spec.priority for p in c.list("Pod")) == [100, 100]
 
 
 def test_job_records_failed_create_by_exact_actions():
