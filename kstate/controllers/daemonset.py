@@ -42,6 +42,7 @@ from kstate.controllers.scheduler import spec_matches_node_affinity  # the sched
 from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus, ref_of
 from kstate.controllers.deployment_util import compute_hash, get_scaled_value_from_int_or_percent
 from kstate.controllers.replicaset import claim_pods, owner_reference
+from kstate.controllers.workqueue import FAILURES_KEY, failure_delay
 from kstate.errors import SpecError
 from kstate.resources.frozen import FrozenDict, evolve
 from kstate.resources.meta import ObjectMeta, controller_of
@@ -303,6 +304,10 @@ class DSObs:
     revisions: tuple = ()         # ControllerRevisions it owns or could adopt, sorted by name
     named_revision: Optional[ControllerRevision] = None  # the object named `<ds>-<hash>`, if any
     backoff: FrozenDict = FrozenDict()  # node → (back-off ms, last update ms)
+    #: the API's refusal of a pod from the template (admission), or None
+    refused: Optional[str] = None
+    #: the workqueue's failure count of this key (rate-limited requeue)
+    failures: int = 0
 
 
 def pods_and_revisions_of(view, owner) -> tuple[dict, dict]:
@@ -334,10 +339,12 @@ def observe_daemonset(view, key) -> DSObs:
     pods, revs = pods_and_revisions_of(view, ds)
     nodes = tuple(sorted(view.list("Node"), key=lambda n: n.metadata.name))
     backoff = view.memory(NAME, ("backoff", ds.metadata.uid), FrozenDict())
+    refused = view.create_refusal(Pod(metadata=ObjectMeta(generate_name=f"{name}-", namespace=namespace),
+                                      spec=ds.spec.template.spec))
     return DSObs(ds=ds, nodes=nodes, pods=tuple(p for _, p in sorted(pods.items())),
                  revisions=tuple(r for _, r in sorted(revs.items())),
                  named_revision=view.get("ControllerRevision", namespace, f"{name}-{current_hash(ds)}"),
-                 backoff=backoff)
+                 backoff=backoff, refused=refused, failures=view.memory(NAME, (FAILURES_KEY, namespace, name), 0))
 
 
 # ------------------------------------------------------------------ history
@@ -549,11 +556,15 @@ def pods_should_be_on_node(node, pods_on_node, ds: DaemonSet, hash_: str, should
     return NodePlan()
 
 
-def sync_nodes(ds: DaemonSet, to_delete, nodes_needing, hash_: str) -> list:
-    """daemon_controller.go syncNodes: at most 250 creates (slow-start batches,
-    all of which succeed in kstate) then at most 250 deletes."""
+def sync_nodes(ds: DaemonSet, to_delete, nodes_needing, hash_: str, refused: Optional[str] = None) -> list:
+    """daemon_controller.go syncNodes: at most 250 creates (slow-start
+    batches) then at most 250 deletes. A create the API refuses (`refused`)
+    fails the first batch of one and skips the rest: FailedCreate with the
+    API's error (controller_utils.go CreatePods); the deletes still run."""
     actions = []
-    if nodes_needing:
+    if nodes_needing and refused is not None:
+        actions.append(RecordEvent(ref_of(ds), "FailedCreate", f"Error creating: {refused}", "Warning", NAME))
+    elif nodes_needing:
         template = create_pod_template(ds, hash_)
         event = (ref_of(ds), "SuccessfulCreate", NAME)
         for node_name in nodes_needing[:BURST_REPLICAS]:
@@ -787,20 +798,29 @@ def reconcile_daemonset(obs: DSObs, now: int) -> Result:
     for name in sorted(node_pods):
         if name not in runs:  # getUnscheduledPodsWithoutNode
             to_delete.extend(p for p in node_pods[name] if not p.spec.node_name)
-    manage = sync_nodes(ds, to_delete, nodes_needing, hash_)
+    manage = sync_nodes(ds, to_delete, nodes_needing, hash_, obs.refused)
     actions.extend(manage)
     if backoff_changed:
         actions.append(SetMemory(NAME, ("backoff", ds.metadata.uid), FrozenDict(backoff)))
+    failed = bool(nodes_needing) and obs.refused is not None
     if not manage and ds.spec.update_strategy.type == "RollingUpdate":
         old_pods, new_nodes = rolling_update(ds, node_pods, runs, hash_, now)
-        actions.extend(sync_nodes(ds, old_pods, new_nodes, hash_))
-    actions.extend(cleanup_history(ds, hist.old, nodes_to_daemon_pods_all(pods)))
+        actions.extend(sync_nodes(ds, old_pods, new_nodes, hash_, obs.refused))
+        failed = bool(new_nodes) and obs.refused is not None
+    if not failed:      # updateDaemonSet returns manage's or rollingUpdate's error before cleanupHistory
+        actions.extend(cleanup_history(ds, hist.old, nodes_to_daemon_pods_all(pods)))
 
     status = calculate_status(ds, runs, node_pods, hash_, now)
     if status != ds.status:
         actions.append(UpdateStatus(evolve(ds, status=status)))
     if ds.spec.min_ready_seconds > 0 and status.number_ready != status.number_available:
         requeue = _min(requeue, ds.spec.min_ready_seconds * 1000)
+    key = (FAILURES_KEY, ds.metadata.namespace, ds.metadata.name)
+    if failed:      # syncDaemonSet returned the error: queue.AddRateLimited
+        actions.append(SetMemory(NAME, key, obs.failures + 1))
+        requeue = _min(requeue, failure_delay(obs.failures))
+    elif obs.failures:
+        actions.append(SetMemory(NAME, key, None))      # queue.Forget
     return Result(tuple(actions), requeue_after=requeue)
 
 

@@ -27,7 +27,7 @@ from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Res
 from kstate.controllers.replicaset import claim_pods  # same claim rules (controller_ref_manager.go)
 from kstate.machines.deployment import TRIGGER_FOR
 from kstate.resources.frozen import FrozenDict, evolve
-from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
+from kstate.resources.meta import Condition, ObjectMeta, OwnerReference, controller_of, get_condition
 from kstate.resources.pod import TERMINAL_PHASES
 from kstate.resources.selector import LabelSelector
 from kstate.resources.workloads import (
@@ -239,7 +239,31 @@ def sync_rollout_status(d: Deployment, all_rss, new_rs, now: int) -> Result:
             c = du.new_condition("Progressing", "False", du.REASON_TIMED_OUT,
                                  f'ReplicaSet "{name}" has timed out progressing.', now)
             st = evolve(st, conditions=du.set_deployment_condition(st.conditions, c))
+    # Move the replica sets' failure condition (a refused pod create) into the deployment's.
+    failures = get_replica_failures(all_rss, new_rs)
+    if failures:
+        st = evolve(st, conditions=du.set_deployment_condition(st.conditions, failures[0]))
+    elif get_condition(st.conditions, "ReplicaFailure") is not None:
+        st = evolve(st, conditions=tuple(c for c in st.conditions if c.type != "ReplicaFailure"))
     return Result(tuple(_status_update(d, st, new_rs, now)), requeue_after=requeue_stuck_deployment(d, st, now))
+
+
+def get_replica_failures(all_rss, new_rs) -> list:
+    """progress.go getReplicaFailures: the new replica set's ReplicaFailure
+    conditions, else those of all replica sets, each as a deployment
+    condition (ReplicaSetToDeploymentCondition: lastUpdateTime = the
+    lastTransitionTime)."""
+    def of(rs) -> list:
+        return [Condition("ReplicaFailure", c.status, c.reason, c.message, last_transition_time=c.last_transition_time,
+                          last_update_time=c.last_transition_time)
+                for c in rs.status.conditions if c.type == "ReplicaFailure"]
+    out = of(new_rs) if new_rs is not None else []
+    if out:
+        return out
+    for rs in all_rss:
+        if rs is not None:
+            out.extend(of(rs))
+    return out
 
 
 def requeue_stuck_deployment(d: Deployment, st: DeploymentStatus, now: int) -> Optional[int]:

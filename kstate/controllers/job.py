@@ -49,8 +49,9 @@ from typing import Optional
 import attrs
 
 from kstate.controllers.view import controller_keys
-from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, UpdateStatus, ref_of
+from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.replicaset import claim_pods, owner_reference
+from kstate.controllers.workqueue import FAILURES_KEY, failure_delay
 from kstate.machines.job import TRIGGER_FOR
 from kstate.resources.batch import (
     ANN_COMPLETION_INDEX, ANN_INDEX_FAILURE_COUNT, ANN_INDEX_IGNORED_FAILURE_COUNT, INDEXED,
@@ -71,6 +72,10 @@ SYNC_JOB_BATCH_PERIOD = 1_000
 #: job_controller.go DefaultJobPodFailureBackOff / MaxJobPodFailureBackOff (ms).
 DEFAULT_POD_FAILURE_BACKOFF = 10_000
 MAX_POD_FAILURE_BACKOFF = 600_000
+#: job_controller.go DefaultJobApiBackOff / MaxJobApiBackOff (ms): the rate-limited
+#: requeue of a sync that failed (a refused pod create).
+DEFAULT_JOB_API_BACKOFF = 1_000
+MAX_JOB_API_BACKOFF = 60_000
 
 REASON_BACKOFF_LIMIT = "BackoffLimitExceeded"
 REASON_DEADLINE = "DeadlineExceeded"
@@ -90,6 +95,10 @@ MSG_COMPLETIONS = "Reached expected number of succeeded pods"
 class JobObs:
     job: Optional[Job]
     pods: tuple = ()
+    #: the API's refusal of a pod from the template (admission), asked when pods are missing
+    refused: Optional[str] = None
+    #: the workqueue's failure count of this key (rate-limited requeue)
+    failures: int = 0
 
 
 def observe_job(view, key) -> JobObs:
@@ -101,7 +110,11 @@ def observe_job(view, key) -> JobObs:
     if job.spec.manual_selector and job.spec.selector is not None:
         for p in view.objects_matching("Pod", namespace, job.spec.selector):
             pods.setdefault(p.metadata.name, p)
-    return JobObs(job=job, pods=tuple(p for _, p in sorted(pods.items())))
+    refused = None
+    if not job.spec.suspend and sum(1 for p in pods.values() if is_pod_active(p)) < (job.spec.parallelism or 0):
+        refused = view.create_refusal(pod_from_template(job))
+    return JobObs(job=job, pods=tuple(p for _, p in sorted(pods.items())), refused=refused,
+                  failures=view.memory(NAME, (FAILURES_KEY,) + tuple(key), 0))
 
 
 # ------------------------------------------------------------------ helpers
@@ -766,7 +779,7 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     else:
         n_active, backing_off, requeue2 = _manage_job(work, active, terminating_pods, succeeded, succeeded_ix,
                                                       failed_ix, delayed, failures, last_failure, now, actions,
-                                                      removed, ref)
+                                                      removed, ref, obs.refused)
         n_terminating += len(removed)
         if requeue2 is not None:
             requeue = requeue2 if requeue is None else min(requeue, requeue2)
@@ -839,14 +852,24 @@ def reconcile_job(obs: JobObs, now: int) -> Result:
     w = _status_write(job, status, now, backing_off)
     if w is not None:
         actions.append(w)
+    key = (FAILURES_KEY, "Job", job.metadata.namespace, job.metadata.name)
+    if any(type(a) is RecordEvent and a.reason == "FailedCreate" for a in actions):
+        # syncJob returned the create error: queue.AddRateLimited (1 s doubling, at most 1 min)
+        actions.append(SetMemory(NAME, key, obs.failures + 1))
+        delay = failure_delay(obs.failures, DEFAULT_JOB_API_BACKOFF, MAX_JOB_API_BACKOFF)
+        return Result(tuple(actions), requeue_after=delay if requeue is None else min(requeue, delay))
+    if obs.failures:
+        actions.append(SetMemory(NAME, key, None))      # queue.Forget
     return Result(tuple(actions), requeue_after=requeue)
 
 
 def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix: set, failed_ix: set,
                 delayed: dict, failures: int, last_failure: Optional[int], now: int, actions: list, removed: list,
-                ref) -> tuple[int, bool, Optional[int]]:
+                ref, refused: Optional[str] = None) -> tuple[int, bool, Optional[int]]:
     """manageJob: returns (active after this sync, backing off, requeue ms).
-    Deletes (suspend, surplus) or creates, never both in one sync."""
+    Deletes (suspend, surplus) or creates, never both in one sync. A create
+    the API refuses (`refused`) fails the first batch of one: no pod, the
+    FailedCreate event, and the active count unchanged."""
     spec = job.spec
     n_active = len(active)
     parallelism = spec.parallelism or 0
@@ -891,6 +914,12 @@ def _manage_job(job: Job, active, terminating_pods, succeeded: int, succeeded_ix
             if not ready_now and indexes:
                 return n_active, True, max(min(waits.values()), SYNC_JOB_BATCH_PERIOD)
             indexes = ready_now
+    if refused is not None and indexes:
+        if indexes[0] is not None:
+            # the pod's generateName, which the API's message names, carries its index
+            refused = refused.replace(f'"{job.metadata.name}-"', f'"{job.metadata.name}-{indexes[0]}-"', 1)
+        actions.append(RecordEvent(ref, "FailedCreate", f"Error creating: {refused}", "Warning", NAME))
+        return n_active, False, None
     for ix in indexes:
         counts = new_index_failure_counts(job, delayed.get(ix)) if per_index else None
         actions.append(Create(pod_from_template(job, ix, counts), (ref, "SuccessfulCreate", NAME)))

@@ -44,6 +44,7 @@ from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
 from kstate.controllers.configrefs import container_config_error, volume_errors
+from kstate.controllers.images import docker_ref, image_size, listed_names, node_status_images
 from kstate.controllers.prober import failure_output, has_probes, plan_container, probe_of
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
@@ -134,6 +135,8 @@ class KubeletObs:
     config: FrozenDict = EMPTY
     #: the images already on the pod's node (IMAGES_KEY memory).
     images: frozenset = NO_IMAGES
+    #: the names the node's status.images lists (containerd's names, controllers/images.py).
+    listed: frozenset = NO_IMAGES
     #: when the pod's node last crashed (CRASH_KEY memory), None if it never did.
     crashed: Optional[int] = None
 
@@ -152,6 +155,7 @@ def observe_kubelet(view, key) -> KubeletObs:
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
                       backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted, config=config,
                       images=view.memory(NAME, (IMAGES_KEY, pod.spec.node_name), NO_IMAGES),
+                      listed=listed_names(node) if node is not None and node.status.images else NO_IMAGES,
                       crashed=view.memory(NAME, (CRASH_KEY, pod.spec.node_name), None))
 
 
@@ -427,18 +431,19 @@ def _present_message(image: str) -> str:
     return f'Container image "{image}" already present on machine and can be accessed by the pod'
 
 
-def _pulled_message(image: str, ms: int) -> str:
+def _pulled_message(image: str, ms: int, size: int = 0) -> str:
     """image_manager.go after a pull: the time of the pull and, in brackets, with the
-    wait in the pull queue (kstate has no queue: the same). kstate knows no image
-    sizes: 0 bytes."""
+    wait in the pull queue (kstate has no queue: the same), and the image's size
+    (`kstate.io/image-size`, 0 bytes unless given)."""
     d = format_go_duration(ms)
-    return f'Successfully pulled image "{image}" in {d} ({d} including waiting). Image size: 0 bytes.'
+    return f'Successfully pulled image "{image}" in {d} ({d} including waiting). Image size: {size} bytes.'
 
 
-def should_pull_image(c, images: frozenset) -> bool:
+def should_pull_image(c, images: frozenset, listed: frozenset = NO_IMAGES) -> bool:
     """image_manager.go shouldPullImage: imagePullPolicy Always pulls at every
     start, Never never pulls, IfNotPresent (the default for a tagged image)
-    pulls when the node does not have the image.
+    pulls when the node does not have the image — neither pulled there
+    (`images`) nor listed in its status.images (`listed`, containerd's names).
 
     Example: IfNotPresent, "nginx:1.25" already on the node → no pull."""
     policy = c.extra.get("imagePullPolicy", "IfNotPresent")
@@ -446,7 +451,7 @@ def should_pull_image(c, images: frozenset) -> bool:
         return True
     if policy == "Never":
         return False
-    return c.image not in images
+    return c.image not in images and (not listed or docker_ref(c.image) not in listed)
 
 
 def _stopping_event(pod: Pod, name: str, message: str = "") -> RecordEvent:
@@ -479,6 +484,7 @@ def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
     pod = obs.pod
     events: list = []
     images = obs.images
+    pulled: dict = {}
     pull_start = obs.backoff.get(PULL_KEY)
     for old_sts, new_sts, specs in (
             (pod.status.init_container_statuses, new.status.init_container_statuses, pod.spec.init_containers),
@@ -494,13 +500,16 @@ def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
             if c is None:
                 continue
             ref = ref_of(pod)
-            if should_pull_image(c, images):
+            if should_pull_image(c, images, obs.listed):
                 if pull_start is None or specs is pod.spec.init_containers:
                     events.append(RecordEvent(ref, "Pulling", _pulling_message(c.image), "Normal", NAME))
                     took = 0
                 else:
                     took = now - pull_start
-                events.append(RecordEvent(ref, "Pulled", _pulled_message(c.image, took), "Normal", NAME))
+                size = image_size(pod)
+                events.append(RecordEvent(ref, "Pulled", _pulled_message(c.image, took, size), "Normal", NAME))
+                if size:
+                    pulled[docker_ref(c.image)] = size
                 if c.image not in images:
                     images = images | {c.image}
             else:
@@ -511,6 +520,11 @@ def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
         return result
     if images is not obs.images:
         events.append(SetMemory(NAME, (IMAGES_KEY, pod.spec.node_name), images))
+    if pulled and obs.node is not None:
+        # the Images node-status setter: the node lists what its pulls brought
+        listed = node_status_images(obs.node.status.images, pulled)
+        if listed != obs.node.status.images:
+            events.append(UpdateStatus(evolve(obs.node, status=evolve(obs.node.status, images=listed))))
     return Result(result.actions + tuple(events), result.requeue_after)
 
 
@@ -1220,7 +1234,7 @@ def _pull_wait(obs: KubeletObs, now: int) -> Optional[Result]:
         took = rule.delay(pod) if rule is not None and rule.selects(pod) else None
         if not took:
             return None
-        need = [c for c in pod.spec.containers if should_pull_image(c, obs.images)]
+        need = [c for c in pod.spec.containers if should_pull_image(c, obs.images, obs.listed)]
         if not need:
             return None
         return Result((SetMemory(NAME, pod.metadata.uid, obs.backoff.set(PULL_KEY, now)), *(

@@ -21,8 +21,11 @@ from typing import Optional
 
 import attrs
 
-from kstate.controllers.actions import NOTHING, Create, Delete, RecordEvent, Result, Update, UpdateStatus, ref_of
-from kstate.resources.meta import ObjectMeta, OwnerReference, controller_of, get_condition
+from kstate.controllers.actions import (
+    NOTHING, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus, ref_of,
+)
+from kstate.controllers.workqueue import FAILURES_KEY, failure_delay
+from kstate.resources.meta import Condition, ObjectMeta, OwnerReference, controller_of, get_condition
 from kstate.resources.pod import Pod, PodStatus, is_pod_active, is_pod_available, is_pod_ready
 from kstate.resources.selector import LabelSelector, selector_from_labels
 from kstate.resources.workloads import ANN_DELETION_COST, ReplicaSetStatus, deletion_cost_from_annotations  # noqa: F401
@@ -39,6 +42,10 @@ class RSObs:
     pods: tuple = ()           # pods in the namespace this RS owns or could adopt
     related: tuple = ()        # getIndirectlyRelatedPods: () when the RS has no controller (for ranking)
     owner_deleting: bool = False
+    #: the API's refusal of a pod from the template (admission), asked when pods are missing
+    refused: Optional[str] = None
+    #: the workqueue's failure count of this key (rate-limited requeue)
+    failures: int = 0
 
 
 def selector_of(rs) -> Optional[LabelSelector]:
@@ -61,7 +68,11 @@ def observe_replicaset(view, key) -> RSObs:
     if sel is not None:
         for p in view.objects_matching("Pod", namespace, sel):
             pods.setdefault(p.metadata.name, p)
-    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related_pods(view, rs))
+    refused = None
+    if rs.metadata.deletion_timestamp is None and sum(1 for p in pods.values() if is_pod_active(p)) < rs.spec.replicas:
+        refused = view.create_refusal(pod_from_template(rs))
+    return RSObs(rs=rs, pods=tuple(p for _, p in sorted(pods.items())), related=related_pods(view, rs),
+                 refused=refused, failures=view.memory(NAME, (FAILURES_KEY,) + tuple(key), 0))
 
 
 def related_pods(view, rs) -> tuple:
@@ -254,8 +265,11 @@ def pod_from_template(rs) -> Pod:
     return Pod(metadata=meta, spec=t.spec, status=PodStatus())
 
 
-def calculate_status(rs, filtered, now: int) -> ReplicaSetStatus:
-    """replica_set_utils.go calculateStatus."""
+def calculate_status(rs, filtered, now: int, manage_error: Optional[str] = None) -> ReplicaSetStatus:
+    """replica_set_utils.go calculateStatus; with manageReplicas' error, a
+    ReplicaFailure condition (reason FailedCreate while pods are missing,
+    FailedDelete while there are too many) is added if absent, never
+    updated; without one it is removed."""
     template_labels = rs.spec.template.metadata.labels
     fully = ready = available = 0
     for p in filtered:
@@ -265,8 +279,15 @@ def calculate_status(rs, filtered, now: int) -> ReplicaSetStatus:
             ready += 1
             if is_pod_available(p, rs.spec.min_ready_seconds, now):
                 available += 1
-    # manageReplicas cannot fail here, so a ReplicaFailure condition is removed (syncReplicaSet).
-    conditions = tuple(c for c in rs.status.conditions if c.type != "ReplicaFailure")
+    if manage_error is None:
+        conditions = tuple(c for c in rs.status.conditions if c.type != "ReplicaFailure")
+    elif get_condition(rs.status.conditions, "ReplicaFailure") is None:
+        diff = len(filtered) - rs.spec.replicas
+        reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
+        conditions = rs.status.conditions + (
+            Condition("ReplicaFailure", "True", reason, manage_error, last_transition_time=now),)
+    else:
+        conditions = rs.status.conditions
     return evolve(rs.status, replicas=len(filtered), fully_labeled_replicas=fully, ready_replicas=ready,
                         available_replicas=available, observed_generation=rs.metadata.generation,
                         conditions=conditions)
@@ -294,9 +315,15 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
     sel = selector_of(rs)
     active = [p for p in obs.pods if is_pod_active(p)]
     filtered, actions = claim_pods(rs, sel, active)
+    error = None
     if rs.metadata.deletion_timestamp is None:
         diff = len(filtered) - rs.spec.replicas
-        if diff < 0:
+        if diff < 0 and obs.refused is not None:
+            # slowStartBatch: the first create (a batch of one) fails, the rest are skipped;
+            # controller_utils.go CreatePods records the API's error.
+            error = obs.refused
+            actions.append(RecordEvent(ref_of(rs), "FailedCreate", f"Error creating: {error}", "Warning", NAME))
+        elif diff < 0:
             n = min(-diff, BURST_REPLICAS)
             template = pod_from_template(rs)
             event = (ref_of(rs), "SuccessfulCreate", NAME)
@@ -307,9 +334,16 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
                 actions.append(Delete("Pod", p.metadata.namespace, p.metadata.name, p.metadata.uid))
                 actions.append(RecordEvent(ref_of(rs), "SuccessfulDelete", f"Deleted pod: {p.metadata.name}",
                                            "Normal", NAME))
-    status = calculate_status(rs, filtered, now)
+    status = calculate_status(rs, filtered, now, error)
     if status != rs.status:
         actions.append(UpdateStatus(evolve(rs, status=status)))
+    key = (FAILURES_KEY, rs.KIND, rs.metadata.namespace, rs.metadata.name)
+    if error is not None:
+        # syncReplicaSet returned the error: queue.AddRateLimited
+        actions.append(SetMemory(NAME, key, obs.failures + 1))
+        return Result(tuple(actions), requeue_after=failure_delay(obs.failures))
+    if obs.failures:
+        actions.append(SetMemory(NAME, key, None))      # queue.Forget
     requeue = None
     if status.ready_replicas != status.available_replicas:
         requeue = next_availability_check(rs, filtered, now)

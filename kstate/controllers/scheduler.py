@@ -6,7 +6,7 @@ nodeSelector and matchFields, NodePorts, NodeResourcesFit incl. max pods,
 PodTopologySpread, InterPodAffinity), the `percentageOfNodesToScore` search
 window, the weighted scores (LeastAllocated 1, BalancedAllocation 1,
 TaintToleration 3, NodeAffinity 2, PodTopologySpread 2 with the system
-default constraints, InterPodAffinity 2), selectHost's random choice among
+default constraints, InterPodAffinity 2, ImageLocality 1), selectHost's random choice among
 the best, DefaultPreemption (nominatedNodeName, DisruptionTarget, graceful
 deletion) and the FailedScheduling diagnosis. The plugins themselves live in
 `kstate.controllers.scheduling`; the observe step gathers their inputs
@@ -15,8 +15,9 @@ costs what its terms can match, not what the cluster holds. Pure: returns a
 Bind, or a PodScheduled=False status and an event (plus the preemption's
 writes). Must not import engine/ or io/.
 
-ImageLocality (weight 1) scores 0 on every node: kstate nodes carry no image
-list, so it never changes a choice.
+ImageLocality (weight 1) reads the image states the cache keeps from the
+nodes' status.images (controllers/scheduling/imagelocality.py); a pod whose
+images no node lists keeps the fast path.
 
 Kubernetes sources (1.35): pkg/scheduler/schedule_one.go (schedulePod,
 findNodesThatFitPod, numFeasibleNodesToFind, prioritizeNodes, selectHost),
@@ -40,6 +41,7 @@ import attrs
 from kstate.controllers import volumes
 from kstate.controllers.actions import NOTHING, Bind, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.endpoints import SERVICES_BY_SELECTOR
+from kstate.controllers.scheduling import imagelocality
 from kstate.controllers.scheduling import interpodaffinity as ipa
 from kstate.controllers.scheduling import podtopologyspread as pts
 from kstate.controllers.scheduling import preemption, scores
@@ -55,6 +57,11 @@ from kstate.resources.frozen import evolve
 NAME = "default-scheduler"
 #: the declared index holding the node table and the unschedulable queue (kstate.indexes).
 SCHEDULER_CACHE = "scheduler-cache"
+#: the declared index of the image states ImageLocality reads (kstate.indexes).
+IMAGE_STATES = "scheduler-image-states"
+#: the declared index of the nominated pods (the scheduling queue's nominator, kstate.indexes):
+#: {"by_node": node → {pod key: NominatedPod}, "by_pod": pod key → node}.
+NOMINATED_PODS = "scheduler-nominated-pods"
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -342,11 +349,12 @@ class PluginInputs:
     preferred_node: tuple = ()
     ns_labels: object = None
     pdbs: tuple = ()
+    images: tuple = ()             # ImageLocality's PreScore input (imagelocality.gather)
 
     @property
     def plain(self) -> bool:
         return (self.affinity.empty and not self.existing and not self.hard and not self.soft
-                and not self.preferred_node)
+                and not self.preferred_node and not self.images)
 
 
 PLAIN = PluginInputs(ns_labels={})
@@ -361,6 +369,8 @@ class SchedulerObs:
     cache: object = None
     #: the pod's claims for the VolumeBinding PreFilter (controllers/volumes.py)
     claims: tuple = ()
+    #: the nominator's pods per node (NOMINATED_PODS "by_node"), None when no pod is nominated
+    nominated: object = None
 
 
 def _ns_labels(view, names) -> dict:
@@ -547,6 +557,11 @@ def gather_inputs(view, cache, pod: Pod) -> PluginInputs:
         ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
             candidates or existing) else {},
     )
+    image_states = view.index(IMAGE_STATES)
+    if image_states["states"]:
+        images = imagelocality.gather(image_states, pod)
+        if images:
+            inputs = attrs.evolve(inputs, images=images)
     if not inputs.plain or pod_priority_of(pod) > 0:
         inputs = attrs.evolve(inputs, pdbs=preemption.list_pdbs(view, pod.metadata.namespace))
     return inputs
@@ -564,9 +579,10 @@ def observe_scheduler(view, key) -> SchedulerObs:
     cache = view.index(SCHEDULER_CACHE)
     if scheduling_gates(pod):
         return SchedulerObs(pod=pod)
+    nominated = view.index(NOMINATED_PODS)["by_node"]
     return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
                         inputs=gather_inputs(view, cache, pod), cache=cache,
-                        claims=volumes.observe_pod_claims(view, pod))
+                        claims=volumes.observe_pod_claims(view, pod), nominated=nominated or None)
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
@@ -601,11 +617,12 @@ class Cycle:
     PreFilter states. `filter_node` runs the profile's filters on one node,
     optionally with some pods removed (preemption's dry run)."""
 
-    def __init__(self, pod: Pod, inputs: PluginInputs, table, cache) -> None:
+    def __init__(self, pod: Pod, inputs: PluginInputs, table, cache, nominated=None) -> None:
         self.pod = pod
         self.inputs = inputs
         self.table = table
         self.cache = cache
+        self.nominated = nominated
         self.req = pod_requests(pod)
         self.ports = host_ports(pod)
         self.scalars = scalar_requests(pod)
@@ -656,11 +673,15 @@ class Cycle:
         if removed:
             on = self.cache.pods.get(node.metadata.name, {}) if self.cache is not None else {}
             gone = [on[k] for k in removed if k in on]
+        ahead = self.nominated_ahead(node.metadata.name) if self.nominated else ()
         if self.ports and self.cache is not None:
             used = dict(self.cache.ports.get(node.metadata.name, {}))
             for p in gone:
                 for hp in host_ports(p):
                     used[hp] = used.get(hp, 0) - 1
+            for nom in ahead:
+                for hp in nom.ports:
+                    used[hp] = used.get(hp, 0) + 1
             if any(used.get(hp, 0) > 0 for hp in self.ports):
                 return [ERR_NODE_PORTS], True
         req = self.req
@@ -668,6 +689,8 @@ class Cycle:
         for p in gone:
             r = pod_requests(p)
             used_pods, used_cpu, used_mem = used_pods - 1, used_cpu - r.cpu, used_mem - r.memory
+        for nom in ahead:
+            used_pods, used_cpu, used_mem = used_pods + 1, used_cpu + nom.req.cpu, used_mem + nom.req.memory
         out = []
         if used_pods + 1 > table.alloc_pods[i]:
             out.append("Too many pods")
@@ -681,6 +704,7 @@ class Cycle:
             gone_keys = set(removed or ())
             for name in sorted(self.scalars):
                 used = sum(scalar_requests(p).get(name, 0) for k, p in on.items() if k not in gone_keys)
+                used += sum(nom.scalars.get(name, 0) for nom in ahead)
                 if used + self.scalars[name] > (to_int(alloc[name]) if name in alloc else 0):
                     out.append(f"Insufficient {name}")
         if out:
@@ -696,6 +720,48 @@ class Cycle:
             if hit is not None:
                 return [hit[0]], hit[1]
         return [], True
+
+
+    def nominated_ahead(self, node_name: str) -> list:
+        """framework.go addGENominatedPods: the pods nominated to this node
+        with a priority at least the incoming pod's (not itself), which
+        RunFilterPluginsWithNominatedPods counts as running there. kstate
+        adds what NodeResourcesFit and NodePorts see (requests, the pod
+        count, host ports); the second pass without them, which only the
+        pod (anti-)affinity and spreading plugins can fail, is not run."""
+        on = self.nominated.get(node_name)
+        if not on:
+            return []
+        prio, uid = preemption.pod_priority(self.pod), self.pod.metadata.uid
+        return [nom for _, nom in sorted(on.items()) if nom.priority >= prio and nom.uid != uid]
+
+
+@attrs.frozen
+class NominatedPod:
+    """What the nominator keeps of a pod nominated to a node (the
+    PodInfo addGENominatedPods adds to a copy of the NodeInfo)."""
+    priority: int
+    uid: str
+    req: Requests
+    ports: tuple = ()
+    scalars: object = None
+
+
+def nominated_pod(pod: Pod) -> NominatedPod:
+    return NominatedPod(preemption.pod_priority(pod), pod.metadata.uid, pod_requests(pod), host_ports(pod),
+                        scalar_requests(pod))
+
+
+def evaluate_nominated_node(cycle: "Cycle", pod: Pod) -> Optional[int]:
+    """schedule_one.go evaluateNominatedNode: a pod nominated by an earlier
+    preemption tries that node first (its filters, with the other
+    nominated pods); if it fits, it is the only feasible node — bound
+    without scoring, the search window not advanced. None: search as usual."""
+    row = cycle.table.row.get(pod.status.nominated_node_name)
+    if row is None:
+        return None
+    fails, _ = cycle.filter_node(row)
+    return None if fails else row
 
 
 def find_nodes_that_fit(cycle: Cycle, start: int, want: int, rows=None):
@@ -752,6 +818,9 @@ def prioritize_nodes(cycle: Cycle, rows: list) -> list:
         matched = [[e.node_labels for e in es] for es in inp.soft_matched]
         sp = pts.scores(inp.soft, [nd.metadata.labels for nd in nodes], matched, not inp.system_default)
         total = [t + scores.WEIGHT_SPREAD * x for t, x in zip(total, sp)]
+    if inp.images:
+        il = imagelocality.scores(inp.images, [table.names[i] for i in rows], table.size)
+        total = [t + imagelocality.WEIGHT_IMAGE_LOCALITY * x for t, x in zip(total, il)]
     return total
 
 
@@ -816,7 +885,7 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     table = obs.table
     table.prepare()
     n = table.size
-    cycle = Cycle(pod, obs.inputs, table, obs.cache)
+    cycle = Cycle(pod, obs.inputs, table, obs.cache, obs.nominated)
     req = cycle.req
     want = num_feasible_nodes_to_find(n)
     start = obs.next_start % n if n else 0
@@ -827,13 +896,17 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     prefiltered: dict = {}
     names = prefilter_node_names(pod) if n else None
     rows = None
-    if names is not None:
+    if n and pod.status.nominated_node_name:
+        chosen = evaluate_nominated_node(cycle, pod)
+    if chosen is not None:
+        pass    # the nominated node fits: the only feasible node
+    elif names is not None:
         # Only the PreFilter's nodes are filtered; the search window is sized on them.
         rows = sorted(table.row[x] for x in names if x in table.row)
         if n > len(rows):
             prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
     elif n and obs.inputs.plain and is_simple(pod) and not pod.spec.node_name and not cycle.ports \
-            and not cycle.scalars:
+            and not cycle.scalars and obs.nominated is None:
         hit = table.best_simple(req, start, want, draw)
         if hit is not None:
             chosen, processed = hit

@@ -412,6 +412,8 @@ class STSObs:
     revisions: tuple = ()         # ControllerRevisions it owns or could adopt
     named_revision: Optional[ControllerRevision] = None   # `<set>-<hash>` if it exists
     claims: FrozenDict = FrozenDict()   # claim name → PVC (the ordinals' claims that exist)
+    #: the API's refusal of a pod from the template (admission; the pod named ""), or None
+    refused: Optional[str] = None
 
 
 def current_hash(sts: StatefulSet) -> str:
@@ -438,7 +440,8 @@ def observe_statefulset(view, key) -> STSObs:
     return STSObs(sts=sts, pods=tuple(p for _, p in sorted(pods.items())),
                   revisions=tuple(r for _, r in sorted(revs.items())),
                   named_revision=view.get("ControllerRevision", namespace, f"{name}-{current_hash(sts)}"),
-                  claims=FrozenDict(claims))
+                  claims=FrozenDict(claims),
+                  refused=view.create_refusal(Pod(metadata=ObjectMeta(namespace=namespace), spec=sts.spec.template.spec)))
 
 
 # ------------------------------------------------------------------ history
@@ -599,8 +602,12 @@ def create_missing_claims(sts: StatefulSet, pod, claims: dict, made: set) -> tup
     return out, False
 
 
-def process_replica(sts, update_set, monotonic: bool, pod, claims: dict, made: set, now: int) -> tuple[list, bool, bool]:
-    """processReplica → (actions, should_exit, failed)."""
+def process_replica(sts, update_set, monotonic: bool, pod, claims: dict, made: set, now: int,
+                    refused: Optional[str] = None) -> tuple[list, bool, bool]:
+    """processReplica → (actions, should_exit, failed). A pod the API refuses
+    (`refused`, for a pod of the set's template) fails CreateStatefulPod:
+    FailedCreate "create Pod web-0 in StatefulSet web failed error: <API
+    error>" (stateful_pod_control.go recordPodEvent) and the sync stops."""
     if is_failed(pod) or is_succeeded(pod):
         # The replacement is made on a later sync, once the old object is gone.
         return (_delete_pod(sts, pod) if not is_terminating(pod) else []), True, False
@@ -611,6 +618,13 @@ def process_replica(sts, update_set, monotonic: bool, pod, claims: dict, made: s
         out, failed = create_missing_claims(sts, pod, claims, made)
         actions.extend(out)
         if failed:
+            return actions, True, True
+        if refused is not None and pod.spec.extra.get("priorityClassName") == \
+                sts.spec.template.spec.extra.get("priorityClassName"):
+            name = pod.metadata.name
+            err = refused.replace('pods ""', f'pods "{name}"', 1)
+            actions.append(RecordEvent(ref_of(sts), "FailedCreate", f"create Pod {name} in StatefulSet "
+                                       f"{sts.metadata.name} failed error: {err}", "Warning", NAME))
             return actions, True, True
         actions.append(Create(pod))
         actions.append(_pod_event(sts, "Create", pod.metadata.name))
@@ -710,7 +724,8 @@ class Replicas:
         return (self[i] for i in range(len(self)))
 
 
-def update_statefulset(sts, revs: Revisions, pods, claims, now: int) -> tuple[list, dict, list, list, bool]:
+def update_statefulset(sts, revs: Revisions, pods, claims, now: int,
+                       refused: Optional[str] = None) -> tuple[list, dict, list, list, bool]:
     """updateStatefulSet → (actions, status counts, replicas, condemned, failed)."""
     current_set = apply_revision(sts, revs.current)
     update_set = apply_revision(sts, revs.update)
@@ -745,7 +760,7 @@ def update_statefulset(sts, revs: Revisions, pods, claims, now: int) -> tuple[li
     monotonic = not allows_burst(sts)
     made: set = set()
     actions, stop, failed = _run_for_all(
-        replicas, lambda p: process_replica(sts, update_set, monotonic, p, claims, made, now), monotonic)
+        replicas, lambda p: process_replica(sts, update_set, monotonic, p, claims, made, now, refused), monotonic)
     if stop:
         return actions, counts, replicas, condemned, failed
     fix, stop, failed = _run_for_all(
@@ -821,7 +836,7 @@ def reconcile_statefulset(obs: STSObs, now: int) -> Result:
     pods, claim_actions = claim_pods(sts, sel, obs.pods)
     actions.extend(claim_actions)
     pods = sorted(pods, key=lambda p: p.metadata.name)
-    acts, counts, replicas, condemned, failed = update_statefulset(sts, revs, pods, obs.claims, now)
+    acts, counts, replicas, condemned, failed = update_statefulset(sts, revs, pods, obs.claims, now, obs.refused)
     actions.extend(acts)
     status = evolve(sts.status, observed_generation=sts.metadata.generation,
                     current_revision=revs.current.metadata.name, update_revision=revs.update.metadata.name,

@@ -28,7 +28,9 @@ from typing import Any, Iterable, Optional
 from kstate.controllers.actions import Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus
 from kstate.engine.rng import Streams
 from kstate.engine.store import Store
-from kstate.errors import AlreadyExists, InvalidOperation, InvalidTransition, KstateError, NotFound, SpecError
+from kstate.errors import (
+    AlreadyExists, Forbidden, InvalidOperation, InvalidTransition, KstateError, NotFound, SpecError,
+)
 from kstate.machines import lifecycle
 from kstate.registry import REGISTRY, SCOPE_KIND, SYSTEM_NAMESPACES, ControllerSpec, KindSpec, Registry
 from kstate.resources.event import Event, ObjectReference
@@ -204,6 +206,18 @@ class Engine:
 
     def spec_of(self, obj) -> KindSpec:
         return self.registry.kind(obj.KIND)
+
+    def create_refusal(self, obj) -> Optional[str]:
+        """The API server's answer to a create of `obj` if its admission
+        (the kind's `admit`) refuses it: the Forbidden error's message, else
+        None. Nothing is written. A controller's observe asks before it
+        creates, so its sync reports a refused create in the same step, as a
+        Kubernetes controller does with the API's error."""
+        try:
+            self.registry.kind(obj.KIND).admit(obj, self, {})
+        except Forbidden as exc:
+            return exc.message
+        return None
 
     # ----------------------------------------------------------- identity
 

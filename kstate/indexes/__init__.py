@@ -4,7 +4,9 @@ they index at a cost independent of cluster size.
 
 Owns: the scheduler's cache (the node table with requested resources per
 node, and the unschedulable queue retried when capacity or nodes change —
-kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue),
+kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue; its image states, from the
+nodes' status.images; the queue's nominator, the pods a preemption nominated
+to each node),
 the kubelets' admission totals, the pods referencing each ConfigMap and
 Secret (the kubelet's wake-ups when one appears or changes), and kube-proxy's
 sync history (kstate.network.proxysync). Code here
@@ -21,6 +23,7 @@ from kstate.controllers import endpoints as endpoints_ctl
 from kstate.controllers import kubeproxy as kubeproxy_ctl
 from kstate.controllers import volumes as volumes_ctl
 from kstate.controllers import scheduler as sched
+from kstate.controllers.scheduling import imagelocality
 from kstate.indexes.nodetable import NodeTable
 from kstate.network.proxysync import ProxySyncState
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -210,6 +213,51 @@ register_index(IndexSpec(
     handlers=(IndexHandler("Pod", _cache_on_pod, order=0), IndexHandler("Node", _cache_on_node, order=0),
               IndexHandler("Node", _cache_retry_on_node, order=30)),
 ))
+
+# -- the scheduling queue's nominator: pods a preemption nominated to a node
+
+def _nominator_init() -> dict:
+    return {"by_node": {}, "by_pod": {}}
+
+
+def _nominator_on_pod(state: dict, old, new, api) -> list:
+    """backend/queue nominator (AddNominatedPod / DeleteNominatedPodIfExists):
+    an unbound pod with status.nominatedNodeName reserves room on that node
+    for the pods of lower priority (framework.go addGENominatedPods). A
+    reservation that ends without its pod bound there (deleted, bound
+    elsewhere, nomination cleared) gives the room back: the unschedulable
+    pods are retried."""
+    by_pod = state["by_pod"]
+    if not by_pod and (new is None or new.spec.node_name or not new.status.nominated_node_name):
+        return []       # nothing is nominated, nor becomes so: the common case, kept cheap
+    obj = new if new is not None else old
+    key = (obj.metadata.namespace, obj.metadata.name)
+    have = by_pod.get(key)
+    want = new.status.nominated_node_name if (
+        new is not None and not new.spec.node_name and new.metadata.deletion_timestamp is None) else ""
+    if have is None and not want:
+        return []
+    by_node = state["by_node"]
+    if have is not None:
+        on = by_node[have]
+        del on[key]
+        if not on:
+            del by_node[have]
+        del by_pod[key]
+    if want:
+        by_node.setdefault(want, {})[key] = sched.nominated_pod(new)
+        by_pod[key] = want
+    if have is not None and have != want and not (new is not None and new.spec.node_name == have):
+        return api.index(SCHEDULER_CACHE).retry_unschedulable()
+    return []
+
+
+register_index(IndexSpec(name=sched.NOMINATED_PODS, init=_nominator_init,
+                         handlers=(IndexHandler("Pod", _nominator_on_pod, order=0),)))
+
+#: the scheduler cache's image states (ImageLocality), from the nodes' status.images.
+register_index(IndexSpec(name=sched.IMAGE_STATES, init=imagelocality.new_image_states,
+                         handlers=(IndexHandler("Node", imagelocality.on_node, order=0),)))
 
 
 # --------------------------------------------------------- kubelet admission

@@ -40,6 +40,7 @@ from kstate.resources import (
     ObjectMeta, Taint,
 )
 from kstate.resources.event import ObjectReference
+from kstate.resources.node import ContainerImage
 from kstate.resources.selector import validate_label_key, validate_label_value
 from kstate.resources.workloads import (
     PodTemplateSpec, ReplicaSetStatus, ReplicationController, ReplicationControllerSpec,
@@ -126,6 +127,17 @@ def _address(ctx: Ctx, v: Any, path: str) -> Any:
 _STANDARD_NODE_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage", "pods", "storage"})
 
 
+def _container_image(ctx: Ctx, v: Any, path: str) -> Any:
+    """A ContainerImage of status.images: names and sizeBytes."""
+    r = struct(ctx, v, path, {"names": strings, "sizeBytes": int64})
+    if r is None:
+        return BAD
+    size = r.get("sizeBytes", 0)
+    if r.ok("sizeBytes") and size < 0:
+        ctx.invalid(dot(path, "sizeBytes"), size, "must be greater than or equal to 0")
+    return ContainerImage(names=tuple(r.get("names", ())), size_bytes=size)
+
+
 def _node_resource_name_error(name: str) -> Optional[str]:
     """validation.go ValidateResourceName for node capacity/allocatable."""
     if "/" not in name:
@@ -143,13 +155,15 @@ def _node_status(ctx: Ctx, v: Any, path: str) -> Any:
     r = struct(ctx, v, path, {
         "capacity": qmap, "allocatable": qmap, "conditions": condition_list,
         "addresses": lambda c, x, p: list_of(c, x, p, _address),
-    }, drop=("nodeInfo", "daemonEndpoints", "images", "phase", "volumesInUse",
+        "images": lambda c, x, p: list_of(c, x, p, _container_image),
+    }, drop=("nodeInfo", "daemonEndpoints", "phase", "volumesInUse",
              "volumesAttached", "config", "runtimeHandlers", "features", "declaredFeatures"))
     if r is None:
         return BAD
     return _node_status_defaults(NodeStatus(
         capacity=r.get("capacity", EMPTY), allocatable=r.get("allocatable", EMPTY),
         conditions=r.get("conditions", ()), addresses=r.get("addresses", ()),
+        images=tuple(r.get("images", ())),
     ), "allocatable" in r.typed)
 
 
@@ -207,6 +221,8 @@ def _node_out(n: Node) -> dict:
         status["conditions"] = [condition_out(c) for c in st.conditions]
     if st.addresses:
         status["addresses"] = [{"type": a.type, "address": a.address} for a in st.addresses]
+    if st.images:
+        status["images"] = [{"names": list(i.names), "sizeBytes": i.size_bytes} for i in st.images]
     return {"apiVersion": "v1", "kind": "Node", "metadata": object_meta_out(n.metadata, False),
             "spec": spec, "status": status}
 

@@ -40,7 +40,7 @@ from kstate.io.fields import (
 from kstate.resources import (
     EMPTY, ContainerState, ContainerStatus, FrozenDict, ObjectMeta, Pod, PodSpec, PodStatus, thaw,
 )
-from kstate.resources.quantity import parse_quantity
+from kstate.resources.quantity import is_negative, parse_quantity
 from kstate.resources.selector import validate_label_key
 from kstate.resources.workloads import PodTemplateSpec
 from kstate.resources.workloads import ANN_DELETION_COST, deletion_cost_from_annotations
@@ -71,12 +71,14 @@ ANN_READINESS_FAILS_AFTER = "kstate.io/readiness-fails-after"
 ANN_LIVENESS_FAILS_AFTER = "kstate.io/liveness-fails-after"
 ANN_PRE_STOP_TAKES = "kstate.io/pre-stop-takes"
 ANN_SIGTERM_EXIT_CODE = "kstate.io/sigterm-exit-code"
+# the size of the images the pod pulls (controllers/images.py): a non-negative quantity of bytes
+ANN_IMAGE_SIZE = "kstate.io/image-size"
 _DURATION_ANNOTATIONS = (ANN_START_AFTER, ANN_READY_AFTER, ANN_EXIT_AFTER, ANN_INIT_DURATION,
                          ANN_STOP_AFTER, ANN_SIDECAR_EXIT_AFTER, ANN_STARTUP_TAKES, ANN_READINESS_FAILS_AFTER,
                          ANN_LIVENESS_FAILS_AFTER, ANN_PRE_STOP_TAKES)
 _EXIT_CODE_ANNOTATIONS = (ANN_EXIT_CODE, ANN_SIDECAR_EXIT_CODE, ANN_SIGTERM_EXIT_CODE)
 #: The per-pod timing annotations kstate's kubelet reads; validated on Pods.
-TIMING_ANNOTATIONS = frozenset(_DURATION_ANNOTATIONS + _EXIT_CODE_ANNOTATIONS + (ANN_NEVER_READY,))
+TIMING_ANNOTATIONS = frozenset(_DURATION_ANNOTATIONS + _EXIT_CODE_ANNOTATIONS + (ANN_NEVER_READY, ANN_IMAGE_SIZE))
 
 
 def _parse_duration_msg(v: str) -> Optional[str]:
@@ -105,6 +107,14 @@ def _check_timing_annotations(ctx: Ctx, ann: Mapping[str, str], path: str) -> No
         elif k == ANN_NEVER_READY:
             if v not in ("true", "false"):
                 ctx.not_supported(kpath, v, ("true", "false"))
+        elif k == ANN_IMAGE_SIZE:
+            try:
+                bad = is_negative(v)
+            except SpecError as exc:
+                ctx.invalid(kpath, v, exc.message)
+                continue
+            if bad:
+                ctx.invalid(kpath, v, "must be greater than or equal to 0")
         else:
             msg = _parse_duration_msg(v)
             if msg:

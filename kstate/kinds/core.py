@@ -323,7 +323,7 @@ def _node_prepare_create(node: Node, api) -> Node:
     cidrs["serial"] += 1
     status = NodeStatus(capacity=freeze(capacity), allocatable=freeze(st.allocatable or capacity),
                         conditions=ready_conditions((), api.now), addresses=addresses, state="Ready",
-                        state_since=api.now)
+                        state_since=api.now, images=st.images)
     return evolve(node, metadata=evolve(node.metadata, labels=FrozenDict(labels), namespace=""),
                   spec=spec, status=status)
 
@@ -367,6 +367,12 @@ def _node_on_remove(node: Node, api) -> None:
 def _node_update_detail(old: Node, new: Node) -> str:
     taints = ",".join(f"{t.key}:{t.effect}" for t in new.spec.taints)
     return f"taints=[{taints}] unschedulable={str(new.spec.unschedulable).lower()}"
+
+
+def _node_status_detail(old: NodeStatus, new: NodeStatus) -> str:
+    """A kubelet's status write that changed the node's image list (kstate's
+    other node status writes are transitions of the node machine)."""
+    return f"images={len(new.images)}" if new.images != old.images else ""
 
 
 def admit_node(node: Node, api, batch: dict) -> None:
@@ -428,7 +434,7 @@ NODE = register_kind(KindSpec(
     machine="node", gone_state="Removed",
     prepare_create=_node_prepare_create, after_create=_node_after_create, delete=_node_delete,
     on_remove=_node_on_remove, update_detail=_node_update_detail, validate_update=validate_node_update,
-    admit=admit_node,
+    admit=admit_node, status_detail=_node_status_detail,
     place=lambda node: node.metadata.labels.get(LABEL_ZONE, ""),
 ))
 

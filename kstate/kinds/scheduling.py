@@ -140,7 +140,11 @@ def _check_pod(pod, resolved: tuple[str, int, str]) -> None:
 def admit_pod_priority(pod, api, batch: dict) -> None:
     """The refusing half of the Priority plugin for a pod of an apply
     (classes applied earlier in the same apply count, as kubectl creates
-    them first)."""
+    them first), or of a controller's create (`create_refusal`). A pod that
+    names no class, priority or preemption policy cannot be refused."""
+    extra = pod.spec.extra
+    if pod.spec.priority is None and not extra.get("priorityClassName") and extra.get("preemptionPolicy") is None:
+        return
     _check_pod(pod, establish_priority(pod, api, batch))
 
 
@@ -149,10 +153,10 @@ _RESOLVED: list = [None, None, None]  # (spec in, resolution, spec out): pods of
 
 def resolve_pod_priority(pod, api):
     """The mutating half: spec.priorityClassName (the default class's name
-    when none was given), spec.priority and spec.preemptionPolicy. A pod a
-    controller creates naming a missing class is left unresolved (the API
-    server would refuse that create; kstate's controllers have no failed
-    create to report it with)."""
+    when none was given), spec.priority and spec.preemptionPolicy. The
+    ReplicaSet and Job controllers ask `create_refusal` first and do not
+    create a pod the plugin refuses (FailedCreate); a pod another
+    controller creates naming a missing class is left unresolved."""
     try:
         resolved = establish_priority(pod, api)
         _check_pod(pod, resolved)

@@ -36,6 +36,14 @@ class NodeAddress:
 
 
 @attrs.frozen
+class ContainerImage:
+    """One entry of status.images: the names the runtime knows the image by
+    and its size (the kubelet's Images setter, pkg/kubelet/nodestatus/setters.go)."""
+    names: tuple[str, ...] = ()
+    size_bytes: int = 0
+
+
+@attrs.frozen
 class NodeSpec:
     pod_cidr: str = ""
     pod_cidrs: tuple[str, ...] = ()
@@ -56,6 +64,8 @@ class NodeStatus:
     # Last kubelet heartbeat the node lifecycle controller saw (ms); the
     # simulated kubelet heartbeats implicitly while the node is up.
     last_heartbeat: Optional[int] = None
+    # The images on the node, largest first (the kubelet reports at most 50).
+    images: tuple[ContainerImage, ...] = ()
 
 
 @attrs.frozen

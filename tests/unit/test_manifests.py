@@ -289,7 +289,7 @@ def test_timing_annotations():
         "kstate.io/init-duration", "kstate.io/stop-after", "kstate.io/exit-code",
         "kstate.io/never-ready", "kstate.io/sidecar-exit-after", "kstate.io/sidecar-exit-code",
         "kstate.io/startup-takes", "kstate.io/readiness-fails-after", "kstate.io/liveness-fails-after",
-        "kstate.io/pre-stop-takes", "kstate.io/sigterm-exit-code",
+        "kstate.io/pre-stop-takes", "kstate.io/sigterm-exit-code", "kstate.io/image-size",
     }
     doc = pod_doc()
     doc["metadata"]["annotations"] = {"kstate.io/init-duration": "1m", "kstate.io/stop-after": "0",
@@ -298,6 +298,11 @@ def test_timing_annotations():
     doc["metadata"]["annotations"] = {"kstate.io/stop-after": "1x"}
     err = error_of(doc)
     assert err.path == "metadata.annotations[kstate.io/stop-after]"
+    doc["metadata"]["annotations"] = {"kstate.io/image-size": "512Mi"}
+    parse_object(doc)
+    for bad in ("-1", "big"):
+        doc["metadata"]["annotations"] = {"kstate.io/image-size": bad}
+        assert error_of(doc).path == "metadata.annotations[kstate.io/image-size]"
 
 
 @pytest.mark.parametrize("mutate, path", [

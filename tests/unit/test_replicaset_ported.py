@@ -642,7 +642,8 @@ class TestClaimPods:
 
 class _View:
     """The reads observe_replicaset makes: get, owned_by (any owner
-    reference, like the engine's index) and objects_matching."""
+    reference, like the engine's index), objects_matching, memory and
+    create_refusal (nothing remembered, nothing refused)."""
 
     def __init__(self, *objs):
         self.objs = list(objs)
@@ -659,6 +660,12 @@ class _View:
     def objects_matching(self, kind, namespace, selector):
         return sorted((o for o in self.objs if o.KIND == kind and o.metadata.namespace == namespace
                        and selector.matches(o.metadata.labels)), key=lambda o: o.metadata.name)
+
+    def memory(self, controller, key, default=None):
+        return default
+
+    def create_refusal(self, obj):
+        return None
 
 
 def _orphan_rs(replicas, labels):
