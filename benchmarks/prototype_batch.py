@@ -1,0 +1,156 @@
+"""Design-study prototype (issue 12 item 3): scale.py's workload run batch-per-instant.
+
+    PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 5000 --pods 150000 --seed 0
+    PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 150 --pods 2000 --check
+    PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 1000 --pods 30000 --paired 3
+
+The workload is scale.py's: one Pod manifest (one container, cpu 100m,
+memory 128Mi) copied N times, applied to a cluster of M nodes, run until
+every pod is Running and Ready. The cluster and its nodes are made by
+`kstate.Cluster`; from `apply` on, `batchproto.BatchRun` runs the pods'
+lives: the scheduler's and the kubelet's reconciles batched per instant,
+the hot pod status in columns, trace and events integer-coded (see
+benchmarks/batchproto.py and docs/performance.md).
+
+Timed like scale.py: from just before `apply` to the end of the run
+(`wall_seconds`, `cpu_seconds` with time.process_time), the cyclic GC paused
+as the engine pauses it. Then, untimed, one pass over the columns checks that
+every pod is Running with Ready=True, and `materialise_seconds` times
+building every pod's frozen `Pod` (what a reader of all pods would pay).
+
+`--check` also runs the same workload through kstate's engine and reports
+every difference (trace, events, pods, node table, admission totals,
+memory): none is expected. `--paired K` runs this prototype and scale.py
+in turn, K times each, each in its own process, and reports the medians of
+their CPU seconds and the ratio of each pair (a shared machine's drift
+falls on both).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import kstate_revision, load_average, make_pods, peak_rss_mib, pod_template, python_version  # noqa: E402
+
+import batchproto  # noqa: E402
+from kstate import Cluster  # noqa: E402
+from kstate.engine.core import gc_paused  # noqa: E402
+
+
+def run_once(args) -> dict:
+    rev0 = kstate_revision()
+    t0 = time.perf_counter()
+    cluster = Cluster(nodes=args.nodes, seed=args.seed, cluster_cidr=args.cluster_cidr)
+    t1 = time.perf_counter()
+    pods = make_pods(args.pods, tpl=pod_template())
+    t2 = time.perf_counter()
+    run = batchproto.BatchRun(cluster, block_window=not args.scan_window)
+    load0 = load_average()
+    pa, ta = time.process_time(), time.perf_counter()
+    with gc_paused():
+        run.apply(pods)
+        pb, tb = time.process_time(), time.perf_counter()
+        run.run_until_stable()
+    pc, tc = time.process_time(), time.perf_counter()
+    # untimed: every pod Running and Ready, read from the columns
+    ready = sum(1 for core in run.pods.core if core.phase == "Running" and any(
+        c.type == "Ready" and c.status == "True" for c in core.conditions))
+    tm = time.process_time()
+    for row in range(len(run.pods)):
+        run.pod(row)
+    materialise = time.process_time() - tm
+    out = {
+        "benchmark": "prototype_batch",
+        "nodes": args.nodes,
+        "pods": args.pods,
+        "seed": args.seed,
+        "window": "scan" if args.scan_window else "blocks",
+        "wall_seconds": round(tc - ta, 3),
+        "cpu_seconds": round(pc - pa, 3),
+        "apply_cpu_seconds": round(pb - pa, 3),
+        "run_cpu_seconds": round(pc - pb, 3),
+        "scheduler_cpu_seconds": round(run.cpu[batchproto.SCHED], 3),
+        "kubelet_cpu_seconds": round(run.cpu[batchproto.KUBELET], 3),
+        "materialise_seconds": round(materialise, 3),
+        "setup_seconds": {"cluster_with_nodes": round(t1 - t0, 3), "make_pods": round(t2 - t1, 3)},
+        "peak_rss_mib": peak_rss_mib(),
+        "trace_entries": len(run.trace_codes),
+        "events": len(run.event_codes),
+        "reconciles": run.steps,
+        "batches": run.batches,
+        "kubelet_classes": run.classes,
+        "score_memo_misses": run.score_memo.misses,
+        "simulated_seconds": (run.eng.now - run.eng.start) / 1000,
+        "all_ready": ready == args.pods,
+        "ready_pods": ready,
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load0,
+        "load_average_after": load_average(),
+        "python": python_version(),
+        "kstate_revision": rev0,
+    }
+    if args.check:
+        t = time.process_time()
+        ref = batchproto.engine_reference(make_pods(args.pods, tpl=pod_template()), args.nodes, args.seed,
+                                          args.cluster_cidr)
+        out["engine_cpu_seconds_with_setup"] = round(time.process_time() - t, 3)
+        diffs = batchproto.differences(run, ref)
+        out["differences"] = diffs
+        out["identical_to_engine"] = not diffs
+    return out
+
+
+def paired(args) -> dict:
+    """This prototype and scale.py in turn, each in a fresh process."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    common = ["--nodes", str(args.nodes), "--pods", str(args.pods), "--seed", str(args.seed)]
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(here))
+    results = {"prototype": [], "engine": []}
+    for _ in range(args.paired):
+        for name, script in (("prototype", "prototype_batch.py"), ("engine", "scale.py")):
+            done = subprocess.run([sys.executable, os.path.join(here, script), *common], env=env,
+                                  capture_output=True, text=True, check=True)
+            results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    cpu = {k: [r["cpu_seconds"] for r in v] for k, v in results.items()}
+    wall = {k: [r["wall_seconds"] for r in v] for k, v in results.items()}
+    return {
+        "benchmark": "prototype_batch_paired",
+        "nodes": args.nodes, "pods": args.pods, "seed": args.seed, "runs": args.paired,
+        "cpu_seconds": cpu, "wall_seconds": wall,
+        "median_cpu_seconds": {k: statistics.median(v) for k, v in cpu.items()},
+        "engine_over_prototype_cpu_per_pair": [round(e / p, 2) for p, e in zip(cpu["prototype"], cpu["engine"])],
+        "peak_rss_mib": {k: [r["peak_rss_mib"] for r in v] for k, v in results.items()},
+        "all_ready": all(r["all_ready"] for v in results.values() for r in v),
+        "load_average_at_end": load_average(),
+        "python": python_version(),
+        "kstate_revision": kstate_revision(),
+    }
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, default=5000)
+    ap.add_argument("--pods", type=int, default=150_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cluster-cidr", default="10.0.0.0/8")
+    ap.add_argument("--check", action="store_true", help="also run kstate's engine and compare everything")
+    ap.add_argument("--scan-window", action="store_true",
+                    help="place pods with NodeTable.best_simple's window scans instead of the block index")
+    ap.add_argument("--paired", type=int, default=0, metavar="K",
+                    help="run the prototype and scale.py K times each, alternately, in fresh processes")
+    args = ap.parse_args(argv)
+    out = paired(args) if args.paired else run_once(args)
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
