@@ -118,7 +118,7 @@ class BatchRun:
     """The prototype's run loop on top of `cluster` (which must hold only its
     nodes and system namespaces: the prototype owns every pod)."""
 
-    def __init__(self, cluster, block_window: bool = True) -> None:
+    def __init__(self, cluster, block_window: bool = True, by_class: bool = True) -> None:
         self.cluster = cluster
         eng = self.eng = cluster.engine
         if eng.store.count("Pod") or eng.pending():
@@ -153,10 +153,12 @@ class BatchRun:
         self._bind_core: dict = {}
         self._spec_node: dict = {}
         self._host_ip: dict[int, str] = {}
-        self._bind_detail: dict[int, int] = {}
-        self._sched_event: dict[int, int] = {}
+        #: node row → (trace code of its bind detail, event code of its Scheduled event)
+        self._bind_codes: dict[int, tuple[int, int]] = {}
         #: the window index (batchwindow.py) instead of NodeTable.best_simple's scans
         self.block_window = block_window
+        #: the kubelet's outcome once per equivalence class (False: the real reconcile for every pod)
+        self.by_class = by_class
         self.score_memo = ScoreMemo()
 
     # ------------------------------------------------------------- trace, events
@@ -449,29 +451,41 @@ class BatchRun:
         self._mark()
         now = eng.now
         eng.check_transition("Pod", "Pending", "bind", "Scheduled")
-        sched_ev = self._sched_event
-        bind_detail = self._bind_detail
+        per_node = self._bind_codes
+        event_index, event_codes, event_times = self.event_index, self.event_codes, self.event_times
+        kq, fifo_append, kcode = self.queued[KUBELET], self.fifo.append, KUBELET << _ROW_BITS
+        trace = self.trace_codes
+        rv = eng._rv
+        cores, rvs, nodes_of = p.core, p.rv, p.node
         for row, chosen in decided:
-            core = p.core[row]
+            core = cores[row]
             new = self._bind_core.get(id(core))
             if new is None:
                 conds = set_condition(core.conditions, Condition("PodScheduled", "True"), now)
                 new = evolve(core, conditions=conds, state="Scheduled", state_since=now)
                 self._bind_core[id(core)] = new
                 self._bind_conds[id(core)] = core   # keep the key's object alive
-            eng._rv += 1
-            p.rv[row] = eng._rv
-            p.node[row] = chosen
-            p.core[row] = new
-            detail = bind_detail.get(chosen)
-            if detail is None:
-                detail = bind_detail[chosen] = self._detail("bind", f"Pending->Scheduled (bind) node={names[chosen]}")
-            self.trace_codes.append(detail | row)
-            ev = sched_ev.get(chosen)
-            if ev is None:
-                ev = sched_ev[chosen] = self._event_kind(("#scheduled", chosen))
-            self._event(row, ev)
-            self._enqueue(KUBELET, row)
+            rv += 1
+            rvs[row] = rv
+            nodes_of[row] = chosen
+            cores[row] = new
+            codes = per_node.get(chosen)
+            if codes is None:
+                codes = per_node[chosen] = (
+                    self._detail("bind", f"Pending->Scheduled (bind) node={names[chosen]}"),
+                    self._event_kind(("#scheduled", chosen)) << _ROW_BITS)
+            trace.append(codes[0] | row)
+            code = codes[1] | row
+            if code in event_index:
+                self._event(row, codes[1] >> _ROW_BITS)
+            else:
+                event_index[code] = len(event_codes)
+                event_codes.append(code)
+                event_times.append(now)
+            if not kq[row]:          # the kubelet's pod watch: a bound pod is its node's
+                kq[row] = 1
+                fifo_append(kcode | row)
+        eng._rv = rv
         _commit_table(table, work)
         self._bind_core.clear()
         self._bind_conds.clear()
@@ -499,6 +513,8 @@ class BatchRun:
         enqueue_after = self._enqueue_after
         kq, fifo_append, kcode = self.queued[KUBELET], self.fifo.append, KUBELET << _ROW_BITS
         node_key: dict = {}
+        by_class = self.by_class
+        host_ips, buckets = self._host_ip, self.buckets
         rv = eng._rv
         for row in rows:
             waiting[row] = _NO_TIMER     # a reconcile drops its key's pending wake-up
@@ -508,9 +524,12 @@ class BatchRun:
             nk = node_key.get(node)
             if nk is None:
                 images = images_of.get(node, kl.NO_IMAGES)
-                nk = node_key[node] = (id(images), node_objs[node].status.state, images)
-            if core.state == "Scheduled":
-                key = (id(core), id(spec), nk[0], nk[1], fits(row, node), bool(node_objs[node].spec.pod_cidr))
+                n_obj = node_objs[node]
+                nk = node_key[node] = (id(images), n_obj.status.state, images, bool(n_obj.spec.pod_cidr))
+            if not by_class:
+                key = row      # the plain fold: the real reconcile for every pod
+            elif core.state == "Scheduled":
+                key = (id(core), id(spec), nk[0], nk[1], fits(row, node), nk[3])
             else:
                 key = (id(core), id(spec), nk[0], nk[1])
             outcome = memo.get(key)
@@ -524,7 +543,8 @@ class BatchRun:
                 rvs[row] = rv
                 cores[row] = status
                 if addresses:
-                    p.host[row] = self._node_host_ip(node)
+                    host = host_ips.get(node)
+                    p.host[row] = host if host is not None else self._node_host_ip(node)
                     if not p.ip[row]:
                         # the Pod kind's prepare_status: the CNI ADD gives the sandbox an address
                         p.ip[row] = allocate_pod_ip(eng, table.names[node])
@@ -554,7 +574,19 @@ class BatchRun:
             elif events or new_images is not None:
                 raise Unsupported("events without a status write")
             if requeue is not None:
-                enqueue_after(row, requeue)
+                if requeue > 0:
+                    # enqueue_after: a wake-up already due earlier is kept
+                    at = now + requeue
+                    prev = waiting[row]
+                    if prev == _NO_TIMER or prev > at:
+                        waiting[row] = at
+                        bucket = buckets.get(at)
+                        if bucket is None:
+                            bucket = buckets[at] = []
+                            heapq.heappush(self.instants, at)
+                        bucket.append(row)
+                else:
+                    enqueue_after(row, requeue)
         eng._rv = rv
 
     def _admitted_of(self, node: int) -> tuple:
@@ -714,10 +746,10 @@ def engine_reference(pods: list, nodes: int, seed: int = 0, cluster_cidr: str = 
 
 
 def prototype(pods: list, nodes: int, seed: int = 0, cluster_cidr: str = "10.0.0.0/8",
-              block_window: bool = True) -> BatchRun:
+              block_window: bool = True, by_class: bool = True) -> BatchRun:
     from kstate import Cluster
     cluster = Cluster(nodes=nodes, seed=seed, cluster_cidr=cluster_cidr)
-    run = BatchRun(cluster, block_window=block_window)
+    run = BatchRun(cluster, block_window=block_window, by_class=by_class)
     run.apply(pods)
     run.run_until_stable()
     return run

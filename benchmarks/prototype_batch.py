@@ -52,7 +52,7 @@ def run_once(args) -> dict:
     t1 = time.perf_counter()
     pods = make_pods(args.pods, tpl=pod_template())
     t2 = time.perf_counter()
-    run = batchproto.BatchRun(cluster, block_window=not args.scan_window)
+    run = batchproto.BatchRun(cluster, block_window=not args.scan_window, by_class=not args.no_classes)
     load0 = load_average()
     pa, ta = time.process_time(), time.perf_counter()
     with gc_paused():
@@ -73,6 +73,7 @@ def run_once(args) -> dict:
         "pods": args.pods,
         "seed": args.seed,
         "window": "scan" if args.scan_window else "blocks",
+        "kubelet": "per pod" if args.no_classes else "per class",
         "wall_seconds": round(tc - ta, 3),
         "cpu_seconds": round(pc - pa, 3),
         "apply_cpu_seconds": round(pb - pa, 3),
@@ -144,6 +145,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--check", action="store_true", help="also run kstate's engine and compare everything")
     ap.add_argument("--scan-window", action="store_true",
                     help="place pods with NodeTable.best_simple's window scans instead of the block index")
+    ap.add_argument("--no-classes", action="store_true",
+                    help="run the real reconcile_kubelet for every pod (a plain fold) instead of once per class")
     ap.add_argument("--paired", type=int, default=0, metavar="K",
                     help="run the prototype and scale.py K times each, alternately, in fresh processes")
     args = ap.parse_args(argv)

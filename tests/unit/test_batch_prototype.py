@@ -40,10 +40,13 @@ def test_prototype_run_equals_the_engine(pods, nodes, seed):
     assert placements == {p.metadata.name: p.spec.node_name for p in ref.engine.store.list("Pod")}
 
 
-def test_prototype_with_the_window_scans_equals_the_engine():
-    run = batchproto.prototype(make_pods(500), 130, 1, block_window=False)
+def test_prototype_with_the_window_scans_and_without_classes_equals_the_engine():
     ref = batchproto.engine_reference(make_pods(500), 130, 1)
+    run = batchproto.prototype(make_pods(500), 130, 1, block_window=False)
     assert batchproto.differences(run, ref) == []
+    run = batchproto.prototype(make_pods(500), 130, 1, by_class=False)
+    assert batchproto.differences(run, ref) == []
+    assert run.classes == 5 * 500
 
 
 def test_differences_sees_a_changed_placement_trace_or_status():
