@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 5000 --pods 150000 --seed 0
     PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 150 --pods 2000 --check
-    PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 1000 --pods 30000 --paired 3
+    PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 1000 --pods 30000 --paired 3 --engine-at CHECKOUT
 
 The workload is scale.py's: one Pod manifest (one container, cpu 100m,
 memory 128Mi) copied N times, applied to a cluster of M nodes, run until
@@ -23,7 +23,9 @@ every difference (trace, events, pods, node table, admission totals,
 memory): none is expected. `--paired K` runs this prototype and scale.py
 in turn, K times each, each in its own process, and reports the medians of
 their CPU seconds and the ratio of each pair (a shared machine's drift
-falls on both).
+falls on both); `--engine-at CHECKOUT` adds the scale.py of another kstate
+checkout to each round (an older revision, to relate the figures to ones
+recorded for it on another machine).
 """
 from __future__ import annotations
 
@@ -110,14 +112,20 @@ def run_once(args) -> dict:
 
 
 def paired(args) -> dict:
-    """This prototype and scale.py in turn, each in a fresh process."""
+    """This prototype and scale.py (of this checkout, and of every
+    `--engine-at` checkout) in turn, each in a fresh process."""
     here = os.path.dirname(os.path.abspath(__file__))
     common = ["--nodes", str(args.nodes), "--pods", str(args.pods), "--seed", str(args.seed)]
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(here))
-    results = {"prototype": [], "engine": []}
+    engines = [("engine", os.path.dirname(here))] + [
+        (f"engine@{os.path.basename(os.path.normpath(p))}", os.path.abspath(p)) for p in args.engine_at]
+    results: dict = {"prototype": []}
+    for name, _ in engines:
+        results[name] = []
     for _ in range(args.paired):
-        for name, script in (("prototype", "prototype_batch.py"), ("engine", "scale.py")):
-            done = subprocess.run([sys.executable, os.path.join(here, script), *common], env=env,
+        runs = [("prototype", [os.path.join(here, "prototype_batch.py")], os.path.dirname(here))] + [
+            (name, [os.path.join(root, "benchmarks", "scale.py")], root) for name, root in engines]
+        for name, cmd, root in runs:
+            done = subprocess.run([sys.executable, *cmd, *common], env=dict(os.environ, PYTHONPATH=root), cwd=root,
                                   capture_output=True, text=True, check=True)
             results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
     cpu = {k: [r["cpu_seconds"] for r in v] for k, v in results.items()}
@@ -127,12 +135,13 @@ def paired(args) -> dict:
         "nodes": args.nodes, "pods": args.pods, "seed": args.seed, "runs": args.paired,
         "cpu_seconds": cpu, "wall_seconds": wall,
         "median_cpu_seconds": {k: statistics.median(v) for k, v in cpu.items()},
-        "engine_over_prototype_cpu_per_pair": [round(e / p, 2) for p, e in zip(cpu["prototype"], cpu["engine"])],
+        "over_prototype_cpu_per_pair": {k: [round(e / p, 2) for p, e in zip(cpu["prototype"], v)]
+                                        for k, v in cpu.items() if k != "prototype"},
+        "revisions": {k: v[0].get("kstate_revision") for k, v in results.items()},
         "peak_rss_mib": {k: [r["peak_rss_mib"] for r in v] for k, v in results.items()},
         "all_ready": all(r["all_ready"] for v in results.values() for r in v),
         "load_average_at_end": load_average(),
         "python": python_version(),
-        "kstate_revision": kstate_revision(),
     }
 
 
@@ -149,6 +158,8 @@ def main(argv=None) -> dict:
                     help="run the real reconcile_kubelet for every pod (a plain fold) instead of once per class")
     ap.add_argument("--paired", type=int, default=0, metavar="K",
                     help="run the prototype and scale.py K times each, alternately, in fresh processes")
+    ap.add_argument("--engine-at", action="append", default=[], metavar="CHECKOUT",
+                    help="with --paired: also run the scale.py of this kstate checkout (e.g. an older revision)")
     args = ap.parse_args(argv)
     out = paired(args) if args.paired else run_once(args)
     print(json.dumps(out))
