@@ -377,11 +377,10 @@ class BatchRun:
         while fifo:
             ctrl = fifo[0] >> _ROW_BITS
             rows = []
-            q = self.queued[ctrl]
             while fifo and fifo[0] >> _ROW_BITS == ctrl:
-                row = fifo.popleft() & _ROW_MASK
-                q[row] = 0
-                rows.append(row)
+                # a key of the run stays marked queued until its item is applied, as in
+                # the engine, where it is still waiting while the items before it run
+                rows.append(fifo.popleft() & _ROW_MASK)
             self.batches += 1
             self.steps += len(rows)
             t = time.process_time()
@@ -457,7 +456,9 @@ class BatchRun:
         trace = self.trace_codes
         rv = eng._rv
         cores, rvs, nodes_of = p.core, p.rv, p.node
+        sq = self.queued[SCHED]
         for row, chosen in decided:
+            sq[row] = 0
             core = cores[row]
             new = self._bind_core.get(id(core))
             if new is None:
@@ -517,6 +518,7 @@ class BatchRun:
         host_ips, buckets = self._host_ip, self.buckets
         rv = eng._rv
         for row in rows:
+            kq[row] = 0
             waiting[row] = _NO_TIMER     # a reconcile drops its key's pending wake-up
             core = cores[row]
             spec = specs[row]

@@ -3,6 +3,7 @@
     PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 5000 --pods 150000 --seed 0
     PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 150 --pods 2000 --check
     PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 1000 --pods 30000 --paired 3 --engine-at CHECKOUT
+    PYTHONPATH=. python benchmarks/prototype_batch.py --nodes 5000 --window-bench
 
 The workload is scale.py's: one Pod manifest (one container, cpu 100m,
 memory 128Mi) copied N times, applied to a cluster of M nodes, run until
@@ -145,6 +146,34 @@ def paired(args) -> dict:
     }
 
 
+def window_bench(args) -> dict:
+    """µs per placement: NodeTable.best_simple's scans against the block
+    index, on one score list of `--nodes` nodes (4 distinct scores, as
+    nodes filling evenly have), 1,000 random window starts, best of 5."""
+    import random
+    import timeit
+
+    from batchwindow import BlockWindow
+    from kstate.controllers.scheduler import Requests, num_feasible_nodes_to_find
+    from kstate.indexes.nodetable import NodeTable
+    rnd = random.Random(args.seed)
+    n = args.nodes
+    vals = [rnd.choice([180, 181, 182, 183]) for _ in range(n)]
+    table = NodeTable()
+    table.names = ["node"] * n
+    table._keys[(1, 1, 1, 1)] = list(vals)
+    window = BlockWindow(list(vals))
+    req = Requests(1, 1, 1, 1)
+    want = num_feasible_nodes_to_find(n)
+    starts = [(rnd.randrange(n), rnd.getrandbits(32)) for _ in range(1000)]
+    assert all(table.best_simple(req, s, want, d) == window.best(s, want, d) for s, d in starts)
+    scan = min(timeit.repeat(lambda: [table.best_simple(req, s, want, d) for s, d in starts], number=1, repeat=5))
+    blocks = min(timeit.repeat(lambda: [window.best(s, want, d) for s, d in starts], number=1, repeat=5))
+    return {"benchmark": "prototype_batch_window", "nodes": n, "window": want,
+            "scan_us": round(scan * 1000, 2), "blocks_us": round(blocks * 1000, 2),
+            "load_average": load_average(), "python": python_version(), "kstate_revision": kstate_revision()}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=5000)
@@ -158,10 +187,12 @@ def main(argv=None) -> dict:
                     help="run the real reconcile_kubelet for every pod (a plain fold) instead of once per class")
     ap.add_argument("--paired", type=int, default=0, metavar="K",
                     help="run the prototype and scale.py K times each, alternately, in fresh processes")
+    ap.add_argument("--window-bench", action="store_true",
+                    help="only time one placement: best_simple's scans against the block index")
     ap.add_argument("--engine-at", action="append", default=[], metavar="CHECKOUT",
                     help="with --paired: also run the scale.py of this kstate checkout (e.g. an older revision)")
     args = ap.parse_args(argv)
-    out = paired(args) if args.paired else run_once(args)
+    out = window_bench(args) if args.window_bench else paired(args) if args.paired else run_once(args)
     print(json.dumps(out))
     return out
 
