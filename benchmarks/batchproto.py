@@ -41,24 +41,32 @@ The three ideas it measures (docs/performance.md says why and what they cost):
 from __future__ import annotations
 
 import heapq
+import operator
 import time
 from collections import deque
 from typing import Any, Optional
+
+import attrs
 
 from batchwindow import BlockWindow, ScoreMemo
 from kstate.controllers import kubelet as kl
 from kstate.controllers import scheduler as sched
 from kstate.controllers.actions import RecordEvent, SetMemory, UpdateStatus
 from kstate.controllers.configrefs import pod_refs
+from kstate.io.fields import dns1123_subdomain_error
+from kstate.io.manifests import parse_sourced_manifests
 from kstate.kinds.core import allocate_pod_ip
 from kstate.resources.frozen import EMPTY, evolve
-from kstate.resources.meta import Condition, set_condition
+from kstate.resources.meta import Condition, ObjectMeta, set_condition
 from kstate.resources.pod import Pod, is_admitted
 
 SCHED, KUBELET = 0, 1
 _ROW_BITS = 22                    # rows per run: up to 4 M pods
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _NO_TIMER = -1
+
+
+_META_BUT_NAME = operator.attrgetter(*[f.name for f in attrs.fields(ObjectMeta) if f.name != "name"])
 
 
 class Unsupported(Exception):
@@ -118,7 +126,7 @@ class BatchRun:
     """The prototype's run loop on top of `cluster` (which must hold only its
     nodes and system namespaces: the prototype owns every pod)."""
 
-    def __init__(self, cluster, block_window: bool = True, by_class: bool = True) -> None:
+    def __init__(self, cluster, block_window: bool = True, by_class: bool = True, batched_parse: bool = True) -> None:
         self.cluster = cluster
         eng = self.eng = cluster.engine
         if eng.store.count("Pod") or eng.pending():
@@ -159,6 +167,8 @@ class BatchRun:
         self.block_window = block_window
         #: the kubelet's outcome once per equivalence class (False: the real reconcile for every pod)
         self.by_class = by_class
+        #: validate once per template (False: kstate.io's per-object parse, as Cluster.apply does today)
+        self.batched_parse = batched_parse
         self.score_memo = ScoreMemo()
 
     # ------------------------------------------------------------- trace, events
@@ -273,11 +283,13 @@ class BatchRun:
     # ------------------------------------------------------------- apply (create)
 
     def apply(self, objs: list) -> None:
-        """Cluster.apply of new pods: the same per-object validation and
-        admission (`Cluster._plan`), then the creates: a uid from the
+        """Cluster.apply of new pods: the same parsing, per-object validation
+        and admission (`Cluster._plan`), then the creates: a uid from the
         engine's stream, a resource version, a row, a trace entry, and the
         scheduler's watch (a pod without a node is queued)."""
         eng = self.eng
+        objs = self._parse(objs) if self.batched_parse else [
+            o for o, _ in parse_sourced_manifests(list(objs), source="<input>")]
         self._plan(objs)
         spec_kind = eng.registry.kind("Pod")
         admitted_spec: dict = {}
@@ -317,6 +329,34 @@ class BatchRun:
             q.extend(bytes(len(p) - len(q)))
         for row in range(len(p) - len(objs), len(p)):
             self._enqueue(SCHED, row)
+
+    def _parse(self, objs: list) -> list:
+        """Cluster.apply's validation (kstate.io parse_sourced_manifests: every
+        object through its manifest shape and back), once per template: an
+        object whose spec and status are the first sibling's objects and whose
+        metadata equals it but for the name is that sibling's validated object
+        with its own name — the rule kstate.io already applies
+        (`_validated_sibling`), here without copying anything per object when
+        validation gave back an object equal to the first sibling (then every
+        sibling equals its own validated form). The name is still checked per
+        object."""
+        out = []
+        first: dict = {}
+        rest = _META_BUT_NAME
+        for doc in objs:
+            key = (type(doc), id(doc.spec), id(getattr(doc, "status", None)))
+            hit = first.get(key)
+            if hit is not None and rest(doc.metadata) == hit[1] and dns1123_subdomain_error(doc.metadata.name) is None:
+                out.append(doc if hit[2] else hit[3])
+                continue
+            ((obj, _),) = parse_sourced_manifests(doc, source="<input>")
+            if hit is None:
+                same = obj == doc      # validation added nothing: each sibling is its own validated form
+                if not same:
+                    raise Unsupported("objects whose validation changes them (the per-object parse handles those)")
+                first[key] = (doc, rest(doc.metadata), same, obj)
+            out.append(obj)
+        return out
 
     def _plan(self, objs: list) -> None:
         """Cluster._plan for every object, with the admission plugins run
@@ -748,10 +788,10 @@ def engine_reference(pods: list, nodes: int, seed: int = 0, cluster_cidr: str = 
 
 
 def prototype(pods: list, nodes: int, seed: int = 0, cluster_cidr: str = "10.0.0.0/8",
-              block_window: bool = True, by_class: bool = True) -> BatchRun:
+              block_window: bool = True, by_class: bool = True, batched_parse: bool = True) -> BatchRun:
     from kstate import Cluster
     cluster = Cluster(nodes=nodes, seed=seed, cluster_cidr=cluster_cidr)
-    run = BatchRun(cluster, block_window=block_window, by_class=by_class)
+    run = BatchRun(cluster, block_window=block_window, by_class=by_class, batched_parse=batched_parse)
     run.apply(pods)
     run.run_until_stable()
     return run

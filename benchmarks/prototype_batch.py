@@ -55,7 +55,8 @@ def run_once(args) -> dict:
     t1 = time.perf_counter()
     pods = make_pods(args.pods, tpl=pod_template())
     t2 = time.perf_counter()
-    run = batchproto.BatchRun(cluster, block_window=not args.scan_window, by_class=not args.no_classes)
+    run = batchproto.BatchRun(cluster, block_window=not args.scan_window, by_class=not args.no_classes,
+                              batched_parse=not args.per_object_parse)
     load0 = load_average()
     pa, ta = time.process_time(), time.perf_counter()
     with gc_paused():
@@ -77,6 +78,7 @@ def run_once(args) -> dict:
         "seed": args.seed,
         "window": "scan" if args.scan_window else "blocks",
         "kubelet": "per pod" if args.no_classes else "per class",
+        "parse": "per object" if args.per_object_parse else "per template",
         "wall_seconds": round(tc - ta, 3),
         "cpu_seconds": round(pc - pa, 3),
         "apply_cpu_seconds": round(pb - pa, 3),
@@ -185,6 +187,8 @@ def main(argv=None) -> dict:
                     help="place pods with NodeTable.best_simple's window scans instead of the block index")
     ap.add_argument("--no-classes", action="store_true",
                     help="run the real reconcile_kubelet for every pod (a plain fold) instead of once per class")
+    ap.add_argument("--per-object-parse", action="store_true",
+                    help="validate every applied object as Cluster.apply does today, not once per template")
     ap.add_argument("--paired", type=int, default=0, metavar="K",
                     help="run the prototype and scale.py K times each, alternately, in fresh processes")
     ap.add_argument("--window-bench", action="store_true",
