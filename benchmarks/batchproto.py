@@ -37,6 +37,10 @@ The three ideas it measures (docs/performance.md says why and what they cost):
    by index. A frozen `Pod` equal to the engine's is materialised on read.
    The trace and the events are integer-coded (row, interned detail) and
    rendered on read into exactly the engine's tuples.
+
+Beside them: the apply validates, plans and admits once per template (the
+name checked per object), and the scheduler's window comes from block
+summaries (batchwindow.py) instead of three scans per pod.
 """
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ import heapq
 import operator
 import time
 from collections import deque
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
