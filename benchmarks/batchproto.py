@@ -359,6 +359,7 @@ class BatchRun:
                 if not same:
                     raise Unsupported("objects whose validation changes them (the per-object parse handles those)")
                 first[key] = (doc, rest(doc.metadata), same, obj)
+                obj = doc      # equal to its validated form: keep the template's shared spec
             out.append(obj)
         return out
 

@@ -39,6 +39,8 @@ def test_prototype_run_equals_the_engine(pods, nodes, seed):
     # the batches: one scheduler batch and five kubelet passes, six reconciles a pod as the engine's
     assert run.batches == 6
     assert run.steps == 6 * pods
+    # the kubelet's classes: one per step (8 in all: a first and a later start per node's images)
+    assert run.classes == 8
     placements = {run.pods.meta[r].name: run.table.names[run.pods.node[r]] for r in range(len(run.pods))}
     assert placements == {p.metadata.name: p.spec.node_name for p in ref.engine.store.list("Pod")}
 
