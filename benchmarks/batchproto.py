@@ -165,6 +165,7 @@ class BatchRun:
         self._bind_core: dict = {}
         self._spec_node: dict = {}
         self._host_ip: dict[int, str] = {}
+        self._cores: dict = {}
         #: node row → (trace code of its bind detail, event code of its Scheduled event)
         self._bind_codes: dict[int, tuple[int, int]] = {}
         #: the window index (batchwindow.py) instead of NodeTable.best_simple's scans
@@ -731,6 +732,8 @@ class BatchRun:
                 if new.host_ip and new.host_ip != pod.status.host_ip and core.state != "Scheduled":
                     raise Unsupported("host IP changed outside admission")
                 status = evolve(new, pod_ip="", host_ip="")
+                # hash-consed: classes that reach equal statuses share one core (and stay one class)
+                status = self._cores.setdefault(status, status)
             elif t is RecordEvent:
                 if a.involved.uid != pod.metadata.uid or pod.metadata.name in a.message:
                     raise Unsupported("an event naming another object or the pod itself")

@@ -39,8 +39,8 @@ def test_prototype_run_equals_the_engine(pods, nodes, seed):
     # the batches: one scheduler batch and five kubelet passes, six reconciles a pod as the engine's
     assert run.batches == 6
     assert run.steps == 6 * pods
-    # the kubelet's classes: one per step (8 in all: a first and a later start per node's images)
-    assert run.classes == 8
+    # the kubelet's classes: one per pass, and the start twice (a node's first pull records its images)
+    assert run.classes == 6
     placements = {run.pods.meta[r].name: run.table.names[run.pods.node[r]] for r in range(len(run.pods))}
     assert placements == {p.metadata.name: p.spec.node_name for p in ref.engine.store.list("Pod")}
 
@@ -51,7 +51,7 @@ def test_prototype_with_the_window_scans_per_object_parse_and_without_classes_eq
     assert batchproto.differences(run, ref) == []
     run = batchproto.prototype(make_pods(500), 130, 1, by_class=False)
     assert batchproto.differences(run, ref) == []
-    assert run.classes == 5 * 500
+    assert run.classes == 5 * 500     # the plain fold: the real reconcile for every pod and pass
 
 
 def test_differences_sees_a_changed_placement_trace_or_status():
