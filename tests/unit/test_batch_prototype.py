@@ -74,6 +74,11 @@ def test_prototype_refuses_what_it_does_not_model():
     run = batchproto.BatchRun(Cluster(nodes=2))
     with pytest.raises(batchproto.Unsupported):
         run.apply(labelled)
+    # full nodes in the window: the scheduler's filter path, which the prototype does not model
+    run = batchproto.BatchRun(Cluster(nodes=2))
+    run.apply(make_pods(81))      # 2 nodes × 4 cpu hold 80 pods of 100m
+    with pytest.raises(batchproto.Unsupported, match="infeasible"):
+        run.run_until_stable()
 
 
 def test_block_window_answers_as_best_simple():
@@ -103,3 +108,27 @@ def test_block_window_answers_as_best_simple():
                 paths["drawn" if seg.count(max(seg)) * 8 >= w else "k-th"] += 1
         assert window.keys == keys
     assert paths["drawn"] > 100 and paths["k-th"] > 100, paths
+
+
+def _template(image: str, cpu: str, memory: str):
+    from kstate import parse_manifests
+    (tpl,) = parse_manifests({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "tpl", "namespace": "default"},
+        "spec": {"containers": [{"name": "app", "image": image,
+                                 "resources": {"requests": {"cpu": cpu, "memory": memory}}}]}}, source="test")
+    return tpl
+
+
+def test_prototype_equals_the_engine_with_two_templates_and_cached_images():
+    """Two templates interleaved (two request shapes in the scheduler's
+    window, two specs per node at admission) with tagged images
+    (IfNotPresent: a node's first start pulls, the later ones find the image
+    "already present" — the per-node images overlay decides the class)."""
+    small = make_pods(300, tpl=_template("nginx:1.25", "100m", "128Mi"))
+    big = make_pods(300, start=300, tpl=_template("redis:7", "250m", "256Mi"))
+    pods = [p for pair in zip(small, big) for p in pair]
+    run = batchproto.prototype(list(pods), 40, 2)
+    ref = batchproto.engine_reference(list(pods), 40, 2)
+    assert batchproto.differences(run, ref) == []
+    reasons = {e.reason + ":" + e.message[:9] for e in ref.events(kind="Pod")}
+    assert "Pulled:Container" in reasons and "Pulling:Pulling i" in reasons   # both outcomes occurred
