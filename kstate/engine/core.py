@@ -461,8 +461,12 @@ class Engine:
         old_state, new_state = cur.status.state, obj.status.state
         self.check_transition(obj.KIND, old_state, trigger, new_state)
         status = spec.prepare_status(cur, obj.status, self)
-        detail = f"{old_state}->{new_state} ({trigger or '<none>'})" if trigger or old_state != new_state else ""
-        if not detail:
+        if trigger or old_state != new_state:
+            detail = f"{old_state}->{new_state} ({trigger or '<none>'})"
+            extra = spec.transition_detail(cur.status, status)
+            if extra:
+                detail = f"{detail} {extra}"
+        else:
             detail = spec.status_detail(cur.status, status)
         self._replace(cur, "status", detail, status=status)
 

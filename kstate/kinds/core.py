@@ -23,7 +23,7 @@ from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, freeze
-from kstate.resources.meta import Condition, set_condition
+from kstate.resources.meta import Condition, get_condition, set_condition
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
@@ -97,6 +97,22 @@ def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
             parts.append(f"{c.type}={c.status}")
     if old.pod_ip != new.pod_ip:
         parts.append(f"ip={new.pod_ip}")
+    return " ".join(parts)
+
+
+_READINESS = ("Ready", "ContainersReady")
+
+
+def _pod_transition_detail(old: PodStatus, new: PodStatus) -> str:
+    """A lifecycle step that also makes the pod Ready says so: containers
+    without a readiness probe start ready, so "ContainerCreating->Running
+    (start)" and Ready=True are one write (kubelet.ready_as_started)."""
+    parts = []
+    for c in new.conditions:
+        if c.type in _READINESS and c.status == "True":
+            prev = get_condition(old.conditions, c.type)
+            if prev is None or prev.status != "True":
+                parts.append(f"{c.type}=True")
     return " ".join(parts)
 
 
@@ -271,7 +287,7 @@ POD = register_kind(KindSpec(
     generation=0, machine="pod", gone_state="Deleted",
     prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
     admit=admit_pod_priority,
-    status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
+    status_detail=_pod_status_detail, transition_detail=_pod_transition_detail, delete=delete_pod, on_remove=_pod_on_remove,
     validate_update=validate_pod_update, pod_spec=(lambda pod: pod.spec, lambda pod, spec: evolve(pod, spec=spec)),
     place=lambda pod: pod.spec.node_name or None,
 ))
