@@ -233,6 +233,28 @@ def _pod_on_remove(pod: Pod, api) -> None:
     release_pod_ip(api, pod)
 
 
+#: (id(spec), node name) → (spec, that spec bound to the node): pods of one
+#: template bound to one node share one PodSpec instead of a private copy
+#: each (specs are immutable values; sharing changes no behaviour). Bounded:
+#: cleared when full.
+_BOUND_SPECS: dict = {}
+_BOUND_SPECS_MAX = 1 << 14
+
+
+def bound_spec(spec, node_name: str):
+    """`spec` with nodeName set (the binding's one change to the spec), shared
+    between the pods of one template on one node."""
+    key = (id(spec), node_name)
+    hit = _BOUND_SPECS.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    if len(_BOUND_SPECS) >= _BOUND_SPECS_MAX:
+        _BOUND_SPECS.clear()
+    out = evolve(spec, node_name=node_name)
+    _BOUND_SPECS[key] = (spec, out)
+    return out
+
+
 def _apply_bind(a: Bind, api) -> None:
     """registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True."""
     pod = api.store.get("Pod", a.namespace, a.name)
@@ -243,7 +265,7 @@ def _apply_bind(a: Bind, api) -> None:
     api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
     conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), api.now)
     api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
-                spec=evolve(pod.spec, node_name=a.node_name),
+                spec=bound_spec(pod.spec, a.node_name),
                 status=evolve(pod.status, conditions=conds, state="Scheduled", state_since=api.now))
 
 
