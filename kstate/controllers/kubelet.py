@@ -48,7 +48,7 @@ from kstate.controllers.prober import failure_output, has_probes, plan_container
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
-from kstate.resources.meta import Condition, get_condition
+from kstate.resources.meta import Condition, condition, get_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
 )
@@ -344,7 +344,7 @@ def _conditions(pod: Pod, conditions, phase: str, state: str, init_statuses, sta
             out.append(prev)
         else:
             since = prev.last_transition_time if prev is not None and prev.status == st else now
-            out.append(Condition(type_, st, reason, message, last_transition_time=since))
+            out.append(condition(type_, st, reason, message, since))
     return tuple(out)
 
 

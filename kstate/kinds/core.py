@@ -23,7 +23,7 @@ from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, freeze
-from kstate.resources.meta import Condition, get_condition, set_condition
+from kstate.resources.meta import Condition, condition, get_condition, set_condition
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
@@ -263,7 +263,7 @@ def _apply_bind(a: Bind, api) -> None:
     if api.store.get("Node", "", a.node_name) is None:
         return
     api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
-    conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), api.now)
+    conds = set_condition(pod.status.conditions, condition("PodScheduled", "True"), api.now)
     api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
                 spec=bound_spec(pod.spec, a.node_name),
                 status=evolve(pod.status, conditions=conds, state="Scheduled", state_since=api.now))
