@@ -243,8 +243,11 @@ class Engine:
         # PrepareForCreate, which may use it) and the creation timestamp.
         meta = evolve(obj.metadata, uid=obj.metadata.uid or self.rng.uid(), creation_timestamp=self.now,
                       resource_version=self._next_rv(), generation=spec.generation)
-        obj = evolve(obj, metadata=meta)
+        return self._store_new(evolve(obj, metadata=meta), spec)
+
+    def _store_new(self, obj, spec: KindSpec):
         self.store.put(obj)
+        meta = obj.metadata
         self._trace("create", obj.KIND, meta.namespace, meta.name, spec.create_detail(obj))
         return obj
 
@@ -553,9 +556,19 @@ class Engine:
         if spec.namespaced:
             self.check_namespace(m.namespace)
         # The server's uid, never a client's, is set before PrepareForCreate
-        # (a Job's generated selector is made from it).
-        obj = evolve(obj, metadata=evolve(m, uid=self.rng.uid()))
-        obj = self._put_new(spec.prepare_create(obj, self))
+        # (a Job's generated selector is made from it). One copy of the object
+        # and its metadata carries every field the server fills, the next
+        # resourceVersion included; that number is taken only if the kind's
+        # strategy took none meanwhile (else it is numbered after, as always).
+        rv = self._rv + 1
+        obj = evolve(obj, metadata=evolve(m, uid=self.rng.uid(), creation_timestamp=self.now,
+                                          resource_version=str(rv), generation=spec.generation))
+        obj = spec.prepare_create(obj, self)
+        if self._rv == rv - 1:
+            self._rv = rv
+            obj = self._store_new(obj, spec)
+        else:
+            obj = self._put_new(obj)
         obj = spec.after_create(obj, self)
         self._on_change(None, obj)
         return obj

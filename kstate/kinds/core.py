@@ -47,10 +47,16 @@ def admit_default_tolerations(pod: Pod) -> Pod:
     """DefaultTolerationSeconds admission: add not-ready and unreachable
     NoExecute tolerations (300 s) unless the pod already tolerates that taint
     (a toleration with an empty key or effect matches)."""
-    if _ADMITTED_SPEC[0] is pod.spec:
-        out = _ADMITTED_SPEC[1]
-        return pod if out is pod.spec else evolve(pod, spec=out)
-    tols = list(pod.spec.tolerations)
+    out = admitted_spec(pod.spec)
+    return pod if out is pod.spec else evolve(pod, spec=out)
+
+
+def admitted_spec(spec):
+    """The PodSpec admit_default_tolerations gives (memoised for the last
+    spec: pods of one template share it)."""
+    if _ADMITTED_SPEC[0] is spec:
+        return _ADMITTED_SPEC[1]
+    tols = list(spec.tolerations)
     added = False
     for key in (TAINT_NOT_READY, TAINT_UNREACHABLE):
         if any((t.key in ("", key)) and t.effect in ("", "NoExecute") and (t.key or t.operator == "Exists")
@@ -58,14 +64,16 @@ def admit_default_tolerations(pod: Pod) -> Pod:
             continue
         tols.append(_DEFAULT_TOLERATIONS[key])
         added = True
-    out = evolve(pod.spec, tolerations=tuple(tols)) if added else pod.spec
-    _ADMITTED_SPEC[0], _ADMITTED_SPEC[1] = pod.spec, out
-    return pod if out is pod.spec else evolve(pod, spec=out)
+    out = evolve(spec, tolerations=tuple(tols)) if added else spec
+    _ADMITTED_SPEC[0], _ADMITTED_SPEC[1] = spec, out
+    return out
 
 
 def _pod_prepare_create(pod: Pod, api) -> Pod:
-    pod = resolve_pod_priority(admit_default_tolerations(pod), api)
-    return evolve(pod, status=PodStatus(phase="Pending", state="Pending", state_since=api.now))
+    # the status reset and the tolerations in one copy of the pod
+    pod = evolve(pod, spec=admitted_spec(pod.spec), status=PodStatus(phase="Pending", state="Pending",
+                                                                      state_since=api.now))
+    return resolve_pod_priority(pod, api)
 
 
 def _pod_after_create(pod: Pod, api) -> Pod:
