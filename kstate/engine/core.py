@@ -104,7 +104,13 @@ class Engine:
         self.trace: list[tuple] = []
         self._trace_t = -1
         self._trace_details: dict[str, str] = {}
-        self._events: list[list] = []
+        #: every distinct event, in order of first occurrence (its serial): the key
+        #: (kind, namespace, name, uid, reason, message, type, source); its first
+        #: time in _event_first; [count, last time] in _event_repeats once it
+        #: repeats (most never do: a pod's Scheduled, Pulled, Created, Started).
+        self._events: list[tuple] = []
+        self._event_first: list[int] = []
+        self._event_repeats: dict[int, list] = {}
         self._event_index: dict[tuple, int] = {}
         self._rv = 0
         self._seq = 0
@@ -507,21 +513,29 @@ class Engine:
         key = (involved.kind, involved.namespace, involved.name, involved.uid, reason, message, type_, source)
         i = self._event_index.get(key)
         if i is not None:
-            ev = self._events[i]
-            ev[1] += 1
-            ev[2] = self.now
+            rep = self._event_repeats.get(i)
+            if rep is None:
+                self._event_repeats[i] = [2, self.now]
+            else:
+                rep[0] += 1
+                rep[1] = self.now
             return
         self._event_index[key] = len(self._events)
-        self._events.append([key, 1, self.now, self.now, len(self._events)])
+        self._events.append(key)
+        self._event_first.append(self.now)
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None,
                namespace: Optional[str] = None) -> list[Event]:
         out = []
-        for key, count, last, first, serial in self._events:
+        firsts, repeats = self._event_first, self._event_repeats
+        for serial, key in enumerate(self._events):
             k, ns, n, uid, reason, message, type_, source = key
             if (kind is not None and k != kind) or (name is not None and n != name) or (
                     namespace is not None and ns != namespace):
                 continue
+            first = firsts[serial]
+            rep = repeats.get(serial)
+            count, last = (1, first) if rep is None else rep
             out.append(Event(
                 metadata=ObjectMeta(name=f"{n}.{serial:08x}", namespace=ns or "default"),
                 involved_object=ObjectReference(kind=k, name=n, namespace=ns, uid=uid),
