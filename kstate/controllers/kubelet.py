@@ -1243,7 +1243,8 @@ def _pull_wait(obs: KubeletObs, now: int) -> Optional[Result]:
 
 def _fire_ready(obs: KubeletObs, rule, now: int) -> Result:
     pod = obs.pod
-    return Result((UpdateStatus(_with_status(pod, now, container_statuses=_all_ready(pod.status.container_statuses))),))
+    sts = _all_ready(pod.status.container_statuses)
+    return Result((UpdateStatus(_with_status(pod, now, container_statuses=sts)),))
 
 
 def _all_ready(statuses) -> tuple:

@@ -76,8 +76,8 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
-           "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_first", "_event_repeats", "_event_index", "_rv", "_seq",
-           "steps", "identity", "_stopped", "_parked")
+           "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_first",
+           "_event_repeats", "_event_index", "_rv", "_seq", "steps", "identity", "_stopped", "_parked")
 
 
 def snapshot(engine) -> dict:

@@ -317,7 +317,8 @@ POD = register_kind(KindSpec(
     generation=0, machine="pod", gone_state="Deleted",
     prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
     admit=admit_pod_priority,
-    status_detail=_pod_status_detail, transition_detail=_pod_transition_detail, delete=delete_pod, on_remove=_pod_on_remove,
+    status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
+    transition_detail=_pod_transition_detail,
     validate_update=validate_pod_update, pod_spec=(lambda pod: pod.spec, lambda pod, spec: evolve(pod, spec=spec)),
     place=lambda pod: pod.spec.node_name or None,
 ))
