@@ -90,6 +90,9 @@ class KindSpec:
     create_detail: Callable[[Any], str] = _empty
     update_detail: Callable[[Any, Any], str] = _empty
     status_detail: Callable[[Any, Any], str] = _empty
+    #: (old_status, new_status) -> what a lifecycle transition's entry adds
+    #: after "A->B (trigger)" ("" for nothing; a pod made Ready by the same write).
+    transition_detail: Callable[[Any, Any], str] = _empty
     #: a secondary placement key kept by the store (pods by node, nodes by zone).
     place: Optional[Callable[[Any], Optional[str]]] = None
     #: (obj, api, batch) -> None before a create is planned: admission

@@ -49,7 +49,7 @@ from kstate.controllers.prober import failure_output, has_probes, plan_container
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
-from kstate.resources.meta import Condition, get_condition
+from kstate.resources.meta import Condition, condition, get_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
 )
@@ -348,7 +348,7 @@ def _conditions(pod: Pod, conditions, phase: str, state: str, init_statuses, sta
             out.append(prev)
         else:
             since = prev.last_transition_time if prev is not None and prev.status == st else now
-            out.append(Condition(type_, st, reason, message, last_transition_time=since))
+            out.append(condition(type_, st, reason, message, since))
     return tuple(out)
 
 
@@ -1069,7 +1069,8 @@ def retry_config_errors(obs: KubeletObs, now: int) -> Optional[Result]:
                 state, trigger = "Running", "start"
     if not changed:
         return None
-    new = _with_status(pod, now, state, init_container_statuses=tuple(inits), container_statuses=tuple(sts))
+    sts = ready_as_started(obs, tuple(sts), now) if trigger == "start" else tuple(sts)
+    new = _with_status(pod, now, state, init_container_statuses=tuple(inits), container_statuses=sts)
     return Result((UpdateStatus(new, trigger), *events), requeue_after=0)
 
 
@@ -1091,22 +1092,30 @@ def _anchor(pod: Pod, rule_state: str, mounted: Optional[int] = None) -> Optiona
     return None
 
 
+def _earliest_rule(profile: Profile, pod: Pod, state: str, anchor: Optional[int], statuses):
+    """(time, rule) of the timing rule for `state` that falls due first (the
+    first in the profile's order on a tie), or None; `statuses` are the app
+    containers' statuses the `become_ready` rule looks at."""
+    best = None
+    for rule in profile.rules_for(state):
+        if rule.fire == "pull":
+            continue  # how long a pull takes, consulted by _fire_start
+        if rule.fire == "become_ready" and (all(s.ready for s in statuses if s.state.kind == "running")
+                                            or has_probes(pod)):
+            continue  # nothing left to make ready (a container that is not running cannot be), or the prober's
+        t = due(rule, pod, anchor)
+        if t is not None and (best is None or t < best[0]):
+            best = (t, rule)
+    return best
+
+
 def _fire_rules(obs: KubeletObs, now: int) -> Result:
     """Fire the earliest due timing rule for the pod's state, or ask to be
     requeued when the next one falls due."""
     pod = obs.pod
     state = pod.status.state
-    anchor = _anchor(pod, state, obs.backoff.get(MOUNTED_KEY))
-    best = None
-    for rule in obs.profile.rules_for(state):
-        if rule.fire == "pull":
-            continue  # how long a pull takes, consulted by _fire_start
-        if rule.fire == "become_ready" and (all(s.ready for s in pod.status.container_statuses
-                                                if s.state.kind == "running") or has_probes(pod)):
-            continue  # nothing left to make ready (a container that is not running cannot be), or the prober's
-        t = due(rule, pod, anchor)
-        if t is not None and (best is None or t < best[0]):
-            best = (t, rule)
+    best = _earliest_rule(obs.profile, pod, state, _anchor(pod, state, obs.backoff.get(MOUNTED_KEY)),
+                          pod.status.container_statuses)
     if best is None:
         return NOTHING
     t, rule = best
@@ -1218,8 +1227,8 @@ def _fire_start(obs: KubeletObs, rule, now: int) -> Result:
         events.append(SetMemory(NAME, pod.metadata.uid, obs.backoff.without(PULL_KEY) or None))
     if not any(s.state.kind == "running" for s in sts):
         return Result((UpdateStatus(_with_status(pod, now, container_statuses=tuple(sts))), *events))
-    return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=tuple(sts)), "start"),
-                   *events))
+    sts = ready_as_started(obs, tuple(sts), now)
+    return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=sts), "start"), *events))
 
 
 def _pull_wait(obs: KubeletObs, now: int) -> Optional[Result]:
@@ -1248,9 +1257,59 @@ def _pull_wait(obs: KubeletObs, now: int) -> Optional[Result]:
 
 def _fire_ready(obs: KubeletObs, rule, now: int) -> Result:
     pod = obs.pod
-    sts = tuple(evolve(s, ready=True) if s.state.kind == "running" else s
-                for s in pod.status.container_statuses)
+    sts = _all_ready(pod.status.container_statuses)
     return Result((UpdateStatus(_with_status(pod, now, container_statuses=sts)),))
+
+
+def _all_ready(statuses) -> tuple:
+    return tuple(evolve(s, ready=True) if s.state.kind == "running" and not s.ready else s for s in statuses)
+
+
+def ready_as_started(obs: KubeletObs, sts, now: int):
+    """The app containers' statuses of a write that puts the pod in Running
+    (`sts`), with the running containers already ready when nothing would
+    stand between that write and the `become_ready` step: the kubelet's
+    status manager writes Running and Ready=True in one update for containers
+    without a readiness probe (prober_manager.go UpdatePodStatus: `ready =
+    !exists`, no readiness worker → ready as soon as the container runs and
+    has started; generateAPIPodStatus asks it before the status is sent).
+
+    kstate keeps the separate step, and so `sts` unchanged, whenever the
+    kubelet's next look at the pod would not make it Ready at this same
+    instant: the pod has a probe (the prober drives started/ready), a
+    sidecar (its own events come first), a container waiting on its config,
+    a crash not yet handled; the profile delays the kubelet's watch events
+    (control-plane latency: the next look is later) or the earliest due
+    Running rule is not `become_ready` at `now` (kstate.io/ready-after,
+    never-ready, a jitter, an exit due first). Example: the default profile,
+    a pod without probes started at 1000 ms → its one status write says
+    Running with Ready=True and ContainersReady=True (since 1000 ms)."""
+    pod = obs.pod
+    profile = obs.profile
+    if profile is None or has_probes(pod):
+        return sts
+    latency = profile.latency
+    if latency and latency.get(NAME, latency.get("*", 0)) > 0:
+        return sts
+    if obs.crashed is not None and obs.backoff.get(CRASH_SEEN_KEY) != obs.crashed:
+        return sts
+    for c in pod.spec.init_containers:
+        if is_sidecar(c):
+            return sts
+    anchor = None
+    for st in sts:
+        if _is_config_error(st):
+            return sts
+        s = st.state
+        if s.kind == "running" and (anchor is None or s.started_at > anchor):
+            anchor = s.started_at
+    # The rules select on the pod's metadata, spec and Ready condition: the
+    # written pod has the same metadata and spec, and is not Ready either
+    # (the containers it starts are not ready yet), so `pod` stands for it.
+    best = _earliest_rule(profile, pod, "Running", anchor, sts)
+    if best is None or best[0] > now or best[1].fire != "become_ready":
+        return sts
+    return _all_ready(sts)
 
 
 def _fire_exit(obs: KubeletObs, rule, now: int) -> Result:
@@ -1316,7 +1375,7 @@ def restart_or_finish(obs: KubeletObs, now: int) -> Result:
         actions.append(SetMemory(NAME, pod.metadata.uid, FrozenDict(memory)))
     any_running = any(s.state.kind == "running" for s in new_sts)
     if any_running:
-        new = _with_status(pod, now, "Running", container_statuses=tuple(new_sts))
+        new = _with_status(pod, now, "Running", container_statuses=ready_as_started(obs, tuple(new_sts), now))
         actions.append(UpdateStatus(new, "restart"))
         return Result(tuple(actions))
     new = _with_status(pod, now, "CrashLoopBackOff", container_statuses=tuple(new_sts))

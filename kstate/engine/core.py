@@ -106,7 +106,13 @@ class Engine:
         self.trace: list[tuple] = []
         self._trace_t = -1
         self._trace_details: dict[str, str] = {}
-        self._events: list[list] = []
+        #: every distinct event, in order of first occurrence (its serial): the key
+        #: (kind, namespace, name, uid, reason, message, type, source); its first
+        #: time in _event_first; [count, last time] in _event_repeats once it
+        #: repeats (most never do: a pod's Scheduled, Pulled, Created, Started).
+        self._events: list[tuple] = []
+        self._event_first: list[int] = []
+        self._event_repeats: dict[int, list] = {}
         self._event_index: dict[tuple, int] = {}
         self._rv = 0
         self._seq = 0
@@ -257,8 +263,11 @@ class Engine:
         # PrepareForCreate, which may use it) and the creation timestamp.
         meta = evolve(obj.metadata, uid=obj.metadata.uid or self.rng.uid(), creation_timestamp=self.now,
                       resource_version=self._next_rv(), generation=spec.generation)
-        obj = evolve(obj, metadata=meta)
+        return self._store_new(evolve(obj, metadata=meta), spec)
+
+    def _store_new(self, obj, spec: KindSpec):
         self.store.put(obj)
+        meta = obj.metadata
         self._trace("create", obj.KIND, meta.namespace, meta.name, spec.create_detail(obj))
         return obj
 
@@ -475,8 +484,12 @@ class Engine:
         old_state, new_state = cur.status.state, obj.status.state
         self.check_transition(obj.KIND, old_state, trigger, new_state)
         status = spec.prepare_status(cur, obj.status, self)
-        detail = f"{old_state}->{new_state} ({trigger or '<none>'})" if trigger or old_state != new_state else ""
-        if not detail:
+        if trigger or old_state != new_state:
+            detail = f"{old_state}->{new_state} ({trigger or '<none>'})"
+            extra = spec.transition_detail(cur.status, status)
+            if extra:
+                detail = f"{detail} {extra}"
+        else:
             detail = spec.status_detail(cur.status, status)
         self._replace(cur, "status", detail, status=status)
 
@@ -514,21 +527,29 @@ class Engine:
         key = (involved.kind, involved.namespace, involved.name, involved.uid, reason, message, type_, source)
         i = self._event_index.get(key)
         if i is not None:
-            ev = self._events[i]
-            ev[1] += 1
-            ev[2] = self.now
+            rep = self._event_repeats.get(i)
+            if rep is None:
+                self._event_repeats[i] = [2, self.now]
+            else:
+                rep[0] += 1
+                rep[1] = self.now
             return
         self._event_index[key] = len(self._events)
-        self._events.append([key, 1, self.now, self.now, len(self._events)])
+        self._events.append(key)
+        self._event_first.append(self.now)
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None,
                namespace: Optional[str] = None) -> list[Event]:
         out = []
-        for key, count, last, first, serial in self._events:
+        firsts, repeats = self._event_first, self._event_repeats
+        for serial, key in enumerate(self._events):
             k, ns, n, uid, reason, message, type_, source = key
             if (kind is not None and k != kind) or (name is not None and n != name) or (
                     namespace is not None and ns != namespace):
                 continue
+            first = firsts[serial]
+            rep = repeats.get(serial)
+            count, last = (1, first) if rep is None else rep
             out.append(Event(
                 metadata=ObjectMeta(name=f"{n}.{serial:08x}", namespace=ns or "default"),
                 involved_object=ObjectReference(kind=k, name=n, namespace=ns, uid=uid),
@@ -563,9 +584,19 @@ class Engine:
         if spec.namespaced:
             self.check_namespace(m.namespace)
         # The server's uid, never a client's, is set before PrepareForCreate
-        # (a Job's generated selector is made from it).
-        obj = evolve(obj, metadata=evolve(m, uid=self.rng.uid()))
-        obj = self._put_new(spec.prepare_create(obj, self))
+        # (a Job's generated selector is made from it). One copy of the object
+        # and its metadata carries every field the server fills, the next
+        # resourceVersion included; that number is taken only if the kind's
+        # strategy took none meanwhile (else it is numbered after, as always).
+        rv = self._rv + 1
+        obj = evolve(obj, metadata=evolve(m, uid=self.rng.uid(), creation_timestamp=self.now,
+                                          resource_version=str(rv), generation=spec.generation))
+        obj = spec.prepare_create(obj, self)
+        if self._rv == rv - 1:
+            self._rv = rv
+            obj = self._store_new(obj, spec)
+        else:
+            obj = self._put_new(obj)
         obj = spec.after_create(obj, self)
         self._on_change(None, obj)
         return obj

@@ -76,8 +76,8 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
-           "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_index", "_rv", "_seq",
-           "steps", "identity", "_stopped", "_parked")
+           "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_first",
+           "_event_repeats", "_event_index", "_rv", "_seq", "steps", "identity", "_stopped", "_parked")
 
 
 def snapshot(engine) -> dict:
@@ -95,6 +95,9 @@ def snapshot(engine) -> dict:
         "engine": {name: encode(getattr(engine, name)) for name in _FIELDS},
     }
 
+
+#: the fields of the compact event log (absent from snapshots taken before it).
+_EVENT_FIELDS = frozenset({"_event_first", "_event_repeats"})
 
 #: the top-level keys of a snapshot and their types (checked by Cluster.restore).
 SHAPE = {"profile": object, "objects": list, "rng": object, "controllers": list, "indexes": dict, "engine": dict}
@@ -118,11 +121,21 @@ def restore(data: dict, registry=None):
     for enc in data["objects"]:
         eng.store.put(decode(enc, classes))
     for name in _FIELDS:
+        if name in _EVENT_FIELDS and name not in data["engine"]:
+            continue  # an older snapshot: its events are converted below
         setattr(eng, name, decode(data["engine"][name], classes))
     eng._queues = [deque(tuple(i) if isinstance(i, list) else i for i in q) for q in eng._queues]
     eng._heap = [tuple(h) for h in eng._heap]
     eng.trace = [tuple(t) for t in eng.trace]
-    eng._events = [list(e) for e in eng._events]
+    if "_event_first" in data["engine"]:
+        eng._events = [tuple(e) for e in eng._events]
+        eng._event_repeats = {i: list(r) for i, r in eng._event_repeats.items()}
+    else:
+        # the older shape: one [key, count, last, first, serial] list per event
+        old = eng._events
+        eng._events = [tuple(e[0]) for e in old]
+        eng._event_first = [e[3] for e in old]
+        eng._event_repeats = {i: [e[1], e[2]] for i, e in enumerate(old) if e[1] != 1}
     for name, spec in registry.indexes.items():
         if name in data["indexes"]:
             raw = decode(data["indexes"][name], classes)

@@ -23,7 +23,7 @@ from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, freeze
-from kstate.resources.meta import Condition, set_condition
+from kstate.resources.meta import Condition, condition, get_condition, set_condition
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
@@ -47,10 +47,16 @@ def admit_default_tolerations(pod: Pod) -> Pod:
     """DefaultTolerationSeconds admission: add not-ready and unreachable
     NoExecute tolerations (300 s) unless the pod already tolerates that taint
     (a toleration with an empty key or effect matches)."""
-    if _ADMITTED_SPEC[0] is pod.spec:
-        out = _ADMITTED_SPEC[1]
-        return pod if out is pod.spec else evolve(pod, spec=out)
-    tols = list(pod.spec.tolerations)
+    out = admitted_spec(pod.spec)
+    return pod if out is pod.spec else evolve(pod, spec=out)
+
+
+def admitted_spec(spec):
+    """The PodSpec admit_default_tolerations gives (memoised for the last
+    spec: pods of one template share it)."""
+    if _ADMITTED_SPEC[0] is spec:
+        return _ADMITTED_SPEC[1]
+    tols = list(spec.tolerations)
     added = False
     for key in (TAINT_NOT_READY, TAINT_UNREACHABLE):
         if any((t.key in ("", key)) and t.effect in ("", "NoExecute") and (t.key or t.operator == "Exists")
@@ -58,14 +64,16 @@ def admit_default_tolerations(pod: Pod) -> Pod:
             continue
         tols.append(_DEFAULT_TOLERATIONS[key])
         added = True
-    out = evolve(pod.spec, tolerations=tuple(tols)) if added else pod.spec
-    _ADMITTED_SPEC[0], _ADMITTED_SPEC[1] = pod.spec, out
-    return pod if out is pod.spec else evolve(pod, spec=out)
+    out = evolve(spec, tolerations=tuple(tols)) if added else spec
+    _ADMITTED_SPEC[0], _ADMITTED_SPEC[1] = spec, out
+    return out
 
 
 def _pod_prepare_create(pod: Pod, api) -> Pod:
-    pod = resolve_pod_priority(admit_default_tolerations(pod), api)
-    return evolve(pod, status=PodStatus(phase="Pending", state="Pending", state_since=api.now))
+    # the status reset and the tolerations in one copy of the pod
+    pod = evolve(pod, spec=admitted_spec(pod.spec), status=PodStatus(phase="Pending", state="Pending",
+                                                                      state_since=api.now))
+    return resolve_pod_priority(pod, api)
 
 
 def _pod_after_create(pod: Pod, api) -> Pod:
@@ -97,6 +105,22 @@ def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
             parts.append(f"{c.type}={c.status}")
     if old.pod_ip != new.pod_ip:
         parts.append(f"ip={new.pod_ip}")
+    return " ".join(parts)
+
+
+_READINESS = ("Ready", "ContainersReady")
+
+
+def _pod_transition_detail(old: PodStatus, new: PodStatus) -> str:
+    """A lifecycle step that also makes the pod Ready says so: containers
+    without a readiness probe start ready, so "ContainerCreating->Running
+    (start)" and Ready=True are one write (kubelet.ready_as_started)."""
+    parts = []
+    for c in new.conditions:
+        if c.type in _READINESS and c.status == "True":
+            prev = get_condition(old.conditions, c.type)
+            if prev is None or prev.status != "True":
+                parts.append(f"{c.type}=True")
     return " ".join(parts)
 
 
@@ -217,6 +241,28 @@ def _pod_on_remove(pod: Pod, api) -> None:
     release_pod_ip(api, pod)
 
 
+#: (id(spec), node name) → (spec, that spec bound to the node): pods of one
+#: template bound to one node share one PodSpec instead of a private copy
+#: each (specs are immutable values; sharing changes no behaviour). Bounded:
+#: cleared when full.
+_BOUND_SPECS: dict = {}
+_BOUND_SPECS_MAX = 1 << 14
+
+
+def bound_spec(spec, node_name: str):
+    """`spec` with nodeName set (the binding's one change to the spec), shared
+    between the pods of one template on one node."""
+    key = (id(spec), node_name)
+    hit = _BOUND_SPECS.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    if len(_BOUND_SPECS) >= _BOUND_SPECS_MAX:
+        _BOUND_SPECS.clear()
+    out = evolve(spec, node_name=node_name)
+    _BOUND_SPECS[key] = (spec, out)
+    return out
+
+
 def _apply_bind(a: Bind, api) -> None:
     """registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True."""
     pod = api.store.get("Pod", a.namespace, a.name)
@@ -225,9 +271,9 @@ def _apply_bind(a: Bind, api) -> None:
     if api.store.get("Node", "", a.node_name) is None:
         return
     api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
-    conds = set_condition(pod.status.conditions, Condition("PodScheduled", "True"), api.now)
+    conds = set_condition(pod.status.conditions, condition("PodScheduled", "True"), api.now)
     api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
-                spec=evolve(pod.spec, node_name=a.node_name),
+                spec=bound_spec(pod.spec, a.node_name),
                 status=evolve(pod.status, conditions=conds, state="Scheduled", state_since=api.now))
 
 
@@ -272,6 +318,7 @@ POD = register_kind(KindSpec(
     prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
     admit=admit_pod_priority,
     status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
+    transition_detail=_pod_transition_detail,
     validate_update=validate_pod_update, pod_spec=(lambda pod: pod.spec, lambda pod, spec: evolve(pod, spec=spec)),
     place=lambda pod: pod.spec.node_name or None,
 ))

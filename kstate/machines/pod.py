@@ -8,7 +8,8 @@ container statuses, the state says where in its life the pod is:
 - Scheduled: bound (spec.nodeName set); the kubelet has not acted yet.
 - Initializing: init containers running, one after another.
 - ContainerCreating: app containers being created (kstate.io/start-after).
-- Running: app containers running (readiness is a condition, not a state).
+- Running: app containers running (readiness is a condition, not a state: a
+  pod without probes enters Running already Ready, in the same write).
 - Terminated: containers have just exited; the kubelet decides next.
 - CrashLoopBackOff: waiting out the restart back-off (§1.2 of the reference).
 - Succeeded / Failed: terminal phases.

@@ -69,6 +69,34 @@ class Condition:
     last_update_time: Optional[int] = None
 
 
+#: (type, status, reason, message, lastTransitionTime) → the one Condition with
+#: those fields (and no probe, heartbeat or update time): a flyweight. Pods
+#: changing at one instant hold equal conditions (Ready True since 1000 ms);
+#: sharing one immutable object is the same value for less memory and no
+#: constructor call. Bounded: cleared when full, which only stops the sharing.
+_INTERNED: dict = {}
+_INTERNED_MAX = 1 << 15
+
+
+def condition(type_: str, status: str, reason: str = "", message: str = "",
+              last_transition_time: Optional[int] = None) -> Condition:
+    """`Condition(type_, status, reason, message, last_transition_time)`,
+    shared with every equal one made before (see _INTERNED)."""
+    key = (type_, status, reason, message, last_transition_time)
+    c = _INTERNED.get(key)
+    if c is None:
+        if len(_INTERNED) >= _INTERNED_MAX:
+            _INTERNED.clear()
+        c = _INTERNED[key] = Condition(type_, status, reason, message, last_transition_time)
+    return c
+
+
+def _with_transition_time(c: Condition, t: Optional[int]) -> Condition:
+    if c.last_probe_time is None and c.last_heartbeat_time is None and c.last_update_time is None:
+        return condition(c.type, c.status, c.reason, c.message, t)
+    return evolve(c, last_transition_time=t)
+
+
 def get_condition(conditions: Iterable[Condition], type_: str) -> Optional[Condition]:
     for c in conditions:
         if c.type == type_:
@@ -98,12 +126,12 @@ def set_condition(
         if old.status == new.status:
             if old.reason == new.reason and old.message == new.message:
                 return conditions
-            new = evolve(new, last_transition_time=old.last_transition_time)
+            new = _with_transition_time(new, old.last_transition_time)
         elif new.last_transition_time is None:
-            new = evolve(new, last_transition_time=now)
+            new = _with_transition_time(new, now)
         return conditions[:i] + (new,) + conditions[i + 1:]
     if new.last_transition_time is None:
-        new = evolve(new, last_transition_time=now)
+        new = _with_transition_time(new, now)
     return conditions + (new,)
 
 

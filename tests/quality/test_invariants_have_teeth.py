@@ -1214,8 +1214,15 @@ def test_settle_catches_a_kubelet_that_never_starts_containers():
 
 def test_settle_catches_a_kubelet_that_never_marks_pods_ready():
     def fn(a):
-        if isinstance(a, UpdateStatus) and a.trigger is None and is_pod_ready(a.obj):
-            return None
+        if isinstance(a, UpdateStatus) and is_pod_ready(a.obj):
+            if a.trigger is None:
+                return None
+            # A start written Running and Ready at once (kubelet.ready_as_started): keep the start, not the Ready.
+            st = a.obj.status
+            st = attrs.evolve(st, container_statuses=tuple(attrs.evolve(s, ready=False)
+                                                           for s in st.container_statuses))
+            st = attrs.evolve(st, conditions=kubelet.pod_conditions(a.obj, st, st.state_since))
+            return UpdateStatus(attrs.evolve(a.obj, status=st), a.trigger)
         return a
     settle_fails(rewrite_actions(kubelet.NAME, fn), lambda m: create(m, pod()), "but not Ready")
 

@@ -223,7 +223,7 @@ def test_surge_rolling_update_starts_the_new_pod_before_deleting_the_old():
     for node, old_pod in old.items():
         new_bind = next(i for i, line in enumerate(trace) if " bind Pod " in line and f"node={node}" in line)
         new_name = trace[new_bind].split()[3]
-        new_ready = next(i for i, line in enumerate(trace) if f"Pod {new_name} Ready=True" in line)
+        new_ready = next(i for i, line in enumerate(trace) if f"Pod {new_name} " in line and " Ready=True" in line)
         old_delete = next(i for i, line in enumerate(trace) if f"delete Pod default/{old_pod}" in line)
         assert new_bind < new_ready < old_delete
     assert all(len(ps) == 1 for ps in by_node(c).values())

@@ -20,7 +20,7 @@ def _run() -> Cluster:
 
 def test_equal_details_and_times_are_one_object():
     eng = _run().engine
-    running = [e for e in eng.trace if e[5] == "ContainerCreating->Running (start)"]
+    running = [e for e in eng.trace if e[5] == "ContainerCreating->Running (start) Ready=True ContainersReady=True"]
     assert len(running) == 4
     assert all(e[5] is running[0][5] for e in running)
     assert all(e[0] is running[0][0] for e in running)
@@ -32,5 +32,5 @@ def test_a_full_detail_table_stops_sharing_but_not_tracing(monkeypatch):
     plain = _run()
     assert plain.engine._trace_details == {}
     assert plain.trace() == shared.trace()
-    running = [e for e in plain.engine.trace if e[5] == "ContainerCreating->Running (start)"]
+    running = [e for e in plain.engine.trace if e[5] == "ContainerCreating->Running (start) Ready=True ContainersReady=True"]
     assert running[0][5] is not running[1][5]
