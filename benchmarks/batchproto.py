@@ -226,7 +226,7 @@ class BatchRun:
 
     def events(self) -> list[list]:
         """The engine's event records ([key, count, last, first, serial])."""
-        out = [list(e) for e in self.eng._events]
+        out = engine_event_records(self.eng)
         names = self.table.names
         for i, (code, first) in enumerate(zip(self.event_codes, self.event_times)):
             row = code & _ROW_MASK
@@ -724,6 +724,13 @@ class BatchRun:
                     # the lifecycle check, once for the class: every member makes this transition
                     eng.check_transition("Pod", old_state, a.trigger, new_state)
                     d = f"{old_state}->{new_state} ({a.trigger or '<none>'})"
+                    # the engine's _apply_update_status: a transition that also
+                    # changes conditions (Running already Ready) names them
+                    extra = eng.registry.kind("Pod").transition_detail(pod.status, new)
+                    if extra:
+                        if "ip=" in extra:
+                            raise Unsupported("an address in a transition detail (per pod)")
+                        d = f"{d} {extra}"
                 else:
                     d = eng.registry.kind("Pod").status_detail(pod.status, new)
                     if "ip=" in d:
@@ -805,6 +812,18 @@ def prototype(pods: list, nodes: int, seed: int = 0, cluster_cidr: str = "10.0.0
     return run
 
 
+def engine_event_records(eng) -> list[list]:
+    """The engine's compact event log as records [key, count, last, first,
+    serial] (a repeat keeps its count and last time apart; see
+    Engine.record_event)."""
+    firsts, repeats = eng._event_first, eng._event_repeats
+    out = []
+    for serial, key in enumerate(eng._events):
+        count, last = repeats.get(serial, (1, firsts[serial]))
+        out.append([key, count, last, firsts[serial], serial])
+    return out
+
+
 def differences(run: BatchRun, cluster) -> list[str]:
     """What differs between the prototype's outcome and the engine's: the
     trace, the events, every pod, the scheduler's node table, the kubelet's
@@ -817,7 +836,7 @@ def differences(run: BatchRun, cluster) -> list[str]:
         out.append(f"trace differs at entry {i}: {trace[i:i + 1]} vs {eng.trace[i:i + 1]} "
                    f"({len(trace)} vs {len(eng.trace)} entries)")
     events = run.events()
-    ref_events = [list(e) for e in eng._events]
+    ref_events = engine_event_records(eng)
     if events != ref_events:
         i = next((i for i, (a, b) in enumerate(zip(events, ref_events)) if a != b), min(len(events), len(ref_events)))
         out.append(f"events differ at {i}: {events[i:i + 1]} vs {ref_events[i:i + 1]}")

@@ -36,11 +36,13 @@ def test_prototype_run_equals_the_engine(pods, nodes, seed):
     run = batchproto.prototype(make_pods(pods), nodes, seed)
     ref = batchproto.engine_reference(make_pods(pods), nodes, seed)
     assert batchproto.differences(run, ref) == []
-    # the batches: one scheduler batch and five kubelet passes, six reconciles a pod as the engine's
-    assert run.batches == 6
-    assert run.steps == 6 * pods
+    # the batches: one scheduler batch and four kubelet passes (admit, the pass
+    # that finds the start 1 s away, start already Ready, the pass that finds
+    # nothing), five reconciles a pod as the engine's
+    assert run.batches == 5
+    assert run.steps == 5 * pods
     # the kubelet's classes: one per pass, and the start twice (a node's first pull records its images)
-    assert run.classes == 6
+    assert run.classes == 5
     placements = {run.pods.meta[r].name: run.table.names[run.pods.node[r]] for r in range(len(run.pods))}
     assert placements == {p.metadata.name: p.spec.node_name for p in ref.engine.store.list("Pod")}
 
@@ -51,7 +53,7 @@ def test_prototype_with_the_window_scans_per_object_parse_and_without_classes_eq
     assert batchproto.differences(run, ref) == []
     run = batchproto.prototype(make_pods(500), 130, 1, by_class=False)
     assert batchproto.differences(run, ref) == []
-    assert run.classes == 5 * 500     # the plain fold: the real reconcile for every pod and pass
+    assert run.classes == 4 * 500     # the plain fold: the real reconcile for every pod and kubelet pass
 
 
 def test_differences_sees_a_changed_placement_trace_or_status():
