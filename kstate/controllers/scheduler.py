@@ -561,8 +561,8 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
     system_default = False
     soft_counts = None
     if not tsc:
-        selector = pts.default_selector(pod, _services_selecting(view, pod), _owner_selector(view, pod))
-        soft = pts.default_constraints(selector)
+        selector, soft = pts.system_default_constraints(pod, _services_selecting(view, pod),
+                                                        _owner_selector(view, pod))
         system_default = bool(soft)
         if system_default and use_counts and _counts_apply(cache, pod, selector):
             soft_counts = cache.spread_counts(pod.metadata.namespace, selector)

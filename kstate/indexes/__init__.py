@@ -79,10 +79,10 @@ class SchedulerCache:
             del self.unschedulable[key]
         return keys
 
-    def _count(self, key, node: str, pod, sign: int) -> None:
+    def _count(self, key, node: str, pod, sign: int, spread: bool = True) -> None:
         """The per-node pods, host ports, affinity-term anchors and spread
-        counts of one counted pod (sign −1 removes it)."""
-        if pod.metadata.deletion_timestamp is None:
+        counts (unless `spread` is False) of one counted pod (sign −1 removes it)."""
+        if spread and pod.metadata.deletion_timestamp is None:
             self._spread_count(node, pod, sign)
         on = self.pods.setdefault(node, {})
         if sign > 0:
@@ -264,8 +264,13 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
         # the same pod, updated: keep the latest object (labels, deletion)
         node = new.spec.node_name
         if old is None or old.metadata is not new.metadata:
-            cache._count(key, node, cache.pods.get(node, {}).get(key, old), -1)
-            cache._count(key, node, new, 1)
+            was = cache.pods.get(node, {}).get(key, old)
+            # a status write renews the metadata (resourceVersion): the spread counts move only
+            # when the labels or the terminating state do
+            respread = (was.metadata.labels is not new.metadata.labels
+                        or (was.metadata.deletion_timestamp is None) != (new.metadata.deletion_timestamp is None))
+            cache._count(key, node, was, -1, respread)
+            cache._count(key, node, new, 1, respread)
             if old is not None and old.metadata.deletion_timestamp is None and new.metadata.deletion_timestamp:
                 out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
         else:

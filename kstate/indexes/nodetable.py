@@ -10,6 +10,8 @@ only caches it. State lives here because the engine owns all state.
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 from kstate.controllers.scheduler import Requests, least_allocated_score
 from kstate.controllers.scheduling.terms import LABEL_ZONE
 from kstate.controllers.scheduling.scores import WEIGHT_BALANCED, balanced_resource_score
@@ -42,6 +44,9 @@ class NodeTable:
         self.zone_of: list = []
         self.row: dict[str, int] = {}
         self._keys: dict[tuple, list[int]] = {}
+        #: (start, want) → the window's names, zones and {zone: nodes}: the
+        #: search offsets repeat (start advances by the window), so few are kept.
+        self._windows: dict[tuple, tuple] = {}
 
     @property
     def size(self) -> int:
@@ -56,7 +61,10 @@ class NodeTable:
         self.alloc_mem[i] = to_int(alloc["memory"]) if "memory" in alloc else 0
         self.alloc_pods[i] = to_int(alloc["pods"]) if "pods" in alloc else 110
         self.simple_ok[i] = not node.spec.unschedulable and not _any_taints(node)
-        self.zone_of[i] = node.metadata.labels.get(LABEL_ZONE)
+        zone = node.metadata.labels.get(LABEL_ZONE)
+        if zone != self.zone_of[i]:
+            self.zone_of[i] = zone
+            self._windows.clear()
 
     def add_node(self, node: Node) -> None:
         i = len(self.names)
@@ -102,6 +110,7 @@ class NodeTable:
 
     def _invalidate(self) -> None:
         self._keys.clear()
+        self._windows.clear()
 
     def prepare(self) -> None:
         """Nothing to bring up to date any more (ties are drawn at random,
@@ -140,6 +149,31 @@ class NodeTable:
         if min(window) < 0:
             return None
         return window
+
+    def window_zones(self, start: int, want: int) -> tuple:
+        """The names and zones (None: no zone label) of the `want` nodes
+        from `start` (round robin); per zone, how many of them it has; an
+        itemgetter spreading a list of per-zone values (in that dict's
+        order) over the window's nodes; and per zone its window positions
+        (ascending) with an itemgetter taking their values from a window
+        list."""
+        hit = self._windows.get((start, want))
+        if hit is None:
+            if len(self._windows) >= 4 * _MAX_SIGNATURES:
+                self._windows.clear()
+            zones = _wrap(self.zone_of, start, want)
+            per: dict = {}
+            for z in zones:
+                per[z] = per.get(z, 0) + 1
+            order = {z: j for j, z in enumerate(per)}
+            spread = itemgetter(*[order[z] for z in zones]) if want > 1 else None
+            positions: dict = {z: [] for z in per}
+            for pos, z in enumerate(zones):
+                positions[z].append(pos)
+            parts = {z: (ps, itemgetter(*ps) if len(ps) > 1 else (lambda w, p=ps[0]: (w[p],)))
+                     for z, ps in positions.items()}
+            hit = self._windows[(start, want)] = (_wrap(self.names, start, want), zones, per, spread, parts)
+        return hit
 
     def best_simple(self, req: Requests, start: int, want: int, draw: int = 0):
         """For a pod any schedulable untainted node with room can run, and

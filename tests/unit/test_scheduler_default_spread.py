@@ -24,6 +24,7 @@ from kstate.controllers import scheduler as sched
 from kstate.controllers.scheduling import defaultspread
 from kstate.controllers.scheduling import podtopologyspread as pts
 from kstate.controllers.scheduling.terms import LABEL_HOSTNAME, LABEL_ZONE
+from kstate.indexes.nodetable import NodeTable
 from kstate.resources.selector import LabelSelector
 
 NAME = sched.NAME
@@ -116,12 +117,14 @@ def scenarios(draw):
                          max_size=14))
     rs = draw(st.integers(0, 5))
     terminate = draw(st.lists(st.integers(0, 20), max_size=3))
+    relabel_pods = draw(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["a", "b", "c"])), max_size=3))
     relabel = draw(st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from([None, "z0", "z1", "z9"])), max_size=2))
     remove = draw(st.lists(st.integers(0, n - 1), max_size=1))
     pending = draw(st.lists(st.sampled_from([None, "a", "b"]), min_size=1, max_size=3))
     scale_to = rs + draw(st.integers(0, 2)) if rs else 0
     want = draw(st.integers(1, n))
-    return nodes, apps, rs, terminate, relabel, remove, pending, scale_to, want
+    sparse = draw(st.sampled_from([0, defaultspread.SPARSE_FACTOR, 10 ** 9]))   # always, as shipped, never
+    return nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want, sparse
 
 
 @given(scenarios())
@@ -134,7 +137,7 @@ def test_cached_path_chooses_what_the_full_path_chooses(scenario):
 
 
 def _check(scenario, mp):
-    nodes, apps, rs, terminate, relabel, remove, pending, scale_to, want = scenario
+    nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want, sparse = scenario
     c = kstate.Cluster(nodes=nodes, seed=len(apps))
     c.apply([_service("a"), _service("b")]
             + [_pod(f"p{i}", app, node=None if at is None else f"n{at}") for i, (app, at) in enumerate(apps)]
@@ -144,6 +147,11 @@ def _check(scenario, mp):
     for i in terminate:
         if bound and bound[i % len(bound)] in {p.metadata.name for p in c.list("Pod")}:
             c.delete("Pod", bound[i % len(bound)], grace_period=30)     # terminating: no longer counted
+    mine = [name for name in bound if name.startswith("p")]
+    for i, app in relabel_pods:       # a bound pod's labels change: it moves between label sets
+        if mine and c.engine.get("Pod", "default", mine[i % len(mine)]) is not None:
+            cur = c.get("Pod", mine[i % len(mine)])
+            c.apply(_pod(cur.metadata.name, app, node=cur.spec.node_name))
     for i, zone in relabel:
         name = nodes[i]["metadata"]["name"]
         if c.engine.get("Node", "", name) is not None:
@@ -168,6 +176,7 @@ def _check(scenario, mp):
         assert tuple(map(dict, cache.spread_counts("default", sel))) == _walk_counts(c, sel)
     n = cache.table.size
     mp.setattr(sched, "num_feasible_nodes_to_find", lambda total, percentage=0: min(total, want))
+    mp.setattr(defaultspread, "SPARSE_FACTOR", sparse)
     waiting = sorted(p.metadata.name for p in c.list("Pod") if not p.spec.node_name
                      and p.metadata.deletion_timestamp is None)
     assert waiting
@@ -207,27 +216,38 @@ def test_cached_path_decides_and_agrees_on_a_zoned_cluster(monkeypatch):
     assert decided == 4 * 4 * 7
 
 
+class _Table(NodeTable):
+    """A node table whose cached resource scores are given."""
+
+    def __init__(self, keys):
+        super().__init__()
+        self.given = keys
+
+    def window_keys(self, req, start, want):
+        return [self.given[(start + j) % self.size] for j in range(want)]
+
+
+def _table(zones, keys):
+    table = _Table(keys)
+    for i, z in enumerate(zones):
+        (node,) = kstate.parse_manifests(_node(f"n{i}", z), source="test")
+        table.add_node(node)
+    return table
+
+
 def test_worked_example_of_the_docstring():
     """best_with_default_spread's worked example: nodes n0..n3 in zones a,
     a, b, b, one matching pod on n0 (zone a: 1): raw 9, 7, 6, 6 →
     normalized 66, 88, 100, 100; equal resource scores → ties n2, n3; draw
     5 picks n3."""
 
-    class Table:
-        size = 4
-        names = ["n0", "n1", "n2", "n3"]
-        zone_of = ["a", "a", "b", "b"]
-        row = {nm: i for i, nm in enumerate(names)}
-
-        def window_keys(self, req, start, want):
-            return [180] * want
-
+    table = _table(["a", "a", "b", "b"], [180] * 4)
     cons = pts.default_constraints(LabelSelector(match_labels={"app": "x"}))
     assert [c.topology_key for c in cons] == [LABEL_HOSTNAME, LABEL_ZONE]
-    assert defaultspread.best_with_default_spread(Table(), None, 0, 4, 5, cons, {"n0": 1}, {"a": 1}) == (3, 4)
-    assert defaultspread.best_with_default_spread(Table(), None, 0, 4, 4, cons, {"n0": 1}, {"a": 1}) == (2, 4)
+    assert defaultspread.best_with_default_spread(table, None, 0, 4, 5, cons, {"n0": 1}, {"a": 1}) == (3, 4)
+    assert defaultspread.best_with_default_spread(table, None, 0, 4, 4, cons, {"n0": 1}, {"a": 1}) == (2, 4)
     # the full path's arithmetic on the same inputs
-    labels = [{LABEL_HOSTNAME: nm, LABEL_ZONE: z} for nm, z in zip(Table.names, Table.zone_of)]
+    labels = [{LABEL_HOSTNAME: f"n{i}", LABEL_ZONE: z} for i, z in enumerate("aabb")]
     got = pts.scores_from_counts(cons, labels, [{"n0": 1}, {"a": 1}], False)
     assert got == [66, 88, 100, 100]
 
@@ -242,20 +262,12 @@ def test_a_zone_whose_window_nodes_all_hold_pods_adds_no_shared_score():
     → normalized 100 × (15 + 9 − s) // 15 = 100, 93, 60 (a min of 7 would
     give 86, 80, 46). Resource scores 100 and 113: n0 300 against n1 299
     (with the wrong min, 272 against 273 and n1 would win)."""
-    class Table:
-        size = 3
-        names = ["n0", "n1", "n2"]
-        zone_of = ["z", "y", "y"]
-        row = {nm: i for i, nm in enumerate(names)}
-
-        def window_keys(self, req, start, want):
-            return [100, 113, 0]
-
+    table = _table(["z", "y", "y"], [100, 113, 0])
     cons = pts.default_constraints(LabelSelector(match_labels={"app": "x"}))
-    labels = [{LABEL_HOSTNAME: nm, LABEL_ZONE: z} for nm, z in zip(Table.names, Table.zone_of)]
+    labels = [{LABEL_HOSTNAME: f"n{i}", LABEL_ZONE: z} for i, z in enumerate("zyy")]
     assert pts.scores_from_counts(cons, labels, [{"n0": 1, "n2": 3}, {"z": 1, "y": 3}], False) == [100, 93, 60]
     for draw in range(3):
-        assert defaultspread.best_with_default_spread(Table(), None, 0, 3, draw, cons, {"n0": 1, "n2": 3},
+        assert defaultspread.best_with_default_spread(table, None, 0, 3, draw, cons, {"n0": 1, "n2": 3},
                                                       {"z": 1, "y": 3}) == (0, 3)
 
 

@@ -21,12 +21,15 @@ selectHost).
 from __future__ import annotations
 
 from itertools import compress
+from math import floor
 from operator import add
 
 from kstate.controllers.scheduling import podtopologyspread as pts
 from kstate.controllers.scheduling.scores import WEIGHT_SPREAD
 from kstate.controllers.scheduling.terms import LABEL_HOSTNAME, LABEL_ZONE
 
+#: walk the workload's nodes (not the window's) when they are at most as many as the window's.
+SPARSE_FACTOR = 1
 #: the keys of the system default constraints, in buildDefaultConstraints' order.
 DEFAULT_KEYS = (LABEL_HOSTNAME, LABEL_ZONE)
 
@@ -72,6 +75,8 @@ def best_with_default_spread(table, req, start: int, want: int, draw: int, const
     resource scores 180 the totals (less the constant 300) are 312, 356,
     380, 380: ties n2, n3, and draw 5 → 5 mod 2 = 1 → n3.
     """
+    if (constraints[0].topology_key, constraints[1].topology_key) != DEFAULT_KEYS or len(constraints) != 2:
+        return None
     window = table.window_keys(req, start, want)
     if window is None:
         return None
@@ -79,62 +84,89 @@ def best_with_default_spread(table, req, start: int, want: int, draw: int, const
     want = len(window)
     if want == 1:
         return start % n, 1
-    zones = _wrap(table.zone_of, start, want)
-    zone_set = set(zones)
-    weights = (pts.topology_normalizing_weight(want), pts.topology_normalizing_weight(len(zone_set)))
+    names, zones, per_zone, spread, parts = table.window_zones(start, want)
+    # pts.node_raw_score for (hostname, zone), unrolled: scoreForCount per
+    # constraint summed in order (0.0 + t1 + t2 is t1 + t2), then math.Round
+    w_host = pts.topology_normalizing_weight(want)
+    w_zone = pts.topology_normalizing_weight(len(per_zone))
+    skew_host, skew_zone = constraints[0].max_skew - 1, constraints[1].max_skew - 1
+    zone_term = {z: None if z is None else by_zone.get(z, 0) * w_zone + skew_zone for z in per_zone}
 
     def raw(h: int, zone) -> int:
-        return pts.node_raw_score(constraints, weights, (h, None if zone is None else by_zone.get(zone, 0)))
+        s = h * w_host + skew_host
+        t = zone_term[zone]
+        return floor((s if t is None else s + t) + 0.5)
 
-    base = {z: raw(0, z) for z in zone_set}
-    special: dict = {}          # window position → raw score, for nodes holding a matching pod
-    if by_node:
-        if len(by_node) <= want:
-            row = table.row
-            for name, h in by_node.items():
-                i = row.get(name)
-                if i is not None:
-                    pos = (i - start) % n
-                    if pos < want:
-                        special[pos] = raw(h, zones[pos])
-        else:
-            for pos, h in enumerate(map(by_node.get, _wrap(table.names, start, want))):
-                if h:
-                    special[pos] = raw(h, zones[pos])
+    base = {z: raw(0, z) for z in per_zone}
+    # the nodes holding a matching pod: window positions, their counts and zones
+    if not by_node:
+        positions, hs = [], []
+    elif SPARSE_FACTOR * len(by_node) <= want:
+        row = table.row
+        positions, hs = [], []
+        for name, h in by_node.items():
+            i = row.get(name)
+            if i is not None:
+                pos = (i - start) % n
+                if pos < want:
+                    positions.append(pos)
+                    hs.append(h)
+    else:
+        counts = list(map(by_node.get, names))
+        positions = list(compress(range(want), counts))
+        hs = list(compress(counts, counts))
+    zs = [zones[pos] for pos in positions]
+    # Score depends only on (pods on the node, its zone): one raw score per pair
+    pairs = {pair: raw(*pair) for pair in set(zip(hs, zs))}
     # NormalizeScore's min and max over the window: a zone's shared score
     # counts only if a node of that zone in the window holds no matching pod.
     shared = list(base.values())
-    if special:
-        per_zone: dict = {}
-        for pos in special:
-            per_zone[zones[pos]] = per_zone.get(zones[pos], 0) + 1
-        full = {z for z, c in per_zone.items() if c == zones.count(z)}
-        if full:
-            shared = [s for z, s in base.items() if z not in full]
-    present = [*shared, *special.values()]
+    if positions and len(positions) >= min(per_zone.values()):
+        left = dict(per_zone)
+        for z in zs:
+            left[z] -= 1
+        if not all(left.values()):
+            shared = [s for z, s in base.items() if left[z]]
+    present = [*shared, *pairs.values()]
     lo, hi = min(present), max(present)
     adj = {z: WEIGHT_SPREAD * pts.normalized_score(s, lo, hi) for z, s in base.items()}
-    if len(zone_set) == 1:
-        totals = list(window)
-        shift = adj[zones[0]]
-        for pos, s in special.items():
-            totals[pos] += WEIGHT_SPREAD * pts.normalized_score(s, lo, hi) - shift
+    # `window` (a fresh list) becomes resource + spread score − the zone's shared
+    # adjustment: the nodes holding matching pods get their difference from it
+    delta = {pair: WEIGHT_SPREAD * pts.normalized_score(s, lo, hi) - adj[pair[1]] for pair, s in pairs.items()}
+    for pos, h, z in zip(positions, hs, zs):
+        window[pos] += delta[h, z]
+    if len(set(adj.values())) == 1:
+        totals = window             # one shared adjustment: leave it out
     else:
-        totals = list(map(add, window, map(adj.__getitem__, zones)))
-        for pos, s in special.items():
-            totals[pos] += WEIGHT_SPREAD * pts.normalized_score(s, lo, hi) - adj[zones[pos]]
+        # per zone, its best node; when one zone holds the best total, the
+        # ties are that zone's nodes at its best, in walk order
+        tops = {}
+        for z, (ps, take) in parts.items():
+            vals = take(window)
+            tops[z] = (max(vals) + adj[z], vals, ps)
+        best = max(t[0] for t in tops.values())
+        winners = [z for z, t in tops.items() if t[0] == best]
+        if len(winners) == 1:
+            _, vals, ps = tops[winners[0]]
+            target = best - adj[winners[0]]
+            return (start + ps[_nth_index(vals, target, draw % vals.count(target))]) % n, want
+        totals = list(map(add, window, spread([adj[z] for z in per_zone])))
     best = max(totals)
-    k = draw % totals.count(best)
-    if k < 8:
-        pos = -1
-        for _ in range(k + 1):
-            pos = totals.index(best, pos + 1)
-    else:
-        pos = list(compress(range(want), map(best.__eq__, totals)))[k]
-    return (start + pos) % n, want
+    return (start + _nth_index(totals, best, draw % totals.count(best))) % n, want
 
 
-def _wrap(values: list, start: int, want: int) -> list:
-    end = start + want
-    n = len(values)
-    return values[start:end] if end <= n else values[start:] + values[:end - n]
+def _nth_index(values: list, x, k: int) -> int:
+    """The position of the k-th (from 0) occurrence of x in values (a list or tuple):
+    selectHost's pick among the best nodes in walk order. Counts 32
+    values at a time, then steps through the last block."""
+    base = 0
+    while True:
+        c = values[base:base + 32].count(x)
+        if k < c:
+            break
+        k -= c
+        base += 32
+    pos = base - 1
+    for _ in range(k + 1):
+        pos = values.index(x, pos + 1)
+    return pos

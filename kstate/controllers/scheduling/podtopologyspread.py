@@ -55,6 +55,26 @@ def default_constraints(selector: Optional[LabelSelector]) -> tuple:
     return tuple(SpreadConstraint(skew, key, "ScheduleAnyway", selector) for skew, key in SYSTEM_DEFAULT)
 
 
+_DEFAULTS_MEMO: dict = {}
+
+
+def system_default_constraints(pod, services, owner_selector) -> tuple:
+    """(DefaultSelector, buildDefaultConstraints) for a pod: the selector
+    (None when empty) and the system default constraints, memoised by the
+    identity of the Service selectors and the owner's selector (a
+    workload's pods share them)."""
+    key = (tuple(map(id, services)), id(owner_selector))
+    hit = _DEFAULTS_MEMO.get(key)
+    if hit is not None and hit[0] == tuple(services) and hit[1] is owner_selector:
+        return hit[2], hit[3]
+    selector = default_selector(pod, services, owner_selector)
+    constraints = default_constraints(selector)
+    if len(_DEFAULTS_MEMO) > 4096:
+        _DEFAULTS_MEMO.clear()
+    _DEFAULTS_MEMO[key] = (tuple(services), owner_selector, selector, constraints)
+    return selector, constraints
+
+
 def node_labels_match(labels, constraints) -> bool:
     """common.go nodeLabelsMatchSpreadConstraints: every topology key present."""
     return all(c.topology_key in labels for c in constraints)
