@@ -11,7 +11,12 @@ the best, DefaultPreemption (nominatedNodeName, DisruptionTarget, graceful
 deletion) and the FailedScheduling diagnosis. The plugins themselves live in
 `kstate.controllers.scheduling`; the observe step gathers their inputs
 through the scheduler cache (kstate.indexes) and the label index, so a pod
-costs what its terms can match, not what the cluster holds. Pure: returns a
+costs what its terms can match, not what the cluster holds. Two cached
+paths skip filtering and scoring every node of the window in Python: bare
+pods (NodeTable.best_simple: the window's best score, a tie drawn at
+random) and pods whose only extra score is the system default spreading,
+counted per label set by the cache (scheduling/defaultspread.py: exactly
+the full path's node, tie and draw). Pure: returns a
 Bind, or a PodScheduled=False status and an event (plus the preemption's
 writes). Must not import engine/ or io/.
 

@@ -3,7 +3,8 @@ controllers, each an `IndexSpec` whose handlers follow changes of the kinds
 they index at a cost independent of cluster size.
 
 Owns: the scheduler's cache (the node table with requested resources per
-node, and the unschedulable queue retried when capacity or nodes change —
+node, the PodTopologySpread counts per label set, and the unschedulable
+queue retried when capacity or nodes change —
 kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue),
 the kubelets' admission totals, the pods referencing each ConfigMap and
 Secret (the kubelet's wake-ups when one appears or changes), and kube-proxy's

@@ -132,7 +132,8 @@ class NodeTable:
 
     def window_keys(self, req: Requests, start: int, want: int):
         """The cached LeastAllocated + BalancedAllocation scores of the
-        `want` nodes from `start` (round robin), or None when one of them
+        `want` nodes from `start` (round robin), as a fresh list the caller
+        may change, or None when one of them
         is not a simple pod's feasible node (tainted, unschedulable, full)
         or the table is empty."""
         n = self.size

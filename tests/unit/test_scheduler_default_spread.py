@@ -37,10 +37,12 @@ def _node(name, zone=None, cpu="2", taint=None):
             "status": {"capacity": {"cpu": cpu, "memory": "8Gi", "pods": "110"}}}
 
 
-def _pod(name, app=None, cpu="300m", node=None):
+def _pod(name, app=None, cpu="300m", node=None, tier=None):
     meta = {"name": name}
     if app is not None:
         meta["labels"] = {"app": app}
+        if tier is not None:
+            meta["labels"]["tier"] = tier      # another label set the Service's selector matches
     spec = {"containers": [{"name": "c", "image": "x", "resources": {"requests": {"cpu": cpu}}}]}
     if node is not None:
         spec["nodeName"] = node       # bound by hand: any spread of the workload
@@ -113,8 +115,8 @@ def scenarios(draw):
         nodes.append(_node(f"n{i}", f"z{draw(st.integers(0, zones - 1))}" if zoned else None,
                            draw(st.sampled_from(["1", "2", "4"])),
                            draw(st.sampled_from([None, None, None, None, "NoSchedule", "PreferNoSchedule"]))))
-    apps = draw(st.lists(st.tuples(st.sampled_from([None, "a", "b"]), st.one_of(st.none(), st.integers(0, n - 1))),
-                         max_size=14))
+    apps = draw(st.lists(st.tuples(st.sampled_from([None, "a", "b"]), st.one_of(st.none(), st.integers(0, n - 1)),
+                                   st.sampled_from([None, None, "x"])), max_size=14))
     rs = draw(st.integers(0, 5))
     terminate = draw(st.lists(st.integers(0, 20), max_size=3))
     relabel_pods = draw(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["a", "b", "c"])), max_size=3))
@@ -140,7 +142,8 @@ def _check(scenario, mp):
     nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want, sparse = scenario
     c = kstate.Cluster(nodes=nodes, seed=len(apps))
     c.apply([_service("a"), _service("b")]
-            + [_pod(f"p{i}", app, node=None if at is None else f"n{at}") for i, (app, at) in enumerate(apps)]
+            + [_pod(f"p{i}", app, node=None if at is None else f"n{at}", tier=tier)
+               for i, (app, at, tier) in enumerate(apps)]
             + ([_deployment("web", rs)] if rs else []))
     c.advance("20s")     # not run_until_stable: a pod no node fits stays pending
     bound = sorted(p.metadata.name for p in c.list("Pod") if p.spec.node_name)
@@ -151,7 +154,7 @@ def _check(scenario, mp):
     for i, app in relabel_pods:       # a bound pod's labels change: it moves between label sets
         if mine and c.engine.get("Pod", "default", mine[i % len(mine)]) is not None:
             cur = c.get("Pod", mine[i % len(mine)])
-            c.apply(_pod(cur.metadata.name, app, node=cur.spec.node_name))
+            c.apply(_pod(cur.metadata.name, app, node=cur.spec.node_name, tier=cur.metadata.labels.get("tier")))
     for i, zone in relabel:
         name = nodes[i]["metadata"]["name"]
         if c.engine.get("Node", "", name) is not None:

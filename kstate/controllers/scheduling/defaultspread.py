@@ -61,10 +61,12 @@ def best_with_default_spread(table, req, start: int, want: int, draw: int, const
     and NormalizeScore(s) = 100 × (max + min − s) // max over the window.
 
     Only the nodes with h(i) > 0 differ from their zone's shared score, so
-    raw is computed once per zone and once per such node; the totals are
-    the cached resource scores plus those per-zone (and per-node)
-    adjustments, and selectHost's choice is the `draw mod ties`-th best
-    node in walk order — the same list, scores and draw as the full path.
+    raw is computed once per zone and once per (h, zone) pair of such
+    nodes; the totals are the cached resource scores plus those per-zone
+    (and per-node) adjustments, and selectHost's choice is the `draw mod
+    ties`-th best node in walk order — the same list, scores and draw as
+    the full path. The cost: the window's cached scores scanned a few
+    times in C, plus the workload's nodes (not the window's) in Python.
 
     Worked example: want 4 nodes n0..n3 in zones a, a, b, b (zones = 2,
     weights log 6 = 1.792 and log 4 = 1.386); the workload has 1 pod on n0
