@@ -1,9 +1,22 @@
 """Scale benchmark: N pods onto M nodes, from `apply` to every pod Running and Ready.
 
     PYTHONPATH=. python benchmarks/scale.py --nodes 5000 --pods 150000 --seed 0
+    PYTHONPATH=. python benchmarks/scale.py --nodes 5000 --pods 150000 --seed 0 --services 1500 --zones 3
 
 Prints one JSON object. Targets (issue): 150k pods / 5k nodes in ≤ 30 s wall
 and ≤ 2 GiB peak RSS on 2 cores.
+
+By default the pods are bare: no owner, no Service selects them, so no
+topology spread constraint applies (as in Kubernetes). `--services K` makes
+them carry the scheduler's system default constraints the way workloads do:
+K Services are applied with the pods, Service j selecting `app=svc-<j>`, and
+the pods are labelled in consecutive blocks of pods/K (the first block for
+svc-0, …), as K Deployments applied one after another would create them.
+Every such pod is then scored with PodTopologySpread's defaults (hostname
+maxSkew 3, zone maxSkew 5, ScheduleAnyway) against the pods of its Service.
+`--zones Z` labels node i with `topology.kubernetes.io/zone: zone-<i mod Z>`
+(a real cluster's nodes carry a zone; without it only the hostname
+constraint scores). Both default to 0, which is the plain run.
 """
 from __future__ import annotations
 
@@ -17,11 +30,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import attrs  # noqa: E402
+
 from _common import (  # noqa: E402
     kstate_revision, load_average, make_pods, peak_rss_mib, pod_counts, pod_template, python_version,
 )
 
-from kstate import Cluster  # noqa: E402
+from kstate import Cluster, parse_manifests  # noqa: E402
+from kstate.resources.frozen import FrozenDict  # noqa: E402
 from kstate.controllers import CONTROLLERS  # noqa: E402
 
 CONTROLLER_SETS = {
@@ -30,6 +46,26 @@ CONTROLLER_SETS = {
         "taint-eviction-controller", "pod-garbage-collector", "replicaset-controller", "garbage-collector",
         "deployment-controller")),
 }
+
+
+def _nodes(n: int, zones: int):
+    """A node count, or (with zones) the same nodes as Node manifests with a zone label."""
+    if not zones:
+        return n
+    return [{"apiVersion": "v1", "kind": "Node",
+             "metadata": {"name": f"node-{i}", "labels": {"topology.kubernetes.io/zone": f"zone-{i % zones}"}},
+             "status": {"capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"}}} for i in range(n)]
+
+
+def _with_services(pods: list, k: int):
+    """The pods labelled app=svc-<j> in k consecutive blocks, and the k Services selecting them."""
+    per = -(-len(pods) // k)
+    labels = [FrozenDict({"app": f"svc-{j:05d}"}) for j in range(k)]
+    out = [attrs.evolve(p, metadata=attrs.evolve(p.metadata, labels=labels[i // per])) for i, p in enumerate(pods)]
+    services = list(parse_manifests([{"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"svc-{j:05d}"},
+                                      "spec": {"selector": {"app": f"svc-{j:05d}"}, "ports": [{"port": 80}]}}
+                                     for j in range(k)], source="benchmark"))
+    return out, services
 
 
 def main(argv=None) -> dict:
@@ -44,6 +80,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--gc", choices=("default", "off", "freeze"), default="default",
                     help="experiment: 'off' disables the cyclic GC for the measured part, 'freeze' "
                          "moves everything allocated before apply to the permanent generation")
+    ap.add_argument("--services", type=int, default=0,
+                    help="K Services, each selecting a block of pods/K pods (the system default spreading)")
+    ap.add_argument("--zones", type=int, default=0, help="label the nodes with Z zones, round robin")
     args = ap.parse_args(argv)
     # The controller set, from the environment so that compare.py can pass it
     # to this revision while an older one (which had only these) ignores it:
@@ -53,12 +92,15 @@ def main(argv=None) -> dict:
 
     rev0 = kstate_revision()
     t0 = time.perf_counter()
-    cluster = Cluster(nodes=args.nodes, seed=args.seed, cluster_cidr=args.cluster_cidr,
+    cluster = Cluster(nodes=_nodes(args.nodes, args.zones), seed=args.seed, cluster_cidr=args.cluster_cidr,
                       record_trace=not args.no_trace,
                       controllers=None if only is None else {n: c for n, c in CONTROLLERS.items() if n in only})
     t1 = time.perf_counter()
     tpl = pod_template()
     pods = make_pods(args.pods, tpl=tpl)
+    services = []
+    if args.services:
+        pods, services = _with_services(pods, args.services)
     t2 = time.perf_counter()
     eng = cluster.engine
     steps0, rv0, trace0 = eng.steps, eng._rv, len(eng.trace)
@@ -85,7 +127,7 @@ def main(argv=None) -> dict:
     load0 = load_average()
     pa = time.process_time()
     ta = time.perf_counter()
-    cluster.apply(pods)
+    cluster.apply(services + pods)
     tb = time.perf_counter()
     cluster.run_until_stable(timeout=args.timeout)
     tc = time.perf_counter()
@@ -107,6 +149,8 @@ def main(argv=None) -> dict:
         "nodes": args.nodes,
         "pods": args.pods,
         "seed": args.seed,
+        "services": args.services,
+        "zones": args.zones,
         "record_trace": eng.record_trace,
         "wall_seconds": round(wall, 3),
         "cpu_seconds": round(pc - pa, 3),

@@ -11,7 +11,12 @@ the best, DefaultPreemption (nominatedNodeName, DisruptionTarget, graceful
 deletion) and the FailedScheduling diagnosis. The plugins themselves live in
 `kstate.controllers.scheduling`; the observe step gathers their inputs
 through the scheduler cache (kstate.indexes) and the label index, so a pod
-costs what its terms can match, not what the cluster holds. Pure: returns a
+costs what its terms can match, not what the cluster holds. Two cached
+paths skip filtering and scoring every node of the window in Python: bare
+pods (NodeTable.best_simple: the window's best score, a tie drawn at
+random) and pods whose only extra score is the system default spreading,
+counted per label set by the cache (scheduling/defaultspread.py: exactly
+the full path's node, tie and draw). Pure: returns a
 Bind, or a PodScheduled=False status and an event (plus the preemption's
 writes). Must not import engine/ or io/.
 
@@ -41,6 +46,7 @@ import attrs
 from kstate.controllers import volumes
 from kstate.controllers.actions import NOTHING, Bind, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.endpoints import SERVICES_BY_SELECTOR
+from kstate.controllers.scheduling import defaultspread
 from kstate.controllers.scheduling import imagelocality
 from kstate.controllers.scheduling import interpodaffinity as ipa
 from kstate.controllers.scheduling import podtopologyspread as pts
@@ -345,6 +351,9 @@ class PluginInputs:
     system_default: bool = False
     hard_matched: tuple = ()       # per hard constraint: Existing of matching pods
     soft_matched: tuple = ()
+    #: system default constraints only: (pods per node name, pods per zone) from
+    #: the scheduler cache's label-set counts, read instead of `soft_matched`.
+    soft_counts: object = None
     hard_domains: tuple = ()       # per hard constraint: frozenset of eligible values
     preferred_node: tuple = ()
     ns_labels: object = None
@@ -354,6 +363,12 @@ class PluginInputs:
     @property
     def plain(self) -> bool:
         return (self.affinity.empty and not self.existing and not self.hard and not self.soft
+                and not self.preferred_node and not self.images)
+
+    @property
+    def default_spread_only(self) -> bool:
+        """The only plugin input is the system default spreading, counted by the cache."""
+        return (self.soft_counts is not None and self.affinity.empty and not self.existing and not self.hard
                 and not self.preferred_node and not self.images)
 
 
@@ -493,8 +508,25 @@ def _hard_domains(cache, table, pod: Pod, constraints) -> tuple:
     return tuple(frozenset(s) for s in sets)
 
 
-def gather_inputs(view, cache, pod: Pod) -> PluginInputs:
-    """PreFilter/PreScore inputs of the affinity and spreading plugins."""
+def _counts_apply(cache, pod: Pod, selector) -> bool:
+    """Whether the cache's label-set counts give what `_spread_matched`
+    would for the system default constraints: the selector has matchLabels
+    (the counts are found through them), the pod has no required node
+    affinity (so nodeAffinityPolicy Honor includes every node), every node
+    has a hostname label of its own (a hostname's count is its node's), and
+    no node carries an empty zone value (Go counts unzoned nodes' pods
+    under "")."""
+    if not selector.match_labels or pod.spec.node_selector or (
+            pod.spec.affinity is not None and pod.spec.affinity.required_node_terms is not None):
+        return False
+    domains = cache.domains
+    return len(domains.get(pts.LABEL_HOSTNAME, ())) == cache.table.size and "" not in domains.get(pts.LABEL_ZONE, ())
+
+
+def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInputs:
+    """PreFilter/PreScore inputs of the affinity and spreading plugins.
+    `use_counts` False walks the matching pods for the system default
+    constraints too (the reference the cached path is tested against)."""
     table = cache.table
     info = pod_affinity(pod)
     labels = pod.metadata.labels
@@ -542,16 +574,21 @@ def gather_inputs(view, cache, pod: Pod) -> PluginInputs:
     hard = tuple(c for c in tsc if c.when_unsatisfiable == "DoNotSchedule")
     soft = tuple(c for c in tsc if c.when_unsatisfiable == "ScheduleAnyway")
     system_default = False
+    soft_counts = None
     if not tsc:
-        soft = pts.default_constraints(pts.default_selector(pod, _services_selecting(view, pod),
-                                                           _owner_selector(view, pod)))
+        selector, soft = pts.system_default_constraints(pod, _services_selecting(view, pod),
+                                                        _owner_selector(view, pod))
         system_default = bool(soft)
+        if system_default and use_counts and _counts_apply(cache, pod, selector):
+            soft_counts = cache.spread_counts(pod.metadata.namespace, selector)
     preferred = preferred_node_terms(pod)
     inputs = PluginInputs(
         affinity=info, candidates=tuple(candidates), existing=tuple(existing), hard=hard, soft=soft,
         system_default=system_default,
         hard_matched=_spread_matched(view, cache, table, pod, hard, True) if hard else (),
-        soft_matched=_spread_matched(view, cache, table, pod, soft, not system_default) if soft else (),
+        soft_matched=_spread_matched(view, cache, table, pod, soft, not system_default) if (
+            soft and soft_counts is None) else (),
+        soft_counts=soft_counts,
         hard_domains=_hard_domains(cache, table, pod, hard) if hard else (),
         preferred_node=preferred,
         ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
@@ -571,7 +608,7 @@ def pod_priority_of(pod: Pod) -> int:
     return preemption.pod_priority(pod)
 
 
-def observe_scheduler(view, key) -> SchedulerObs:
+def observe_scheduler(view, key, use_counts: bool = True) -> SchedulerObs:
     namespace, name = key
     pod = view.get("Pod", namespace, name)
     if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
@@ -581,7 +618,7 @@ def observe_scheduler(view, key) -> SchedulerObs:
         return SchedulerObs(pod=pod)
     nominated = view.index(NOMINATED_PODS)["by_node"]
     return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
-                        inputs=gather_inputs(view, cache, pod), cache=cache,
+                        inputs=gather_inputs(view, cache, pod, use_counts), cache=cache,
                         claims=volumes.observe_pod_claims(view, pod), nominated=nominated or None)
 
 
@@ -814,7 +851,14 @@ def prioritize_nodes(cycle: Cycle, rows: list) -> list:
         if topo:
             raw = [ipa.score_node(topo, nd.metadata.labels) for nd in nodes]
             total = [t + scores.WEIGHT_INTER_POD_AFFINITY * x for t, x in zip(total, ipa.normalize(raw))]
-    if inp.soft:
+    if inp.soft and inp.soft_counts is not None:
+        by_node, by_zone = inp.soft_counts
+        # hostname labels are one per node here (_counts_apply): a hostname's count is its node's
+        per_host = {nd.metadata.labels[pts.LABEL_HOSTNAME]: by_node.get(nd.metadata.name, 0) for nd in nodes}
+        counts = [per_host if c.topology_key == pts.LABEL_HOSTNAME else by_zone for c in inp.soft]
+        sp = pts.scores_from_counts(inp.soft, [nd.metadata.labels for nd in nodes], counts, False)
+        total = [t + scores.WEIGHT_SPREAD * x for t, x in zip(total, sp)]
+    elif inp.soft:
         matched = [[e.node_labels for e in es] for es in inp.soft_matched]
         sp = pts.scores(inp.soft, [nd.metadata.labels for nd in nodes], matched, not inp.system_default)
         total = [t + scores.WEIGHT_SPREAD * x for t, x in zip(total, sp)]
@@ -905,9 +949,13 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         rows = sorted(table.row[x] for x in names if x in table.row)
         if n > len(rows):
             prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
-    elif n and obs.inputs.plain and is_simple(pod) and not pod.spec.node_name and not cycle.ports \
-            and not cycle.scalars and obs.nominated is None:
-        hit = table.best_simple(req, start, want, draw)
+    elif n and (obs.inputs.plain or obs.inputs.default_spread_only) and is_simple(pod) \
+            and not pod.spec.node_name and not cycle.ports and not cycle.scalars and obs.nominated is None:
+        if obs.inputs.plain:
+            hit = table.best_simple(req, start, want, draw)
+        else:
+            hit = defaultspread.best_with_default_spread(table, req, start, want, draw, obs.inputs.soft,
+                                                         *obs.inputs.soft_counts)
         if hit is not None:
             chosen, processed = hit
     if chosen is None and n and (rows is None or rows):

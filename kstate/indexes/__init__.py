@@ -3,10 +3,11 @@ controllers, each an `IndexSpec` whose handlers follow changes of the kinds
 they index at a cost independent of cluster size.
 
 Owns: the scheduler's cache (the node table with requested resources per
-node, and the unschedulable queue retried when capacity or nodes change —
-kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue; its image states, from the
-nodes' status.images; the queue's nominator, the pods a preemption nominated
-to each node),
+node, the PodTopologySpread counts per label set, and the unschedulable
+queue retried when capacity or nodes change —
+kube-scheduler's cache and SchedulingQueue.MoveAllToActiveOrBackoffQueue; its
+image states, from the nodes' status.images; the queue's nominator, the pods
+a preemption nominated to each node),
 the kubelets' admission totals, the pods referencing each ConfigMap and
 Secret (the kubelet's wake-ups when one appears or changes), and kube-proxy's
 sync history (kstate.network.proxysync). Code here
@@ -24,6 +25,7 @@ from kstate.controllers import kubeproxy as kubeproxy_ctl
 from kstate.controllers import volumes as volumes_ctl
 from kstate.controllers import scheduler as sched
 from kstate.controllers.scheduling import imagelocality
+from kstate.controllers.scheduling.terms import LABEL_ZONE
 from kstate.indexes.nodetable import NodeTable
 from kstate.network.proxysync import ProxySyncState
 from kstate.registry import IndexHandler, IndexSpec, register_index
@@ -39,11 +41,12 @@ class SchedulerCache:
     InterPodAffinity, PodTopologySpread, NodePorts and DefaultPreemption
     plugins read instead of walking every node: the bound pods per node, the
     bound pods carrying pod (anti-)affinity terms filed under each term's
-    anchor label pair, the host ports in use per node, and per node label
-    key the number of nodes with each value (the topology domains)."""
+    anchor label pair, the host ports in use per node, per node label
+    key the number of nodes with each value (the topology domains), and
+    the PodTopologySpread counts per label set (`SpreadCounts`)."""
 
     __slots__ = ("table", "usage", "unschedulable", "pods", "affinity_pods", "affinity_anchor", "ports",
-                 "domains")
+                 "domains", "spread_sets", "spread_anchor")
 
     def __init__(self) -> None:
         self.table = NodeTable()
@@ -60,6 +63,10 @@ class SchedulerCache:
         self.ports: dict[str, dict] = {}
         #: node label key → {value: number of nodes}.
         self.domains: dict[str, dict] = {}
+        #: (namespace, sorted label pairs) → SpreadCounts of the counted, not terminating pods with those labels.
+        self.spread_sets: dict = {}
+        #: (namespace, label key, value) → {spread_sets keys whose labels hold that pair}.
+        self.spread_anchor: dict = {}
 
     def retry_unschedulable(self, relational_only: bool = False) -> list[tuple[str, Any]]:
         """MoveAllToActiveOrBackoffQueue: capacity or nodes changed. The
@@ -76,9 +83,11 @@ class SchedulerCache:
             del self.unschedulable[key]
         return keys
 
-    def _count(self, key, node: str, pod, sign: int) -> None:
-        """The per-node pods, host ports and affinity-term anchors of one
-        counted pod (sign −1 removes it)."""
+    def _count(self, key, node: str, pod, sign: int, spread: bool = True) -> None:
+        """The per-node pods, host ports, affinity-term anchors and spread
+        counts (unless `spread` is False) of one counted pod (sign −1 removes it)."""
+        if spread and pod.metadata.deletion_timestamp is None:
+            self._spread_count(node, pod, sign)
         on = self.pods.setdefault(node, {})
         if sign > 0:
             on[key] = pod
@@ -109,6 +118,82 @@ class SchedulerCache:
                         if not keys:
                             del self.affinity_anchor[a]
 
+    # -- PodTopologySpread counts per label set
+
+    def node_zone(self, name: str):
+        """The zone label of a node the table holds; None when it has none or is not in the table."""
+        row = self.table.row.get(name)
+        return None if row is None else self.table.nodes[row].metadata.labels.get(LABEL_ZONE)
+
+    def _spread_count(self, node: str, pod, sign: int) -> None:
+        """countPodsMatchSelector's population, kept per label set: a
+        counted pod that is not terminating, on `node` and in that node's
+        zone (while the table holds the node)."""
+        m = pod.metadata
+        sk = (m.namespace, _label_set_key(m.labels))
+        sets = self.spread_sets.get(sk)
+        if sets is None:
+            if sign < 0:
+                return
+            sets = self.spread_sets[sk] = SpreadCounts(m.namespace, m.labels)
+            for kv in sk[1]:
+                self.spread_anchor.setdefault((m.namespace,) + kv, set()).add(sk)
+        _bump(sets.by_node, node, sign)
+        zone = self.node_zone(node)
+        if zone is not None:
+            _bump(sets.by_zone, zone, sign)
+        sets.total += sign
+        if sets.total <= 0:
+            del self.spread_sets[sk]
+            for kv in sk[1]:
+                keys = self.spread_anchor[(m.namespace,) + kv]
+                keys.discard(sk)
+                if not keys:
+                    del self.spread_anchor[(m.namespace,) + kv]
+
+    def _spread_rezone(self, node: str, old_zone, new_zone) -> None:
+        """A node's zone changed, or it joined or left the table: move its
+        pods' zone counts."""
+        if old_zone == new_zone:
+            return
+        for pod in self.pods.get(node, {}).values():
+            m = pod.metadata
+            if m.deletion_timestamp is not None:
+                continue
+            sets = self.spread_sets.get((m.namespace, _label_set_key(m.labels)))
+            if sets is None:
+                continue
+            if old_zone is not None:
+                _bump(sets.by_zone, old_zone, -1)
+            if new_zone is not None:
+                _bump(sets.by_zone, new_zone, 1)
+
+    def spread_counts(self, namespace: str, selector):
+        """(pods per node name, pods per zone) of the counted, not
+        terminating pods of `namespace` matching `selector` (which has
+        matchLabels): the label sets filed under its rarest pair, kept if
+        the selector matches them. The live dicts when one label set
+        matches (a workload's pods share their labels), merged copies when
+        several do. Cost: the label sets under that pair, not the pods."""
+        best = None
+        for kv in selector.match_labels.items():
+            keys = self.spread_anchor.get((namespace,) + kv)
+            if not keys:
+                return {}, {}
+            if best is None or len(keys) < len(best):
+                best = keys
+        hits = [self.spread_sets[k] for k in sorted(best or ()) if selector.matches(self.spread_sets[k].labels)]
+        if len(hits) == 1:
+            return hits[0].by_node, hits[0].by_zone
+        by_node: dict = {}
+        by_zone: dict = {}
+        for h in hits:
+            for k, v in h.by_node.items():
+                by_node[k] = by_node.get(k, 0) + v
+            for k, v in h.by_zone.items():
+                by_zone[k] = by_zone.get(k, 0) + v
+        return by_node, by_zone
+
     def node_domains(self, node, sign: int) -> None:
         for k, v in node.metadata.labels.items():
             d = self.domains.setdefault(k, {})
@@ -117,6 +202,46 @@ class SchedulerCache:
                 del d[v]
                 if not d:
                     del self.domains[k]
+
+
+class SpreadCounts:
+    """The counted, not terminating pods of one namespace carrying exactly
+    one label set: how many on each node (by name) and in each zone (nodes
+    in the table with a zone label). PodTopologySpread's PreScore sums
+    these over the label sets its selector matches."""
+
+    __slots__ = ("namespace", "labels", "by_node", "by_zone", "total")
+
+    def __init__(self, namespace: str, labels) -> None:
+        self.namespace = namespace
+        self.labels = labels
+        self.by_node: dict[str, int] = {}
+        self.by_zone: dict[str, int] = {}
+        self.total = 0
+
+
+_LABEL_SETS: dict = {}
+
+
+def _label_set_key(labels) -> tuple:
+    """A label mapping as its sorted pairs, memoised by identity (a
+    workload's pods share one mapping)."""
+    hit = _LABEL_SETS.get(id(labels))
+    if hit is not None and hit[0] is labels:
+        return hit[1]
+    key = tuple(sorted(labels.items()))
+    if len(_LABEL_SETS) > 4096:
+        _LABEL_SETS.clear()
+    _LABEL_SETS[id(labels)] = (labels, key)
+    return key
+
+
+def _bump(counts: dict, key, sign: int) -> None:
+    v = counts.get(key, 0) + sign
+    if v > 0:
+        counts[key] = v
+    else:
+        counts.pop(key, None)
 
 
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
@@ -143,8 +268,13 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
         # the same pod, updated: keep the latest object (labels, deletion)
         node = new.spec.node_name
         if old is None or old.metadata is not new.metadata:
-            cache._count(key, node, cache.pods.get(node, {}).get(key, old), -1)
-            cache._count(key, node, new, 1)
+            was = cache.pods.get(node, {}).get(key, old)
+            # a status write renews the metadata (resourceVersion): the spread counts move only
+            # when the labels or the terminating state do
+            respread = (was.metadata.labels is not new.metadata.labels
+                        or (was.metadata.deletion_timestamp is None) != (new.metadata.deletion_timestamp is None))
+            cache._count(key, node, was, -1, respread)
+            cache._count(key, node, new, 1, respread)
             if old is not None and old.metadata.deletion_timestamp is None and new.metadata.deletion_timestamp:
                 out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
         else:
@@ -157,6 +287,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
 def _cache_on_node(cache: SchedulerCache, old, new, api) -> list:
     name = (new or old).metadata.name
     table = cache.table
+    old_zone = cache.node_zone(name)
     if old is not None and name in table.row:
         cache.node_domains(table.nodes[table.row[name]], -1)
     if new is not None:
@@ -172,6 +303,7 @@ def _cache_on_node(cache: SchedulerCache, old, new, api) -> list:
             counted = cache.usage.get((pod.metadata.namespace, pod.metadata.name))
             if counted is not None:
                 table.add_usage(name, counted[1])
+    cache._spread_rezone(name, old_zone, cache.node_zone(name))
     return []
 
 

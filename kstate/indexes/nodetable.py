@@ -10,7 +10,10 @@ only caches it. State lives here because the engine owns all state.
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 from kstate.controllers.scheduler import Requests, least_allocated_score
+from kstate.controllers.scheduling.terms import LABEL_ZONE
 from kstate.controllers.scheduling.scores import WEIGHT_BALANCED, balanced_resource_score
 from kstate.resources.node import Node
 from kstate.resources.quantity import cpu_millis, to_int
@@ -37,8 +40,13 @@ class NodeTable:
         self.nz_cpu: list[int] = []
         self.nz_mem: list[int] = []
         self.simple_ok: list[bool] = []
+        #: each node's zone label (None: no zone), for PodTopologySpread's default constraints.
+        self.zone_of: list = []
         self.row: dict[str, int] = {}
         self._keys: dict[tuple, list[int]] = {}
+        #: (start, want) → the window's names, zones and {zone: nodes}: the
+        #: search offsets repeat (start advances by the window), so few are kept.
+        self._windows: dict[tuple, tuple] = {}
 
     @property
     def size(self) -> int:
@@ -53,6 +61,10 @@ class NodeTable:
         self.alloc_mem[i] = to_int(alloc["memory"]) if "memory" in alloc else 0
         self.alloc_pods[i] = to_int(alloc["pods"]) if "pods" in alloc else 110
         self.simple_ok[i] = not node.spec.unschedulable and not _any_taints(node)
+        zone = node.metadata.labels.get(LABEL_ZONE)
+        if zone != self.zone_of[i]:
+            self.zone_of[i] = zone
+            self._windows.clear()
 
     def add_node(self, node: Node) -> None:
         i = len(self.names)
@@ -63,6 +75,7 @@ class NodeTable:
             arr.append(0)
         self.nodes.append(node)
         self.simple_ok.append(False)
+        self.zone_of.append(None)
         self._set_node(i, node)
         self._invalidate()
 
@@ -76,7 +89,7 @@ class NodeTable:
     def remove_node(self, name: str) -> None:
         i = self.row.pop(name)
         for arr in (self.names, self.nodes, self.alloc_cpu, self.alloc_mem, self.alloc_pods,
-                    self.used_cpu, self.used_mem, self.used_pods, self.nz_cpu, self.nz_mem, self.simple_ok):
+                    self.used_cpu, self.used_mem, self.used_pods, self.nz_cpu, self.nz_mem, self.simple_ok, self.zone_of):
             del arr[i]
         for n, r in self.row.items():
             if r > i:
@@ -97,6 +110,7 @@ class NodeTable:
 
     def _invalidate(self) -> None:
         self._keys.clear()
+        self._windows.clear()
 
     def prepare(self) -> None:
         """Nothing to bring up to date any more (ties are drawn at random,
@@ -116,13 +130,12 @@ class NodeTable:
                                                            self.used_mem[i] + mem, self.alloc_mem[i])
         return s
 
-    def best_simple(self, req: Requests, start: int, want: int, draw: int = 0):
-        """For a pod any schedulable untainted node with room can run, and
-        that no other plugin scores: a node with the best score among the
-        `want` nodes from `start`, if every one of them is feasible — which
-        is what findNodesThatPassFilters would have examined — chosen
-        uniformly among the ties with `draw` (selectHost). Returns (row,
-        processed) or None (use the slow path)."""
+    def window_keys(self, req: Requests, start: int, want: int):
+        """The cached LeastAllocated + BalancedAllocation scores of the
+        `want` nodes from `start` (round robin), as a fresh list the caller
+        may change, or None when one of them
+        is not a simple pod's feasible node (tainted, unschedulable, full)
+        or the table is empty."""
         n = self.size
         if n == 0:
             return None
@@ -133,14 +146,47 @@ class NodeTable:
                 self._keys.clear()
             keys = [self._key(i, sig) for i in range(n)]
             self._keys[sig] = keys
-        want = min(want, n)
-        end = start + want
-        if end <= n:
-            window = keys[start:end]
-        else:
-            window = keys[start:] + keys[:end - n]
+        window = _wrap(keys, start, min(want, n))
         if min(window) < 0:
             return None
+        return window
+
+    def window_zones(self, start: int, want: int) -> tuple:
+        """The names and zones (None: no zone label) of the `want` nodes
+        from `start` (round robin); per zone, how many of them it has; an
+        itemgetter spreading a list of per-zone values (in that dict's
+        order) over the window's nodes; and per zone its window positions
+        (ascending) with an itemgetter taking their values from a window
+        list."""
+        hit = self._windows.get((start, want))
+        if hit is None:
+            if len(self._windows) >= 4 * _MAX_SIGNATURES:
+                self._windows.clear()
+            zones = _wrap(self.zone_of, start, want)
+            per: dict = {}
+            for z in zones:
+                per[z] = per.get(z, 0) + 1
+            order = {z: j for j, z in enumerate(per)}
+            spread = itemgetter(*[order[z] for z in zones]) if want > 1 else None
+            positions: dict = {z: [] for z in per}
+            for pos, z in enumerate(zones):
+                positions[z].append(pos)
+            parts = {z: (ps, itemgetter(*ps) if len(ps) > 1 else (lambda w, p=ps[0]: (w[p],)))
+                     for z, ps in positions.items()}
+            hit = self._windows[(start, want)] = (_wrap(self.names, start, want), zones, per, spread, parts)
+        return hit
+
+    def best_simple(self, req: Requests, start: int, want: int, draw: int = 0):
+        """For a pod any schedulable untainted node with room can run, and
+        that no other plugin scores: a node with the best score among the
+        `want` nodes from `start`, if every one of them is feasible — which
+        is what findNodesThatPassFilters would have examined — chosen
+        uniformly among the ties with `draw` (selectHost). Returns (row,
+        processed) or None (use the slow path)."""
+        window = self.window_keys(req, start, want)
+        if window is None:
+            return None
+        n, want = self.size, len(window)
         best = max(window)
         ties = window.count(best)
         k = draw % ties
@@ -158,3 +204,10 @@ class NodeTable:
             for _ in range(k + 1):
                 pos = window.index(best, pos + 1)
         return (start + pos) % n, want
+
+
+def _wrap(values: list, start: int, want: int) -> list:
+    """values[start:start + want], wrapping round the end."""
+    end = start + want
+    n = len(values)
+    return values[start:end] if end <= n else values[start:] + values[:end - n]

@@ -55,6 +55,26 @@ def default_constraints(selector: Optional[LabelSelector]) -> tuple:
     return tuple(SpreadConstraint(skew, key, "ScheduleAnyway", selector) for skew, key in SYSTEM_DEFAULT)
 
 
+_DEFAULTS_MEMO: dict = {}
+
+
+def system_default_constraints(pod, services, owner_selector) -> tuple:
+    """(DefaultSelector, buildDefaultConstraints) for a pod: the selector
+    (None when empty) and the system default constraints, memoised by the
+    identity of the Service selectors and the owner's selector (a
+    workload's pods share them)."""
+    key = (tuple(map(id, services)), id(owner_selector))
+    hit = _DEFAULTS_MEMO.get(key)
+    if hit is not None and hit[0] == tuple(services) and hit[1] is owner_selector:
+        return hit[2], hit[3]
+    selector = default_selector(pod, services, owner_selector)
+    constraints = default_constraints(selector)
+    if len(_DEFAULTS_MEMO) > 4096:
+        _DEFAULTS_MEMO.clear()
+    _DEFAULTS_MEMO[key] = (tuple(services), owner_selector, selector, constraints)
+    return selector, constraints
+
+
 def node_labels_match(labels, constraints) -> bool:
     """common.go nodeLabelsMatchSpreadConstraints: every topology key present."""
     return all(c.topology_key in labels for c in constraints)
@@ -146,47 +166,89 @@ def scores(constraints, feasible_labels, matched_labels, require_all: bool, elig
     Example: two nodes, hostname maxSkew 3, counts 2 and 0, weight log 4 →
     raw 2×1.386+2 = 5 and 2 → normalized 100×(5+2−5)/5 = 40 and 100.
     """
-    n = len(feasible_labels)
-    ignored = [require_all and not node_labels_match(lb, constraints) for lb in feasible_labels]
     counts = []
-    weights = []
     for i, c in enumerate(constraints):
         key = c.topology_key
-        if key == LABEL_HOSTNAME:
-            size = n - sum(ignored)
-        else:
-            size = len({lb[key] for j, lb in enumerate(feasible_labels) if not ignored[j] and key in lb})
-        weights.append(topology_normalizing_weight(size))
         per: dict = {}
         for lb in matched_labels[i]:
             v = lb.get(key)
             if v is not None:
                 per[v] = per.get(v, 0) + 1
         counts.append(per)
+    return scores_from_counts(constraints, feasible_labels, counts, require_all)
+
+
+def scores_from_counts(constraints, feasible_labels, counts, require_all: bool) -> list:
+    """`scores` with the matching pods already counted: `counts[i]` maps a
+    value of constraint i's key to the number of matching pods in that
+    domain (what PreScore's TopologyValueToPodCounts holds for zones and
+    Score's countPodsMatchSelector gives per node for hostnames). The
+    scheduler cache keeps these counts per label set, so a pod's PreScore
+    reads them instead of walking the matching pods.
+
+    topoSize (initPreScoreState) counts the distinct values of the key over
+    the feasible, non-ignored nodes; with the system default constraints
+    (`require_all` False) a node without the key adds the value "" (Go's
+    map lookup of a missing label), so 2 zones plus unzoned nodes are 3
+    domains. Such a node gets no term for that key in Score.
+
+    Example: feasible nodes in zones a, a, b and one without a zone → zone
+    size 3 → weight log 5 ≈ 1.609.
+    """
+    n = len(feasible_labels)
+    ignored = [require_all and not node_labels_match(lb, constraints) for lb in feasible_labels]
+    weights = []
+    for c in constraints:
+        key = c.topology_key
+        if key == LABEL_HOSTNAME:
+            size = n - sum(ignored)
+        else:
+            size = len({lb.get(key, "") for j, lb in enumerate(feasible_labels) if not ignored[j]})
+        weights.append(topology_normalizing_weight(size))
     raw = []
     for j, lb in enumerate(feasible_labels):
         if ignored[j]:
             raw.append(None)
             continue
-        s = 0.0
+        cnts = []
         for i, c in enumerate(constraints):
             v = lb.get(c.topology_key)
-            if v is not None:
-                s += score_for_count(counts[i].get(v, 0), c.max_skew, weights[i])
-        raw.append(_round(s))
+            cnts.append(None if v is None else counts[i].get(v, 0))
+        raw.append(node_raw_score(constraints, weights, cnts))
     valid = [s for s in raw if s is not None]
     if not valid:
         return [0] * n
     lo, hi = min(valid), max(valid)
-    out = []
-    for s in raw:
-        if s is None:
-            out.append(0)
-        elif hi == 0:
-            out.append(MAX_NODE_SCORE)
-        else:
-            out.append(MAX_NODE_SCORE * (hi + lo - s) // hi)
-    return out
+    return [0 if s is None else normalized_score(s, lo, hi) for s in raw]
+
+
+def node_raw_score(constraints, weights, cnts) -> int:
+    """scoring.go Score for one node: the sum over the constraints of
+    scoreForCount(count of the node's domain, maxSkew, weight), skipping a
+    constraint whose key the node lacks (`cnts[i]` None), rounded as
+    math.Round does.
+
+    Example: system defaults on 500 feasible nodes in 3 zones, the node
+    holds 1 matching pod and its zone 40: hostname 1 × log 502 + 2 =
+    8.218, zone 40 × log 5 + 4 = 68.378 → round(76.596) = 77.
+    """
+    s = 0.0
+    for c, w, cnt in zip(constraints, weights, cnts):
+        if cnt is not None:
+            s += score_for_count(cnt, c.max_skew, w)
+    return _round(s)
+
+
+def normalized_score(s: int, lo: int, hi: int) -> int:
+    """scoring.go NormalizeScore for a scored node: 100 × (max + min − s) / max,
+    100 when every node scored 0.
+
+    Example: raw scores 77 (min) and 85 (max) → 100 × (85 + 77 − 77) // 85 = 100
+    and 100 × 77 // 85 = 90.
+    """
+    if hi == 0:
+        return MAX_NODE_SCORE
+    return MAX_NODE_SCORE * (hi + lo - s) // hi
 
 
 def _round(x: float) -> int:
