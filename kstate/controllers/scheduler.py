@@ -852,7 +852,7 @@ def prioritize_nodes(cycle: Cycle, rows: list) -> list:
             raw = [ipa.score_node(topo, nd.metadata.labels) for nd in nodes]
             total = [t + scores.WEIGHT_INTER_POD_AFFINITY * x for t, x in zip(total, ipa.normalize(raw))]
     if inp.soft and inp.soft_counts is not None:
-        by_node, by_zone = inp.soft_counts
+        by_node, by_zone = inp.soft_counts[:2]
         # hostname labels are one per node here (_counts_apply): a hostname's count is its node's
         per_host = {nd.metadata.labels[pts.LABEL_HOSTNAME]: by_node.get(nd.metadata.name, 0) for nd in nodes}
         counts = [per_host if c.topology_key == pts.LABEL_HOSTNAME else by_zone for c in inp.soft]

@@ -17,6 +17,7 @@ Must not be imported by engine/ (the engine is handed the registry).
 """
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from typing import Any
 
 from kstate.controllers import configrefs, kubelet, metrics
@@ -139,6 +140,14 @@ class SchedulerCache:
             for kv in sk[1]:
                 self.spread_anchor.setdefault((m.namespace,) + kv, set()).add(sk)
         _bump(sets.by_node, node, sign)
+        if sets.layout == self.table.layout and sets.by_node.get(node, 0) == (1 if sign > 0 else 0):
+            # the node started or stopped holding this label set's pods: keep the sorted rows
+            r = self.table.row.get(node)
+            if r is not None:
+                if sign > 0:
+                    insort(sets.rows, r)
+                else:
+                    del sets.rows[bisect_left(sets.rows, r)]
         zone = self.node_zone(node)
         if zone is not None:
             _bump(sets.by_zone, zone, sign)
@@ -169,7 +178,8 @@ class SchedulerCache:
                 _bump(sets.by_zone, new_zone, 1)
 
     def spread_counts(self, namespace: str, selector):
-        """(pods per node name, pods per zone) of the counted, not
+        """(pods per node name, pods per zone, the sorted table rows of the
+        nodes holding them) of the counted, not
         terminating pods of `namespace` matching `selector` (which has
         matchLabels): the label sets filed under its rarest pair, kept if
         the selector matches them. The live dicts when one label set
@@ -179,12 +189,12 @@ class SchedulerCache:
         for kv in selector.match_labels.items():
             keys = self.spread_anchor.get((namespace,) + kv)
             if not keys:
-                return {}, {}
+                return {}, {}, []
             if best is None or len(keys) < len(best):
                 best = keys
         hits = [self.spread_sets[k] for k in sorted(best or ()) if selector.matches(self.spread_sets[k].labels)]
         if len(hits) == 1:
-            return hits[0].by_node, hits[0].by_zone
+            return hits[0].by_node, hits[0].by_zone, self._spread_rows(hits[0])
         by_node: dict = {}
         by_zone: dict = {}
         for h in hits:
@@ -192,7 +202,16 @@ class SchedulerCache:
                 by_node[k] = by_node.get(k, 0) + v
             for k, v in h.by_zone.items():
                 by_zone[k] = by_zone.get(k, 0) + v
-        return by_node, by_zone
+        return by_node, by_zone, _occupied_rows(self.table, by_node)
+
+    def _spread_rows(self, sets: "SpreadCounts") -> list:
+        """The sorted table rows of the nodes holding this label set's pods,
+        kept up to date by _spread_count and rebuilt once after the table's
+        rows moved (a node joined or left)."""
+        if sets.layout != self.table.layout:
+            sets.rows = _occupied_rows(self.table, sets.by_node)
+            sets.layout = self.table.layout
+        return sets.rows
 
     def node_domains(self, node, sign: int) -> None:
         for k, v in node.metadata.labels.items():
@@ -210,7 +229,7 @@ class SpreadCounts:
     in the table with a zone label). PodTopologySpread's PreScore sums
     these over the label sets its selector matches."""
 
-    __slots__ = ("namespace", "labels", "by_node", "by_zone", "total")
+    __slots__ = ("namespace", "labels", "by_node", "by_zone", "total", "rows", "layout")
 
     def __init__(self, namespace: str, labels) -> None:
         self.namespace = namespace
@@ -218,6 +237,15 @@ class SpreadCounts:
         self.by_node: dict[str, int] = {}
         self.by_zone: dict[str, int] = {}
         self.total = 0
+        #: the table rows of by_node's nodes, sorted — valid while `layout`
+        #: equals the table's (SchedulerCache._spread_rows).
+        self.rows: list[int] = []
+        self.layout = -1
+
+
+def _occupied_rows(table, by_node: dict) -> list:
+    """The sorted table rows of the nodes in `by_node` the table holds."""
+    return sorted(r for r in map(table.row.get, by_node) if r is not None)
 
 
 _LABEL_SETS: dict = {}

@@ -43,6 +43,9 @@ class NodeTable:
         #: each node's zone label (None: no zone), for PodTopologySpread's default constraints.
         self.zone_of: list = []
         self.row: dict[str, int] = {}
+        #: bumped whenever rows are added or renumbered: row lists derived
+        #: from `row` (the spread counts' occupied rows) are stale when it moved.
+        self.layout = 0
         self._keys: dict[tuple, list[int]] = {}
         #: (start, want) → the window's names, zones and {zone: nodes}: the
         #: search offsets repeat (start advances by the window), so few are kept.
@@ -77,6 +80,7 @@ class NodeTable:
         self.simple_ok.append(False)
         self.zone_of.append(None)
         self._set_node(i, node)
+        self.layout += 1
         self._invalidate()
 
     def update_node(self, node: Node) -> None:
@@ -94,6 +98,7 @@ class NodeTable:
         for n, r in self.row.items():
             if r > i:
                 self.row[n] = r - 1
+        self.layout += 1
         self._invalidate()
 
     def add_usage(self, name: str, req: Requests, sign: int = 1) -> None:

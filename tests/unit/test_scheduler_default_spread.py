@@ -125,8 +125,7 @@ def scenarios(draw):
     pending = draw(st.lists(st.sampled_from([None, "a", "b"]), min_size=1, max_size=3))
     scale_to = rs + draw(st.integers(0, 2)) if rs else 0
     want = draw(st.integers(1, n))
-    sparse = draw(st.sampled_from([0, defaultspread.SPARSE_FACTOR, 10 ** 9]))   # always, as shipped, never
-    return nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want, sparse
+    return nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want
 
 
 @given(scenarios())
@@ -139,7 +138,7 @@ def test_cached_path_chooses_what_the_full_path_chooses(scenario):
 
 
 def _check(scenario, mp):
-    nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want, sparse = scenario
+    nodes, apps, rs, terminate, relabel_pods, relabel, remove, pending, scale_to, want = scenario
     c = kstate.Cluster(nodes=nodes, seed=len(apps))
     c.apply([_service("a"), _service("b")]
             + [_pod(f"p{i}", app, node=None if at is None else f"n{at}", tier=tier)
@@ -176,10 +175,12 @@ def _check(scenario, mp):
     # the index holds what the walk finds, for every workload selector
     for app in ("a", "b", "web"):
         sel = LabelSelector(match_labels={"app": app})
-        assert tuple(map(dict, cache.spread_counts("default", sel))) == _walk_counts(c, sel)
+        by_node, by_zone, rows = cache.spread_counts("default", sel)
+        assert (dict(by_node), dict(by_zone)) == _walk_counts(c, sel)
+        # the occupied rows, kept incrementally, are by_node's nodes in the table, sorted
+        assert list(rows) == sorted(cache.table.row[x] for x in by_node if x in cache.table.row)
     n = cache.table.size
     mp.setattr(sched, "num_feasible_nodes_to_find", lambda total, percentage=0: min(total, want))
-    mp.setattr(defaultspread, "SPARSE_FACTOR", sparse)
     waiting = sorted(p.metadata.name for p in c.list("Pod") if not p.spec.node_name
                      and p.metadata.deletion_timestamp is None)
     assert waiting

@@ -20,7 +20,7 @@ selectHost).
 """
 from __future__ import annotations
 
-from itertools import compress
+from bisect import bisect_left
 from math import floor
 from operator import add
 
@@ -28,14 +28,12 @@ from kstate.controllers.scheduling import podtopologyspread as pts
 from kstate.controllers.scheduling.scores import WEIGHT_SPREAD
 from kstate.controllers.scheduling.terms import LABEL_HOSTNAME, LABEL_ZONE
 
-#: walk the workload's nodes (not the window's) when they are at most as many as the window's.
-SPARSE_FACTOR = 1
 #: the keys of the system default constraints, in buildDefaultConstraints' order.
 DEFAULT_KEYS = (LABEL_HOSTNAME, LABEL_ZONE)
 
 
 def best_with_default_spread(table, req, start: int, want: int, draw: int, constraints, by_node: dict,
-                             by_zone: dict):
+                             by_zone: dict, rows=None):
     """The node schedulePod chooses for a simple pod (any untainted,
     schedulable node with room can run it; no affinity, ports or extended
     resources) whose only other score is PodTopologySpread with the system
@@ -66,7 +64,8 @@ def best_with_default_spread(table, req, start: int, want: int, draw: int, const
     (and per-node) adjustments, and selectHost's choice is the `draw mod
     ties`-th best node in walk order — the same list, scores and draw as
     the full path. The cost: the window's cached scores scanned a few
-    times in C, plus the workload's nodes (not the window's) in Python.
+    times in C, plus, in Python, the workload's nodes inside the window
+    (found by bisecting their sorted table rows).
 
     Worked example: want 4 nodes n0..n3 in zones a, a, b, b (zones = 2,
     weights log 6 = 1.792 and log 4 = 1.386); the workload has 1 pod on n0
@@ -100,23 +99,21 @@ def best_with_default_spread(table, req, start: int, want: int, draw: int, const
         return floor((s if t is None else s + t) + 0.5)
 
     base = {z: raw(0, z) for z in per_zone}
-    # the nodes holding a matching pod: window positions, their counts and zones
-    if not by_node:
-        positions, hs = [], []
-    elif SPARSE_FACTOR * len(by_node) <= want:
-        row = table.row
-        positions, hs = [], []
-        for name, h in by_node.items():
-            i = row.get(name)
-            if i is not None:
-                pos = (i - start) % n
-                if pos < want:
-                    positions.append(pos)
-                    hs.append(h)
+    # the nodes holding a matching pod: window positions, their counts and
+    # zones. `rows`, those nodes' table rows sorted (the scheduler cache
+    # keeps them per label set), makes the window [start, start + want),
+    # wrapping past the end, one or two bisected slices: the cost is the
+    # workload's nodes inside the window, not all of them.
+    if rows is None:
+        rows = sorted(r for r in map(table.row.get, by_node) if r is not None)
+    first = start % n
+    end = first + want
+    if end <= n:
+        positions = [r - first for r in rows[bisect_left(rows, first):bisect_left(rows, end)]]
     else:
-        counts = list(map(by_node.get, names))
-        positions = list(compress(range(want), counts))
-        hs = list(compress(counts, counts))
+        positions = [r - first for r in rows[bisect_left(rows, first):]]
+        positions += [r + n - first for r in rows[:bisect_left(rows, end - n)]]
+    hs = [by_node[names[pos]] for pos in positions]
     zs = [zones[pos] for pos in positions]
     # Score depends only on (pods on the node, its zone): one raw score per pair
     pairs = {pair: raw(*pair) for pair in set(zip(hs, zs))}
