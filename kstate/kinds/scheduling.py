@@ -154,9 +154,10 @@ _RESOLVED: list = [None, None, None]  # (spec in, resolution, spec out): pods of
 def resolve_pod_priority(pod, api):
     """The mutating half: spec.priorityClassName (the default class's name
     when none was given), spec.priority and spec.preemptionPolicy. The
-    ReplicaSet and Job controllers ask `create_refusal` first and do not
-    create a pod the plugin refuses (FailedCreate); a pod another
-    controller creates naming a missing class is left unresolved."""
+    ReplicaSet, Job, DaemonSet and StatefulSet controllers ask
+    `create_refusal` first and do not create a pod the plugin refuses
+    (FailedCreate); a pod any other creator makes naming a missing class is
+    left unresolved."""
     try:
         resolved = establish_priority(pod, api)
         _check_pod(pod, resolved)
