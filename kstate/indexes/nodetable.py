@@ -1,12 +1,17 @@
 """The scheduler's capacity index (kube-scheduler's cache of NodeInfos).
 
 Owns: per-node rows of allocatable and requested resources kept up to date by
-the engine as pods are bound and finish, and a memo of LeastAllocated +
-BalancedAllocation scores
-per pod request shape, so that placing an ordinary pod costs a couple of
-C-level slice scans instead of a Python loop over the search window. The
-scoring itself is the scheduler's (controllers/scheduler.py); this module
-only caches it. State lives here because the engine owns all state.
+the engine as pods are bound and finish; per pod request shape, the
+LeastAllocated + BalancedAllocation score of every node in a `ScoreWindow`
+(the scores cut into blocks with each block's min, max and count of the
+max), so that placing an ordinary pod reads two partial blocks and a few
+block summaries instead of scanning the whole search window; and a memo of
+the per-node score on the node's numbers (nodes of one shape holding the
+same pods share it). The scoring itself is the scheduler's
+(controllers/scheduler.py); this module only caches it. State lives here
+because the engine owns all state; none of it is snapshotted (the engine's
+index load rebuilds the table from the nodes and the counted pods). Must
+not import engine/ or io/.
 """
 from __future__ import annotations
 
@@ -19,6 +24,15 @@ from kstate.resources.node import Node
 from kstate.resources.quantity import cpu_millis, to_int
 
 _MAX_SIGNATURES = 64
+#: the score memo is cleared when it reaches this many entries (nodes of many shapes)
+_MAX_MEMO = 1 << 16
+#: nodes per block of a ScoreWindow: a 500-node window (5,000 nodes) is two
+#: partial blocks and ~7 whole ones
+BLOCK = 64
+#: selectHost's draw among many ties: a 64-bit LCG stepping over window positions
+_LCG_A = 6364136223846793005
+_LCG_C = 1442695040888963407
+_MASK64 = 0xFFFFFFFFFFFFFFFF
 
 
 def _any_taints(node: Node) -> bool:
@@ -46,7 +60,10 @@ class NodeTable:
         #: bumped whenever rows are added or renumbered: row lists derived
         #: from `row` (the spread counts' occupied rows) are stale when it moved.
         self.layout = 0
-        self._keys: dict[tuple, list[int]] = {}
+        #: request shape (cpu, memory, non-zero cpu, non-zero memory) → every node's score
+        self._scores: dict[tuple, ScoreWindow] = {}
+        #: (the row's numbers, request shape) → _key's score: see _score
+        self._memo: dict[tuple, int] = {}
         #: (start, want) → the window's names, zones and {zone: nodes}: the
         #: search offsets repeat (start advances by the window), so few are kept.
         self._windows: dict[tuple, tuple] = {}
@@ -110,11 +127,11 @@ class NodeTable:
         self.used_pods[i] += sign
         self.nz_cpu[i] += sign * req.nz_cpu
         self.nz_mem[i] += sign * req.nz_memory
-        for sig, keys in self._keys.items():
-            keys[i] = self._key(i, sig)
+        for sig, scores in self._scores.items():
+            scores.update(i, self._score(i, sig))
 
     def _invalidate(self) -> None:
-        self._keys.clear()
+        self._scores.clear()
         self._windows.clear()
 
     def prepare(self) -> None:
@@ -122,6 +139,32 @@ class NodeTable:
         not broken by name); kept for callers."""
 
     # -- the memo of simple-pod scores
+
+    def _score(self, i: int, sig: tuple) -> int:
+        """_key memoised on everything it reads: 5,000 identical nodes
+        filling evenly pass through a few dozen distinct rows."""
+        k = (self.alloc_cpu[i], self.alloc_mem[i], self.alloc_pods[i], self.used_cpu[i], self.used_mem[i],
+             self.used_pods[i], self.nz_cpu[i], self.nz_mem[i], self.simple_ok[i], sig)
+        v = self._memo.get(k)
+        if v is None:
+            if len(self._memo) >= _MAX_MEMO:
+                self._memo.clear()
+            v = self._memo[k] = self._key(i, sig)
+        return v
+
+    def scores(self, req: Requests):
+        """The ScoreWindow of `req`'s request shape (built on first use), or
+        None when the table is empty."""
+        sig = (req.cpu, req.memory, req.nz_cpu, req.nz_memory)
+        scores = self._scores.get(sig)
+        if scores is None:
+            n = self.size
+            if n == 0:
+                return None
+            if len(self._scores) >= _MAX_SIGNATURES:
+                self._scores.clear()
+            scores = self._scores[sig] = ScoreWindow([self._score(i, sig) for i in range(n)])
+        return scores
 
     def _key(self, i: int, sig: tuple) -> int:
         cpu, mem, nzc, nzm = sig
@@ -141,17 +184,10 @@ class NodeTable:
         may change, or None when one of them
         is not a simple pod's feasible node (tainted, unschedulable, full)
         or the table is empty."""
-        n = self.size
-        if n == 0:
+        scores = self.scores(req)
+        if scores is None:
             return None
-        sig = (req.cpu, req.memory, req.nz_cpu, req.nz_memory)
-        keys = self._keys.get(sig)
-        if keys is None:
-            if len(self._keys) >= _MAX_SIGNATURES:
-                self._keys.clear()
-            keys = [self._key(i, sig) for i in range(n)]
-            self._keys[sig] = keys
-        window = _wrap(keys, start, min(want, n))
+        window = _wrap(scores.keys, start, min(want, scores.n))
         if min(window) < 0:
             return None
         return window
@@ -188,27 +224,170 @@ class NodeTable:
         is what findNodesThatPassFilters would have examined — chosen
         uniformly among the ties with `draw` (selectHost). Returns (row,
         processed) or None (use the slow path)."""
-        window = self.window_keys(req, start, want)
-        if window is None:
+        scores = self.scores(req)
+        return None if scores is None else scores.best(start, want, draw)
+
+
+class ScoreWindow:
+    """Every node's score for one request shape (`keys`, in table order; a
+    negative score marks a node a simple pod cannot use), cut into blocks
+    of BLOCK nodes with, per block, its max, how many of its nodes hold
+    that max, and how many hold a negative score. `best` answers a window
+    of the round-robin walk from those summaries and the two partial
+    blocks at its ends.
+
+    Cost: `update` is O(1), O(BLOCK) when the last node holding its
+    block's max moves down; `best` on a window of w nodes reads ~w / BLOCK
+    summaries and at most 2 × BLOCK scores, plus selectHost's pick (a few
+    random probes when ties are common, else one partial block).
+
+    Example (BLOCK 64, 200 nodes, scores 180 except node 70 at 183): block
+    1 (nodes 64–127) has max 183 held once; the window from node 150 of
+    100 nodes wraps: nodes 150–199 and 0–49, blocks' maxima 180 → best 180
+    with 100 ties; from node 60, nodes 60–159: node 70's 183 is the only
+    best → (70, 100).
+    """
+
+    __slots__ = ("keys", "n", "bmax", "bcount", "bneg")
+
+    def __init__(self, keys: list) -> None:
+        self.keys = keys
+        self.n = n = len(keys)
+        nb = (n + BLOCK - 1) // BLOCK
+        self.bmax = [0] * nb
+        self.bcount = [0] * nb
+        self.bneg = [0] * nb
+        for b in range(nb):
+            self._rebuild(b)
+            self.bneg[b] = sum(1 for k in keys[b * BLOCK:(b + 1) * BLOCK] if k < 0)
+
+    def copy(self) -> "ScoreWindow":
+        out = object.__new__(ScoreWindow)
+        out.keys, out.n = list(self.keys), self.n
+        out.bmax, out.bcount, out.bneg = list(self.bmax), list(self.bcount), list(self.bneg)
+        return out
+
+    def _rebuild(self, b: int) -> None:
+        part = self.keys[b * BLOCK:(b + 1) * BLOCK]
+        self.bmax[b] = hi = max(part)
+        self.bcount[b] = part.count(hi)
+
+    def update(self, i: int, value: int) -> None:
+        """Node i's score becomes `value`."""
+        keys = self.keys
+        old = keys[i]
+        if old == value:
+            return
+        keys[i] = value
+        b = i // BLOCK
+        if (value < 0) != (old < 0):
+            self.bneg[b] += 1 if value < 0 else -1
+        hi = self.bmax[b]
+        if value > hi:
+            self.bmax[b] = value
+            self.bcount[b] = 1
+        elif value == hi:
+            self.bcount[b] += 1
+        elif old == hi:
+            self.bcount[b] -= 1
+            if not self.bcount[b]:
+                self._rebuild(b)
+
+    def ties(self, start: int, want: int):
+        """(best score, how many nodes hold it) among the `want` nodes from
+        `start`, or None when one of them has a negative score."""
+        top = self._top(start, want)
+        return None if top is None else top[:2]
+
+    def best(self, start: int, want: int, draw: int):
+        """The node selectHost picks among the `want` nodes from `start`
+        (round robin, wrapping past the last node), as (row, window size),
+        or None when a node of the window has a negative score (the
+        filter path must run). The pick: with ties common (ties × 8 ≥
+        window), LCG steps from `draw` over window positions until one
+        holds the best score, else the (draw mod ties)-th best node in walk
+        order; both uniform over the ties."""
+        top = self._top(start, want)
+        if top is None:
             return None
-        n, want = self.size, len(window)
-        best = max(window)
-        ties = window.count(best)
-        k = draw % ties
+        hi, ties, want, pieces, counts = top
+        keys, n = self.keys, self.n
         if ties * 8 >= want:
-            # a tie is common: draw positions until one holds the best score
-            # (uniform over the ties; expected ≤ 8 draws)
             x = draw
             while True:
-                x = (x * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
-                pos = (x >> 33) % want
-                if window[pos] == best:
+                x = (x * _LCG_A + _LCG_C) & _MASK64
+                pos = start + (x >> 33) % want
+                if pos >= n:
+                    pos -= n
+                if keys[pos] == hi:
+                    return pos, want
+        # the k-th best in walk order: skip whole pieces, then whole blocks, then step
+        k = draw % ties
+        bmax, bcount = self.bmax, self.bcount
+        for (seg, a, b), c in zip(pieces, counts):
+            if k >= c:
+                k -= c
+                continue
+            if seg is None:
+                for blk in range(a, b):
+                    if bmax[blk] != hi:
+                        continue
+                    if k >= bcount[blk]:
+                        k -= bcount[blk]
+                        continue
+                    a, b = blk * BLOCK, blk * BLOCK + BLOCK
                     break
-        else:
-            pos = -1
+            i = a - 1
             for _ in range(k + 1):
-                pos = window.index(best, pos + 1)
-        return (start + pos) % n, want
+                i = keys.index(hi, i + 1, b)
+            return i, want
+        raise AssertionError("the tie count and the occurrences disagree")
+
+    def _top(self, start: int, want: int):
+        """(best, ties, window size, pieces, ties per piece), or None."""
+        n = self.n
+        if n == 0:
+            return None
+        if want > n:
+            want = n
+        end = start + want
+        pieces = self._pieces(start, end) if end <= n else self._pieces(start, n) + self._pieces(0, end - n)
+        bmax, bneg = self.bmax, self.bneg
+        hi = -1
+        for seg, a, b in pieces:
+            if seg is None:
+                if any(bneg[a:b]):
+                    return None
+                x = max(bmax[a:b])
+            else:
+                if min(seg) < 0:
+                    return None
+                x = max(seg)
+            if x > hi:
+                hi = x
+        bcount = self.bcount
+        counts = []
+        for seg, a, b in pieces:
+            if seg is not None:
+                counts.append(seg.count(hi))
+            else:
+                top = bmax[a:b]
+                counts.append(sum([c for x, c in zip(top, bcount[a:b]) if x == hi]) if hi in top else 0)
+        return hi, sum(counts), want, pieces, counts
+
+    def _pieces(self, a: int, b: int) -> list:
+        """Nodes a..b−1 as pieces in order: (their scores, a, b) for a
+        partial block, (None, first block, end block) for whole blocks."""
+        fa = -(-a // BLOCK) * BLOCK   # the first block boundary at or after a
+        fb = b - b % BLOCK            # the last at or before b
+        keys = self.keys
+        if fa >= fb:
+            return [(keys[a:b], a, b)]
+        out = [(keys[a:fa], a, fa)] if a < fa else []
+        out.append((None, fa // BLOCK, fb // BLOCK))
+        if fb < b:
+            out.append((keys[fb:b], fb, b))
+        return out
 
 
 def _wrap(values: list, start: int, want: int) -> list:
