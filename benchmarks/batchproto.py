@@ -39,8 +39,9 @@ The three ideas it measures (docs/performance.md says why and what they cost):
    rendered on read into exactly the engine's tuples.
 
 Beside them: the apply validates, plans and admits once per template (the
-name checked per object), and the scheduler's window comes from block
-summaries (batchwindow.py) instead of three scans per pod.
+name checked per object), and the scheduler's window comes from the node
+table's block summaries (kstate.indexes.nodetable.ScoreWindow, built into
+the engine since) instead of three scans per pod.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ from typing import Any
 
 import attrs
 
-from batchwindow import BlockWindow, ScoreMemo
+from batchwindow import scan_best
 from kstate.controllers import kubelet as kl
 from kstate.controllers import scheduler as sched
 from kstate.controllers.actions import RecordEvent, SetMemory, UpdateStatus
@@ -168,13 +169,12 @@ class BatchRun:
         self._cores: dict = {}
         #: node row → (trace code of its bind detail, event code of its Scheduled event)
         self._bind_codes: dict[int, tuple[int, int]] = {}
-        #: the window index (batchwindow.py) instead of NodeTable.best_simple's scans
+        #: the node table's window index (False: the scans it replaced, batchwindow.scan_best)
         self.block_window = block_window
         #: the kubelet's outcome once per equivalence class (False: the real reconcile for every pod)
         self.by_class = by_class
         #: validate once per template (False: kstate.io's per-object parse, as Cluster.apply does today)
         self.batched_parse = batched_parse
-        self.score_memo = ScoreMemo()
 
     # ------------------------------------------------------------- trace, events
 
@@ -454,44 +454,24 @@ class BatchRun:
         names = table.names
         decided = []
         reqs: dict = {}
-        windows: dict = {}
-        memo = self.score_memo
-        used_cpu, used_mem, used_pods, nz_cpu, nz_mem = work.used_cpu, work.used_mem, work.used_pods, work.nz_cpu, \
-            work.nz_mem
+        best = work.best_simple if self.block_window else (lambda *a: scan_best(work, *a))
         uids, metas, specs = p.uid, p.meta, p.spec
         draw_of = sched.tie_break_draw
         for row in rows:
             spec = specs[row]
-            hit = reqs.get(id(spec))
-            if hit is None:
-                req = sched.pod_requests(_SpecOnly(spec))
-                hit = reqs[id(spec)] = (req, (req.cpu, req.memory, req.nz_cpu, req.nz_memory))
-            req, sig = hit
-            win = windows.get(sig)
-            if win is None:
-                win = windows[sig] = BlockWindow([memo.key(work, i, sig) for i in range(n)])
+            req = reqs.get(id(spec))
+            if req is None:
+                req = reqs[id(spec)] = sched.pod_requests(_SpecOnly(spec))
             start = next_start % n
             draw = draw_of(_Named(uids[row], metas[row].name), next_start)
-            hit = win.best(start, want, draw) if self.block_window else work.best_simple(req, start, want, draw)
+            hit = best(req, start, want, draw)
             if hit is None:
                 raise Unsupported("a window with an infeasible node (the filter path)")
             chosen, processed = hit
             next_start = (start + processed) % n
-            # NodeTable.add_usage on the batch's copy: the pod is assumed on its node
-            used_cpu[chosen] += req.cpu
-            used_mem[chosen] += req.memory
-            used_pods[chosen] += 1
-            nz_cpu[chosen] += req.nz_cpu
-            nz_mem[chosen] += req.nz_memory
-            if self.block_window:
-                for s, w in windows.items():
-                    w.update(chosen, memo.key(work, chosen, s))
-            else:
-                for s, keys in work._keys.items():
-                    keys[chosen] = work._key(chosen, s)
+            # the pod is assumed on its node in the batch's copy of the table
+            work.add_usage(names[chosen], req)
             decided.append((row, chosen))
-        if self.block_window:
-            work._keys = {s: w.keys for s, w in windows.items()}
         # -- apply: Bind (BindingREST) per pod, in order; the cache commits the assumed usage
         self._mark()
         now = eng.now
@@ -771,18 +751,19 @@ class _StatusOnly:
 
 
 def _clone_table(table):
-    """The batch's overlay: a NodeTable sharing the node objects and copying
-    the usage rows and the score memo (O(nodes) per batch, not per pod)."""
+    """The batch's overlay: a NodeTable sharing the node objects and the
+    score memo (keyed on everything a score reads) and copying the usage
+    rows and the score windows (O(nodes) per batch, not per pod)."""
     work = object.__new__(type(table))
     work.__dict__.update(table.__dict__)
     for name in ("used_cpu", "used_mem", "used_pods", "nz_cpu", "nz_mem"):
         setattr(work, name, list(getattr(table, name)))
-    work._keys = {sig: list(keys) for sig, keys in table._keys.items()}
+    work._scores = {sig: scores.copy() for sig, scores in table._scores.items()}
     return work
 
 
 def _commit_table(table, work) -> None:
-    for name in ("used_cpu", "used_mem", "used_pods", "nz_cpu", "nz_mem", "_keys"):
+    for name in ("used_cpu", "used_mem", "used_pods", "nz_cpu", "nz_mem", "_scores"):
         setattr(table, name, getattr(work, name))
 
 
