@@ -354,25 +354,30 @@ class ScoreWindow:
         pieces = self._pieces(start, end) if end <= n else self._pieces(start, n) + self._pieces(0, end - n)
         bmax, bneg = self.bmax, self.bneg
         hi = -1
+        tops = []
         for seg, a, b in pieces:
             if seg is None:
                 if any(bneg[a:b]):
                     return None
                 x = max(bmax[a:b])
             else:
-                if min(seg) < 0:
+                # a partial piece lies in at most two blocks: scan it for a
+                # negative score only if one of them holds any
+                if (bneg[a // BLOCK] or bneg[(b - 1) // BLOCK]) and min(seg) < 0:
                     return None
                 x = max(seg)
+            tops.append(x)
             if x > hi:
                 hi = x
         bcount = self.bcount
         counts = []
-        for seg, a, b in pieces:
-            if seg is not None:
+        for (seg, a, b), x in zip(pieces, tops):
+            if x != hi:
+                counts.append(0)
+            elif seg is not None:
                 counts.append(seg.count(hi))
             else:
-                top = bmax[a:b]
-                counts.append(sum([c for x, c in zip(top, bcount[a:b]) if x == hi]) if hi in top else 0)
+                counts.append(sum([c for m, c in zip(bmax[a:b], bcount[a:b]) if m == hi]))
         return hi, sum(counts), want, pieces, counts
 
     def _pieces(self, a: int, b: int) -> list:
