@@ -187,8 +187,9 @@ class NodeTable:
         scores = self.scores(req)
         if scores is None:
             return None
-        window = _wrap(scores.keys, start, min(want, scores.n))
-        if min(window) < 0:
+        want = min(want, scores.n)
+        window = _wrap(scores.keys, start, want)
+        if scores.any_negative(start, want) and min(window) < 0:
             return None
         return window
 
@@ -292,6 +293,16 @@ class ScoreWindow:
             self.bcount[b] -= 1
             if not self.bcount[b]:
                 self._rebuild(b)
+
+    def any_negative(self, start: int, want: int) -> bool:
+        """Whether a block the window of `want` (≤ n) nodes from `start`
+        touches holds a negative score: False proves the window has none
+        (True: scan it to know)."""
+        n, bneg = self.n, self.bneg
+        end = start + want
+        if end <= n:
+            return any(bneg[start // BLOCK:(end - 1) // BLOCK + 1])
+        return any(bneg[start // BLOCK:]) or any(bneg[:(end - n - 1) // BLOCK + 1])
 
     def ties(self, start: int, want: int):
         """(best score, how many nodes hold it) among the `want` nodes from
