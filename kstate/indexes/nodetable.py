@@ -3,8 +3,8 @@
 Owns: per-node rows of allocatable and requested resources kept up to date by
 the engine as pods are bound and finish; per pod request shape, the
 LeastAllocated + BalancedAllocation score of every node in a `ScoreWindow`
-(the scores cut into blocks with each block's min, max and count of the
-max), so that placing an ordinary pod reads two partial blocks and a few
+(the scores cut into blocks with each block's max, count of the max and
+count of infeasible nodes), so that placing an ordinary pod reads two partial blocks and a few
 block summaries instead of scanning the whole search window; and a memo of
 the per-node score on the node's numbers (nodes of one shape holding the
 same pods share it). The scoring itself is the scheduler's
