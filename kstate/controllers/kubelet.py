@@ -595,6 +595,13 @@ def _is_config_error(st: Optional[ContainerStatus]) -> bool:
     return st is not None and st.state.kind == "waiting" and st.state.reason == CONFIG_ERROR
 
 
+def _any_config_error(statuses) -> bool:
+    for st in statuses:
+        if st.state.reason == CONFIG_ERROR and st.state.kind == "waiting":
+            return True
+    return False
+
+
 def _sidecar_exit_due(obs: KubeletObs, st: ContainerStatus):
     """(time, rule) of the earliest `sidecar_exit` rule for this running sidecar instance, or None."""
     best = None
@@ -613,7 +620,7 @@ def _sidecar_events(obs: KubeletObs, now: int) -> tuple[Optional[Result], Option
     (doBackOff; CrashLoopBackOff while it waits). Returns the write for what
     is due now, or (None, when the next sidecar event falls due)."""
     pod = obs.pod
-    if not any(is_sidecar(c) for c in pod.spec.init_containers):
+    if not pod.spec.init_containers or not any(is_sidecar(c) for c in pod.spec.init_containers):
         return None, None
     inits = list(pod.status.init_container_statuses)
     where = {st.name: i for i, st in enumerate(inits)}
@@ -805,7 +812,8 @@ def observed_after(obs: KubeletObs, result: Result) -> Optional[KubeletObs]:
     listed = obs.listed
     if node is not obs.node:
         listed = listed_names(node) if node is not None and node.status.images else NO_IMAGES
-    return attrs.evolve(obs, pod=written, backoff=backoff, images=images, node=node, listed=listed)
+    return KubeletObs(written, node, obs.node_alive, obs.profile, backoff, obs.admitted, obs.config, images,
+                      listed, obs.crashed)
 
 
 def next_look(obs: KubeletObs, result: Result, now: int) -> Result:
@@ -973,15 +981,22 @@ def can_admit_pod(pod: Pod, node, admitted: tuple[int, int, int]) -> Optional[tu
     return None
 
 
-def _ready_disagrees(pod: Pod) -> bool:
+def _ready_disagrees(pod: Pod, cond: Optional[Condition] = None) -> bool:
     """The only kubelet-owned condition another controller rewrites is Ready
-    (MarkPodsNotReady); recompute when it disagrees with the containers."""
-    want = bool(pod.status.container_statuses) and all(s.ready for s in pod.status.container_statuses)
-    if want and any(is_sidecar(c) for c in pod.spec.init_containers):
+    (MarkPodsNotReady); recompute when it disagrees with the containers.
+    `cond`: the pod's Ready condition, when the caller has it."""
+    sts = pod.status.container_statuses
+    want = bool(sts)
+    for s in sts:
+        if not s.ready:
+            want = False
+            break
+    if want and pod.spec.init_containers and any(is_sidecar(c) for c in pod.spec.init_containers):
         ready = {s.name for s in pod.status.init_container_statuses if s.ready}
         want = all(c.name in ready for c in pod.spec.init_containers if is_sidecar(c))
-    c = get_condition(pod.status.conditions, "Ready")
-    return c is not None and (c.status == "True") != want and not (want and pod.spec.readiness_gates)
+    if cond is None:
+        cond = get_condition(pod.status.conditions, "Ready")
+    return cond is not None and (cond.status == "True") != want and not (want and pod.spec.readiness_gates)
 
 
 def admit_pod(obs: KubeletObs, now: int) -> Result:
@@ -1107,10 +1122,11 @@ def retry_config_errors(obs: KubeletObs, now: int) -> Optional[Result]:
     admission); one that still fails with another message shows it, with a
     new Failed event. None when nothing changed."""
     pod = obs.pod
+    if not _any_config_error(pod.status.container_statuses) and \
+            not _any_config_error(pod.status.init_container_statuses):
+        return None
     inits = list(pod.status.init_container_statuses)
     sts = list(pod.status.container_statuses)
-    if not any(_is_config_error(st) for st in inits) and not any(_is_config_error(st) for st in sts):
-        return None
     events: list = []
     changed = False
     trigger = None
@@ -1671,10 +1687,12 @@ def need_to_reconcile_pod_readiness(pod: Pod) -> bool:
     Example: containers ready, Ready=True → False; the node controller
     sets Ready=False → True; a DisruptionTarget condition added → False."""
     st = pod.status
-    ready = get_condition(st.conditions, "Ready")
-    if ready is None:
+    for ready in st.conditions:
+        if ready.type == "Ready":
+            break
+    else:
         return False
-    if _ready_disagrees(pod):
+    if _ready_disagrees(pod, ready):
         return True
     if not pod.spec.readiness_gates or st.state not in ("Initializing", "ContainerCreating", "Running",
                                                          "CrashLoopBackOff"):
