@@ -308,3 +308,50 @@ def test_a_bare_pod_costs_the_kubelet_two_reconciles():
     c.advance("10s")
     assert all(is_pod_ready(c.get("Pod", n)) for n in ("a", "b", "c"))
     assert sorted(calls) == [(n, t) for n in ("a", "b", "c") for t in (t0, t0 + 1000)]
+
+
+def test_next_look_sees_what_a_fresh_look_after_the_write_sees(monkeypatch):
+    """In every scenario, each kubelet write's next look (taken on
+    `observed_after`, before the engine applies the result) decides what a
+    look at the stored state right after the write decides — an action now,
+    or the same requeue — so no field of the observation is missed (the
+    engine's own additions, e.g. the pod IP, are not read by the decision)."""
+    import pathlib
+    from kstate.engine.core import Engine
+    from kstate.io.scenario import load_scenario, run_scenario
+    from kstate.registry import REGISTRY
+
+    spec = REGISTRY.controllers[kl.NAME]
+    pending: dict = {}
+
+    def reconcile(obs, now):
+        r = spec.reconcile(obs, now)
+        if r.actions:
+            pending[id(r)] = (r, obs, now)
+        return r
+
+    real = Engine.apply_result
+    checked = []
+
+    def apply_result(self, result):
+        real(self, result)
+        item = pending.pop(id(result), None)
+        if item is None or item[0] is not result:
+            return
+        r, obs, now = item
+        after = kl.observed_after(obs, r)
+        if after is None or after.pod.status.state == "Scheduled":
+            return
+        key = (obs.pod.metadata.namespace, obs.pod.metadata.name)
+        fresh = kl._sync(kl.observe_kubelet(self, key), now)
+        predicted = kl._sync(after, now)
+        assert (bool(fresh.actions), fresh.requeue_after) == (bool(predicted.actions), predicted.requeue_after), \
+            (key, now, fresh, predicted)
+        checked.append(key)
+
+    monkeypatch.setitem(REGISTRY.controllers, kl.NAME, spec._replace(reconcile=reconcile))
+    monkeypatch.setattr(Engine, "apply_result", apply_result)
+    root = pathlib.Path(__file__).resolve().parents[2] / "specs" / "scenarios"
+    for path in sorted(root.rglob("*.yaml")):
+        run_scenario(load_scenario(path))
+    assert len(checked) > 500, len(checked)
