@@ -14,6 +14,10 @@ Unhealthy, BackOff, SandboxChanged) with the declared version's wording, the
 images each node holds (imagePullPolicy; a `Never` pull of a missing image —
 ErrImageNeverPull — is not modelled), preStop hooks and the SIGTERM exit code
 in graceful termination, and the containers a crashed node lost.
+Also when it syncs a pod: on an add or a semantic change of it, or a Ready
+condition that needs reconciling (watch_pods), never because of a status
+write alone — its own writes included; after a write, the reconcile asks to
+be requeued for what that write leaves to do (next_look).
 Must not import engine/ or io/, touch a store, the clock or randomness.
 
 Sidecars: the next init container starts as soon as a sidecar has started
@@ -812,8 +816,10 @@ def observed_after(obs: KubeletObs, result: Result) -> Optional[KubeletObs]:
     listed = obs.listed
     if node is not obs.node:
         listed = listed_names(node) if node is not None and node.status.images else NO_IMAGES
-    return KubeletObs(written, node, obs.node_alive, obs.profile, backoff, obs.admitted, obs.config, images,
-                      listed, obs.crashed)
+    # every field of KubeletObs, by name (a new field belongs here too; the
+    # fresh-look test of tests/unit/test_kubelet_sync_triggers.py checks it)
+    return KubeletObs(pod=written, node=node, node_alive=obs.node_alive, profile=obs.profile, backoff=backoff,
+                      admitted=obs.admitted, config=obs.config, images=images, listed=listed, crashed=obs.crashed)
 
 
 def next_look(obs: KubeletObs, result: Result, now: int) -> Result:
