@@ -659,6 +659,10 @@ class Cluster:
         new = _with_status(pod, now, "Terminated", container_statuses=sts)
         from kstate.controllers.actions import UpdateStatus
         self._engine.apply_action(UpdateStatus(new, "exit"))
+        # The runtime reports the exit to the kubelet (a PLEG ContainerDied
+        # event syncs the pod): the status write alone does not wake it
+        # (kubelet.watch_pods).
+        self._engine.enqueue(kubelet_mod.NAME, (namespace, name))
 
     # ------------------------------------------------------------ workloads
 

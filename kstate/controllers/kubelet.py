@@ -14,6 +14,10 @@ Unhealthy, BackOff, SandboxChanged) with the declared version's wording, the
 images each node holds (imagePullPolicy; a `Never` pull of a missing image —
 ErrImageNeverPull — is not modelled), preStop hooks and the SIGTERM exit code
 in graceful termination, and the containers a crashed node lost.
+Also when it syncs a pod: on an add or a semantic change of it, or a Ready
+condition that needs reconciling (watch_pods), never because of a status
+write alone — its own writes included; after a write, the reconcile asks to
+be requeued for what that write leaves to do (next_look).
 Must not import engine/ or io/, touch a store, the clock or randomness.
 
 Sidecars: the next init container starts as soon as a sidecar has started
@@ -595,6 +599,13 @@ def _is_config_error(st: Optional[ContainerStatus]) -> bool:
     return st is not None and st.state.kind == "waiting" and st.state.reason == CONFIG_ERROR
 
 
+def _any_config_error(statuses) -> bool:
+    for st in statuses:
+        if st.state.reason == CONFIG_ERROR and st.state.kind == "waiting":
+            return True
+    return False
+
+
 def _sidecar_exit_due(obs: KubeletObs, st: ContainerStatus):
     """(time, rule) of the earliest `sidecar_exit` rule for this running sidecar instance, or None."""
     best = None
@@ -613,7 +624,7 @@ def _sidecar_events(obs: KubeletObs, now: int) -> tuple[Optional[Result], Option
     (doBackOff; CrashLoopBackOff while it waits). Returns the write for what
     is due now, or (None, when the next sidecar event falls due)."""
     pod = obs.pod
-    if not any(is_sidecar(c) for c in pod.spec.init_containers):
+    if not pod.spec.init_containers or not any(is_sidecar(c) for c in pod.spec.init_containers):
         return None, None
     inits = list(pod.status.init_container_statuses)
     where = {st.name: i for i, st in enumerate(inits)}
@@ -749,13 +760,99 @@ def _stop_due_sidecars(inits: list, schedule: dict, now: int) -> Optional[int]:
 
 
 def reconcile_kubelet(obs: KubeletObs, now: int) -> Result:
+    """One step of the pod worker, asking to be requeued when that step
+    leaves more to do (see `next_look`): the kubelet is not woken by its own
+    status writes (`watch_pods`)."""
+    result = _sync(obs, now)
+    if not result.actions:
+        return result
+    if obs.pod.metadata.deletion_timestamp is None:
+        result = _add_start_events(obs, result, now)
+    return next_look(obs, result, now)
+
+
+def _sync(obs: KubeletObs, now: int) -> Result:
+    """The step itself: SyncTerminatingPod for a pod being deleted, else SyncPod."""
     pod = obs.pod
     if pod is None or not pod.spec.node_name or not obs.node_alive:
         return NOTHING
     if pod.metadata.deletion_timestamp is not None:
         return sync_terminating_pod(obs, now)
-    result = _sync_pod(obs, now)
-    return _add_start_events(obs, result, now) if result.actions else result
+    return _sync_pod(obs, now)
+
+
+def observed_after(obs: KubeletObs, result: Result) -> Optional[KubeletObs]:
+    """What the kubelet would observe of its pod right after `result` is
+    applied — the pod it wrote, its memory of the pod and of the node's
+    images, the node's status images — or None when `result` writes no
+    status of the pod (nothing of its own to look at again) or deletes it.
+
+    Example: admit_pod's result (UpdateStatus → ContainerCreating) gives
+    `obs` with that pod in place of the Scheduled one."""
+    pod = obs.pod
+    uid = pod.metadata.uid
+    written = None
+    backoff, images, node = obs.backoff, obs.images, obs.node
+    for a in result.actions:
+        t = type(a)
+        if t is UpdateStatus:
+            o = a.obj
+            if o.KIND == "Pod":
+                if o.metadata.uid == uid:
+                    written = o
+            elif o.KIND == "Node":
+                node = o
+        elif t is SetMemory:
+            if a.controller != NAME:
+                continue
+            if a.key == uid:
+                backoff = a.value if a.value is not None else EMPTY
+            elif a.key == (IMAGES_KEY, pod.spec.node_name):
+                images = a.value if a.value is not None else NO_IMAGES
+        elif t is Delete:
+            return None
+    if written is None:
+        return None
+    listed = obs.listed
+    if node is not obs.node:
+        listed = listed_names(node) if node is not None and node.status.images else NO_IMAGES
+    # every field of KubeletObs, by name (a new field belongs here too; the
+    # fresh-look test of tests/unit/test_kubelet_sync_triggers.py checks it)
+    return KubeletObs(pod=written, node=node, node_alive=obs.node_alive, profile=obs.profile, backoff=backoff,
+                      admitted=obs.admitted, config=obs.config, images=images, listed=listed, crashed=obs.crashed)
+
+
+def next_look(obs: KubeletObs, result: Result, now: int) -> Result:
+    """`result` with the requeue its write leaves: when the kubelet must look
+    at the pod again, computed from the status it writes. The real kubelet
+    never syncs a pod because of its own status write — the pod config
+    source calls a status-only change a RECONCILE, not an UPDATE
+    (pkg/kubelet/config/config.go checkAndUpdatePod) — its pod worker goes
+    on by itself: PLEG events, its own requeue (pkg/kubelet/pod_workers.go
+    completeWork) and the periodic resync. So the next step the write
+    leaves is decided here, by the same decisions on the written pod at the
+    same instant: a step due now → requeue at once (0); a step due later →
+    requeue then; none → no requeue. That is the answer the look woken by
+    the write itself used to give (it replaced the timer `result` asked
+    for), without the look.
+
+    Example: admit_pod writes ContainerCreating at 0 ms; on that pod the
+    start rule falls due at 1000 ms → requeue_after 1000. _fire_start writes
+    Running and Ready with no rule left for the pod → no requeue."""
+    if result.requeue_after == 0:
+        return result
+    after = observed_after(obs, result)
+    if after is None:
+        return result
+    if after.pod.status.state == "Scheduled":
+        # back to admission (a lost sandbox): the admission totals change with the write
+        wait = 0
+    else:
+        nxt = _sync(after, now)
+        wait = 0 if nxt.actions else nxt.requeue_after
+    if wait == result.requeue_after:
+        return result
+    return Result(result.actions, wait)
 
 
 def _sync_pod(obs: KubeletObs, now: int) -> Result:
@@ -838,7 +935,8 @@ def _reconcile_main(obs: KubeletObs, now: int) -> Result:
     """The pod's lifecycle as its app containers (and regular init containers) drive it."""
     pod = obs.pod
     state = pod.status.state
-    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") and _ready_disagrees(pod):
+    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") and \
+            need_to_reconcile_pod_readiness(pod):
         fresh = _conditions(pod, pod.status.conditions, pod.status.phase, state, pod.status.init_container_statuses,
                             pod.status.container_statuses, now)
         if fresh != pod.status.conditions:
@@ -889,15 +987,22 @@ def can_admit_pod(pod: Pod, node, admitted: tuple[int, int, int]) -> Optional[tu
     return None
 
 
-def _ready_disagrees(pod: Pod) -> bool:
+def _ready_disagrees(pod: Pod, cond: Optional[Condition] = None) -> bool:
     """The only kubelet-owned condition another controller rewrites is Ready
-    (MarkPodsNotReady); recompute when it disagrees with the containers."""
-    want = bool(pod.status.container_statuses) and all(s.ready for s in pod.status.container_statuses)
-    if want and any(is_sidecar(c) for c in pod.spec.init_containers):
+    (MarkPodsNotReady); recompute when it disagrees with the containers.
+    `cond`: the pod's Ready condition, when the caller has it."""
+    sts = pod.status.container_statuses
+    want = bool(sts)
+    for s in sts:
+        if not s.ready:
+            want = False
+            break
+    if want and pod.spec.init_containers and any(is_sidecar(c) for c in pod.spec.init_containers):
         ready = {s.name for s in pod.status.init_container_statuses if s.ready}
         want = all(c.name in ready for c in pod.spec.init_containers if is_sidecar(c))
-    c = get_condition(pod.status.conditions, "Ready")
-    return c is not None and (c.status == "True") != want and not (want and pod.spec.readiness_gates)
+    if cond is None:
+        cond = get_condition(pod.status.conditions, "Ready")
+    return cond is not None and (cond.status == "True") != want and not (want and pod.spec.readiness_gates)
 
 
 def admit_pod(obs: KubeletObs, now: int) -> Result:
@@ -1023,10 +1128,11 @@ def retry_config_errors(obs: KubeletObs, now: int) -> Optional[Result]:
     admission); one that still fails with another message shows it, with a
     new Failed event. None when nothing changed."""
     pod = obs.pod
+    if not _any_config_error(pod.status.container_statuses) and \
+            not _any_config_error(pod.status.init_container_statuses):
+        return None
     inits = list(pod.status.init_container_statuses)
     sts = list(pod.status.container_statuses)
-    if not any(_is_config_error(st) for st in inits) and not any(_is_config_error(st) for st in sts):
-        return None
     events: list = []
     changed = False
     trigger = None
@@ -1278,18 +1384,16 @@ def ready_as_started(obs: KubeletObs, sts, now: int):
     kubelet's next look at the pod would not make it Ready at this same
     instant: the pod has a probe (the prober drives started/ready), a
     sidecar (its own events come first), a container waiting on its config,
-    a crash not yet handled; the profile delays the kubelet's watch events
-    (control-plane latency: the next look is later) or the earliest due
-    Running rule is not `become_ready` at `now` (kstate.io/ready-after,
-    never-ready, a jitter, an exit due first). Example: the default profile,
-    a pod without probes started at 1000 ms → its one status write says
-    Running with Ready=True and ContainersReady=True (since 1000 ms)."""
+    a crash not yet handled; or the earliest due Running rule is not
+    `become_ready` at `now` (kstate.io/ready-after, never-ready, a jitter,
+    an exit due first). Control-plane latency does not count: it delays the
+    watch events the kubelet gets, and its next look after its own write is
+    no watch event but its own requeue (`next_look`). Example: the default
+    profile, a pod without probes started at 1000 ms → its one status write
+    says Running with Ready=True and ContainersReady=True (since 1000 ms)."""
     pod = obs.pod
     profile = obs.profile
     if profile is None or has_probes(pod):
-        return sts
-    latency = profile.latency
-    if latency and latency.get(NAME, latency.get("*", 0)) > 0:
         return sts
     if obs.crashed is not None and obs.backoff.get(CRASH_SEEN_KEY) != obs.crashed:
         return sts
@@ -1551,9 +1655,71 @@ def admitted_on_node(admission: dict, node_name: str) -> tuple[int, int, int]:
 
 # -- watches (the kubelet's pod and node informers)
 
+def pods_differ_semantically(old: Pod, new: Pod) -> bool:
+    """pkg/kubelet/config/config.go podsDifferSemantically: the spec, the
+    labels, the annotations, the deletion timestamp or the deletion grace
+    period changed (the kubelet's own local annotations aside: kstate has
+    none). A change of the status alone is no difference: checkAndUpdatePod
+    calls it a reconcile, not an update.
+
+    Example: the scheduler's bind (spec.nodeName set) → True; the node
+    controller writing Ready=False → False."""
+    if old.spec is not new.spec and old.spec != new.spec:
+        return True
+    a, b = old.metadata, new.metadata
+    if a is b:
+        return False
+    return (a.deletion_timestamp != b.deletion_timestamp
+            or a.deletion_grace_period_seconds != b.deletion_grace_period_seconds
+            or (a.labels is not b.labels and a.labels != b.labels)
+            or (a.annotations is not b.annotations and a.annotations != b.annotations))
+
+
+def need_to_reconcile_pod_readiness(pod: Pod) -> bool:
+    """Whether the pod's Ready condition disagrees with the readiness the
+    kubelet computes, so that a status-only change must still sync the pod.
+
+    Two sources: pkg/kubelet/status/status_manager.go
+    NeedToReconcilePodReadiness — for a pod with readiness gates, the Ready
+    condition, if present, differs in status or message from the one
+    generated from the containers and the gates (GeneratePodReadyCondition;
+    here `_conditions`, which gives the same Ready the kubelet would write);
+    and the status manager's own reconcile of what the kubelet owns
+    (status_manager.go needsReconcile, isPodStatusByKubeletEqual): Ready
+    rewritten by someone else, e.g. False by the node lifecycle controller
+    (MarkPodsNotReady) while every container is ready (`_ready_disagrees`),
+    which kstate syncs at once instead of at the next status-manager pass.
+
+    Example: containers ready, Ready=True → False; the node controller
+    sets Ready=False → True; a DisruptionTarget condition added → False."""
+    st = pod.status
+    for ready in st.conditions:
+        if ready.type == "Ready":
+            break
+    else:
+        return False
+    if _ready_disagrees(pod, ready):
+        return True
+    if not pod.spec.readiness_gates or st.state not in ("Initializing", "ContainerCreating", "Running",
+                                                         "CrashLoopBackOff"):
+        return False
+    want = get_condition(_conditions(pod, st.conditions, st.phase, st.state, st.init_container_statuses,
+                                     st.container_statuses, 0), "Ready")
+    return want is not None and (want.status != ready.status or want.message != ready.message)
+
+
 def watch_pods(old, new, view) -> tuple:
-    """A pod bound to a node is the kubelet's to sync."""
-    if new is not None and new.spec.node_name:
+    """A pod bound to a node is the kubelet's to sync — when it is added
+    (created bound, or seen on a kubelet's start) or changes semantically
+    (bound, deleted, its spec, labels or annotations changed), not on a
+    status-only change, its own writes included (config.go
+    checkAndUpdatePod: a RECONCILE; kubelet.go HandlePodReconcile syncs it
+    only when status.NeedToReconcilePodReadiness; the evicted-pod container
+    cleanup it also does is not modelled). The kubelet's reconcile asks to
+    be requeued for what its own write leaves to do (`next_look`)."""
+    if new is None or not new.spec.node_name:
+        return ()
+    if old is None or pods_differ_semantically(old, new) or need_to_reconcile_pod_readiness(new):
         return ((new.metadata.namespace, new.metadata.name),)
     return ()
 

@@ -134,7 +134,11 @@ def kubelet_ready_too_early():
                 conds = set_condition(pod.status.conditions, Condition("Ready", "True"), now)
                 return Result((UpdateStatus(attrs.evolve(pod, status=attrs.evolve(pod.status, conditions=conds))),))
             return kubelet._fire_rules(obs, now)
-        return kubelet.reconcile_kubelet(obs, now)
+        r = kubelet.reconcile_kubelet(obs, now)
+        if any(is_update(a, "create_containers") for a in r.actions):
+            # look again at once, not only at the start (its own write does not wake the kubelet)
+            return Result(r.actions, requeue_after=0)
+        return r
     return replace(kubelet.NAME, reconcile=reconcile)
 
 
@@ -1332,3 +1336,15 @@ def test_the_disruption_machine_finds_a_disruption_controller_ignoring_min_avail
         run_state_machine_as_test(cls, settings=settings(
             max_examples=100, stateful_step_count=30, derandomize=True, database=None, deadline=None,
             phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+def test_settle_catches_a_kubelet_that_forgets_what_its_own_write_leaves_to_do():
+    """The kubelet is not woken by its own status writes (kubelet.watch_pods:
+    a status-only change is no sync); one that does not ask to be requeued
+    after such a write (kubelet.next_look) leaves its pods ContainerCreating,
+    and settle's lost-wakeup check finds the start it would still make."""
+    def reconcile(obs, now):
+        r = kubelet.reconcile_kubelet(obs, now)
+        return Result(r.actions) if any(isinstance(a, UpdateStatus) for a in r.actions) else r
+    settle_fails(replace(kubelet.NAME, reconcile=reconcile), lambda m: create(m, pod()),
+                 r"is ContainerCreating .* want Running|never woken up")
