@@ -166,7 +166,8 @@ class _ControllerFields(NamedTuple):
     #: (the kubelet forgets a deleted pod's back-off entries).
     forget_uid_of: Optional[str] = None
     #: `(observations, now) -> results`: the fold of `reconcile` over a run of
-    #: keys, one Result per observation, in order (see ControllerSpec).
+    #: keys, one Result per observation in order, or for a prefix of them
+    #: (see ControllerSpec).
     reconcile_batch: Optional[Callable[[Sequence[Any], int], Sequence[Any]]] = None
 
 
@@ -187,7 +188,11 @@ class ControllerSpec(_ControllerFields):
     overlay cannot know the engine handles by cutting the run after item i
     and observing the rest again: when applying item i wakes a key of a lower
     tier, when one of its writes changes nothing (a conflict, a refused or
-    no-op write), or when it raises. Observations must not read the
+    no-op write), or when it raises. A batch form that cannot foresee item
+    k (its overlay does not cover what the items before it change) returns
+    the results of items 0..k-1 only — at least one: item 0's observation
+    is always fresh — and the engine folds the rest of the run itself, one
+    key at a time. Observations must not read the
     workqueue (`in_workqueue`, `is_queued`): the keys of a run stay queued
     until their item is applied. Pure, like `reconcile`: no store, clock or
     randomness inside.

@@ -412,10 +412,15 @@ class Engine:
         no-op write: conservative — a cut only costs the discarded work), or
         it raised, or the step budget ran out. The results of the later
         items are discarded and their keys, still marked, go back to the
-        head of the queue in order; nothing of them was written. If
-        observing or the batch call raises, the run is folded item by item
-        (observe, `reconcile`, apply), which is the one-key engine, so the
-        error surfaces where it would have. Returns the step count."""
+        head of the queue in order; nothing of them was written.
+
+        A batch form may answer only a prefix of the run (at least one
+        item): the items it could not foresee are then folded one by one
+        (observe after the item before was applied, `reconcile`, apply —
+        the one-key engine, with the same cut on a lower tier woken). If
+        observing or the batch call raises, the whole run is folded so, and
+        the error surfaces where the one-key engine would raise it. Returns
+        the step count."""
         run = []
         while queue and queue[0][0] == name:
             run.append(queue.popleft())
@@ -424,10 +429,12 @@ class Engine:
         try:
             results = ctrl.reconcile_batch([observe(self, key) for _, key in run], now)
         except Exception:
-            results = None
-        if results is not None and len(results) != n:
-            queue.extendleft(reversed(run))
-            raise ValueError(f"{name}: reconcile_batch returned {len(results)} results for {n} keys")
+            results, batched = None, 0
+        else:
+            batched = len(results)
+            if not 0 < batched <= n:
+                queue.extendleft(reversed(run))
+                raise ValueError(f"{name}: reconcile_batch returned {batched} results for {n} keys")
         queued, waiting = self._queued, self._waiting
         lower = self._queues[:ctrl.tier]
         i = 0
@@ -438,7 +445,7 @@ class Engine:
                 i += 1
                 queued.discard(item)
                 waiting.pop(item, None)
-                if results is None:
+                if i > batched:
                     self.apply_result(result := ctrl.reconcile(observe(self, key), now))
                     wrote = True
                 else:

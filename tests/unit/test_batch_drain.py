@@ -304,12 +304,31 @@ def test_a_batch_that_raises_is_folded_item_by_item_and_an_item_that_raises_keep
     assert states[0] == states[1]
 
 
-def test_a_batch_form_must_return_one_result_per_key():
-    ctrls = _controllers(True, echo_tier=2, tally_batch=lambda obs, now: [NOTHING])
+def test_a_batch_form_may_answer_a_prefix_and_the_engine_folds_the_rest():
+    """A batch form that cannot foresee item k returns items 0..k-1; the
+    engine observes and reconciles the rest one at a time, each after the
+    item before was applied (here the optimistic overlay stops before the
+    first 'x' key, which it could not foresee)."""
+    calls: list = []
+
+    def until_x(observations, now):
+        cut = next((i for i, (key, _) in enumerate(observations) if i and key.startswith("x")), len(observations))
+        return reconcile_tally_batch(observations[:cut], now)
+
+    keys = [(TALLY, k) for k in ("a", "b", "xc", "d", "xe")]
+    batched = _run(_controllers(True, echo_tier=2, calls=calls, tally_batch=until_x), keys, n=2)
+    folded = _run(_controllers(False, echo_tier=2), keys, n=2)
+    assert calls == [(TALLY, 5)]      # xc, d, xe folded by the engine: no second batch call
+    assert _state(batched) == _state(folded)
+
+
+@pytest.mark.parametrize("answer", [lambda obs: [], lambda obs: [NOTHING] * (len(obs) + 1)])
+def test_a_batch_form_must_answer_at_least_one_and_at_most_every_key(answer):
+    ctrls = _controllers(True, echo_tier=2, tally_batch=lambda obs, now: answer(obs))
     c = _cluster(ctrls)
     for k in "ab":
         c.engine.enqueue(TALLY, k)
-    with pytest.raises(ValueError, match="returned 1 results for 2 keys"):
+    with pytest.raises(ValueError, match="reconcile_batch returned [03] results for 2 keys"):
         c.engine.run_to(c.engine.now)
     assert list(c.engine._queues[1]) == [(TALLY, "a"), (TALLY, "b")]
 
