@@ -385,7 +385,7 @@ KEYS = st.lists(st.tuples(st.sampled_from((TALLY, TALLY, TALLY, OTHER)),
                 max_size=14)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(keys=KEYS, tally_tier=st.integers(0, 2), echo_tier=st.integers(0, 2), latency=st.sampled_from((0, 0, 2, 40)),
        n=st.integers(0, 6))
 def test_a_batch_form_equal_to_the_fold_gives_the_same_run(keys, tally_tier, echo_tier, latency, n):
