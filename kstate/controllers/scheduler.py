@@ -1045,10 +1045,13 @@ def reconcile_scheduler_batch(observations, now: int) -> list:
             if not _assumable(obs):
                 break
             obs = attrs.evolve(obs, table=table, next_start=next_start)
+            assumable = True
+        else:
+            assumable = obs.pod is not None and _assumable(obs)
         result = reconcile_scheduler(obs, now)
         actions = result.actions
-        placed = (len(actions) > 1 and type(actions[0]) is SetMemory and actions[0].key == "next_start"
-                  and type(actions[1]) is Bind and _assumable(obs))
+        placed = (assumable and len(actions) > 1 and type(actions[0]) is SetMemory
+                  and actions[0].key == "next_start" and type(actions[1]) is Bind)
         if table is not None and not placed:
             break                  # not foreseen: the engine schedules it after the binds before it
         out.append(result)
