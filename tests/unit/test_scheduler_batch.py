@@ -9,6 +9,7 @@ the Results, in application order, and the whole run (trace, events,
 snapshot) with the scheduler's batch form switched off."""
 from __future__ import annotations
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,3 +141,13 @@ def test_a_broken_overlay_is_caught():
         scheduler._assumed_table = original
     assert batches == [(6, 6)]
     assert b_results != f_results
+
+
+def test_the_assumed_observation_carries_every_other_field():
+    """A field added to SchedulerObs must reach the batch's observations too."""
+    fields = attrs.fields(scheduler.SchedulerObs)
+    obs = scheduler.SchedulerObs(**{f.name: object() for f in fields})
+    table, start = object(), 7
+    out = scheduler._assumed_obs(obs, table, start)
+    assert out == attrs.evolve(obs, table=table, next_start=start)
+    assert all(getattr(out, f.name) is getattr(obs, f.name) for f in fields if f.name not in ("table", "next_start"))
