@@ -426,19 +426,18 @@ class Engine:
             run.append(queue.popleft())
         n = len(run)
         observe, now = ctrl.observe, self.now
-        try:
-            results = ctrl.reconcile_batch([observe(self, key) for _, key in run], now)
-        except Exception:
-            results, batched = None, 0
-        else:
-            batched = len(results)
-            if not 0 < batched <= n:
-                queue.extendleft(reversed(run))
-                raise ValueError(f"{name}: reconcile_batch returned {batched} results for {n} keys")
         queued, waiting = self._queued, self._waiting
         lower = self._queues[:ctrl.tier]
         i = 0
         try:
+            try:
+                results = ctrl.reconcile_batch([observe(self, key) for _, key in run], now)
+            except Exception:
+                results, batched = None, 0
+            else:
+                batched = len(results)
+                if not 0 < batched <= n:
+                    raise ValueError(f"{name}: reconcile_batch returned {batched} results for {n} keys")
             while i < n:
                 item = run[i]
                 key = item[1]

@@ -333,6 +333,22 @@ def test_a_batch_form_must_answer_at_least_one_and_at_most_every_key(answer):
     assert list(c.engine._queues[1]) == [(TALLY, "a"), (TALLY, "b")]
 
 
+def test_an_interrupt_inside_the_batch_call_leaves_the_run_queued():
+    class Interrupt(BaseException):
+        pass
+
+    def interrupted(observations, now):
+        raise Interrupt()
+
+    c = _cluster(_controllers(True, echo_tier=2, tally_batch=interrupted))
+    for k in "abc":
+        c.engine.enqueue(TALLY, k)
+    with pytest.raises(Interrupt):
+        c.engine.run_to(c.engine.now)
+    assert list(c.engine._queues[1]) == [(TALLY, k) for k in "abc"]
+    assert sorted(i for i in c.engine._queued if i[0] == TALLY) == [(TALLY, k) for k in "abc"]
+
+
 def test_a_stopped_controller_parks_its_keys_and_batches_them_when_it_starts():
     calls: list = []
     c = _cluster(_controllers(True, echo_tier=2, calls=calls))
