@@ -16,7 +16,7 @@ controller is one `register_*` call in its own module.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 import attrs
 
@@ -152,7 +152,7 @@ class Watch:
     delay: Any = 0
 
 
-class ControllerSpec(NamedTuple):
+class _ControllerFields(NamedTuple):
     name: str
     observe: Callable[[Any, Any], Any]
     reconcile: Callable[[Any, int], Any]
@@ -165,6 +165,49 @@ class ControllerSpec(NamedTuple):
     #: memory keyed by the uid of a removed object of this kind is dropped
     #: (the kubelet forgets a deleted pod's back-off entries).
     forget_uid_of: Optional[str] = None
+    #: `(observations, now) -> results`: the fold of `reconcile` over a run of
+    #: keys, one Result per observation in order, or for a prefix of them
+    #: (see ControllerSpec).
+    reconcile_batch: Optional[Callable[[Sequence[Any], int], Sequence[Any]]] = None
+
+
+class ControllerSpec(_ControllerFields):
+    """A controller: `observe(view, key)`, the pure `reconcile(obs, now) ->
+    Result`, its tier, its watches, and optionally a batch form.
+
+    `reconcile_batch(observations, now)` is an optional speed-up and nothing
+    else: it must return, for a run of keys, exactly the Results the plain
+    fold would — `reconcile(observe(view after items 0..i-1 were applied,
+    key_i), now)` for each item i, in order. The engine hands it a run of
+    consecutive keys of this controller from the head of the workqueue
+    (docs/performance.md, "Instants and batches"), but observes them all
+    *before* applying any result, so the batch form must carry an overlay of
+    its own: for item i it must take into account whatever the application
+    of items 0..i-1 changes that item i's reconcile reads (the scheduler
+    "assumes" each placed pod into its copy of the node table). What the
+    overlay cannot know the engine handles by cutting the run after item i
+    and observing the rest again: when applying item i wakes a key of a lower
+    tier, when one of its writes changes nothing (a conflict, a refused or
+    no-op write), or when it raises. A batch form that cannot foresee item
+    k (its overlay does not cover what the items before it change) returns
+    the results of items 0..k-1 only — at least one: item 0's observation
+    is always fresh — and the engine folds the rest of the run itself, one
+    key at a time. Observations must not read the
+    workqueue (`in_workqueue`, `is_queued`): the keys of a run stay queued
+    until their item is applied. Pure, like `reconcile`: no store, clock or
+    randomness inside.
+
+    Without it (the default) the engine runs the fold itself, one item at a
+    time: observe, reconcile, apply — exactly the one-key engine. Replacing
+    `observe` or `reconcile` (`spec._replace(reconcile=broken)`, as the
+    seeded-bug tests do) drops the batch form unless it is replaced too: it
+    is a claim about that pair and no other."""
+    __slots__ = ()
+
+    def _replace(self, **changes: Any) -> "ControllerSpec":
+        if ("observe" in changes or "reconcile" in changes) and "reconcile_batch" not in changes:
+            changes["reconcile_batch"] = None
+        return super()._replace(**changes)
 
 
 @attrs.frozen

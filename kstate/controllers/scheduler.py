@@ -20,6 +20,12 @@ the full path's node, tie and draw). Pure: returns a
 Bind, or a PodScheduled=False status and an event (plus the preemption's
 writes). Must not import engine/ or io/.
 
+The batch form (`reconcile_scheduler_batch`, docs/performance.md "Instants
+and batches") schedules a run of pods pending at one instant in one call,
+assuming each bare pod it places into a copy of the node table as
+kube-scheduler's cache assumes a pod before its bind lands; it stops at the
+first pod whose scheduling reads more than that copy models.
+
 ImageLocality (weight 1) reads the image states the cache keeps from the
 nodes' status.images (controllers/scheduling/imagelocality.py); a pod whose
 images no node lists keeps the fast path.
@@ -37,6 +43,7 @@ a seed and differs across seeds, without the reconcile touching a stream.
 """
 from __future__ import annotations
 
+import copy
 from typing import Optional
 
 import zlib
@@ -978,6 +985,93 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
                         "Normal", NAME),
         ))
     return _unschedulable(obs, cycle, n, failed, prefiltered, draw, now)
+
+
+def _assumable(obs: SchedulerObs) -> bool:
+    """A pending pod whose scheduling reads nothing that binding a bare pod
+    changes but the node table's usage and the search offset: no gates,
+    claims, nomination, PreFilter node names, nodeName, host ports, extended
+    resources or nominated pods anywhere, nothing for the affinity,
+    spreading or image plugins, and no selector, affinity or toleration
+    beyond the defaults (`is_simple`) — the conditions of the cached bare-pod
+    path. Such a pod's own bind adds only usage: it has no terms for the
+    cache's affinity anchors and no constraint to count."""
+    pod = obs.pod
+    # `not spec.extra.get("schedulingGates")`: scheduling_gates(pod) is empty, without building the tuple
+    return (pod is not None and obs.table is not None and obs.table.size > 0 and not obs.claims
+            and obs.nominated is None and obs.inputs.plain and not pod.status.nominated_node_name
+            and not pod.spec.node_name and not pod.spec.extra.get("schedulingGates") and is_simple(pod)
+            and prefilter_node_names(pod) is None and not host_ports(pod) and not scalar_requests(pod))
+
+
+def _assumed_obs(obs: SchedulerObs, table, next_start: int) -> SchedulerObs:
+    """`obs` with the assumed table and search offset (attrs.evolve, at a
+    third of its cost; tests/unit/test_scheduler_batch.py checks that every
+    other field is carried over)."""
+    return SchedulerObs(pod=obs.pod, table=table, next_start=next_start, inputs=obs.inputs, cache=obs.cache,
+                        claims=obs.claims, nominated=obs.nominated)
+
+
+def _assumed_table(table):
+    """A copy of the node table whose usage the batch may change (the rows'
+    used and non-zero requests, and the memo of window scores kept per
+    request shape); the nodes, names and allocatable stay shared, read-only."""
+    t = copy.copy(table)
+    t.used_cpu, t.used_mem, t.used_pods = list(table.used_cpu), list(table.used_mem), list(table.used_pods)
+    t.nz_cpu, t.nz_mem = list(table.nz_cpu), list(table.nz_mem)
+    t._keys = {sig: list(keys) for sig, keys in table._keys.items()}
+    t._windows = {}
+    return t
+
+
+def reconcile_scheduler_batch(observations, now: int) -> list:
+    """`reconcile_scheduler` over a run of pending pods taken at one instant
+    (ControllerSpec.reconcile_batch): item i is scheduled against the node
+    table as it will be once items 0..i-1 are bound. Each pod placed is
+    *assumed* into a local copy of the table — its requests added to its
+    node's row, the search offset moved on — as kube-scheduler's cache
+    assumes a pod before its bind lands (schedule_one.go schedulingCycle →
+    assume, backend/cache AssumePod), so the next pod sees it.
+
+    Exact only where nothing else that a bind changes is read: item 0 (its
+    observation is fresh) and then pods `_assumable` (the bare-pod path)
+    after items that were themselves assumable and placed, or had no pod.
+    At the first other item it stops and returns the results so far; the
+    engine folds the rest one pod at a time. Pure: the copy is made and
+    dropped inside the call.
+
+    Example: pods p0, p1 pending on two empty equal nodes; p0 binds to
+    node-a (its draw among the tie), the copy's node-a row gains p0's
+    requests, so p1's best score is node-b's — as in the one-pod engine,
+    where p1 is observed after p0's bind updated the scheduler cache."""
+    out: list = []
+    table = next_start = None      # the assumed copy, once a pod of the batch is placed
+    for obs in observations:
+        if table is not None:
+            if obs.pod is None:
+                out.append(NOTHING)
+                continue
+            if not _assumable(obs):
+                break
+            obs = _assumed_obs(obs, table, next_start)
+            assumable = True
+        else:
+            assumable = obs.pod is not None and _assumable(obs)
+        result = reconcile_scheduler(obs, now)
+        actions = result.actions
+        placed = (assumable and len(actions) > 1 and type(actions[0]) is SetMemory
+                  and actions[0].key == "next_start" and type(actions[1]) is Bind)
+        if table is not None and not placed:
+            break                  # not foreseen: the engine schedules it after the binds before it
+        out.append(result)
+        if placed:
+            if table is None:
+                table = _assumed_table(obs.table)
+            table.add_usage(actions[1].node_name, pod_requests(obs.pod))
+            next_start = actions[0].value
+        elif actions:
+            break                  # a write the copy does not model: the rest is observed anew
+    return out
 
 
 def _gated(pod: Pod, now: int) -> Result:

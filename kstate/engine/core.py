@@ -14,7 +14,11 @@ controllers' `Watch`es, and what is kept for them from their `IndexSpec`s
 Run loop (client-go semantics): at each instant the workqueue is drained to a
 fixed point — a key is never processed twice at once, a key added while queued
 is not added again, a requeue-after keeps the earliest time — then the clock
-jumps to the next timed event. Nothing iterates a dict or set keyed by
+jumps to the next timed event. A controller with a batch form
+(`ControllerSpec.reconcile_batch`) takes a run of its consecutive keys at
+the head of the queue in one call; the results are applied item by item as
+the one-key loop would, and the run is cut where that loop would have done
+something else (`Engine._drain_run`). Nothing iterates a dict or set keyed by
 strings without sorting it first, so a run is a function of (seed, inputs).
 """
 from __future__ import annotations
@@ -115,6 +119,9 @@ class Engine:
         self._event_repeats: dict[int, list] = {}
         self._event_index: dict[tuple, int] = {}
         self._rv = 0
+        #: objects removed from the store so far: with `_rv`, tells a batch
+        #: whether a write changed anything (Engine._apply_checked).
+        self._removals = 0
         self._seq = 0
         self.steps = 0
         #: allocators the kinds keep with the API server (node CIDRs, pod IPs):
@@ -360,9 +367,14 @@ class Engine:
             else:
                 break
             item = queue.popleft()
-            queued.discard(item)
             name, key = item
             ctrl = controllers.get(name)
+            if ctrl is not None and ctrl.reconcile_batch is not None and queue and queue[0][0] == name \
+                    and name not in self._stopped:
+                queue.appendleft(item)
+                steps = self._drain_run(queue, name, ctrl, steps)
+                continue
+            queued.discard(item)
             if ctrl is None:
                 continue
             if name in self._stopped:
@@ -382,6 +394,88 @@ class Engine:
             if steps > MAX_STEPS_PER_INSTANT:
                 raise Livelock(f"controllers did not converge at t={self.now - self.start} ms (last: {name} {key})")
         self.steps += steps
+
+    def _drain_run(self, queue: deque, name: str, ctrl: ControllerSpec, steps: int) -> int:
+        """A batch (docs/performance.md, "Instants and batches"): the run of
+        consecutive keys of controller `name` at the head of `queue` (the
+        lowest non-empty tier), all observed, reconciled by one call of the
+        controller's `reconcile_batch`, and applied in item order exactly as
+        the one-key loop of `_drain` would apply them — each item's key
+        unmarked and its pending wake-up dropped just before its result is
+        applied (so an earlier item that wakes it does not queue it twice),
+        one step counted per item.
+
+        The run is cut after item i when the one-key engine would have done
+        something else before item i+1, or item i+1 would have seen a state
+        the batch did not foresee: applying item i woke a key of a lower
+        tier, or one of its writes changed nothing (a conflict, a refused or
+        no-op write: conservative — a cut only costs the discarded work), or
+        it raised, or the step budget ran out. The results of the later
+        items are discarded and their keys, still marked, go back to the
+        head of the queue in order; nothing of them was written.
+
+        A batch form may answer only a prefix of the run (at least one
+        item): the items it could not foresee are then folded one by one
+        (observe after the item before was applied, `reconcile`, apply —
+        the one-key engine, with the same cut on a lower tier woken). If
+        observing or the batch call raises, the whole run is folded so, and
+        the error surfaces where the one-key engine would raise it. Returns
+        the step count."""
+        run = []
+        while queue and queue[0][0] == name:
+            run.append(queue.popleft())
+        n = len(run)
+        observe, now = ctrl.observe, self.now
+        queued, waiting = self._queued, self._waiting
+        lower = self._queues[:ctrl.tier]
+        i = 0
+        try:
+            try:
+                results = ctrl.reconcile_batch([observe(self, key) for _, key in run], now)
+            except Exception:
+                results, batched = None, 0
+            else:
+                batched = len(results)
+                if not 0 < batched <= n:
+                    raise ValueError(f"{name}: reconcile_batch returned {batched} results for {n} keys")
+            while i < n:
+                item = run[i]
+                key = item[1]
+                i += 1
+                queued.discard(item)
+                waiting.pop(item, None)
+                if i > batched:
+                    self.apply_result(result := ctrl.reconcile(observe(self, key), now))
+                    wrote = True
+                else:
+                    wrote = self._apply_checked(result := results[i - 1])
+                if result.requeue_after is not None:
+                    self.enqueue_after(name, key, result.requeue_after)
+                steps += 1
+                if steps > MAX_STEPS_PER_INSTANT:
+                    raise Livelock(f"controllers did not converge at t={now - self.start} ms (last: {name} {key})")
+                if not wrote or any(lower):
+                    break
+        finally:
+            if i < n:
+                queue.extendleft(reversed(run[i:]))
+        return steps
+
+    def _apply_checked(self, result: Result) -> bool:
+        """Apply `result`; False if one of its writes changed nothing in the
+        store (an update or bind that found the object gone or replaced, a
+        delete of nothing, a no-op update)."""
+        wrote = True
+        for a in result.actions:
+            t = type(a)
+            if t is RecordEvent or t is SetMemory:
+                self.apply_action(a)
+                continue
+            before = (self._rv, self._removals)
+            self.apply_action(a)
+            if (self._rv, self._removals) == before:
+                wrote = False
+        return wrote
 
     def is_queued(self, controller: str, key: Any) -> bool:
         item = (controller, key)
@@ -655,6 +749,7 @@ class Engine:
         if gone is not None:
             self.check_transition(obj.KIND, obj.status.state, "remove", gone)
         self.store.remove(obj.KIND, m.namespace, m.name)
+        self._removals += 1
         self._trace("remove", obj.KIND, m.namespace, m.name,
                     f"{obj.status.state}->{gone} (remove)" if gone else "")
         spec.on_remove(obj, self)
