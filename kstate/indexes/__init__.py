@@ -272,10 +272,36 @@ def _bump(counts: dict, key, sign: int) -> None:
         counts.pop(key, None)
 
 
+#: (node name, Requests) → the one equal tuple: what the scheduler cache's
+#: `usage` and the kubelet admission's `by_pod` hold for each counted pod (the
+#: pods of one template on one node share it). Bounded: cleared when full,
+#: which only stops the sharing.
+_PLACEMENTS: dict = {}
+_PLACEMENTS_MAX = 1 << 15
+
+
+def _placement(node: str, req) -> tuple:
+    hit = (node, req)
+    shared = _PLACEMENTS.get(hit)
+    if shared is not None:
+        return shared
+    if len(_PLACEMENTS) >= _PLACEMENTS_MAX:
+        _PLACEMENTS.clear()
+    _PLACEMENTS[hit] = hit
+    return hit
+
+
+def _pod_key(api, obj) -> tuple:
+    """The pod's (namespace, name), as the one tuple the store holds for it
+    (Engine.member): every per-pod entry below is filed under that object."""
+    m = obj.metadata
+    return api.member("Pod", m.namespace, m.name)
+
+
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     """Requests count on a node while the pod is bound and not terminal."""
     obj = new if new is not None else old
-    key = (obj.metadata.namespace, obj.metadata.name)
+    key = _pod_key(api, obj)
     out: list = []
     counted = cache.usage.get(key)
     should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
@@ -288,7 +314,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     if should and counted is None:
         req = sched.pod_requests(new)
         cache.table.add_usage(new.spec.node_name, req)
-        cache.usage[key] = (new.spec.node_name, req)
+        cache.usage[key] = _placement(new.spec.node_name, req)
         cache._count(key, new.spec.node_name, new, 1)
         if cache.unschedulable:
             out = out + cache.retry_unschedulable(relational_only=True)
@@ -357,7 +383,7 @@ def _cache_load(data: dict, api) -> SchedulerCache:
     for name in data["order"]:  # the scheduler walks nodes in this order
         cache.table.add_node(api.get("Node", "", name))
         cache.node_domains(api.get("Node", "", name), 1)
-    cache.usage = data["usage"]
+    cache.usage = {api.member("Pod", *key): _placement(*value) for key, value in data["usage"].items()}
     cache.unschedulable = data["unschedulable"]
     for key, (node, req) in sorted(cache.usage.items()):
         cache.table.add_usage(node, req)
@@ -430,7 +456,7 @@ def _admission_init() -> dict:
 def _admission_on_pod(state: dict, old, new, api) -> list:
     """Pods past the kubelet's admission that have not finished."""
     obj = new if new is not None else old
-    key = (obj.metadata.namespace, obj.metadata.name)
+    key = _pod_key(api, obj)
     totals, by_pod = state["totals"], state["by_pod"]
     admitted = by_pod.get(key)
     now_admitted = (new is not None and bool(new.spec.node_name) and new.status.phase not in TERMINAL_PHASES
@@ -448,7 +474,7 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
         tot[0] += req.cpu
         tot[1] += req.memory
         tot[2] += 1
-        by_pod[key] = (new.spec.node_name, req)
+        by_pod[key] = _placement(new.spec.node_name, req)
     return []
 
 

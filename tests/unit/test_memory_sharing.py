@@ -38,3 +38,39 @@ def test_shared_status_tuples_survive_a_snapshot_round_trip():
         cl.delete("pod", "pod-0")
         cl.run_until_stable()
     assert back.list("pods") == c.list("pods") and back.trace() == c.trace()
+
+
+def test_indexes_file_a_pod_under_the_stores_one_key_tuple():
+    from kstate.controllers.kubelet import KUBELET_ADMISSION
+    from kstate.controllers.scheduler import SCHEDULER_CACHE
+    c, pods = _pods(8)
+    eng = c.engine
+    cache, admission = eng.index(SCHEDULER_CACHE), eng.index(KUBELET_ADMISSION)
+    for p in pods:
+        key = eng.member("Pod", "default", p.metadata.name)
+        assert key == ("default", p.metadata.name)
+        node = p.spec.node_name
+        place = next(k for k in eng.store.by_place["Pod"][node] if k == key)
+        usage = next(k for k in cache.usage if k == key)
+        admitted = next(k for k in admission["by_pod"] if k == key)
+        on_node = next(k for k in cache.pods[node] if k == key)
+        assert place is key and usage is key and admitted is key and on_node is key
+        # the (node, requests) entries are one tuple per node and requests
+        assert cache.usage[key] is admission["by_pod"][key]
+        assert cache.usage[key][0] == node
+    assert len({id(v) for v in cache.usage.values()}) == len({p.spec.node_name for p in pods})
+    # an object the store does not hold: a new tuple, equal
+    assert eng.member("Pod", "default", "nope") == ("default", "nope")
+
+
+def test_the_place_index_follows_binding_and_removal():
+    c, pods = _pods(4)
+    eng = c.engine
+    name, node = pods[0].metadata.name, pods[0].spec.node_name
+    assert ("default", name) in eng.store.by_place["Pod"][node]
+    assert [p.metadata.name for p in eng.placed("Pod", node)] == sorted(
+        p.metadata.name for p in pods if p.spec.node_name == node)
+    c.delete("pod", name, grace_period=0)
+    c.run_until_stable()
+    assert ("default", name) not in eng.store.by_place["Pod"].get(node, ())
+    assert name not in eng.store.by_kind["Pod"]["default"]
