@@ -74,3 +74,49 @@ def test_the_place_index_follows_binding_and_removal():
     c.run_until_stable()
     assert ("default", name) not in eng.store.by_place["Pod"].get(node, ())
     assert name not in eng.store.by_kind["Pod"]["default"]
+
+
+def _pod_on(c, name, node="node-1"):
+    c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+             "spec": {"nodeName": node, "containers": [{"name": "a", "image": "x"}]}})
+
+
+def test_pod_ip_reservations_are_bits_and_wrap_to_freed_addresses():
+    # a /29 per node: offsets .2 … .6 are pod addresses
+    c = kstate.Cluster(nodes=1, cluster_cidr="10.9.0.0/24", node_cidr_mask=29)
+    for i in range(5):
+        _pod_on(c, f"p{i}", "node-0")
+    c.advance("2s")
+    assert [c.get("Pod", f"p{i}").status.pod_ip for i in range(5)] == [f"10.9.0.{o}" for o in range(2, 7)]
+    slot = c.engine.identity["pod-ips"]["node-0"]
+    assert slot == [0b1111100, 6]
+    c.delete("Pod", "p1", grace_period=0)
+    c.delete("Pod", "p3", grace_period=0)
+    assert c.engine.identity["pod-ips"]["node-0"][0] == 0b1010100
+    _pod_on(c, "p5", "node-0")
+    _pod_on(c, "p6", "node-0")
+    c.advance("2s")
+    # after .6 the allocator wraps to the first free offsets, .3 then .5
+    assert (c.get("Pod", "p5").status.pod_ip, c.get("Pod", "p6").status.pod_ip) == ("10.9.0.3", "10.9.0.5")
+    _pod_on(c, "p7", "node-0")
+    c.advance("2s")
+    assert c.get("Pod", "p7").status.pod_ip == ""         # the node's range is full
+
+
+def test_a_snapshot_with_the_older_set_of_offsets_still_allocates():
+    c = kstate.Cluster(nodes=2)
+    for i in range(3):
+        _pod_on(c, f"p{i}")
+    c.advance("2s")
+    snap = json.loads(json.dumps(c.snapshot()))
+    ident = snap["engine"]["identity"]["@d"]
+    slots = next(v for k, v in ident if k == "pod-ips")["@d"]
+    for _node, slot in slots:
+        slot[0] = {"@s": [o for o in range(32) if slot[0] >> o & 1]}      # as older snapshots held it
+    back = kstate.Cluster.restore(snap)
+    for cl in (c, back):
+        cl.delete("Pod", "p0", grace_period=0)
+        _pod_on(cl, "p3")
+        cl.advance("2s")
+    assert back.get("Pod", "p3").status.pod_ip == c.get("Pod", "p3").status.pod_ip == "10.244.1.5"
+    assert back.engine.identity["pod-ips"] == c.engine.identity["pod-ips"]
