@@ -86,11 +86,13 @@ class Walker:
         return total, count
 
 
-def _run(nodes: int, pods_n: int, seed: int):
+def _run(nodes: int, pods_n: int, seed: int, keep_input: bool):
     from kstate import Cluster
     cluster = Cluster(nodes=nodes, seed=seed, cluster_cidr="10.0.0.0/8")
     pods = make_pods(pods_n, tpl=pod_template())
     cluster.apply(pods)
+    if not keep_input:
+        pods = []           # as scale.py: the caller keeps no reference to what it applied
     cluster.run_until_stable(timeout="10m")
     return cluster, pods
 
@@ -178,7 +180,8 @@ def breakdown(cluster, pods: list, n_pods: int) -> list[dict]:
         merged[name] = (ob + b, oc + c)
     for name in sorted(merged, key=lambda n: -merged[n][0]):
         add(name, merged[name])
-    add("benchmark input: the applied Pod objects (alive during the run)", w.deep(pods))
+    if pods:
+        add("benchmark input: the applied Pod objects (--keep-input)", w.deep(pods))
     out = []
     for name, (b, c) in parts:
         if not b:
@@ -195,6 +198,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tracemalloc", action="store_true", help="also the top source lines by memory held")
     ap.add_argument("--top", type=int, default=30, help="how many source lines with --tracemalloc")
+    ap.add_argument("--keep-input", action="store_true",
+                    help="keep the applied Pod objects alive to the end, as scale.py did before 2026-12-02")
     args = ap.parse_args(argv)
     import kstate  # noqa: F401  (imports before the baseline RSS)
     import kstate.indexes  # noqa: F401
@@ -205,7 +210,7 @@ def main(argv=None) -> dict:
         tracemalloc.start(1)
     load0 = load_average()
     t0 = time.process_time()
-    cluster, pods = _run(args.nodes, args.pods, args.seed)
+    cluster, pods = _run(args.nodes, args.pods, args.seed, args.keep_input)
     cpu = time.process_time() - t0
     peak = peak_rss_mib()
     rss_end = rss_mib()
