@@ -92,9 +92,10 @@ class Store:
     def member(self, kind: str, namespace: str, name: str) -> tuple[str, str]:
         """The stored object's (namespace, name) tuple, shared by the indexes
         that file it under that pair; an equal new tuple if it is not stored."""
-        names = self.by_kind.get(kind, {}).get(namespace)
-        member = names.get(name) if names is not None else None
-        return member if member is not None else (namespace, name)
+        try:
+            return self.by_kind[kind][namespace][name]
+        except KeyError:
+            return (namespace, name)
 
     def list(self, kind: str, namespace: Optional[str] = None) -> list:
         """Objects of a kind, sorted by namespace then name."""

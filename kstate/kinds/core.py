@@ -11,7 +11,10 @@ imported by engine/.
 """
 from __future__ import annotations
 
+import operator
 from typing import Optional
+
+import attrs
 
 from kstate.controllers import kubelet as kubelet_mod
 from kstate.controllers.actions import Bind, ref_of
@@ -28,7 +31,7 @@ from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
 )
-from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration
+from kstate.resources.pod import TERMINAL_PHASES, ContainerState, ContainerStatus, Pod, PodStatus, Toleration
 
 #: DefaultTolerationSeconds admission (plugin/pkg/admission/defaulttolerationseconds).
 DEFAULT_TOLERATION_SECONDS = 300
@@ -91,17 +94,35 @@ def _pod_after_create(pod: Pod, api) -> Pod:
 #: 1000 ms, ready), each built anew by its kubelet sync; the stored pods hold
 #: one of them (~330 B a pod at the scale run). A flyweight of immutable values
 #: (as resources.meta.condition): no behaviour changes. Bounded: cleared when
-#: full, which only stops the sharing.
+#: full, which only stops the sharing. Keyed without calling the attrs
+#: classes' Python __hash__/__eq__ (a third of a pod's status-write cost):
+#: conditions by the identity of their elements (they are flyweights already;
+#: a tuple in the table keeps its elements alive, so equal ids are the same
+#: objects), container statuses by their fields read in C (_CONTAINER_FIELDS).
 _STATUS_PARTS: dict = {}
 _STATUS_PARTS_MAX = 1 << 15
 
 
-def _shared_part(part: tuple) -> tuple:
-    hit = _STATUS_PARTS.get(part)
+def _field_reader(cls, nested: dict):
+    """operator.attrgetter of every field of `cls`, the fields of the classes
+    in `nested` (field name → attrs class) read through: two objects read
+    equal exactly when they are equal (all leaves are plain values)."""
+    names = []
+    for f in attrs.fields(cls):
+        sub = nested.get(f.name)
+        names.extend([f"{f.name}.{g.name}" for g in attrs.fields(sub)] if sub is not None else [f.name])
+    return operator.attrgetter(*names)
+
+
+_CONTAINER_FIELDS = _field_reader(ContainerStatus, {"state": ContainerState, "last_state": ContainerState})
+
+
+def _shared_part(part: tuple, key: tuple) -> tuple:
+    hit = _STATUS_PARTS.get(key)
     if hit is None:
         if len(_STATUS_PARTS) >= _STATUS_PARTS_MAX:
             _STATUS_PARTS.clear()
-        _STATUS_PARTS[part] = hit = part
+        _STATUS_PARTS[key] = hit = part
     return hit
 
 
@@ -117,12 +138,12 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
     was = cur.status
     part = status.container_statuses
     if part and part is not was.container_statuses:
-        shared = _shared_part(part)
+        shared = _shared_part(part, ("c",) + tuple(map(_CONTAINER_FIELDS, part)))
         if shared is not part:
             changes["container_statuses"] = shared
     part = status.conditions
     if part and part is not was.conditions:
-        shared = _shared_part(part)
+        shared = _shared_part(part, tuple(map(id, part)))
         if shared is not part:
             changes["conditions"] = shared
     return evolve(status, **changes) if changes else status
