@@ -120,3 +120,21 @@ def test_a_snapshot_with_the_older_set_of_offsets_still_allocates():
         cl.advance("2s")
     assert back.get("Pod", "p3").status.pod_ip == c.get("Pod", "p3").status.pod_ip == "10.244.1.5"
     assert back.engine.identity["pod-ips"] == c.engine.identity["pod-ips"]
+
+
+def test_the_status_flyweight_shares_only_equal_values():
+    from kstate.kinds import core as kcore
+    from kstate.resources.pod import ContainerState, ContainerStatus
+    running = ContainerStatus("app", "nginx", True, True, 0, ContainerState("running", started_at=1000))
+    same = ContainerStatus("app", "nginx", True, True, 0, ContainerState("running", started_at=1000))
+    later = ContainerStatus("app", "nginx", True, True, 0, ContainerState("running", started_at=2000))
+    restarted = attrs.evolve(same, last_state=ContainerState("terminated", exit_code=1))
+    key = lambda part: ("c",) + tuple(map(kcore._CONTAINER_FIELDS, part))  # noqa: E731
+    assert key((running,)) == key((same,))
+    assert key((running,)) != key((later,)) and key((running,)) != key((restarted,))
+    # every field of both classes is read: a new field cannot be missed silently
+    assert len(kcore._CONTAINER_FIELDS(running)) == len(attrs.fields(ContainerStatus)) - 2 + 2 * len(
+        attrs.fields(ContainerState))
+    a = kcore._shared_part((running,), key((running,)))
+    assert kcore._shared_part((same,), key((same,))) is a
+    assert kcore._shared_part((later,), key((later,))) == (later,)
