@@ -191,6 +191,12 @@ class Engine:
     def owned_by(self, uid: str, kind: Optional[str] = None) -> list:
         return self.store.owned_by(uid, kind)
 
+    def member(self, kind: str, namespace: str, name: str) -> tuple[str, str]:
+        """The stored object's (namespace, name) tuple (Store.member): a
+        declared index keyed by that pair files the object under it instead
+        of under a copy of its own."""
+        return self.store.member(kind, namespace, name)
+
     def by_uid(self, uid: str):
         key = self.store.by_uid.get(uid)
         return self.store.objects.get(key) if key is not None else None

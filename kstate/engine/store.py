@@ -6,6 +6,11 @@ namespace, key, value), and by place — a secondary key a kind declares in its
 KindSpec (`place`: pods by node, nodes by zone). Every index is a dict of
 sets, so maintenance is O(labels) per write and a read costs what it returns;
 callers sort what they iterate. The store knows no kind by name.
+
+Each stored object has one `(namespace, name)` tuple, its member (by_kind
+maps a name to it): the place index holds it, and so do the engine's declared
+indexes keyed by that pair (`member`), instead of an equal tuple each — at
+150,000 pods every private copy of that pair is ~9 MiB.
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ Key = tuple[str, str, str]  # (kind, namespace, name)
 class Store:
     def __init__(self, place_of: Optional[dict[str, Callable[[Any], Optional[str]]]] = None) -> None:
         self.objects: dict[Key, Any] = {}
-        self.by_kind: dict[str, dict[str, set[str]]] = {}
+        #: kind → namespace → name → the object's member tuple (namespace, name)
+        self.by_kind: dict[str, dict[str, dict[str, tuple[str, str]]]] = {}
         self.by_uid: dict[str, Key] = {}
         self.by_owner: dict[str, set[Key]] = {}
         self.by_label: dict[tuple[str, str, str, str], set[str]] = {}
@@ -40,13 +46,14 @@ class Store:
         self.objects[key] = obj
         place = self.place_of.get(kind)
         if old is None:
-            self.by_kind.setdefault(kind, {}).setdefault(m.namespace, set()).add(m.name)
+            member = (m.namespace, m.name)
+            self.by_kind.setdefault(kind, {}).setdefault(m.namespace, {})[m.name] = member
             if m.uid:
                 self.by_uid[m.uid] = key
             self._index_labels(obj, key, add=True)
             self._index_owner(obj, key, add=True)
             if place is not None:
-                self._index_place(kind, place(obj), key, add=True)
+                self._index_place(kind, place(obj), member, add=True)
         else:
             om = old.metadata
             if om.labels is not m.labels and om.labels != m.labels:
@@ -58,8 +65,9 @@ class Store:
             if place is not None:
                 before, after = place(old), place(obj)
                 if before != after:
-                    self._index_place(kind, before, key, add=False)
-                    self._index_place(kind, after, key, add=True)
+                    member = self.by_kind[kind][m.namespace][m.name]
+                    self._index_place(kind, before, member, add=False)
+                    self._index_place(kind, after, member, add=True)
         return old
 
     def remove(self, kind: str, namespace: str, name: str) -> Optional[Any]:
@@ -68,7 +76,7 @@ class Store:
         if old is None:
             return None
         names = self.by_kind[kind][namespace]
-        names.discard(name)
+        member = names.pop(name)
         if not names:
             del self.by_kind[kind][namespace]
         self.by_uid.pop(old.metadata.uid, None)
@@ -76,10 +84,18 @@ class Store:
         self._index_owner(old, key, add=False)
         place = self.place_of.get(kind)
         if place is not None:
-            self._index_place(kind, place(old), key, add=False)
+            self._index_place(kind, place(old), member, add=False)
         return old
 
     # -- reads
+
+    def member(self, kind: str, namespace: str, name: str) -> tuple[str, str]:
+        """The stored object's (namespace, name) tuple, shared by the indexes
+        that file it under that pair; an equal new tuple if it is not stored."""
+        try:
+            return self.by_kind[kind][namespace][name]
+        except KeyError:
+            return (namespace, name)
 
     def list(self, kind: str, namespace: Optional[str] = None) -> list:
         """Objects of a kind, sorted by namespace then name."""
@@ -132,11 +148,10 @@ class Store:
                     if not s:
                         del self.by_owner[ref.uid]
 
-    def _index_place(self, kind: str, place: Optional[str], key: Key, add: bool) -> None:
+    def _index_place(self, kind: str, place: Optional[str], member: tuple[str, str], add: bool) -> None:
         if place is None:
             return
         index = self.by_place.setdefault(kind, {})
-        member = (key[1], key[2])
         if add:
             index.setdefault(place, set()).add(member)
         else:

@@ -272,10 +272,31 @@ def _bump(counts: dict, key, sign: int) -> None:
         counts.pop(key, None)
 
 
+#: (node name, id(Requests)) → the one (node name, Requests) tuple: what the
+#: scheduler cache's `usage` and the kubelet admission's `by_pod` hold for
+#: each counted pod (the pods of one template on one node share it; their
+#: Requests is one object, pod_requests' memo). Keyed by identity, checked
+#: on a hit, so no Python-level hash runs. Bounded: cleared when full, which
+#: only stops the sharing.
+_PLACEMENTS: dict = {}
+_PLACEMENTS_MAX = 1 << 15
+
+
+def _placement(node: str, req) -> tuple:
+    key = (node, id(req))
+    shared = _PLACEMENTS.get(key)
+    if shared is not None and shared[1] is req:
+        return shared
+    if len(_PLACEMENTS) >= _PLACEMENTS_MAX:
+        _PLACEMENTS.clear()
+    shared = _PLACEMENTS[key] = (node, req)
+    return shared
+
+
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     """Requests count on a node while the pod is bound and not terminal."""
-    obj = new if new is not None else old
-    key = (obj.metadata.namespace, obj.metadata.name)
+    m = (new if new is not None else old).metadata
+    key = api.member("Pod", m.namespace, m.name)   # the store's tuple: entries below are filed under it
     out: list = []
     counted = cache.usage.get(key)
     should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
@@ -288,7 +309,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     if should and counted is None:
         req = sched.pod_requests(new)
         cache.table.add_usage(new.spec.node_name, req)
-        cache.usage[key] = (new.spec.node_name, req)
+        cache.usage[key] = _placement(new.spec.node_name, req)
         cache._count(key, new.spec.node_name, new, 1)
         if cache.unschedulable:
             out = out + cache.retry_unschedulable(relational_only=True)
@@ -357,7 +378,7 @@ def _cache_load(data: dict, api) -> SchedulerCache:
     for name in data["order"]:  # the scheduler walks nodes in this order
         cache.table.add_node(api.get("Node", "", name))
         cache.node_domains(api.get("Node", "", name), 1)
-    cache.usage = data["usage"]
+    cache.usage = {api.member("Pod", *key): _placement(*value) for key, value in data["usage"].items()}
     cache.unschedulable = data["unschedulable"]
     for key, (node, req) in sorted(cache.usage.items()):
         cache.table.add_usage(node, req)
@@ -429,8 +450,8 @@ def _admission_init() -> dict:
 
 def _admission_on_pod(state: dict, old, new, api) -> list:
     """Pods past the kubelet's admission that have not finished."""
-    obj = new if new is not None else old
-    key = (obj.metadata.namespace, obj.metadata.name)
+    m = (new if new is not None else old).metadata
+    key = (m.namespace, m.name)
     totals, by_pod = state["totals"], state["by_pod"]
     admitted = by_pod.get(key)
     now_admitted = (new is not None and bool(new.spec.node_name) and new.status.phase not in TERMINAL_PHASES
@@ -448,7 +469,7 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
         tot[0] += req.cpu
         tot[1] += req.memory
         tot[2] += 1
-        by_pod[key] = (new.spec.node_name, req)
+        by_pod[api.member("Pod", m.namespace, m.name)] = _placement(new.spec.node_name, req)  # the store's tuple
     return []
 
 

@@ -11,7 +11,10 @@ imported by engine/.
 """
 from __future__ import annotations
 
+import operator
 from typing import Optional
+
+import attrs
 
 from kstate.controllers import kubelet as kubelet_mod
 from kstate.controllers.actions import Bind, ref_of
@@ -28,7 +31,7 @@ from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
     LABEL_HOSTNAME, LABEL_ZONE, TAINT_NOT_READY, TAINT_UNREACHABLE, Node, NodeAddress, NodeStatus,
 )
-from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, Toleration
+from kstate.resources.pod import TERMINAL_PHASES, ContainerState, ContainerStatus, Pod, PodStatus, Toleration
 
 #: DefaultTolerationSeconds admission (plugin/pkg/admission/defaulttolerationseconds).
 DEFAULT_TOLERATION_SECONDS = 300
@@ -86,13 +89,64 @@ def _pod_after_create(pod: Pod, api) -> Pod:
     return pod
 
 
+#: status tuple → the one equal tuple stored pods share: pods changing at one
+#: instant post equal conditions and container statuses (app running since
+#: 1000 ms, ready), each built anew by its kubelet sync; the stored pods hold
+#: one of them (~330 B a pod at the scale run). A flyweight of immutable values
+#: (as resources.meta.condition): no behaviour changes. Bounded: cleared when
+#: full, which only stops the sharing. Keyed without calling the attrs
+#: classes' Python __hash__/__eq__ (a third of a pod's status-write cost):
+#: conditions by the identity of their elements (they are flyweights already;
+#: a tuple in the table keeps its elements alive, so equal ids are the same
+#: objects), container statuses by their fields read in C (_CONTAINER_FIELDS).
+_STATUS_PARTS: dict = {}
+_STATUS_PARTS_MAX = 1 << 15
+
+
+def _field_reader(cls, nested: dict):
+    """operator.attrgetter of every field of `cls`, the fields of the classes
+    in `nested` (field name → attrs class) read through: two objects read
+    equal exactly when they are equal (all leaves are plain values)."""
+    names = []
+    for f in attrs.fields(cls):
+        sub = nested.get(f.name)
+        names.extend([f"{f.name}.{g.name}" for g in attrs.fields(sub)] if sub is not None else [f.name])
+    return operator.attrgetter(*names)
+
+
+_CONTAINER_FIELDS = _field_reader(ContainerStatus, {"state": ContainerState, "last_state": ContainerState})
+
+
+def _shared_part(part: tuple, key: tuple) -> tuple:
+    hit = _STATUS_PARTS.get(key)
+    if hit is None:
+        if len(_STATUS_PARTS) >= _STATUS_PARTS_MAX:
+            _STATUS_PARTS.clear()
+        _STATUS_PARTS[key] = hit = part
+    return hit
+
+
 def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
-    """The CNI plugin's ADD: the sandbox gets an address from its node's range."""
+    """The CNI plugin's ADD: the sandbox gets an address from its node's
+    range. The conditions and container statuses a write changes are stored
+    shared with the equal ones of other pods (_STATUS_PARTS)."""
+    changes = {}
     if status.state in ("Initializing", "ContainerCreating") and not status.pod_ip:
         ip = allocate_pod_ip(api, cur.spec.node_name)
         if ip:
-            return evolve(status, pod_ip=ip)
-    return status
+            changes["pod_ip"] = ip
+    was = cur.status
+    part = status.container_statuses
+    if part and part is not was.container_statuses:
+        shared = _shared_part(part, ("c",) + tuple(map(_CONTAINER_FIELDS, part)))
+        if shared is not part:
+            changes["container_statuses"] = shared
+    part = status.conditions
+    if part and part is not was.conditions:
+        shared = _shared_part(part, tuple(map(id, part)))
+        if shared is not part:
+            changes["conditions"] = shared
+    return evolve(status, **changes) if changes else status
 
 
 def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
@@ -281,19 +335,42 @@ def _apply_bind(a: Bind, api) -> None:
 
 def _pod_ips(api) -> dict:
     """node → [offsets in use, last offset handed out] (host-local's
-    reservations and last_reserved_ip)."""
+    reservations and last_reserved_ip). The offsets in use are one int, bit
+    `off` set while offset `off` is taken: a set of the ~30 offsets a node
+    holds cost ~2 KiB (~80 B a pod), the int ~40 B a node."""
     return api.identity.setdefault("pod-ips", {})
+
+
+class _Taken:
+    """The offsets in use as ipam.next_pod_ip reads them (`off in used`)."""
+
+    __slots__ = ("bits",)
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+
+    def __contains__(self, off: int) -> bool:
+        return bool(self.bits >> off & 1)
+
+
+def _taken_bits(slot: list) -> int:
+    """The slot's offsets in use as bits (a snapshot taken before they were
+    bits holds a set: converted here, on first use)."""
+    used = slot[0]
+    if not isinstance(used, int):
+        used = slot[0] = sum(1 << off for off in used)
+    return used
 
 
 def allocate_pod_ip(api, node_name: str) -> str:
     node = api.store.get("Node", "", node_name)
     if node is None or not node.spec.pod_cidr:
         return ""
-    slot = _pod_ips(api).setdefault(node_name, [set(), None])
-    ip, off = ipam.next_pod_ip(node.spec.pod_cidr, slot[0], slot[1])
+    slot = _pod_ips(api).setdefault(node_name, [0, None])
+    ip, off = ipam.next_pod_ip(node.spec.pod_cidr, _Taken(_taken_bits(slot)), slot[1])
     if ip is None:
         return ""
-    slot[0].add(off)
+    slot[0] |= 1 << off
     slot[1] = off
     return ip
 
@@ -305,7 +382,9 @@ def release_pod_ip(api, pod: Pod) -> None:
     node = api.store.get("Node", "", pod.spec.node_name)
     if slot is None or node is None or not node.spec.pod_cidr:
         return
-    slot[0].discard(ipam.pod_ip_offset(node.spec.pod_cidr, pod.status.pod_ip))
+    off = ipam.pod_ip_offset(node.spec.pod_cidr, pod.status.pod_ip)
+    if off >= 0:
+        slot[0] = _taken_bits(slot) & ~(1 << off)
 
 
 register_action(Bind, _apply_bind)
