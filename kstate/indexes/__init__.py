@@ -322,8 +322,16 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
             # when the labels or the terminating state do
             respread = (was.metadata.labels is not new.metadata.labels
                         or (was.metadata.deletion_timestamp is None) != (new.metadata.deletion_timestamp is None))
-            cache._count(key, node, was, -1, respread)
-            cache._count(key, node, new, 1, respread)
+            if not respread and was.spec is new.spec:
+                # the kubelet's status writes: host ports and affinity anchors come from the
+                # spec, so only the object the cache holds changes
+                cache.pods[node][key] = new
+                hit = cache.affinity_pods.get(key)
+                if hit is not None:
+                    cache.affinity_pods[key] = (node, new, hit[2])
+            else:
+                cache._count(key, node, was, -1, respread)
+                cache._count(key, node, new, 1, respread)
             if old is not None and old.metadata.deletion_timestamp is None and new.metadata.deletion_timestamp:
                 out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
         else:
