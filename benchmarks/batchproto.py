@@ -445,7 +445,7 @@ class BatchRun:
         the earlier pods of the batch are bound (kube-scheduler's assumed
         pods), then the binds applied in order."""
         eng, p, table = self.eng, self.pods, self.table
-        work = _clone_table(table)
+        work = table.assumed()
         n = work.size
         if n == 0:
             raise Unsupported("no nodes")
@@ -748,18 +748,6 @@ class _StatusOnly:
 
     def __init__(self, status) -> None:
         self.status = status
-
-
-def _clone_table(table):
-    """The batch's overlay: a NodeTable sharing the node objects and the
-    score memo (keyed on everything a score reads) and copying the usage
-    rows and the score windows (O(nodes) per batch, not per pod)."""
-    work = object.__new__(type(table))
-    work.__dict__.update(table.__dict__)
-    for name in ("used_cpu", "used_mem", "used_pods", "nz_cpu", "nz_mem"):
-        setattr(work, name, list(getattr(table, name)))
-    work._scores = {sig: scores.copy() for sig, scores in table._scores.items()}
-    return work
 
 
 def _commit_table(table, work) -> None:

@@ -43,7 +43,6 @@ a seed and differs across seeds, without the reconcile touching a stream.
 """
 from __future__ import annotations
 
-import copy
 from typing import Optional
 
 import zlib
@@ -1012,18 +1011,6 @@ def _assumed_obs(obs: SchedulerObs, table, next_start: int) -> SchedulerObs:
                         claims=obs.claims, nominated=obs.nominated)
 
 
-def _assumed_table(table):
-    """A copy of the node table whose usage the batch may change (the rows'
-    used and non-zero requests, and the memo of window scores kept per
-    request shape); the nodes, names and allocatable stay shared, read-only."""
-    t = copy.copy(table)
-    t.used_cpu, t.used_mem, t.used_pods = list(table.used_cpu), list(table.used_mem), list(table.used_pods)
-    t.nz_cpu, t.nz_mem = list(table.nz_cpu), list(table.nz_mem)
-    t._keys = {sig: list(keys) for sig, keys in table._keys.items()}
-    t._windows = {}
-    return t
-
-
 def reconcile_scheduler_batch(observations, now: int) -> list:
     """`reconcile_scheduler` over a run of pending pods taken at one instant
     (ControllerSpec.reconcile_batch): item i is scheduled against the node
@@ -1066,7 +1053,7 @@ def reconcile_scheduler_batch(observations, now: int) -> list:
         out.append(result)
         if placed:
             if table is None:
-                table = _assumed_table(obs.table)
+                table = obs.table.assumed()
             table.add_usage(actions[1].node_name, pod_requests(obs.pod))
             next_start = actions[0].value
         elif actions:

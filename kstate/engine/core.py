@@ -425,8 +425,9 @@ class Engine:
         (observe after the item before was applied, `reconcile`, apply —
         the one-key engine, with the same cut on a lower tier woken). If
         observing or the batch call raises, the whole run is folded so, and
-        the error surfaces where the one-key engine would raise it. Returns
-        the step count."""
+        the error surfaces where the one-key engine would raise it; if the
+        fold raises nothing, the batch form's own error is raised after it.
+        Returns the step count."""
         run = []
         while queue and queue[0][0] == name:
             run.append(queue.popleft())
@@ -435,11 +436,12 @@ class Engine:
         queued, waiting = self._queued, self._waiting
         lower = self._queues[:ctrl.tier]
         i = 0
+        failed = None
         try:
             try:
                 results = ctrl.reconcile_batch([observe(self, key) for _, key in run], now)
-            except Exception:
-                results, batched = None, 0
+            except Exception as exc:
+                results, batched, failed = None, 0, exc
             else:
                 batched = len(results)
                 if not 0 < batched <= n:
@@ -465,6 +467,10 @@ class Engine:
         finally:
             if i < n:
                 queue.extendleft(reversed(run[i:]))
+        if failed is not None:
+            # the one-key fold of the run did not raise, so the batch form did on its own: a bug
+            # of the batch form, which must not hide behind the fold's (same) answers
+            raise failed
         return steps
 
     def _apply_checked(self, result: Result) -> bool:

@@ -130,6 +130,21 @@ class NodeTable:
         for sig, scores in self._scores.items():
             scores.update(i, self._score(i, sig))
 
+    def assumed(self) -> "NodeTable":
+        """A copy whose usage a caller may change without touching this table
+        (the scheduler's batch assumes pods into it, as kube-scheduler's cache
+        assumes a pod before its bind lands): the usage rows and the score
+        windows are copied (O(nodes), once per batch); the nodes, names,
+        allocatable, the score memo (keyed on everything a score reads) and
+        the layout-derived window cache stay shared, read-only."""
+        t = object.__new__(type(self))
+        t.__dict__.update(self.__dict__)
+        t.used_cpu, t.used_mem, t.used_pods = list(self.used_cpu), list(self.used_mem), list(self.used_pods)
+        t.nz_cpu, t.nz_mem = list(self.nz_cpu), list(self.nz_mem)
+        t._scores = {sig: scores.copy() for sig, scores in self._scores.items()}
+        t._windows = {}
+        return t
+
     def _invalidate(self) -> None:
         self._scores.clear()
         self._windows.clear()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import kstate
 from kstate.controllers import CONTROLLERS, scheduler
+from kstate.indexes.nodetable import NodeTable
 
 SIZES = (("100m", "64Mi"), ("500m", "256Mi"), ("1", "1Gi"), ("0", "0"), ("3", "6Gi"), ("64", "1Ti"))
 KINDS = ("bare", "bare", "bare", "bare", "selector", "port", "gated", "anti", "gpu", "tolerating")
@@ -126,19 +127,15 @@ def test_the_batch_stops_at_a_pod_it_cannot_foresee_and_the_engine_folds_the_res
     assert b_results == f_results and batched.trace() == folded.trace()
 
 
-def test_a_broken_overlay_is_caught():
+def test_a_broken_overlay_is_caught(monkeypatch):
     """The comparison above can fail: a batch form that forgets to assume
     the pods it placed scores every pod against the table before the batch."""
     nodes = [("4", "110", "plain")] * 3
     pods = [("bare", ("500m", "256Mi"))] * 6
     folded, f_results, _ = _run(nodes, pods, False, 0)
-    original = scheduler._assumed_table
-    try:
-        scheduler._assumed_table = lambda table: type("NoAssume", (), {
-            "add_usage": lambda self, *a: None, "__getattr__": lambda self, k: getattr(table, k)})()
-        batched, b_results, batches = _run(nodes, pods, True, 0)
-    finally:
-        scheduler._assumed_table = original
+    monkeypatch.setattr(NodeTable, "assumed", lambda table: type("NoAssume", (), {
+        "add_usage": lambda self, *a: None, "__getattr__": lambda self, k: getattr(table, k)})())
+    batched, b_results, batches = _run(nodes, pods, True, 0)
     assert batches == [(6, 6)]
     assert b_results != f_results
 
