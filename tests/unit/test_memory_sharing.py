@@ -6,15 +6,7 @@ import json
 import attrs
 
 import kstate
-
-
-def _pods(n, nodes=2):
-    (tpl,) = kstate.parse_manifests([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "t"},
-                                      "spec": {"containers": [{"name": "app", "image": "nginx"}]}}])
-    c = kstate.Cluster(nodes=nodes, seed=0)
-    c.apply([attrs.evolve(tpl, metadata=attrs.evolve(tpl.metadata, name=f"pod-{i}")) for i in range(n)])
-    c.run_until_stable()
-    return c, c.list("pods")
+from tests.unit.test_write_path_sharing import _pods
 
 
 def test_pods_started_together_share_their_status_tuples():
