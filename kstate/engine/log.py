@@ -31,7 +31,7 @@ from typing import Any, Iterator, Optional
 _OBJ_BITS = 32
 _OBJ_MASK = (1 << _OBJ_BITS) - 1
 #: how many distinct events an object keeps in its chain before its events
-#: are found through a dictionary instead (EventLog._find).
+#: are found through a dictionary of its own instead (EventLog.add).
 _CHAIN = 16
 #: the mark that stands for the involved object's `namespace/name` in a stored
 #: message; a message already holding it is stored as it is.
@@ -43,11 +43,11 @@ class Names:
 
     A name that is deleted and created again keeps its id: the trace tells
     objects apart by name, the event log by name and uid."""
-    __slots__ = ("_ids", "scopes", "scope_of", "names")
+    __slots__ = ("_scopes", "scopes", "scope_of", "names")
 
     def __init__(self) -> None:
-        #: kind → namespace → (scope id, name → id)
-        self._ids: dict[str, dict[str, tuple[int, dict[str, int]]]] = {}
+        #: kind → namespace → its scope: (kind, namespace, scope id, name → id)
+        self._scopes: dict[str, dict[str, tuple]] = {}
         #: scope id → (kind, namespace)
         self.scopes: list[tuple[str, str]] = []
         #: id → scope id
@@ -55,21 +55,26 @@ class Names:
         #: id → name
         self.names: list[str] = []
 
-    def id(self, kind: str, ns: str, name: str) -> int:
-        by_ns = self._ids.get(kind)
+    def scope(self, kind: str, ns: str) -> tuple:
+        by_ns = self._scopes.get(kind)
         if by_ns is None:
-            by_ns = self._ids[kind] = {}
+            by_ns = self._scopes[kind] = {}
         scoped = by_ns.get(ns)
         if scoped is None:
-            scoped = by_ns[ns] = (len(self.scopes), {})
+            scoped = by_ns[ns] = (kind, ns, len(self.scopes), {})
             self.scopes.append((kind, ns))
-        sid, ids = scoped
-        i = ids.get(name)
-        if i is None:
-            i = ids[name] = len(self.names)
-            self.names.append(name)
-            self.scope_of.append(sid)
+        return scoped
+
+    def new(self, scope: tuple, name: str) -> int:
+        i = scope[3][name] = len(self.names)
+        self.names.append(name)
+        self.scope_of.append(scope[2])
         return i
+
+    def id(self, kind: str, ns: str, name: str) -> int:
+        scope = self.scope(kind, ns)
+        i = scope[3].get(name)
+        return self.new(scope, name) if i is None else i
 
     def __len__(self) -> int:
         return len(self.names)
@@ -80,14 +85,12 @@ class Names:
     @classmethod
     def load(cls, data: dict) -> "Names":
         out = cls()
-        for kind, ns in data["scopes"]:
-            out._ids.setdefault(kind, {})[ns] = (len(out.scopes), {})
-            out.scopes.append((kind, ns))
+        scopes = [out.scope(kind, ns) for kind, ns in data["scopes"]]
+        if len(out.scopes) != len(scopes):
+            raise ValueError("a scope is listed twice")
         for sid, name in zip(data["scope_of"], data["names"]):
-            kind, ns = out.scopes[sid]
-            out._ids[kind][ns][1][name] = len(out.names)
-            out.names.append(name)
-            out.scope_of.append(sid)
+            if out.id(*scopes[sid][:2], name) != len(out.names) - 1:
+                raise ValueError(f"name {name!r} is listed twice")
         if len(out.names) != len(data["scope_of"]):
             raise ValueError("names and scopes differ in length")
         return out
@@ -100,7 +103,7 @@ class Trace(Sequence):
     another trace. A slice of the tail costs what its length costs, so a
     reader that keeps a cursor (`trace[seen:]`) pays for the new entries
     only."""
-    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of")
+    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of", "_scope")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -114,6 +117,8 @@ class Trace(Sequence):
         self._details: dict[str, dict[str, int]] = {}
         self._verb_of: list[str] = []
         self._detail_of: list[str] = []
+        #: the scope (Names.scope) of the last entry: most entries share it
+        self._scope: tuple = (None, None, -1, {})
 
     def add(self, t: int, verb: str, kind: str, ns: str, name: str, detail: str) -> None:
         codes = self._codes
@@ -129,7 +134,13 @@ class Trace(Sequence):
             d = by_detail[detail] = len(self._verb_of)
             self._verb_of.append(verb)
             self._detail_of.append(detail)
-        codes.append(d << _OBJ_BITS | self._names.id(kind, ns, name))
+        scope = self._scope
+        if kind != scope[0] or ns != scope[1]:
+            scope = self._scope = self._names.scope(kind, ns)
+        o = scope[3].get(name)
+        if o is None:
+            o = self._names.new(scope, name)
+        codes.append(d << _OBJ_BITS | o)
 
     # ------------------------------------------------------------ reading
 
@@ -217,11 +228,11 @@ class EventLog:
     object, reason, message, type and source again is a repeat of the first),
     in order of first occurrence — its serial.
 
-    An event object is a (name id, uid) pair; an object's distinct events are
-    chained newest first, so finding a repeat walks at most _CHAIN of them,
-    and a dictionary takes over for an object with more."""
-    __slots__ = ("_names", "_obj_name", "_obj_uid", "_latest", "_other", "_head", "_count", "_msgs", "_msg_of",
-                 "_codes", "_first", "_prev", "_index", "_repeats")
+    An event object is a (name id, uid) pair. An object's distinct events are
+    chained newest first, so finding a repeat walks its few events (a pod
+    has five); past _CHAIN of them a dictionary of its own takes over."""
+    __slots__ = ("_names", "_obj_name", "_obj_uid", "_latest", "_other", "_head", "_msgs", "_msg_of", "_codes",
+                 "_first", "_prev", "_repeats", "_last")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -232,21 +243,22 @@ class EventLog:
         #: (name id, uid) → event object for the older ones
         self._latest = array("q")
         self._other: dict[tuple[int, str], int] = {}
-        #: event object id → its newest event's serial, how many it has
-        self._head = array("q")
-        self._count = array("q")
+        #: event object id → its newest event's serial (-1: none), or for an
+        #: object with more than _CHAIN events, its code → serial dictionary
+        self._head: list = []
         #: (reason, message template, type, source) → message id; and back
         self._msgs: dict[tuple, int] = {}
         self._msg_of: list[tuple] = []
         #: per serial: message id << 32 | event object id; first time; the
-        #: object's previous event (-1: none)
+        #: object's previous event (-1: none). The times are the engine's
+        #: clock values, shared by the events of an instant.
         self._codes = array("q")
-        self._first = array("q")
+        self._first: list[int] = []
         self._prev = array("q")
-        #: code → serial, for the objects with more than _CHAIN events
-        self._index: dict[int, int] = {}
         #: serial → [count, last time], once an event repeats
         self._repeats: dict[int, list] = {}
+        #: the last involved object: kind, namespace, name, uid, its id and `namespace/name`
+        self._last: tuple = (None, None, None, None, -1, None)
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -269,53 +281,62 @@ class EventLog:
         self._obj_name.append(nid)
         self._obj_uid.append(uid)
         self._head.append(-1)
-        self._count.append(0)
         return e
 
-    def _message(self, ns: str, name: str, reason: str, message: str, type_: str, source: str) -> int:
-        if type(message) is str and name and _HOLE not in message:
-            key: tuple = (reason, message.replace(f"{ns}/{name}" if ns else name, _HOLE), type_, source)
-        else:
-            key = (reason, message, type_, source, None)   # stored as it is
-        m = self._msgs.get(key)
-        if m is None:
-            m = self._msgs[key] = len(self._msg_of)
-            self._msg_of.append(key)
+    def _message(self, key: tuple) -> int:
+        m = self._msgs[key] = len(self._msg_of)
+        self._msg_of.append(key)
         return m
 
-    def _find(self, e: int, code: int) -> int:
-        if self._count[e] > _CHAIN:
-            return self._index.get(code, -1)
-        codes, prev = self._codes, self._prev
-        s = self._head[e]
-        while s >= 0 and codes[s] != code:
-            s = prev[s]
-        return s
-
-    def _append(self, e: int, code: int, first: int) -> int:
-        serial = len(self._codes)
-        self._codes.append(code)
-        self._first.append(first)
-        self._prev.append(self._head[e])
-        self._head[e] = serial
-        n = self._count[e] = self._count[e] + 1
-        if n > _CHAIN:
-            if n == _CHAIN + 1:
-                s = self._prev[serial]
-                while s >= 0:
-                    self._index[self._codes[s]] = s
-                    s = self._prev[s]
-            self._index[code] = serial
-        return serial
+    def _key(self, ns: str, name: str, reason: str, message: str, type_: str, source: str) -> tuple:
+        """The message's key: the message with the involved object's
+        `namespace/name` (`name` without a namespace) cut out, unless it
+        holds the mark already (then a fifth field says so)."""
+        if type(message) is str and name and _HOLE not in message:
+            return reason, message.replace(f"{ns}/{name}" if ns else name, _HOLE), type_, source
+        return reason, message, type_, source, None
 
     def add(self, kind: str, ns: str, name: str, uid: str, reason: str, message: str, type_: str, source: str,
             now: int) -> None:
-        e = self._object(kind, ns, name, uid)
-        code = self._message(ns, name, reason, message, type_, source) << _OBJ_BITS | e
-        s = self._find(e, code)
-        if s < 0:
-            self._append(e, code, now)
-            return
+        # _key and _new inlined for the common cases: this runs for every
+        # event a controller records (five a pod at scale), and a pod's
+        # kubelet events come one after another, hence the last object kept.
+        lk, lns, ln, lu, e, ref = self._last
+        if uid != lu or name != ln or kind != lk or ns != lns:
+            e = self._object(kind, ns, name, uid)
+            ref = f"{ns}/{name}" if ns else name
+            self._last = (kind, ns, name, uid, e, ref)
+        if type(message) is str and name and _HOLE not in message:
+            key: tuple = (reason, message.replace(ref, _HOLE), type_, source)
+        else:
+            key = (reason, message, type_, source, None)
+        m = self._msgs.get(key)
+        if m is None:
+            m = self._message(key)
+        code = m << _OBJ_BITS | e
+        h = self._head[e]
+        if type(h) is int:
+            codes, prev = self._codes, self._prev
+            s, n = h, 0
+            while s >= 0:
+                if codes[s] == code:
+                    break
+                s = prev[s]
+                n += 1
+            else:
+                if n >= _CHAIN:
+                    self._new(e, code, now)
+                    return
+                self._head[e] = len(codes)
+                codes.append(code)
+                self._first.append(now)
+                prev.append(h)
+                return
+        else:
+            s = h.get(code)
+            if s is None:
+                self._new(e, code, now)
+                return
         rep = self._repeats.get(s)
         if rep is None:
             self._repeats[s] = [2, now]
@@ -323,17 +344,45 @@ class EventLog:
             rep[0] += 1
             rep[1] = now
 
+    def _new(self, e: int, code: int, first: int) -> int:
+        """Append a distinct event of object e (known not to be one yet)."""
+        serial = len(self._codes)
+        h = self._head[e]
+        self._codes.append(code)
+        self._first.append(first)
+        if type(h) is int:
+            self._prev.append(h)
+            n, s = 0, h
+            while s >= 0:
+                s = self._prev[s]
+                n += 1
+            if n < _CHAIN:
+                self._head[e] = serial
+                return serial
+            index = {}
+            s = serial
+            while s >= 0:
+                index[self._codes[s]] = s
+                s = self._prev[s]
+            self._head[e] = index
+        else:
+            self._prev.append(-1)
+            h[code] = serial
+        return serial
+
     def add_record(self, key: tuple, count: int, last: int, first: int) -> None:
         """Append an event as `records` gives it (restoring older snapshots)."""
         kind, ns, name, uid, reason, message, type_, source = key
         e = self._object(kind, ns, name, uid)
-        serial = self._append(e, self._message(ns, name, reason, message, type_, source) << _OBJ_BITS | e, first)
+        mkey = self._key(ns, name, reason, message, type_, source)
+        m = self._msgs.get(mkey)
+        serial = self._new(e, (self._message(mkey) if m is None else m) << _OBJ_BITS | e, first)
         if count != 1:
             self._repeats[serial] = [count, last]
 
     # ------------------------------------------------------------ reading
 
-    def _key(self, code: int) -> tuple:
+    def _render(self, code: int) -> tuple:
         e = code & _OBJ_MASK
         nid = self._obj_name[e]
         kind, ns = self._names.scopes[self._names.scope_of[nid]]
@@ -363,7 +412,7 @@ class EventLog:
             f = first[serial]
             rep = repeats.get(serial)
             count, last = (1, f) if rep is None else rep
-            yield serial, self._key(code), count, f, last
+            yield serial, self._render(code), count, f, last
 
     def records(self) -> list[list]:
         """[key, count, last, first, serial] per event, in serial order."""
@@ -374,7 +423,7 @@ class EventLog:
     def dump(self) -> dict:
         return {"obj_name": self._obj_name.tolist(), "obj_uid": list(self._obj_uid),
                 "messages": [list(m) for m in self._msg_of], "codes": self._codes.tolist(),
-                "first": self._first.tolist(), "repeats": [[s, c, t] for s, (c, t) in self._repeats.items()]}
+                "first": list(self._first), "repeats": [[s, c, t] for s, (c, t) in self._repeats.items()]}
 
     @classmethod
     def load(cls, data: dict, names: Names) -> "EventLog":
@@ -382,20 +431,21 @@ class EventLog:
         for nid, uid in zip(data["obj_name"], data["obj_uid"]):
             # the same steps as when each object was first seen, in its order
             kind, ns = names.scopes[names.scope_of[nid]]
-            e = out._object(kind, ns, names.names[nid], uid)
-            if e != len(out._obj_uid) - 1:
+            if out._object(kind, ns, names.names[nid], uid) != len(out._obj_uid) - 1:
                 raise ValueError(f"event object {nid}/{uid} listed twice")
         for m in data["messages"]:
             key = tuple(m)
-            out._msgs[key] = len(out._msg_of)
-            out._msg_of.append(key)
+            if key in out._msgs:
+                raise ValueError(f"event message {key} listed twice")
+            out._message(key)
+        if len(data["codes"]) != len(data["first"]):
+            raise ValueError("event codes and times differ in length")
+        times: dict[int, int] = {}
         for code, first in zip(data["codes"], data["first"]):
             e = code & _OBJ_MASK
             if e >= len(out._obj_uid) or code >> _OBJ_BITS >= len(out._msg_of):
                 raise ValueError(f"event {code} names no object or message")
-            out._append(e, code, first)
-        if len(out._codes) != len(data["codes"]) or len(data["codes"]) != len(data["first"]):
-            raise ValueError("event codes and times differ in length")
+            out._new(e, code, times.setdefault(first, first))
         for s, c, t in data["repeats"]:
             if not 0 <= s < len(out._codes):
                 raise ValueError(f"repeat of event {s}, which does not exist")
