@@ -43,7 +43,7 @@ class Names:
 
     A name that is deleted and created again keeps its id: the trace tells
     objects apart by name, the event log by name and uid."""
-    __slots__ = ("_scopes", "scopes", "scope_of", "names")
+    __slots__ = ("_scopes", "scopes", "scope_of", "names", "event_obj")
 
     def __init__(self) -> None:
         #: kind → namespace → its scope: (kind, namespace, scope id, name → id)
@@ -51,9 +51,11 @@ class Names:
         #: scope id → (kind, namespace)
         self.scopes: list[tuple[str, str]] = []
         #: id → scope id
-        self.scope_of = array("q")
+        self.scope_of: list[int] = []
         #: id → name
         self.names: list[str] = []
+        #: id → the event object (EventLog) of the newest uid seen with it, -1: none
+        self.event_obj: list[int] = []
 
     def scope(self, kind: str, ns: str) -> tuple:
         by_ns = self._scopes.get(kind)
@@ -69,6 +71,7 @@ class Names:
         i = scope[3][name] = len(self.names)
         self.names.append(name)
         self.scope_of.append(scope[2])
+        self.event_obj.append(-1)
         return i
 
     def id(self, kind: str, ns: str, name: str) -> int:
@@ -80,7 +83,7 @@ class Names:
         return len(self.names)
 
     def dump(self) -> dict:
-        return {"scopes": [list(s) for s in self.scopes], "scope_of": self.scope_of.tolist(), "names": list(self.names)}
+        return {"scopes": [list(s) for s in self.scopes], "scope_of": list(self.scope_of), "names": list(self.names)}
 
     @classmethod
     def load(cls, data: dict) -> "Names":
@@ -113,7 +116,7 @@ class Trace(Sequence):
         self._mark_at: list[int] = []
         self._mark_t: list[int] = []
         self._t: Any = None
-        #: verb → detail → detail id; and back
+        #: verb → detail → detail id << 32; and back
         self._details: dict[str, dict[str, int]] = {}
         self._verb_of: list[str] = []
         self._detail_of: list[str] = []
@@ -131,7 +134,7 @@ class Trace(Sequence):
             by_detail = self._details[verb] = {}
         d = by_detail.get(detail)
         if d is None:
-            d = by_detail[detail] = len(self._verb_of)
+            d = by_detail[detail] = len(self._verb_of) << _OBJ_BITS
             self._verb_of.append(verb)
             self._detail_of.append(detail)
         scope = self._scope
@@ -140,7 +143,7 @@ class Trace(Sequence):
         o = scope[3].get(name)
         if o is None:
             o = self._names.new(scope, name)
-        codes.append(d << _OBJ_BITS | o)
+        codes.append(d | o)
 
     # ------------------------------------------------------------ reading
 
@@ -209,7 +212,7 @@ class Trace(Sequence):
     def load(cls, data: dict, names: Names) -> "Trace":
         out = cls(names)
         for verb, detail in zip(data["verbs"], data["details"]):
-            out._details.setdefault(verb, {})[detail] = len(out._verb_of)
+            out._details.setdefault(verb, {})[detail] = len(out._verb_of) << _OBJ_BITS
             out._verb_of.append(verb)
             out._detail_of.append(detail)
         out._codes = array("q", data["codes"])
@@ -231,17 +234,16 @@ class EventLog:
     An event object is a (name id, uid) pair. An object's distinct events are
     chained newest first, so finding a repeat walks its few events (a pod
     has five); past _CHAIN of them a dictionary of its own takes over."""
-    __slots__ = ("_names", "_obj_name", "_obj_uid", "_latest", "_other", "_head", "_msgs", "_msg_of", "_codes",
-                 "_first", "_prev", "_repeats", "_last")
+    __slots__ = ("_names", "_obj_name", "_obj_uid", "_other", "_head", "_msgs", "_msg_of", "_codes",
+                 "_first", "_prev", "_repeats", "_last", "_last_e", "_last_ref")
 
     def __init__(self, names: Names) -> None:
         self._names = names
         #: event object id → name id, uid
-        self._obj_name = array("q")
+        self._obj_name: list[int] = []
         self._obj_uid: list[str] = []
-        #: name id → the event object of the newest uid seen with it (-1: none);
-        #: (name id, uid) → event object for the older ones
-        self._latest = array("q")
+        #: (name id, uid) → event object, for the uids a name had before its
+        #: newest (that one is in Names.event_obj)
         self._other: dict[tuple[int, str], int] = {}
         #: event object id → its newest event's serial (-1: none), or for an
         #: object with more than _CHAIN events, its code → serial dictionary
@@ -258,16 +260,20 @@ class EventLog:
         #: serial → [count, last time], once an event repeats
         self._repeats: dict[int, list] = {}
         #: the last involved object: kind, namespace, name, uid, its id and `namespace/name`
-        self._last: tuple = (None, None, None, None, -1, None)
+        self._last: tuple = ()
+        self._last_e = -1
+        self._last_ref = ""
 
     def __len__(self) -> int:
         return len(self._codes)
 
     def _object(self, kind: str, ns: str, name: str, uid: str) -> int:
-        nid = self._names.id(kind, ns, name)
-        latest = self._latest
-        if nid >= len(latest):
-            latest.extend([-1] * (nid + 1 - len(latest)))
+        names = self._names
+        scope = names.scope(kind, ns)
+        nid = scope[3].get(name)
+        if nid is None:
+            nid = names.new(scope, name)
+        latest = names.event_obj
         e = latest[nid]
         if e >= 0:
             if self._obj_uid[e] == uid:
@@ -288,28 +294,36 @@ class EventLog:
         self._msg_of.append(key)
         return m
 
-    def _key(self, ns: str, name: str, reason: str, message: str, type_: str, source: str) -> tuple:
-        """The message's key: the message with the involved object's
-        `namespace/name` (`name` without a namespace) cut out, unless it
-        holds the mark already (then a fifth field says so)."""
-        if type(message) is str and name and _HOLE not in message:
-            return reason, message.replace(f"{ns}/{name}" if ns else name, _HOLE), type_, source
-        return reason, message, type_, source, None
+    @staticmethod
+    def _key(ref: str, reason: str, message: str, type_: str, source: str) -> tuple:
+        """The message's key: (reason, message, type, source), or with the
+        involved object's `namespace/name` (`name` without a namespace:
+        `ref`) cut out of the message, (reason, template, type, source,
+        True) — unless the message holds the mark already."""
+        template = message.replace(ref, _HOLE) if ref else message
+        if template is message or _HOLE in message:
+            return reason, message, type_, source
+        return reason, template, type_, source, True
 
     def add(self, kind: str, ns: str, name: str, uid: str, reason: str, message: str, type_: str, source: str,
             now: int) -> None:
         # _key and _new inlined for the common cases: this runs for every
         # event a controller records (five a pod at scale), and a pod's
         # kubelet events come one after another, hence the last object kept.
-        lk, lns, ln, lu, e, ref = self._last
-        if uid != lu or name != ln or kind != lk or ns != lns:
-            e = self._object(kind, ns, name, uid)
-            ref = f"{ns}/{name}" if ns else name
-            self._last = (kind, ns, name, uid, e, ref)
-        if type(message) is str and name and _HOLE not in message:
-            key: tuple = (reason, message.replace(ref, _HOLE), type_, source)
+        # (A message without the object's name comes back from replace as
+        # the same object; were it a copy, the key would only be longer.)
+        obj = (kind, ns, name, uid)
+        if obj == self._last:
+            e, ref = self._last_e, self._last_ref
         else:
-            key = (reason, message, type_, source, None)
+            e = self._last_e = self._object(kind, ns, name, uid)
+            ref = self._last_ref = f"{ns}/{name}" if ns else name
+            self._last = obj
+        template = message.replace(ref, _HOLE) if ref else message
+        if template is message or _HOLE in message:
+            key: tuple = (reason, message, type_, source)
+        else:
+            key = (reason, template, type_, source, True)
         m = self._msgs.get(key)
         if m is None:
             m = self._message(key)
@@ -374,7 +388,7 @@ class EventLog:
         """Append an event as `records` gives it (restoring older snapshots)."""
         kind, ns, name, uid, reason, message, type_, source = key
         e = self._object(kind, ns, name, uid)
-        mkey = self._key(ns, name, reason, message, type_, source)
+        mkey = self._key(f"{ns}/{name}" if ns else name, reason, message, type_, source)
         m = self._msgs.get(mkey)
         serial = self._new(e, (self._message(mkey) if m is None else m) << _OBJ_BITS | e, first)
         if count != 1:
@@ -389,10 +403,10 @@ class EventLog:
         name = self._names.names[nid]
         msg = self._msg_of[code >> _OBJ_BITS]
         if len(msg) == 4:
-            reason, template, type_, source = msg
-            message = template.replace(_HOLE, f"{ns}/{name}" if ns else name)
+            reason, message, type_, source = msg
         else:
-            reason, message, type_, source, _ = msg
+            reason, template, type_, source, _ = msg
+            message = template.replace(_HOLE, f"{ns}/{name}" if ns else name)
         return kind, ns, name, self._obj_uid[e], reason, message, type_, source
 
     def select(self, kind: Optional[str] = None, name: Optional[str] = None,
@@ -421,7 +435,7 @@ class EventLog:
     # ------------------------------------------------------------ snapshots
 
     def dump(self) -> dict:
-        return {"obj_name": self._obj_name.tolist(), "obj_uid": list(self._obj_uid),
+        return {"obj_name": list(self._obj_name), "obj_uid": list(self._obj_uid),
                 "messages": [list(m) for m in self._msg_of], "codes": self._codes.tolist(),
                 "first": list(self._first), "repeats": [[s, c, t] for s, (c, t) in self._repeats.items()]}
 
