@@ -2,8 +2,10 @@
 
 Owns: the object-name table both share ((kind, namespace, name) → id), the
 trace (`Trace`: one 64-bit code per entry, the time as run-length marks) and
-the event log (`EventLog`: two 64-bit numbers per distinct event, a count
-only once one repeats), their dumps for snapshots and the inverse. Must not
+the event log (`EventLog`: two 64-bit numbers per distinct event — its code
+and the link to its object's previous event — and its first time, shared
+with the events of that instant; a count only once one repeats), their
+dumps for snapshots and the inverse. Must not
 import anything of kstate: the engine owns the instances and builds the
 public objects (`Event`) from what these render.
 
