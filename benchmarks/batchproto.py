@@ -155,7 +155,7 @@ class BatchRun:
         self.event_repeats: dict[int, tuple[int, int]] = {}   # index → (count, last)
         self.event_kinds: list[tuple] = []
         self._event_id: dict = {}
-        self.event_base = len(eng._events)
+        self.event_base = len(eng._event_log)
         self.admitted: dict[int, list] = {}   # node row → [cpu m, memory B, pods] (kubelet admission)
         self.images: dict[int, Any] = {}      # node row → images the node holds (kubelet memory)
         self.steps = 0
@@ -782,15 +782,9 @@ def prototype(pods: list, nodes: int, seed: int = 0, cluster_cidr: str = "10.0.0
 
 
 def engine_event_records(eng) -> list[list]:
-    """The engine's compact event log as records [key, count, last, first,
-    serial] (a repeat keeps its count and last time apart; see
-    Engine.record_event)."""
-    firsts, repeats = eng._event_first, eng._event_repeats
-    out = []
-    for serial, key in enumerate(eng._events):
-        count, last = repeats.get(serial, (1, firsts[serial]))
-        out.append([key, count, last, firsts[serial], serial])
-    return out
+    """The engine's event log as records [key, count, last, first, serial]
+    (kstate.engine.log.EventLog.records)."""
+    return eng._event_log.records()
 
 
 def differences(run: BatchRun, cluster) -> list[str]:

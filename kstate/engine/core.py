@@ -30,6 +30,7 @@ from collections import deque
 from typing import Any, Iterable, Optional
 
 from kstate.controllers.actions import Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus
+from kstate.engine.log import EventLog, Names, Trace
 from kstate.engine.rng import Streams
 from kstate.engine.store import Store
 from kstate.errors import (
@@ -43,8 +44,6 @@ from kstate.resources.meta import ObjectMeta, to_datetime
 
 #: the most controller steps one instant may take before the engine calls it a livelock.
 MAX_STEPS_PER_INSTANT = 5_000_000
-#: Distinct trace details shared between entries (see Engine._trace).
-_TRACE_DETAILS = 1 << 16
 #: the finalizers of foreground and orphan deletion (metav1.FinalizerDeleteDependents / FinalizerOrphanDependents).
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
@@ -107,17 +106,12 @@ class Engine:
         self._stopped: set = set()
         self._parked: dict = {}
         self._memory: dict[tuple[str, Any], Any] = {}
-        self.trace: list[tuple] = []
-        self._trace_t = -1
-        self._trace_details: dict[str, str] = {}
-        #: every distinct event, in order of first occurrence (its serial): the key
-        #: (kind, namespace, name, uid, reason, message, type, source); its first
-        #: time in _event_first; [count, last time] in _event_repeats once it
-        #: repeats (most never do: a pod's Scheduled, Pulled, Created, Started).
-        self._events: list[tuple] = []
-        self._event_first: list[int] = []
-        self._event_repeats: dict[int, list] = {}
-        self._event_index: dict[tuple, int] = {}
+        #: the trace and the events, integer-coded over one table of object
+        #: names (kstate.engine.log): `trace` reads as a list of (t, verb,
+        #: kind, namespace, name, detail) tuples; `events()` renders the log.
+        self._names = Names()
+        self.trace = Trace(self._names)
+        self._event_log = EventLog(self._names)
         self._rv = 0
         #: objects removed from the store so far: with `_rv`, tells a batch
         #: whether a write changed anything (Engine._apply_checked).
@@ -246,24 +240,7 @@ class Engine:
 
     def _trace(self, verb: str, kind: str, ns: str, name: str, detail: str = "") -> None:
         if self.record_trace:
-            # Entries share their time and detail objects with the entries
-            # before them: most details repeat ("Pending->Scheduled (bind)
-            # node=node-3"), and one instant holds many entries. At 150k pods
-            # this halves the trace's memory (~750 B a pod before). The
-            # detail table stops growing at _TRACE_DETAILS distinct strings
-            # so that unique details cannot make it cost more than it saves.
-            t = self.now - self.start
-            last = self._trace_t
-            if last == t:
-                t = last
-            else:
-                self._trace_t = t
-            shared = self._trace_details.get(detail)
-            if shared is not None:
-                detail = shared
-            elif len(self._trace_details) < _TRACE_DETAILS:
-                self._trace_details[detail] = detail
-            self.trace.append((t, verb, kind, ns, name, detail))
+            self.trace.add(self.now - self.start, verb, kind, ns, name, detail)
 
     def trace_lines(self) -> list[str]:
         return [f"{t} {verb} {kind} {ns + '/' if ns else ''}{name}{' ' + d if d else ''}"
@@ -630,32 +607,14 @@ class Engine:
                      source: str = "") -> None:
         """Record an event, aggregating repeats (same object, reason, message,
         source) into one with a count, as client-go's EventCorrelator does."""
-        key = (involved.kind, involved.namespace, involved.name, involved.uid, reason, message, type_, source)
-        i = self._event_index.get(key)
-        if i is not None:
-            rep = self._event_repeats.get(i)
-            if rep is None:
-                self._event_repeats[i] = [2, self.now]
-            else:
-                rep[0] += 1
-                rep[1] = self.now
-            return
-        self._event_index[key] = len(self._events)
-        self._events.append(key)
-        self._event_first.append(self.now)
+        self._event_log.add(involved.kind, involved.namespace, involved.name, involved.uid, reason, message, type_,
+                            source, self.now)
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None,
                namespace: Optional[str] = None) -> list[Event]:
         out = []
-        firsts, repeats = self._event_first, self._event_repeats
-        for serial, key in enumerate(self._events):
+        for serial, key, count, first, last in self._event_log.select(kind, name, namespace):
             k, ns, n, uid, reason, message, type_, source = key
-            if (kind is not None and k != kind) or (name is not None and n != name) or (
-                    namespace is not None and ns != namespace):
-                continue
-            first = firsts[serial]
-            rep = repeats.get(serial)
-            count, last = (1, first) if rep is None else rep
             out.append(Event(
                 metadata=ObjectMeta(name=f"{n}.{serial:08x}", namespace=ns or "default"),
                 involved_object=ObjectReference(kind=k, name=n, namespace=ns, uid=uid),

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from kstate.engine.log import EventLog, Names, Trace
 from kstate.resources.frozen import FrozenDict
 
 FORMAT = 1
@@ -76,8 +77,8 @@ def decode(x: Any, classes: dict[str, type]) -> Any:
 
 #: engine attributes saved as they are (after encoding).
 _FIELDS = ("seed", "start", "now", "cluster_cidr", "node_cidr_mask", "enforce_machines", "record_trace",
-           "_heap", "_waiting", "_queues", "_queued", "_memory", "trace", "_events", "_event_first",
-           "_event_repeats", "_event_index", "_rv", "_seq", "steps", "identity", "_stopped", "_parked")
+           "_heap", "_waiting", "_queues", "_queued", "_memory", "_rv", "_seq", "steps", "identity", "_stopped",
+           "_parked")
 
 
 def snapshot(engine) -> dict:
@@ -92,12 +93,53 @@ def snapshot(engine) -> dict:
         "rng": encode(engine.rng.getstate()),
         "controllers": sorted(engine.controllers),
         "indexes": indexes,
-        "engine": {name: encode(getattr(engine, name)) for name in _FIELDS},
+        "engine": {**{name: encode(getattr(engine, name)) for name in _FIELDS}, "log": _dump_log(engine)},
     }
 
 
-#: the fields of the compact event log (absent from snapshots taken before it).
-_EVENT_FIELDS = frozenset({"_event_first", "_event_repeats"})
+def _dump_log(engine) -> dict:
+    """The trace and the event log as they are coded (kstate.engine.log):
+    lists of integers and the tables they index; strings and tuples in the
+    tables through `encode`."""
+    names = engine._names.dump()
+    trace = engine.trace.dump()
+    events = engine._event_log.dump()
+    return {"names": encode(names), "trace": {**trace, "verbs": encode(trace["verbs"]),
+                                              "details": encode(trace["details"])},
+            "events": {**events, "obj_uid": encode(events["obj_uid"]), "messages": encode(events["messages"])}}
+
+
+def _load_log(eng, data: dict, classes: dict) -> None:
+    names = Names.load(decode(data["names"], classes))
+    trace = data["trace"]
+    events = data["events"]
+    eng._names = names
+    eng.trace = Trace.load({**trace, "verbs": decode(trace["verbs"], classes),
+                            "details": decode(trace["details"], classes)}, names)
+    eng._event_log = EventLog.load({**events, "obj_uid": decode(events["obj_uid"], classes),
+                                    "messages": decode(events["messages"], classes)}, names)
+
+
+def _load_older_log(eng, data: dict, classes: dict) -> None:
+    """A snapshot from before the coded log: the trace as a list of entry
+    tuples, the events as key tuples with their first times and repeats, or
+    (older still) one [key, count, last, first, serial] list per event.
+    Recorded again in their order, they render the same."""
+    eng._names = Names()
+    eng.trace, eng._event_log = Trace(eng._names), EventLog(eng._names)
+    for t, verb, kind, ns, name, detail in decode(data["trace"], classes):
+        eng.trace.add(t, verb, kind, ns, name, detail)
+    keys = decode(data["_events"], classes)
+    if "_event_first" in data:
+        firsts = decode(data["_event_first"], classes)
+        repeats = decode(data["_event_repeats"], classes)
+        for i, key in enumerate(keys):
+            count, last = repeats.get(i, (1, firsts[i]))
+            eng._event_log.add_record(tuple(key), count, last, firsts[i])
+    else:
+        for key, count, last, first, _ in keys:
+            eng._event_log.add_record(tuple(key), count, last, first)
+
 
 #: the top-level keys of a snapshot and their types (checked by Cluster.restore).
 SHAPE = {"profile": object, "objects": list, "rng": object, "controllers": list, "indexes": dict, "engine": dict}
@@ -121,21 +163,13 @@ def restore(data: dict, registry=None):
     for enc in data["objects"]:
         eng.store.put(decode(enc, classes))
     for name in _FIELDS:
-        if name in _EVENT_FIELDS and name not in data["engine"]:
-            continue  # an older snapshot: its events are converted below
         setattr(eng, name, decode(data["engine"][name], classes))
     eng._queues = [deque(tuple(i) if isinstance(i, list) else i for i in q) for q in eng._queues]
     eng._heap = [tuple(h) for h in eng._heap]
-    eng.trace = [tuple(t) for t in eng.trace]
-    if "_event_first" in data["engine"]:
-        eng._events = [tuple(e) for e in eng._events]
-        eng._event_repeats = {i: list(r) for i, r in eng._event_repeats.items()}
+    if "log" in data["engine"]:
+        _load_log(eng, data["engine"]["log"], classes)
     else:
-        # the older shape: one [key, count, last, first, serial] list per event
-        old = eng._events
-        eng._events = [tuple(e[0]) for e in old]
-        eng._event_first = [e[3] for e in old]
-        eng._event_repeats = {i: [e[1], e[2]] for i, e in enumerate(old) if e[1] != 1}
+        _load_older_log(eng, data["engine"], classes)
     for name, spec in registry.indexes.items():
         if name in data["indexes"]:
             raw = decode(data["indexes"][name], classes)
