@@ -14,6 +14,7 @@ from kstate import Cluster
 from kstate.engine import log as logmod
 from kstate.engine.log import EventLog, Names, Trace
 from kstate.engine.serial import encode
+from tests.unit.test_engine_event_log import _cluster
 
 
 class ListTrace:
@@ -163,21 +164,12 @@ def test_an_entry_costs_one_number():
     assert len(running) == 100 and all(e[5] is running[0][5] and e[0] is running[0][0] for e in running)
 
 
-def _run() -> Cluster:
-    c = Cluster(nodes=1, seed=1)
-    c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p",
-             "annotations": {"kstate.io/exit-after": "5s", "kstate.io/exit-code": "1"}},
-             "spec": {"containers": [{"name": "app", "image": "nginx"}]}})
-    c.advance("60s")
-    return c
-
-
 def _events(c):
     return [repr(e) for e in c.events()]
 
 
 def test_a_snapshot_keeps_the_coded_log_and_continues_it():
-    c = _run()
+    c = _cluster()
     snap = json.loads(json.dumps(c.snapshot()))
     assert set(snap["engine"]["log"]) == {"names", "trace", "events"}
     assert "trace" not in snap["engine"] and "_events" not in snap["engine"]
@@ -192,7 +184,7 @@ def test_a_snapshot_keeps_the_coded_log_and_continues_it():
 def test_a_snapshot_from_before_the_coded_log_restores():
     """The shape of f0dc585..00dc437: the trace as a list of tuples, each
     event's key tuple, first times and repeats."""
-    c = _run()
+    c = _cluster()
     snap = json.loads(json.dumps(c.snapshot()))
     records = c.engine._event_log.records()
     del snap["engine"]["log"]
@@ -210,7 +202,7 @@ def test_a_snapshot_from_before_the_coded_log_restores():
 
 
 def test_an_edited_snapshot_log_is_refused():
-    c = _run()
+    c = _cluster()
     snap = json.loads(json.dumps(c.snapshot()))
     snap["engine"]["log"]["trace"]["codes"][0] = 1 << 40
     try:
