@@ -83,6 +83,23 @@ def _env_refs(c) -> Iterable[tuple[str, str, Optional[str], bool]]:
                 yield kind, _get(ref, "name") or "", _get(ref, "key") or "", _optional(ref)
 
 
+_ENV_FREE_MEMO: dict = {}
+
+
+def env_ref_free(containers) -> bool:
+    """No container of `containers` reads a ConfigMap or Secret through env
+    or envFrom, so container_config_error is None for each of them whatever
+    exists. Memoised on the identity of the tuple (pods of one template share it)."""
+    hit = _ENV_FREE_MEMO.get(id(containers))
+    if hit is not None and hit[0] is containers:
+        return hit[1]
+    free = not any(True for c in containers for _ in _env_refs(c))
+    if len(_ENV_FREE_MEMO) > 4096:
+        _ENV_FREE_MEMO.clear()
+    _ENV_FREE_MEMO[id(containers)] = (containers, free)
+    return free
+
+
 _REFS_MEMO: dict = {}
 
 

@@ -47,7 +47,7 @@ import attrs
 from kstate.controllers.actions import (
     NOTHING, Delete, RecordEvent, Result, SetMemory, UpdateStatus, ref_of,
 )
-from kstate.controllers.configrefs import container_config_error, volume_errors
+from kstate.controllers.configrefs import container_config_error, env_ref_free, volume_errors
 from kstate.controllers.images import docker_ref, image_size, listed_names, node_status_images
 from kstate.controllers.prober import failure_output, has_probes, plan_container, probe_of
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
@@ -361,6 +361,39 @@ def _zip_statuses(containers, statuses):
     return [(c, by.get(c.name)) for c in containers]
 
 
+#: (phase, conditions) _with_status derived, keyed on the identity of what
+#: they are computed from (the spec's container tuples and readiness gates,
+#: the statuses written, each old condition) and the plain values beside
+#: them. Pods of one template changing at one instant get the same
+#: conditions tuple, which the engine's store then shares as it is
+#: (kinds/core.py _STATUS_PARTS: no second copy of the status). The entry
+#: holds the objects whose ids it is keyed on, so an equal id is the same
+#: object. Bounded: cleared when full, which only costs recomputing.
+_DERIVED: dict = {}
+_DERIVED_MAX = 4096
+
+
+def _phase_and_conditions(pod: Pod, st: PodStatus, phase: Optional[str], state: str, inits, conts,
+                          now: int) -> tuple[str, tuple[Condition, ...]]:
+    """`phase` (None: get_phase's, a terminal phase kept) and the pod
+    conditions (_conditions) of status `st` with these container statuses."""
+    spec = pod.spec
+    conds = st.conditions
+    key = (id(spec.init_containers), id(spec.containers), id(spec.readiness_gates), spec.restart_policy, phase,
+           st.phase, state, id(inits), id(conts), now, *map(id, conds))
+    hit = _DERIVED.get(key)
+    if hit is not None:
+        return hit[1], hit[2]
+    if phase is None:
+        # generateAPIPodStatus never leaves a terminal phase.
+        phase = st.phase if st.phase in TERMINAL_PHASES else get_phase(pod, inits, conts)
+    out = _conditions(pod, conds, phase, state, inits, conts, now)
+    if len(_DERIVED) >= _DERIVED_MAX:
+        _DERIVED.clear()
+    _DERIVED[key] = ((spec.init_containers, spec.containers, spec.readiness_gates, inits, conts, conds), phase, out)
+    return phase, out
+
+
 def _with_status(pod: Pod, now: int, state: Optional[str] = None, **changes) -> Pod:
     """A copy of the pod whose status has `changes`, the lifecycle state
     `state` (entered now) and a recomputed phase and conditions."""
@@ -368,13 +401,12 @@ def _with_status(pod: Pod, now: int, state: Optional[str] = None, **changes) -> 
     if state is not None and state != st.state:
         changes["state"] = state
         changes["state_since"] = now
+    else:
+        state = st.state
     inits = changes.get("init_container_statuses", st.init_container_statuses)
     conts = changes.get("container_statuses", st.container_statuses)
-    if "phase" not in changes:
-        # generateAPIPodStatus never leaves a terminal phase.
-        changes["phase"] = st.phase if st.phase in TERMINAL_PHASES else get_phase(pod, inits, conts)
-    changes["conditions"] = _conditions(pod, st.conditions, changes["phase"], changes.get("state", st.state),
-                                        inits, conts, now)
+    changes["phase"], changes["conditions"] = _phase_and_conditions(pod, st, changes.get("phase"), state, inits,
+                                                                    conts, now)
     return evolve(pod, status=evolve(st, **changes))
 
 
@@ -385,8 +417,29 @@ def default_waiting_reason(pod: Pod) -> str:
     return "PodInitializing" if pod.spec.init_containers else "ContainerCreating"
 
 
+#: container-status tuples the kubelet builds, shared by the pods of one
+#: template that reach the same step at one instant (as _DERIVED, whose keys
+#: they then match; the entry holds what it is keyed on by id).
+_STATUSES: dict = {}
+
+
+def _shared_statuses(key: tuple, held: tuple, build) -> tuple[ContainerStatus, ...]:
+    hit = _STATUSES.get(key)
+    if hit is None:
+        if len(_STATUSES) >= _DERIVED_MAX:
+            _STATUSES.clear()
+        hit = _STATUSES[key] = (held, build())
+    return hit[1]
+
+
 def _waiting(pod: Pod, containers, reason: str) -> tuple[ContainerStatus, ...]:
-    prev = {s.name: s for s in pod.status.container_statuses}
+    sts = pod.status.container_statuses
+    return _shared_statuses(("waiting", id(containers), id(sts), reason), (containers, sts),
+                            lambda: _waiting_statuses(sts, containers, reason))
+
+
+def _waiting_statuses(sts, containers, reason: str) -> tuple[ContainerStatus, ...]:
+    prev = {s.name: s for s in sts}
     out = []
     for c in containers:
         old = prev.get(c.name)
@@ -1319,6 +1372,13 @@ def _fire_start(obs: KubeletObs, rule, now: int) -> Result:
     pulling = _pull_wait(obs, now)
     if pulling is not None:
         return pulling
+    if pod.spec.containers and env_ref_free(pod.spec.containers):
+        # no container reads a ConfigMap or Secret: all of them start
+        sts = _started(pod.spec.containers, pod.status.container_statuses, now)
+        events = [SetMemory(NAME, pod.metadata.uid, obs.backoff.without(PULL_KEY) or None)] \
+            if PULL_KEY in obs.backoff else ()
+        return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=ready_as_started(
+            obs, sts, now)), "start"), *events))
     prev = {s.name: s for s in pod.status.container_statuses}
     sts, events = [], []
     for c in pod.spec.containers:
@@ -1335,6 +1395,19 @@ def _fire_start(obs: KubeletObs, rule, now: int) -> Result:
         return Result((UpdateStatus(_with_status(pod, now, container_statuses=tuple(sts))), *events))
     sts = ready_as_started(obs, tuple(sts), now)
     return Result((UpdateStatus(_with_status(pod, now, "Running", container_statuses=sts), "start"), *events))
+
+
+def _started(containers, sts, now: int) -> tuple[ContainerStatus, ...]:
+    """Every app container running from `now` (_running), restart counts
+    and last states kept from `sts`; shared as _waiting's."""
+    def build():
+        prev = {s.name: s for s in sts}
+        out = []
+        for c in containers:
+            old = prev.get(c.name)
+            out.append(_running(c, now, old.restart_count if old else 0, old.last_state if old else NO_STATE))
+        return tuple(out)
+    return _shared_statuses(("started", id(containers), id(sts), now), (containers, sts), build)
 
 
 def _pull_wait(obs: KubeletObs, now: int) -> Optional[Result]:
@@ -1368,7 +1441,8 @@ def _fire_ready(obs: KubeletObs, rule, now: int) -> Result:
 
 
 def _all_ready(statuses) -> tuple:
-    return tuple(evolve(s, ready=True) if s.state.kind == "running" and not s.ready else s for s in statuses)
+    return _shared_statuses(("ready", id(statuses)), statuses, lambda: tuple(
+        evolve(s, ready=True) if s.state.kind == "running" and not s.ready else s for s in statuses))
 
 
 def ready_as_started(obs: KubeletObs, sts, now: int):
