@@ -55,7 +55,7 @@ from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
 from kstate.resources.meta import Condition, condition, get_condition
 from kstate.resources.pod import (
-    ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES,
+    ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES, is_pod_ready,
 )
 
 NAME = "kubelet"
@@ -1251,19 +1251,67 @@ def _anchor(pod: Pod, rule_state: str, mounted: Optional[int] = None) -> Optiona
     return None
 
 
+#: (profile, state) by id → (profile, the state's rules but `pull` — how long
+#: a pull takes, consulted by _fire_start —, whether one reads the Ready
+#: condition, whether one has a jitter, which reads the uid).
+_RULE_FACTS: dict = {}
+#: what _rule_delays found, keyed by the ids of the profile, the labels, the
+#: annotations and the containers (the entry holds them), the state, and the
+#: Ready condition and the uid where a rule reads them.
+_RULE_DELAYS: dict = {}
+
+
+def _rule_delays(profile: Profile, pod: Pod, state: str) -> tuple:
+    """(rule, delay) of each timing rule for `state` (`pull` aside) that
+    selects `pod` and has a delay for it, in the profile's order: timing.due
+    without the anchor. Memoised on what Rule.selects and Rule.delay read —
+    the labels, the annotations and the containers, which the pods of one
+    template share, the Ready condition and the uid only where a rule
+    reads them — so a pod's next look (next_look) and the next pod of its
+    template find the lookups already done."""
+    facts = _RULE_FACTS.get((id(profile), state))
+    if facts is None:
+        rules = tuple(r for r in profile.rules_for(state) if r.fire != "pull")
+        facts = (profile, rules, any(r.ready is not None for r in rules), any(r.jitter for r in rules))
+        if len(_RULE_FACTS) >= _DERIVED_MAX:
+            _RULE_FACTS.clear()
+        _RULE_FACTS[(id(profile), state)] = facts
+    rules = facts[1]
+    if not rules:
+        return ()
+    m = pod.metadata
+    containers = pod.spec.containers
+    key = (id(profile), state, id(m.labels), id(m.annotations), id(containers),
+           is_pod_ready(pod) if facts[2] else None, m.uid if facts[3] else None)
+    hit = _RULE_DELAYS.get(key)
+    if hit is not None:
+        return hit[1]
+    out = []
+    for rule in rules:
+        if rule.selects(pod):
+            d = rule.delay(pod)
+            if d is not None:
+                out.append((rule, d))
+    out = tuple(out)
+    if len(_RULE_DELAYS) >= _DERIVED_MAX:
+        _RULE_DELAYS.clear()
+    _RULE_DELAYS[key] = ((profile, m.labels, m.annotations, containers), out)
+    return out
+
+
 def _earliest_rule(profile: Profile, pod: Pod, state: str, anchor: Optional[int], statuses):
     """(time, rule) of the timing rule for `state` that falls due first (the
     first in the profile's order on a tie), or None; `statuses` are the app
     containers' statuses the `become_ready` rule looks at."""
+    if anchor is None:
+        return None
     best = None
-    for rule in profile.rules_for(state):
-        if rule.fire == "pull":
-            continue  # how long a pull takes, consulted by _fire_start
+    for rule, delay in _rule_delays(profile, pod, state):
         if rule.fire == "become_ready" and (all(s.ready for s in statuses if s.state.kind == "running")
                                             or has_probes(pod)):
             continue  # nothing left to make ready (a container that is not running cannot be), or the prober's
-        t = due(rule, pod, anchor)
-        if t is not None and (best is None or t < best[0]):
+        t = anchor + delay
+        if best is None or t < best[0]:
             best = (t, rule)
     return best
 
