@@ -50,6 +50,7 @@ from kstate.controllers.actions import (
 from kstate.controllers.configrefs import container_config_error, env_ref_free, volume_errors
 from kstate.controllers.images import docker_ref, image_size, listed_names, node_status_images
 from kstate.controllers.prober import failure_output, has_probes, plan_container, probe_of
+from kstate.controllers.scheduler import pod_requests
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
 from kstate.resources.frozen import EMPTY, FrozenDict, evolve
@@ -57,6 +58,7 @@ from kstate.resources.meta import Condition, condition, get_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES, is_pod_ready,
 )
+from kstate.resources.quantity import cpu_millis, to_int
 
 NAME = "kubelet"
 #: the declared index of what each kubelet admitted (kstate.indexes):
@@ -488,6 +490,7 @@ def _present_message(image: str) -> str:
     return f'Container image "{image}" already present on machine and can be accessed by the pod'
 
 
+@lru_cache(maxsize=4096)
 def _pulled_message(image: str, ms: int, size: int = 0) -> str:
     """image_manager.go after a pull: the time of the pull and, in brackets, with the
     wait in the pull queue (kstate has no queue: the same), and the image's size
@@ -543,6 +546,7 @@ def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
     images = obs.images
     pulled: dict = {}
     pull_start = obs.backoff.get(PULL_KEY)
+    ref = None
     for old_sts, new_sts, specs in (
             (pod.status.init_container_statuses, new.status.init_container_statuses, pod.spec.init_containers),
             (pod.status.container_statuses, new.status.container_statuses, pod.spec.containers)):
@@ -556,7 +560,8 @@ def _add_start_events(obs: KubeletObs, result: Result, now: int) -> Result:
             c = next((c for c in specs if c.name == st.name), None)
             if c is None:
                 continue
-            ref = ref_of(pod)
+            if ref is None:
+                ref = ref_of(pod)
             if should_pull_image(c, images, obs.listed):
                 if pull_start is None or specs is pod.spec.init_containers:
                     events.append(RecordEvent(ref, "Pulling", _pulling_message(c.image), "Normal", NAME))
@@ -1024,20 +1029,34 @@ def can_admit_pod(pod: Pod, node, admitted: tuple[int, int, int]) -> Optional[tu
     rejected: Node didn't have enough resource: cpu, requested: 800, used: 800,
     capacity: 1000").
     """
-    from kstate.controllers.scheduler import pod_requests
-    from kstate.resources.quantity import cpu_millis, to_int
-    alloc = node.status.allocatable or node.status.capacity
+    max_pods, cap_cpu, cap_mem = _admission_capacity(node.status.allocatable or node.status.capacity)
     used_cpu, used_mem, used_pods = admitted
-    if used_pods + 1 > (to_int(alloc["pods"]) if "pods" in alloc else 110):
+    if used_pods + 1 > max_pods:
         return "OutOfpods", "Pod was rejected: Node didn't have enough resource: pods"
     req = pod_requests(pod)
-    for name, want, have, cap in (
-            ("cpu", req.cpu, used_cpu, cpu_millis(alloc["cpu"]) if "cpu" in alloc else 0),
-            ("memory", req.memory, used_mem, to_int(alloc["memory"]) if "memory" in alloc else 0)):
+    for name, want, have, cap in (("cpu", req.cpu, used_cpu, cap_cpu), ("memory", req.memory, used_mem, cap_mem)):
         if want and want + have > cap:
             return (f"OutOf{name}", f"Pod was rejected: Node didn't have enough resource: {name}, requested: {want}, "
                                   f"used: {have}, capacity: {cap}")
     return None
+
+
+_CAPACITY: dict = {}
+
+
+def _admission_capacity(alloc) -> tuple[int, int, int]:
+    """(pods — 110 when unset —, cpu millicores, memory bytes) of a node's
+    allocatable, as can_admit_pod compares them; memoised on the identity of
+    the map, which a node keeps until its status changes it (the entry holds it)."""
+    hit = _CAPACITY.get(id(alloc))
+    if hit is not None:
+        return hit[1]
+    out = (to_int(alloc["pods"]) if "pods" in alloc else 110, cpu_millis(alloc["cpu"]) if "cpu" in alloc else 0,
+           to_int(alloc["memory"]) if "memory" in alloc else 0)
+    if len(_CAPACITY) >= _DERIVED_MAX:
+        _CAPACITY.clear()
+    _CAPACITY[id(alloc)] = (alloc, out)
+    return out
 
 
 def _ready_disagrees(pod: Pod, cond: Optional[Condition] = None) -> bool:
