@@ -588,18 +588,22 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
         if system_default and use_counts and _counts_apply(cache, pod, selector):
             soft_counts = cache.spread_counts(pod.metadata.namespace, selector)
     preferred = preferred_node_terms(pod)
-    inputs = PluginInputs(
-        affinity=info, candidates=tuple(candidates), existing=tuple(existing), hard=hard, soft=soft,
-        system_default=system_default,
-        hard_matched=_spread_matched(view, cache, table, pod, hard, True) if hard else (),
-        soft_matched=_spread_matched(view, cache, table, pod, soft, not system_default) if (
-            soft and soft_counts is None) else (),
-        soft_counts=soft_counts,
-        hard_domains=_hard_domains(cache, table, pod, hard) if hard else (),
-        preferred_node=preferred,
-        ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
-            candidates or existing) else {},
-    )
+    if info.empty and not existing and not tsc and not soft and not preferred:
+        # nothing for the affinity and spreading plugins: the shared empty inputs
+        inputs = PLAIN
+    else:
+        inputs = PluginInputs(
+            affinity=info, candidates=tuple(candidates), existing=tuple(existing), hard=hard, soft=soft,
+            system_default=system_default,
+            hard_matched=_spread_matched(view, cache, table, pod, hard, True) if hard else (),
+            soft_matched=_spread_matched(view, cache, table, pod, soft, not system_default) if (
+                soft and soft_counts is None) else (),
+            soft_counts=soft_counts,
+            hard_domains=_hard_domains(cache, table, pod, hard) if hard else (),
+            preferred_node=preferred,
+            ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
+                candidates or existing) else {},
+        )
     image_states = view.index(IMAGE_STATES)
     if image_states["states"]:
         images = imagelocality.gather(image_states, pod)
@@ -620,7 +624,7 @@ def observe_scheduler(view, key, use_counts: bool = True) -> SchedulerObs:
     if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
         return SchedulerObs(pod=None)
     cache = view.index(SCHEDULER_CACHE)
-    if scheduling_gates(pod):
+    if pod.spec.extra.get("schedulingGates"):      # scheduling_gates(pod), without building the tuple
         return SchedulerObs(pod=pod)
     nominated = view.index(NOMINATED_PODS)["by_node"]
     return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
@@ -935,8 +939,11 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     table = obs.table
     table.prepare()
     n = table.size
-    cycle = Cycle(pod, obs.inputs, table, obs.cache, obs.nominated)
-    req = cycle.req
+    inputs = obs.inputs
+    # The Cycle (the plugins' PreFilter states) is built only where nodes are
+    # filtered one by one: the cached bare-pod paths need the requests alone.
+    cycle = None
+    req = pod_requests(pod)
     want = num_feasible_nodes_to_find(n)
     start = obs.next_start % n if n else 0
     draw = tie_break_draw(pod, obs.next_start)
@@ -947,6 +954,7 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     names = prefilter_node_names(pod) if n else None
     rows = None
     if n and pod.status.nominated_node_name:
+        cycle = Cycle(pod, inputs, table, obs.cache, obs.nominated)
         chosen = evaluate_nominated_node(cycle, pod)
     if chosen is not None:
         pass    # the nominated node fits: the only feasible node
@@ -955,16 +963,20 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         rows = sorted(table.row[x] for x in names if x in table.row)
         if n > len(rows):
             prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
-    elif n and (obs.inputs.plain or obs.inputs.default_spread_only) and is_simple(pod) \
-            and not pod.spec.node_name and not cycle.ports and not cycle.scalars and obs.nominated is None:
-        if obs.inputs.plain:
-            hit = table.best_simple(req, start, want, draw)
-        else:
-            hit = defaultspread.best_with_default_spread(table, req, start, want, draw, obs.inputs.soft,
-                                                         *obs.inputs.soft_counts)
-        if hit is not None:
-            chosen, processed = hit
+    elif n and obs.nominated is None and not pod.spec.node_name:
+        plain = inputs.plain
+        if (plain or inputs.default_spread_only) and is_simple(pod) and not host_ports(pod) \
+                and not scalar_requests(pod):
+            if plain:
+                hit = table.best_simple(req, start, want, draw)
+            else:
+                hit = defaultspread.best_with_default_spread(table, req, start, want, draw, inputs.soft,
+                                                             *inputs.soft_counts)
+            if hit is not None:
+                chosen, processed = hit
     if chosen is None and n and (rows is None or rows):
+        if cycle is None:
+            cycle = Cycle(pod, inputs, table, obs.cache, obs.nominated)
         if rows is None:
             feasible, processed, failed = find_nodes_that_fit(cycle, start, want)
         else:
@@ -983,6 +995,8 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
             RecordEvent(ref_of(pod), "Scheduled", f"Successfully assigned {m.namespace}/{m.name} to {node_name}",
                         "Normal", NAME),
         ))
+    if cycle is None:
+        cycle = Cycle(pod, inputs, table, obs.cache, obs.nominated)
     return _unschedulable(obs, cycle, n, failed, prefiltered, draw, now)
 
 
