@@ -548,7 +548,7 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
             if hit:
                 keys |= hit
     existing = []
-    for key in sorted(keys):
+    for key in sorted(keys) if keys else ():
         node, p, _ = cache.affinity_pods[key]
         e = _existing(cache, table, p)
         if e is not None:
@@ -577,8 +577,8 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
                             candidates.append(e)
                             namespaces.add(p.metadata.namespace)
     tsc = spread_constraints(pod)
-    hard = tuple(c for c in tsc if c.when_unsatisfiable == "DoNotSchedule")
-    soft = tuple(c for c in tsc if c.when_unsatisfiable == "ScheduleAnyway")
+    hard = tuple(c for c in tsc if c.when_unsatisfiable == "DoNotSchedule") if tsc else ()
+    soft = tuple(c for c in tsc if c.when_unsatisfiable == "ScheduleAnyway") if tsc else ()
     system_default = False
     soft_counts = None
     if not tsc:
@@ -609,7 +609,7 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
         images = imagelocality.gather(image_states, pod)
         if images:
             inputs = attrs.evolve(inputs, images=images)
-    if not inputs.plain or pod_priority_of(pod) > 0:
+    if (inputs is not PLAIN and not inputs.plain) or pod_priority_of(pod) > 0:
         inputs = attrs.evolve(inputs, pdbs=preemption.list_pdbs(view, pod.metadata.namespace))
     return inputs
 
@@ -929,7 +929,7 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     pod = obs.pod
     if pod is None:
         return NOTHING
-    if scheduling_gates(pod):
+    if pod.spec.extra.get("schedulingGates"):      # scheduling_gates(pod), without building the tuple
         return _gated(pod, now)
     # -- VolumeBinding PreFilter (kept in controllers/volumes.py)
     if obs.claims:
