@@ -152,17 +152,19 @@ def observe_kubelet(view, key) -> KubeletObs:
     pod = view.get("Pod", namespace, name)
     if pod is None or not pod.spec.node_name:
         return KubeletObs(pod=pod)
-    node = view.get("Node", "", pod.spec.node_name)
+    node_name = pod.spec.node_name
+    node = view.get("Node", "", node_name)
     alive = node is not None and node.status.state in ("Ready", "NotReady")
-    admitted = admitted_on_node(view.index(KUBELET_ADMISSION), pod.spec.node_name) if pod.status.state == "Scheduled" else (0, 0, 0)
+    admitted = admitted_on_node(view.index(KUBELET_ADMISSION), node_name) if pod.status.state == "Scheduled" \
+        else (0, 0, 0)
     refs = view.index(POD_CONFIG_REFS)["by_pod"].get(key)
     config = FrozenDict({(kind, ref_name): view.get(kind, ns, ref_name) for kind, ns, ref_name in sorted(refs)}) \
         if refs else EMPTY
     return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
                       backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted, config=config,
-                      images=view.memory(NAME, (IMAGES_KEY, pod.spec.node_name), NO_IMAGES),
+                      images=view.memory(NAME, (IMAGES_KEY, node_name), NO_IMAGES),
                       listed=listed_names(node) if node is not None and node.status.images else NO_IMAGES,
-                      crashed=view.memory(NAME, (CRASH_KEY, pod.spec.node_name), None))
+                      crashed=view.memory(NAME, (CRASH_KEY, node_name), None))
 
 
 # -- the crash-loop back-off (client-go flowcontrol.Backoff as the kubelet uses it)
@@ -926,8 +928,8 @@ def _sync_pod(obs: KubeletObs, now: int) -> Result:
     if MOUNT_KEY in obs.backoff and state in ("Initializing", "ContainerCreating"):
         return sync_volumes(obs, now)
     sidecar_due = None
-    if state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") or (
-            state == "Terminated" and _should_restart(pod)):
+    if pod.spec.init_containers and (state in ("Initializing", "ContainerCreating", "Running", "CrashLoopBackOff") or (
+            state == "Terminated" and _should_restart(pod))):
         # A finishing pod (Terminated, not restarted) stops its sidecars instead (restart_or_finish).
         sidecar_result, sidecar_due = _sidecar_events(obs, now)
         if sidecar_result is not None:
