@@ -5,7 +5,6 @@ differ in those still get their own answer."""
 import attrs
 
 import kstate
-
 from kstate.controllers import kubelet as kl
 from kstate.controllers.timing import Profile
 from kstate.resources.meta import condition
