@@ -69,6 +69,8 @@ _STATUS, _EVENT, _IMAGES = 0, 1, 2
 #: a class whose representative's Result cannot be rebuilt for another pod:
 #: each member runs the one-pod reconcile.
 _APART = object()
+#: a class's outcome leaves its node's images as they were.
+_KEEP = object()
 
 
 def classable(obs: kl.KubeletObs) -> bool:
@@ -176,18 +178,23 @@ class _Admission:
             return True
         if was:
             return False
-        node = new.spec.node_name
-        req = pod_requests(new)
+        self.admit(obs)
+        return True
+
+    def admit(self, obs: kl.KubeletObs) -> None:
+        """Item `obs` wrote its pod admitted: its requests count on its node from the next item on."""
+        pod = obs.pod
+        node = pod.spec.node_name
+        req = pod_requests(pod)
         added = self._added.get(node)
         if added is None:
             added = self._added[node] = [0, 0, 0]
         added[0] += req.cpu
         added[1] += req.memory
         added[2] += 1
-        if obs.pod.status.state != "Scheduled":
+        if pod.status.state != "Scheduled":
             # admitted from another state: outside the bound `_fits_all` assumed
             self._all_fit[node] = False
-        return True
 
 
 class _Outcome:
@@ -196,11 +203,16 @@ class _Outcome:
     member's pod IP, and its old host IP or its node's), the events (about
     the member), the node's images remembered (under the member's node)."""
 
-    __slots__ = ("steps", "requeue_after")
+    __slots__ = ("steps", "requeue_after", "admits", "images")
 
-    def __init__(self, steps: tuple, requeue_after: Optional[int]) -> None:
+    def __init__(self, steps: tuple, requeue_after: Optional[int], admits: bool, images) -> None:
         self.steps = steps
         self.requeue_after = requeue_after
+        #: what a member's Result changes in the overlay (`_advance` of the
+        #: representative's, which let the run go on): it enters its node's
+        #: admission totals; the images its node holds after it (_KEEP: unchanged)
+        self.admits = admits
+        self.images = images
 
     @classmethod
     def of(cls, obs: kl.KubeletObs, result: Result, host_ip: str):
@@ -215,6 +227,7 @@ class _Outcome:
         ref = None
         names = [s for s in (m.name, m.uid, node, host_ip, st.pod_ip, st.host_ip) if s]
         steps = []
+        admits, images = False, _KEEP
         for a in result.actions:
             t = type(a)
             if t is UpdateStatus:
@@ -231,6 +244,7 @@ class _Outcome:
                 else:
                     return _APART
                 steps.append((_STATUS, new, a.trigger, from_node))
+                admits = _counted(o) and not _counted(pod)
             elif t is RecordEvent:
                 if ref is None:
                     ref = ref_of(pod)
@@ -239,9 +253,10 @@ class _Outcome:
                 steps.append((_EVENT, a.reason, a.message, a.type, a.source))
             elif t is SetMemory and a.controller == kl.NAME and a.key == (kl.IMAGES_KEY, node):
                 steps.append((_IMAGES, a.value))
+                images = a.value if a.value is not None else kl.NO_IMAGES
             else:
                 return _APART
-        return cls(tuple(steps), result.requeue_after)
+        return cls(tuple(steps), result.requeue_after, admits, images)
 
     def result_for(self, obs: kl.KubeletObs, host_ip: str) -> Result:
         """The member's Result: the representative's, about `obs.pod`."""
@@ -369,7 +384,13 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
                 if outcome is None:
                     table[key] = _Outcome.of(obs, result, host_ip)
             else:
-                result = outcome.result_for(obs, host_ip)
+                # the representative's Result passed `_advance`; the member's changes the overlay alike
+                out.append(outcome.result_for(obs, host_ip))
+                if outcome.admits:
+                    admission.admit(obs)
+                if outcome.images is not _KEEP:
+                    images_on[node] = outcome.images
+                continue
         else:
             result = reconcile(_overlaid(obs, admission, images, scheduled), now)
         out.append(result)

@@ -143,7 +143,7 @@ def _run(sc: dict, batch: bool, note: bool = False):
         event("results rebuilt" if derived[0] else "no result rebuilt")
         event("a prefix answered" if any(answered < asked for asked, answered in calls) else "whole runs answered")
         assert all(0 < answered <= asked for asked, answered in calls)
-    return c, applied
+    return c, applied, calls
 
 
 def _scenario(c, sc: dict) -> None:
@@ -171,8 +171,8 @@ def _scenario(c, sc: dict) -> None:
 @settings(deadline=None)
 @given(sc=SCENARIO)
 def test_the_batch_gives_the_folds_results_on_random_runs(sc):
-    batched, b_results = _run(sc, True, note=True)
-    folded, f_results = _run(sc, False)
+    batched, b_results, _ = _run(sc, True, note=True)
+    folded, f_results, _ = _run(sc, False)
     assert b_results == f_results
     assert batched.trace() == folded.trace()
     assert batched.events() == folded.events()
@@ -180,31 +180,20 @@ def test_the_batch_gives_the_folds_results_on_random_runs(sc):
     assert batched.engine.steps == folded.engine.steps
 
 
-def _bare_run(batch: bool, pods: int = 40, nodes: int = 4, image: str = "nginx"):
-    calls: list = []
-
-    def reconcile_batch(observations, now):
-        results = kubelet_batch.reconcile_kubelet_batch(observations, now)
-        calls.append((len(observations), len(results)))
-        return results
-
-    ctrls = dict(CONTROLLERS)
-    ctrls[kubelet.NAME] = CONTROLLERS[kubelet.NAME]._replace(reconcile_batch=reconcile_batch if batch else None)
-    c = kstate.Cluster(nodes=nodes, seed=0, controllers=ctrls)
-    docs = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p{j:03d}"},
-             "spec": {"containers": [{"name": "c", "image": image,
-                                      "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}}
-            for j in range(pods)]
-    c.apply(docs)
-    c.run_until_stable()
-    return c, calls
+def _bare(kind: str) -> dict:
+    """40 pods of one template on 4 equal nodes."""
+    return {"nodes": [("4", "110")] * 4, "pods": [(kind, ("100m", "64Mi"), 0)] * 40, "seed": 0,
+            "cidr": "10.244.0.0/16", "profile": "default", "config_late": False, "more": [], "deleted": [],
+            "crash": False}
 
 
-def test_bare_pods_share_three_reconciles_in_two_batches(monkeypatch):
-    """40 bare pods on 4 nodes: the admission run (one class: all fit) and
-    the start run (two classes: a node's first start records the image it
-    pulled, the later ones find it there) — three real reconciles for 80
-    Results, and the same run as without the batch form."""
+@pytest.mark.parametrize("kind", ["bare", "tagged"])
+def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch, kind):
+    """40 pods of one template on 4 nodes: the admission run (one class: all
+    fit) and the start run (two classes: a node's first start records the
+    image it pulled, the later ones find it there — for a tagged image,
+    IfNotPresent, without pulling it again) — three real reconciles for 80
+    Results, each the fold's."""
     real = kubelet.reconcile_kubelet
     count = [0]
 
@@ -213,11 +202,11 @@ def test_bare_pods_share_three_reconciles_in_two_batches(monkeypatch):
         return real(obs, now)
 
     monkeypatch.setattr(kubelet, "reconcile_kubelet", counted)
-    batched, calls = _bare_run(True)
+    batched, b_results, calls = _run(_bare(kind), True)
     assert calls == [(40, 40), (40, 40)]
     assert count[0] == 3
-    monkeypatch.setattr(kubelet, "reconcile_kubelet", real)
-    folded, _ = _bare_run(False)
+    folded, f_results, _ = _run(_bare(kind), False)
+    assert b_results == f_results
     assert batched.trace() == folded.trace() and batched.events() == folded.events()
     assert batched.snapshot() == folded.snapshot()
     assert all(p.status.phase == "Running" for p in batched.list("Pod"))
@@ -255,8 +244,8 @@ def test_pods_beyond_a_nodes_capacity_are_rejected_as_in_the_fold():
     """Pods bound by name to a 1-CPU node, admitted in one run: the first
     two 500m pods fit, the third is rejected (OutOfcpu, with the totals the
     two before it left), a pod without requests after it fits — as in the fold."""
-    batched, b_results = _run(FULL_NODE, True)
-    folded, f_results = _run(FULL_NODE, False)
+    batched, b_results, _ = _run(FULL_NODE, True)
+    folded, f_results, _ = _run(FULL_NODE, False)
     assert b_results == f_results and batched.trace() == folded.trace()
     assert [p.status.phase for p in sorted(batched.list("Pod"), key=lambda p: p.metadata.name)] == [
         "Running", "Running", "Failed", "Running"]
@@ -265,10 +254,10 @@ def test_pods_beyond_a_nodes_capacity_are_rejected_as_in_the_fold():
 def test_the_run_comparison_can_fail(monkeypatch):
     """The comparison above has teeth: an overlay that forgets what the
     run's earlier items admitted lets every pod of a full node in."""
-    folded, f_results = _run(FULL_NODE, False)
+    folded, f_results, _ = _run(FULL_NODE, False)
     monkeypatch.setattr(kubelet_batch._Admission, "observed", lambda self, obs: obs.admitted)
     monkeypatch.setattr(kubelet_batch._Admission, "_fits_all", staticmethod(lambda waiting: True))
-    batched, b_results = _run(FULL_NODE, True)
+    batched, b_results, _ = _run(FULL_NODE, True)
     assert b_results != f_results
     assert not any(p.status.phase == "Failed" for p in batched.list("Pod"))
 
