@@ -178,21 +178,21 @@ class _Admission:
             return True
         if was:
             return False
-        self.admit(obs)
+        self.admit(obs, new)
         return True
 
-    def admit(self, obs: kl.KubeletObs) -> None:
-        """Item `obs` wrote its pod admitted: its requests count on its node from the next item on."""
-        pod = obs.pod
-        node = pod.spec.node_name
-        req = pod_requests(pod)
+    def admit(self, obs: kl.KubeletObs, new: Pod) -> None:
+        """Item `obs` wrote its pod admitted (`new`): its requests count on
+        its node from the next item on, as the index counts them."""
+        node = new.spec.node_name
+        req = pod_requests(new)
         added = self._added.get(node)
         if added is None:
             added = self._added[node] = [0, 0, 0]
         added[0] += req.cpu
         added[1] += req.memory
         added[2] += 1
-        if pod.status.state != "Scheduled":
+        if obs.pod.status.state != "Scheduled":
             # admitted from another state: outside the bound `_fits_all` assumed
             self._all_fit[node] = False
 
@@ -220,7 +220,8 @@ class _Outcome:
         identity in a way no substitution can put back: a write of another
         object, a changed pod IP or an unexplained host IP, an event
         naming the pod, its uid, its node or its addresses, memory under the
-        pod's uid or another key."""
+        pod's uid or another key — or when the recipe does not give the
+        representative its own Result back."""
         pod = obs.pod
         m, st = pod.metadata, pod.status
         node = pod.spec.node_name
@@ -256,7 +257,10 @@ class _Outcome:
                 images = a.value if a.value is not None else kl.NO_IMAGES
             else:
                 return _APART
-        return cls(tuple(steps), result.requeue_after, admits, images)
+        outcome = cls(tuple(steps), result.requeue_after, admits, images)
+        # the recipe must give the representative its own Result back: a field
+        # it does not carry (one added to an action or to Result) keeps the class apart
+        return outcome if outcome.result_for(obs, host_ip) == result else _APART
 
     def result_for(self, obs: kl.KubeletObs, host_ip: str) -> Result:
         """The member's Result: the representative's, about `obs.pod`."""
@@ -387,7 +391,7 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
                 # the representative's Result passed `_advance`; the member's changes the overlay alike
                 out.append(outcome.result_for(obs, host_ip))
                 if outcome.admits:
-                    admission.admit(obs)
+                    admission.admit(obs, pod)     # the member's pod as written has its own spec
                 if outcome.images is not _KEEP:
                     images_on[node] = outcome.images
                 continue

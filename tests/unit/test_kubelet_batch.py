@@ -8,11 +8,11 @@ The run property draws clusters (nodes of several sizes, some without a pod
 CIDR) and pods (bare ones of several sizes and images, pods bound to a node
 by name that may not fit, pods with probes, ConfigMap volumes and env, init
 containers, sidecars, the host's network, annotations that change their
-timing, image sizes, exits; some deleted, a node crashed) under three
-profiles (the default one, one whose start rule selects on a label, one
-with a jitter), and compares the kubelet's Results in the order they were
-applied, the trace, the events, the snapshot and the step count with the
-kubelet's batch form switched off. The class property draws pairs of
+timing, image sizes, exits, readiness gates; some deleted, a node crashed)
+under four profiles (the default one, one whose start rule selects on a
+label, one with a jitter, one with control-plane latency), and compares the
+kubelet's Results in the order they were applied, the trace, the events,
+the snapshot and the step count with the kubelet's batch form switched off. The class property draws pairs of
 observations that differ in one input or in their identity and checks that
 equal class keys mean equal outcomes, identity put back."""
 from __future__ import annotations
@@ -31,13 +31,14 @@ from kstate.resources.frozen import evolve, freeze
 
 SIZES = (("100m", "64Mi"), ("500m", "256Mi"), ("1", "1Gi"), ("0", "0"), ("3", "6Gi"))
 KINDS = ("bare",) * 12 + ("tagged",) * 4 + ("pinned",) * 4 + (
-    "probe", "volume", "env", "init", "sidecar", "hostnet", "slow", "labelled", "sized", "exit", "never-ready")
+    "probe", "volume", "env", "init", "sidecar", "hostnet", "slow", "labelled", "sized", "exit", "never-ready",
+    "gates")
 
 
 def _profile(flavour: str) -> Profile:
     """The default profile, or one whose containers start after 300 ms for
     pods labelled tier=slow, or one whose start rule has a 2 s jitter (drawn
-    from the pod's uid)."""
+    from the pod's uid), or the default one with control-plane latency."""
     base = load_profile("default")
     if flavour == "labelled":
         fast = Rule(name="start-labelled", state="ContainerCreating", fire="start", default=300,
@@ -46,6 +47,9 @@ def _profile(flavour: str) -> Profile:
     if flavour == "jitter":
         return Profile(name=flavour, rules=tuple(attrs.evolve(r, jitter=2000) if r.fire == "start" else r
                                                  for r in base.rules))
+    if flavour == "latency":
+        # control-plane latency: watch events reach every controller up to 300 ms late (seeded draws)
+        return Profile(name=flavour, rules=base.rules, latency=freeze({"*": 300}))
     return base
 
 
@@ -83,6 +87,8 @@ def _pod(name: str, kind: str, size: tuple, node: int) -> dict:
         spec["restartPolicy"] = "Never"
     elif kind == "never-ready":
         meta["annotations"] = {"kstate.io/never-ready": "true"}
+    elif kind == "gates":
+        spec["readinessGates"] = [{"conditionType": "example.com/ready"}]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 
@@ -93,9 +99,9 @@ SCENARIO = st.fixed_dictionaries({
     "nodes": NODES, "pods": PODS, "seed": st.integers(0, 3),
     # a /23 cluster CIDR has room for two /24 node ranges: later nodes get no pod CIDR
     "cidr": st.sampled_from(("10.244.0.0/16", "10.244.0.0/16", "10.244.0.0/23")),
-    "profile": st.sampled_from(("default", "default", "labelled", "jitter")),
-    "config_late": st.booleans(), "more": st.lists(POD, max_size=20), "deleted": st.lists(st.integers(0, 29), max_size=4),
-    "crash": st.booleans()})
+    "profile": st.sampled_from(("default", "default", "labelled", "jitter", "latency")),
+    "config_late": st.booleans(), "more": st.lists(POD, max_size=20),
+    "deleted": st.lists(st.integers(0, 29), max_size=4), "crash": st.booleans()})
 
 
 def _run(sc: dict, batch: bool, note: bool = False):
@@ -157,8 +163,8 @@ def _scenario(c, sc: dict) -> None:
         c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"level": "debug"}})
     c.apply([_pod(f"q{j:02d}", kind, size, node % n) for j, (kind, size, node) in enumerate(sc["more"])])
     names = sorted(p.metadata.name for p in c.list("Pod"))
-    for i in sc["deleted"]:
-        if i < len(names) and c.get("Pod", names[i]) is not None:
+    for i in sorted(set(sc["deleted"])):
+        if i < len(names):
             c.delete("Pod", names[i])
     c.advance("1s")
     if sc["crash"]:
@@ -210,6 +216,30 @@ def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch,
     assert batched.trace() == folded.trace() and batched.events() == folded.events()
     assert batched.snapshot() == folded.snapshot()
     assert all(p.status.phase == "Running" for p in batched.list("Pod"))
+
+
+def test_a_recipe_that_misses_part_of_its_representatives_result_keeps_the_class_apart(monkeypatch):
+    """Were a field added to an action and not carried by the recipe (here:
+    the rebuilt Result loses its last action), the representative's own
+    Result does not come back from it: every member runs the real reconcile
+    and the Results stay the fold's."""
+    real, rebuild = kubelet.reconcile_kubelet, kubelet_batch._Outcome.result_for
+    count = [0]
+
+    def counted(obs, now):
+        count[0] += 1
+        return real(obs, now)
+
+    def lossy(self, obs, host_ip):
+        result = rebuild(self, obs, host_ip)
+        return attrs.evolve(result, actions=result.actions[:-1])
+
+    folded, f_results, _ = _run(_bare("tagged"), False)
+    monkeypatch.setattr(kubelet, "reconcile_kubelet", counted)
+    monkeypatch.setattr(kubelet_batch._Outcome, "result_for", lossy)
+    batched, b_results, calls = _run(_bare("tagged"), True)
+    assert calls == [(40, 40), (40, 40)] and count[0] == 80
+    assert b_results == f_results
 
 
 def test_the_batch_stops_after_a_write_it_does_not_model():
