@@ -15,7 +15,7 @@ from kstate.controllers import (
     nodelifecycle, replicaset, scheduler,
 )
 from kstate.controllers import statefulset, volumes
-from kstate.controllers import disruption
+from kstate.controllers import disruption, kubelet_batch
 from kstate.controllers.actions import (  # noqa: F401  (re-exported)
     NOTHING, Bind, Create, Delete, RecordEvent, Result, SetMemory, Update, UpdateStatus,
 )
@@ -36,13 +36,16 @@ for _spec in (
     # item still applied through the one-object write path it costs ~3 % more instructions than
     # the one-key loop (benchmarks/README.md "Issue 12: the batch drain"); it pays once the
     # kubelet's classes and the pod column store land (docs/performance.md, stages 4-5).
+    # The kubelet's batch form (controllers/kubelet_batch.py): a run of pods in one call, pods
+    # of one class sharing one reconcile (benchmarks/README.md "Issue 12: the kubelet's batch
+    # form and class keys").
     ControllerSpec(kubelet.NAME, kubelet.observe_kubelet, kubelet.reconcile_kubelet,
                    watches=(Watch("Pod", kubelet.watch_pods, order=30, events=_LIVE),
                             Watch("Node", kubelet.watch_nodes_joined, order=5, events=ON_ADD),
                             Watch("Node", kubelet.watch_nodes_state, order=40, events=ON_UPDATE),
                             Watch("ConfigMap", kubelet.watch_config_refs, order=30, events=_LIVE),
                             Watch("Secret", kubelet.watch_config_refs, order=30, events=_LIVE)),
-                   forget_uid_of="Pod"),
+                   forget_uid_of="Pod", reconcile_batch=kubelet_batch.reconcile_kubelet_batch),
     ControllerSpec(nodelifecycle.NAME, nodelifecycle.observe_node_lifecycle, nodelifecycle.reconcile_node_lifecycle,
                    watches=(Watch("Node", nodelifecycle.watch_nodes, order=10, events=_LIVE),)),
     ControllerSpec(nodelifecycle.ZONE, nodelifecycle.observe_zone, nodelifecycle.reconcile_zone,
