@@ -1,0 +1,72 @@
+"""frozen.evolve gives what attrs.evolve gives, for every shape of class the
+generated replacer handles: slotted (fields written through their slots),
+inherited slots, a class with a __dict__, and one with a validator."""
+from __future__ import annotations
+
+from typing import Optional
+
+import attrs
+import pytest
+
+from kstate.resources.frozen import evolve
+from kstate.resources.meta import ObjectMeta
+
+
+@attrs.frozen
+class _Base:
+    a: int
+    b: str = "b"
+
+
+@attrs.frozen
+class _Child(_Base):
+    c: Optional[int] = None
+
+
+@attrs.frozen(slots=False)
+class _Dicted:
+    a: int
+    b: str = "b"
+
+
+@attrs.frozen
+class _Checked:
+    a: int = attrs.field(validator=attrs.validators.instance_of(int))
+    b: str = "b"
+
+
+@pytest.mark.parametrize("inst,changes", [
+    (_Base(1), {"a": 2}),
+    (_Base(1), {"b": "x"}),
+    (_Base(1), {}),
+    (_Child(1, "y", 3), {"a": 5}),
+    (_Child(1, "y", 3), {"c": None, "b": "z"}),
+    (_Dicted(1), {"b": "q"}),
+    (_Checked(1), {"b": "q"}),
+    (ObjectMeta(name="p", namespace="ns", uid="u", resource_version="4", finalizers=("f",)),
+     {"resource_version": "5"}),
+    (ObjectMeta(name="p", namespace="ns", uid="u", resource_version="4"), {"name": "q", "generation": 2}),
+])
+def test_evolve_is_attrs_evolve(inst, changes):
+    got = evolve(inst, **changes)
+    want = attrs.evolve(inst, **changes)
+    assert type(got) is type(want)
+    assert repr(got) == repr(want)
+    assert got == want and hash(got) == hash(want)
+    assert got is not inst
+
+
+def test_evolve_leaves_the_original_alone():
+    inst = _Child(1, "y", 3)
+    evolve(inst, a=9, c=7)
+    assert inst == _Child(1, "y", 3)
+
+
+def test_evolve_runs_a_validator():
+    with pytest.raises(TypeError):
+        evolve(_Checked(1), a="not an int")
+
+
+def test_evolve_refuses_an_unknown_field():
+    with pytest.raises(TypeError):
+        evolve(_Base(1), nope=1)
