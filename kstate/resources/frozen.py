@@ -155,3 +155,30 @@ def evolve(inst: Any, **changes: Any) -> Any:
     if replace is None:
         replace = _REPLACERS[cls] = _make_replacer(cls)
     return replace(inst, **changes)
+
+
+def field_replacer(cls: type, name: str):
+    """A function `(inst, value) -> copy` with field `name` set to `value`:
+    `evolve(inst, name=value)` for one field, generated once, without the
+    keyword handling (the engine stamps every write's resourceVersion so).
+    Classes `evolve` builds through their __init__ keep that path."""
+    import attrs
+    fields = [a for a in attrs.fields(cls) if a.init]
+    if name not in {a.alias for a in fields}:
+        raise TypeError(f"{cls.__name__} has no field {name!r}")
+    if not all(a.converter is None and a.validator is None and a.alias == a.name for a in fields) or hasattr(
+            cls, "__attrs_post_init__"):
+        return lambda inst, value: evolve(inst, **{name: value})
+    ns = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    lines = []
+    for i, a in enumerate(fields):
+        value = "value" if a.name == name else f"inst.{a.name}"
+        slot = _slot_setter(cls, a.name)
+        if slot is None:
+            lines.append(f"    _set(new, {a.name!r}, {value})")
+        else:
+            ns[f"_s{i}"] = slot
+            lines.append(f"    _s{i}(new, {value})")
+    body = "\n".join(lines)
+    exec(f"def replace(inst, value):\n    new = _new(_cls)\n{body}\n    return new\n", ns)  # noqa: S102
+    return ns["replace"]

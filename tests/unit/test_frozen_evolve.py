@@ -8,7 +8,7 @@ from typing import Optional
 import attrs
 import pytest
 
-from kstate.resources.frozen import evolve
+from kstate.resources.frozen import FrozenDict, evolve, field_replacer
 from kstate.resources.meta import ObjectMeta
 
 
@@ -70,3 +70,22 @@ def test_evolve_runs_a_validator():
 def test_evolve_refuses_an_unknown_field():
     with pytest.raises(TypeError):
         evolve(_Base(1), nope=1)
+
+
+@pytest.mark.parametrize("inst,name,value", [
+    (_Base(1), "a", 2),
+    (_Child(1, "y", 3), "c", 4),
+    (_Dicted(1), "b", "q"),
+    (ObjectMeta(name="p", namespace="ns", uid="u", resource_version="4", labels=FrozenDict({"a": "b"})),
+     "resource_version", "5"),
+])
+def test_field_replacer_is_evolve_of_one_field(inst, name, value):
+    got = field_replacer(type(inst), name)(inst, value)
+    assert repr(got) == repr(attrs.evolve(inst, **{name: value})) and got is not inst
+
+
+def test_field_replacer_keeps_a_validator_and_refuses_an_unknown_field():
+    with pytest.raises(TypeError):
+        field_replacer(_Checked, "a")(_Checked(1), "x")
+    with pytest.raises(TypeError):
+        field_replacer(_Base, "nope")

@@ -88,3 +88,4 @@ def test_a_strategy_that_takes_a_resource_version_numbers_the_object_after_it(mo
     assert taken == [str(before + 1)]
     assert a.metadata.resource_version == str(before + 2)
     assert c.get("ConfigMap", "a").metadata.resource_version == str(before + 2)
+
