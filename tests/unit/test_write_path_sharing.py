@@ -89,3 +89,26 @@ def test_a_strategy_that_takes_a_resource_version_numbers_the_object_after_it(mo
     assert a.metadata.resource_version == str(before + 2)
     assert c.get("ConfigMap", "a").metadata.resource_version == str(before + 2)
 
+
+def test_a_drained_run_gives_back_its_workqueue_and_timer_tables():
+    import sys
+    c, pods = _pods(400)
+    eng = c._engine
+    assert len(pods) == 400 and not eng._queued
+    assert sys.getsizeof(eng._queued) == sys.getsizeof(set())
+    assert sys.getsizeof(eng._waiting) <= 4096 + 128 * len(eng._waiting)
+
+
+def test_shrinking_the_timer_table_keeps_its_keys_in_their_order():
+    import sys
+    c, _ = _pods(4)
+    eng = c._engine
+    eng._waiting = {("ctrl", i): 10_000 + i for i in range(3000)}
+    for i in range(3000):
+        if i % 50:
+            del eng._waiting[("ctrl", i)]
+    kept = list(eng._waiting.items())
+    big = sys.getsizeof(eng._waiting)
+    eng._shrink_tables()
+    assert list(eng._waiting.items()) == kept
+    assert sys.getsizeof(eng._waiting) < big / 10
