@@ -138,7 +138,7 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
     was = cur.status
     part = status.container_statuses
     if part and part is not was.container_statuses:
-        shared = _shared_part(part, ("c",) + tuple(map(_CONTAINER_FIELDS, part)))
+        shared = _shared_part(part, ("c", *map(_CONTAINER_FIELDS, part)))
         if shared is not part:
             changes["container_statuses"] = shared
     part = status.conditions
@@ -319,10 +319,11 @@ def bound_spec(spec, node_name: str):
 
 def _apply_bind(a: Bind, api) -> None:
     """registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True."""
-    pod = api.store.get("Pod", a.namespace, a.name)
+    objects = api.store.objects
+    pod = objects.get(("Pod", a.namespace, a.name))
     if pod is None or pod.metadata.uid != a.uid or pod.spec.node_name:
         return
-    if api.store.get("Node", "", a.node_name) is None:
+    if objects.get(("Node", "", a.node_name)) is None:
         return
     api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
     conds = set_condition(pod.status.conditions, condition("PodScheduled", "True"), api.now)
