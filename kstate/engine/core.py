@@ -74,6 +74,8 @@ def deletion_finalizers(finalizers: tuple, propagation: Optional[str]) -> tuple:
 _PRIO_TIMER = 1
 #: a copy of an ObjectMeta with a new resourceVersion: every store write makes one.
 _with_resource_version = field_replacer(ObjectMeta, "resource_version")
+#: a copy of an ObjectMeta with the fields the server fills on create.
+_with_server_fields = field_replacer(ObjectMeta, "uid", "creation_timestamp", "resource_version", "generation")
 
 
 class Livelock(KstateError):
@@ -685,8 +687,11 @@ class Engine:
         # resourceVersion included; that number is taken only if the kind's
         # strategy took none meanwhile (else it is numbered after, as always).
         rv = self._rv + 1
-        obj = evolve(obj, metadata=evolve(m, uid=self.rng.uid(), creation_timestamp=self.now,
-                                          resource_version=str(rv), generation=spec.generation))
+        uid = self.rng.uid()
+        obj = evolve(obj, metadata=(
+            _with_server_fields(m, uid, self.now, str(rv), spec.generation) if m.__class__ is ObjectMeta
+            else evolve(m, uid=uid, creation_timestamp=self.now, resource_version=str(rv),
+                        generation=spec.generation)))
         obj = spec.prepare_create(obj, self)
         if self._rv == rv - 1:
             self._rv = rv

@@ -157,28 +157,34 @@ def evolve(inst: Any, **changes: Any) -> Any:
     return replace(inst, **changes)
 
 
-def field_replacer(cls: type, name: str):
-    """A function `(inst, value) -> copy` with field `name` set to `value`:
-    `evolve(inst, name=value)` for one field, generated once, without the
-    keyword handling (the engine stamps every write's resourceVersion so).
+def field_replacer(cls: type, *names: str):
+    """A function `(inst, *values) -> copy` with fields `names` set to
+    `values`, in that order: `evolve(inst, **dict(zip(names, values)))`,
+    generated once, without the keyword handling (the engine stamps every
+    write's resourceVersion so, and a created object's server fields).
     Classes `evolve` builds through their __init__ keep that path."""
     import attrs
     fields = [a for a in attrs.fields(cls) if a.init]
-    if name not in {a.alias for a in fields}:
-        raise TypeError(f"{cls.__name__} has no field {name!r}")
+    known = {a.alias for a in fields}
+    for name in names:
+        if name not in known:
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+    if len(set(names)) != len(names):
+        raise TypeError(f"a field is named twice: {names}")
     if not all(a.converter is None and a.validator is None and a.alias == a.name for a in fields) or hasattr(
             cls, "__attrs_post_init__"):
-        return lambda inst, value: evolve(inst, **{name: value})
+        return lambda inst, *values: evolve(inst, **dict(zip(names, values)))
     ns = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
     lines = []
     for i, a in enumerate(fields):
-        value = "value" if a.name == name else f"inst.{a.name}"
+        value = f"v{names.index(a.name)}" if a.name in names else f"inst.{a.name}"
         slot = _slot_setter(cls, a.name)
         if slot is None:
             lines.append(f"    _set(new, {a.name!r}, {value})")
         else:
             ns[f"_s{i}"] = slot
             lines.append(f"    _s{i}(new, {value})")
+    args = "".join(f", v{j}" for j in range(len(names)))
     body = "\n".join(lines)
-    exec(f"def replace(inst, value):\n    new = _new(_cls)\n{body}\n    return new\n", ns)  # noqa: S102
+    exec(f"def replace(inst{args}):\n    new = _new(_cls)\n{body}\n    return new\n", ns)  # noqa: S102
     return ns["replace"]

@@ -89,3 +89,13 @@ def test_field_replacer_keeps_a_validator_and_refuses_an_unknown_field():
         field_replacer(_Checked, "a")(_Checked(1), "x")
     with pytest.raises(TypeError):
         field_replacer(_Base, "nope")
+
+
+def test_field_replacer_of_several_fields_takes_them_in_its_order():
+    meta = ObjectMeta(name="p", namespace="ns", labels=FrozenDict({"a": "b"}), finalizers=("f",))
+    stamp = field_replacer(ObjectMeta, "resource_version", "uid", "creation_timestamp")
+    got = stamp(meta, "7", "u-1", 1000)
+    assert repr(got) == repr(attrs.evolve(meta, resource_version="7", uid="u-1", creation_timestamp=1000))
+    assert repr(field_replacer(_Checked, "b", "a")(_Checked(1), "z", 2)) == repr(_Checked(2, "z"))
+    with pytest.raises(TypeError):
+        field_replacer(ObjectMeta, "uid", "uid")
