@@ -25,7 +25,7 @@ from kstate.io.core_v1_container import _image_pull_policy_default
 from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
-from kstate.resources.frozen import FrozenDict, evolve, freeze
+from kstate.resources.frozen import FrozenDict, evolve, field_replacer, freeze
 from kstate.resources.meta import Condition, condition, get_condition, set_condition
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
@@ -72,10 +72,15 @@ def admitted_spec(spec):
     return out
 
 
+#: copies made on every pod's create and bind, without evolve's keyword dicts
+_with_spec_status = field_replacer(Pod, "spec", "status")
+_scheduled = field_replacer(PodStatus, "conditions", "state", "state_since")
+
+
 def _pod_prepare_create(pod: Pod, api) -> Pod:
     # the status reset and the tolerations in one copy of the pod
-    pod = evolve(pod, spec=admitted_spec(pod.spec), status=PodStatus(phase="Pending", state="Pending",
-                                                                      state_since=api.now))
+    pod = _with_spec_status(pod, admitted_spec(pod.spec), PodStatus(phase="Pending", state="Pending",
+                                                                    state_since=api.now))
     return resolve_pod_priority(pod, api)
 
 
@@ -329,7 +334,7 @@ def _apply_bind(a: Bind, api) -> None:
     conds = set_condition(pod.status.conditions, condition("PodScheduled", "True"), api.now)
     api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
                 spec=bound_spec(pod.spec, a.node_name),
-                status=evolve(pod.status, conditions=conds, state="Scheduled", state_since=api.now))
+                status=_scheduled(pod.status, conds, "Scheduled", api.now))
 
 
 # ------------------------------------------------------------------ pod IPs

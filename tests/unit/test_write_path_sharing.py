@@ -112,3 +112,21 @@ def test_shrinking_the_timer_table_keeps_its_keys_in_their_order():
     eng._shrink_tables()
     assert list(eng._waiting.items()) == kept
     assert sys.getsizeof(eng._waiting) < big / 10
+
+
+def test_a_write_is_the_evolved_object_with_the_next_resource_version():
+    import pytest
+    from kstate.resources.frozen import evolve
+    c, pods = _pods(2)
+    eng = c._engine
+    pod = pods[0]
+    rv = eng._rv
+    status = evolve(pod.status, message="m")
+    got = eng.replace(pod, "status", "x", status=status)
+    assert repr(got) == repr(attrs.evolve(pod, metadata=attrs.evolve(pod.metadata, resource_version=str(rv + 1)),
+                                          status=status))
+    got = eng.replace(got, "update", "y", spec=pod.spec, status=pod.status)
+    assert got.metadata.resource_version == str(rv + 2) and got.status is pod.status and got.spec is pod.spec
+    for bad in ({"metadata": pod.metadata}, {"nope": 1}):
+        with pytest.raises(TypeError):
+            eng.replace(got, "update", "z", **bad)
