@@ -696,10 +696,14 @@ class Engine:
         # strategy took none meanwhile (else it is numbered after, as always).
         rv = self._rv + 1
         uid = self.rng.uid()
-        obj = evolve(obj, metadata=(
-            _with_server_fields(m, uid, self.now, str(rv), spec.generation) if m.__class__ is ObjectMeta
-            else evolve(m, uid=uid, creation_timestamp=self.now, resource_version=str(rv),
-                        generation=spec.generation)))
+        meta = (_with_server_fields(m, uid, self.now, str(rv), spec.generation) if m.__class__ is ObjectMeta
+                else evolve(m, uid=uid, creation_timestamp=self.now, resource_version=str(rv),
+                            generation=spec.generation))
+        key = (obj.__class__,)
+        write = _WRITERS.get(key)
+        if write is None:
+            write = _WRITERS[key] = field_replacer(obj.__class__, "metadata")
+        obj = write(obj, meta)
         obj = spec.prepare_create(obj, self)
         if self._rv == rv - 1:
             self._rv = rv

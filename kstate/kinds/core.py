@@ -151,7 +151,18 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
         shared = _shared_part(part, tuple(map(id, part)))
         if shared is not part:
             changes["conditions"] = shared
-    return evolve(status, **changes) if changes else status
+    if not changes:
+        return status
+    key = (status.__class__, *changes)
+    write = _STATUS_WRITERS.get(key)
+    if write is None:
+        write = _STATUS_WRITERS[key] = field_replacer(status.__class__, *changes)
+    return write(status, *changes.values())
+
+
+#: (status class, the fields _pod_prepare_status changes) → their
+#: field_replacer: a few entries, used on every pod status write
+_STATUS_WRITERS: dict = {}
 
 
 def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
