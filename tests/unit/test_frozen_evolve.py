@@ -99,3 +99,49 @@ def test_field_replacer_of_several_fields_takes_them_in_its_order():
     assert repr(field_replacer(_Checked, "b", "a")(_Checked(1), "z", 2)) == repr(_Checked(2, "z"))
     with pytest.raises(TypeError):
         field_replacer(ObjectMeta, "uid", "uid")
+
+
+class _Hooked:
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        _Hooked.seen.append(cls)
+
+
+_Hooked.seen = []
+
+
+@attrs.frozen
+class _WithHook(_Hooked):
+    a: int = 0
+
+
+class _Meta(type):
+    pass
+
+
+@attrs.frozen
+class _WithMeta(metaclass=_Meta):
+    a: int = 0
+
+
+def test_a_copy_is_an_instance_of_the_class_itself_and_stays_frozen():
+    import weakref
+    from kstate.resources.frozen import _writable_twin
+    meta = ObjectMeta(name="p", labels=FrozenDict({"a": "b"}))
+    for got in (evolve(meta, uid="u"), field_replacer(ObjectMeta, "uid")(meta, "u")):
+        assert type(got) is ObjectMeta and got.__class__ is ObjectMeta
+        assert weakref.ref(got)() is got and hash(got) == hash(attrs.evolve(meta, uid="u"))
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            got.uid = "x"
+    assert _writable_twin(ObjectMeta, ("name",)) is not None
+
+
+@pytest.mark.parametrize("inst", [_WithHook(1), _WithMeta(1), _Dicted(1)])
+def test_classes_a_writable_twin_cannot_serve_are_copied_all_the_same(inst):
+    from kstate.resources.frozen import _writable_twin
+    before = list(_Hooked.seen)
+    assert _writable_twin(type(inst), ("a",)) is None
+    assert _Hooked.seen == before                       # no subclass was made to find that out
+    got = evolve(inst, a=2)
+    assert type(got) is type(inst) and repr(got) == repr(attrs.evolve(inst, a=2))
+    assert repr(field_replacer(type(inst), "a")(inst, 3)) == repr(attrs.evolve(inst, a=3))
