@@ -73,14 +73,16 @@ def admitted_spec(spec):
 
 
 #: copies made on every pod's create and bind, without evolve's keyword dicts
+#: (or, for the new pod's status, attrs' __init__: a call per field)
 _with_spec_status = field_replacer(Pod, "spec", "status")
 _scheduled = field_replacer(PodStatus, "conditions", "state", "state_since")
+_PENDING = PodStatus(phase="Pending", state="Pending")
+_pending_since = field_replacer(PodStatus, "state_since")
 
 
 def _pod_prepare_create(pod: Pod, api) -> Pod:
     # the status reset and the tolerations in one copy of the pod
-    pod = _with_spec_status(pod, admitted_spec(pod.spec), PodStatus(phase="Pending", state="Pending",
-                                                                    state_since=api.now))
+    pod = _with_spec_status(pod, admitted_spec(pod.spec), _pending_since(_PENDING, api.now))
     return resolve_pod_priority(pod, api)
 
 
