@@ -17,10 +17,7 @@ naming a (verb, detail) pair — and an event is (`message id << 32 | event
 object id`, first time), the message id naming (reason, message, type,
 source) with the involved object's `namespace/name` cut out of the message
 and put back on read (the scheduler's "Successfully assigned default/p0 to
-node-3" is one text for every pod bound to node-3). The newest entries (up
-to _BLOCK) wait in a plain list and move into the array a block at a time:
-appending to an array one int at a time cost ~800 machine instructions more
-than to a list.
+node-3" is one text for every pod bound to node-3).
 
 Rendering gives exactly the tuples and fields the engine kept before: the
 same values, in the same order. Every table is filled in the order entries
@@ -41,12 +38,6 @@ _CHAIN = 16
 #: the mark that stands for the involved object's `namespace/name` in a stored
 #: message; a message already holding it is stored as it is.
 _HOLE = "\x00"
-#: how many new entries (trace) or events (log) wait in a list before they
-#: move into their array in one `fromlist`: an `array.append` costs ~800
-#: machine instructions more than a list's (it parses its type code for
-#: every item), and a list of 150,000 pods' entries ~70 MiB more than the
-#: arrays; a block of the newest costs neither.
-_BLOCK = 4096
 
 
 class Names:
@@ -117,15 +108,12 @@ class Trace(Sequence):
     another trace. A slice of the tail costs what its length costs, so a
     reader that keeps a cursor (`trace[seen:]`) pays for the new entries
     only."""
-    __slots__ = ("_names", "_codes", "_new", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of",
-                 "_scope")
+    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of", "_scope")
 
     def __init__(self, names: Names) -> None:
         self._names = names
-        #: one per entry: detail id << 32 | object id; the newest (fewer
-        #: than _BLOCK) in `_new`, read after `_codes`
+        #: one per entry: detail id << 32 | object id
         self._codes = array("q")
-        self._new: list[int] = []
         #: the time changes at entry _mark_at[k] to _mark_t[k]
         self._mark_at: list[int] = []
         self._mark_t: list[int] = []
@@ -138,10 +126,10 @@ class Trace(Sequence):
         self._scope: tuple = (None, None, -1, {})
 
     def add(self, t: int, verb: str, kind: str, ns: str, name: str, detail: str) -> None:
-        new = self._new
+        codes = self._codes
         if t != self._t:
             self._t = t
-            self._mark_at.append(len(self._codes) + len(new))
+            self._mark_at.append(len(codes))
             self._mark_t.append(t)
         by_detail = self._details.get(verb)
         if by_detail is None:
@@ -157,25 +145,16 @@ class Trace(Sequence):
         o = scope[3].get(name)
         if o is None:
             o = self._names.new(scope, name)
-        new.append(d | o)
-        if len(new) >= _BLOCK:
-            self._flush()
-
-    def _flush(self) -> None:
-        """Move the newest entries into the array."""
-        if self._new:
-            self._codes.fromlist(self._new)
-            self._new = []
+        codes.append(d | o)
 
     # ------------------------------------------------------------ reading
 
     def __len__(self) -> int:
-        return len(self._codes) + len(self._new)
+        return len(self._codes)
 
     def _render(self, start: int, stop: int) -> list[tuple]:
         if start >= stop:
             return []
-        self._flush()
         codes, mark_at, mark_t = self._codes, self._mark_at, self._mark_t
         verbs, details = self._verb_of, self._detail_of
         names, scope_of, scopes = self._names.names, self._names.scope_of, self._names.scopes
@@ -195,7 +174,7 @@ class Trace(Sequence):
         return out
 
     def __getitem__(self, i):
-        n = len(self)
+        n = len(self._codes)
         if isinstance(i, slice):
             start, stop, step = i.indices(n)
             if step == 1:
@@ -208,7 +187,7 @@ class Trace(Sequence):
         return self._render(i, i + 1)[0]
 
     def __iter__(self) -> Iterator[tuple]:
-        n = len(self)
+        n = len(self._codes)
         step = 4096
         for start in range(0, n, step):
             yield from self._render(start, min(n, start + step))
@@ -228,7 +207,6 @@ class Trace(Sequence):
     # ------------------------------------------------------------ snapshots
 
     def dump(self) -> dict:
-        self._flush()
         return {"codes": self._codes.tolist(), "mark_at": list(self._mark_at), "mark_t": list(self._mark_t),
                 "verbs": list(self._verb_of), "details": list(self._detail_of)}
 
@@ -257,12 +235,9 @@ class EventLog:
 
     An event object is a (name id, uid) pair. An object's distinct events are
     chained newest first, so finding a repeat walks its few events (a pod
-    has five); past _CHAIN of them a dictionary of its own takes over. The
-    chain of the last object is read once for the events it gets in a row
-    (a kubelet sync records four)."""
+    has five); past _CHAIN of them a dictionary of its own takes over."""
     __slots__ = ("_names", "_obj_name", "_obj_uid", "_other", "_head", "_msgs", "_msg_of", "_codes",
-                 "_first", "_prev", "_new_codes", "_new_prev", "_repeats", "_last", "_last_e", "_last_ref",
-                 "_last_seen")
+                 "_first", "_prev", "_repeats", "_last", "_last_e", "_last_ref")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -280,33 +255,19 @@ class EventLog:
         self._msg_of: list[tuple] = []
         #: per serial: message id << 32 | event object id; first time; the
         #: object's previous event (-1: none). The times are the engine's
-        #: clock values, shared by the events of an instant. The newest
-        #: codes and links (fewer than _BLOCK) are in `_new_codes` and
-        #: `_new_prev`, read after the arrays.
+        #: clock values, shared by the events of an instant.
         self._codes = array("q")
         self._first: list[int] = []
         self._prev = array("q")
-        self._new_codes: list[int] = []
-        self._new_prev: list[int] = []
         #: serial → [count, last time], once an event repeats
         self._repeats: dict[int, list] = {}
         #: the last involved object: kind, namespace, name, uid, its id and `namespace/name`
         self._last: tuple = ()
         self._last_e = -1
         self._last_ref = ""
-        #: the last object's events as code → serial (its chain read once
-        #: for the run of events it gets in a row), None: not read yet
-        self._last_seen: Optional[dict] = None
 
     def __len__(self) -> int:
-        return len(self._first)
-
-    def _flush(self) -> None:
-        """Move the newest events' codes and links into the arrays."""
-        if self._new_codes:
-            self._codes.fromlist(self._new_codes)
-            self._prev.fromlist(self._new_prev)
-            self._new_codes, self._new_prev = [], []
+        return len(self._codes)
 
     def _object(self, kind: str, ns: str, name: str, uid: str) -> int:
         names = self._names
@@ -360,7 +321,6 @@ class EventLog:
             e = self._last_e = self._object(kind, ns, name, uid)
             ref = self._last_ref = f"{ns}/{name}" if ns else name
             self._last = obj
-            self._last_seen = None
         template = message.replace(ref, _HOLE) if ref else message
         if template is message or _HOLE in message:
             key: tuple = (reason, message, type_, source)
@@ -372,22 +332,21 @@ class EventLog:
         code = m << _OBJ_BITS | e
         h = self._head[e]
         if type(h) is int:
-            seen = self._last_seen
-            if seen is None:
-                seen = self._last_seen = self._chain(h)
-            s = seen.get(code)
-            if s is None:
-                if len(seen) >= _CHAIN:
+            codes, prev = self._codes, self._prev
+            s, n = h, 0
+            while s >= 0:
+                if codes[s] == code:
+                    break
+                s = prev[s]
+                n += 1
+            else:
+                if n >= _CHAIN:
                     self._new(e, code, now)
                     return
-                first = self._first
-                seen[code] = self._head[e] = len(first)
-                first.append(now)
-                codes = self._new_codes
+                self._head[e] = len(codes)
                 codes.append(code)
-                self._new_prev.append(h)
-                if len(codes) >= _BLOCK:
-                    self._flush()
+                self._first.append(now)
+                prev.append(h)
                 return
         else:
             s = h.get(code)
@@ -401,26 +360,8 @@ class EventLog:
             rep[0] += 1
             rep[1] = now
 
-    def _chain(self, s: int) -> dict:
-        """code → serial of the events chained from serial `s` (an object's
-        events, newest first; a code is in a chain once)."""
-        codes, prev = self._codes, self._prev
-        stored = len(codes)
-        new_codes, new_prev = self._new_codes, self._new_prev
-        seen = {}
-        while s >= stored:
-            seen[new_codes[s - stored]] = s
-            s = new_prev[s - stored]
-        while s >= 0:
-            seen[codes[s]] = s
-            s = prev[s]
-        return seen
-
     def _new(self, e: int, code: int, first: int) -> int:
         """Append a distinct event of object e (known not to be one yet)."""
-        if e == self._last_e:
-            self._last_seen = None
-        self._flush()
         serial = len(self._codes)
         h = self._head[e]
         self._codes.append(code)
@@ -475,7 +416,6 @@ class EventLog:
         """(serial, key, count, first, last) of each event whose involved
         object matches, in serial order; key is (kind, namespace, name, uid,
         reason, message, type, source)."""
-        self._flush()
         names, scope_of, scopes = self._names.names, self._names.scope_of, self._names.scopes
         obj_name, first, repeats = self._obj_name, self._first, self._repeats
         for serial, code in enumerate(self._codes):
@@ -497,7 +437,6 @@ class EventLog:
     # ------------------------------------------------------------ snapshots
 
     def dump(self) -> dict:
-        self._flush()
         return {"obj_name": list(self._obj_name), "obj_uid": list(self._obj_uid),
                 "messages": [list(m) for m in self._msg_of], "codes": self._codes.tolist(),
                 "first": list(self._first), "repeats": [[s, c, t] for s, (c, t) in self._repeats.items()]}

@@ -122,54 +122,6 @@ def test_event_log_aggregates_as_the_key_dictionary(events):
         assert got == want
 
 
-@given(st.lists(_entry, max_size=40), st.lists(st.tuples(_event, st.integers(0, 2)), max_size=60),
-       st.integers(1, 4))
-def test_entries_waiting_for_their_array_read_as_stored_ones(entries, events, block):
-    """A block of _BLOCK entries moves into the arrays at once: the log reads,
-    finds repeats and snapshots the same wherever a block boundary falls."""
-    saved = logmod._BLOCK
-    logmod._BLOCK = block
-    try:
-        names = Names()
-        trace, ref = Trace(names), ListTrace()
-        log, ref_events = EventLog(names), DictEvents()
-        now = 0
-        for i, (dt, verb, kind, ns, name, detail) in enumerate(entries):
-            now += dt
-            trace.add(now, verb, kind, ns, name, detail)
-            ref.add(now, verb, kind, ns, name, detail)
-            if i % 3 == 0:
-                assert trace[-1] == ref.entries[-1] and len(trace) == len(ref.entries)
-        for i, (key, dt) in enumerate(events):
-            now += dt
-            log.add(*key, now)
-            ref_events.add(*key, now)
-            if i % 4 == 0:
-                assert len(log) == len(ref_events.keys) and log.records() == ref_events.records()
-        assert list(trace) == ref.entries and trace == Trace.load(trace.dump(), names)
-        assert log.records() == ref_events.records()
-        assert EventLog.load(log.dump(), Names.load(names.dump())).records() == ref_events.records()
-        assert len(trace._new) < block and len(log._new_codes) < block
-    finally:
-        logmod._BLOCK = saved
-
-
-def test_a_restored_event_of_the_last_object_is_found_as_a_repeat():
-    names = Names()
-    log, ref = EventLog(names), DictEvents()
-    first = ("Pod", "default", "p", "u", "Pulling", "Pulling image", "Normal", "kubelet")
-    later = ("Pod", "default", "p", "u", "Started", "Started container app", "Normal", "kubelet")
-    for key, now in ((first, 1), (first, 2)):
-        log.add(*key, now)
-        ref.add(*key, now)
-    log.add_record(later, 1, 3, 3)      # as a restore of an older snapshot appends it
-    ref.add(*later, 3)
-    log.add(*later, 4)
-    ref.add(*later, 4)
-    assert log.records() == ref.records()
-    assert [r[1] for r in log.records()] == [2, 2]
-
-
 def test_an_object_with_many_distinct_events_is_found_through_the_index():
     names = Names()
     log, ref = EventLog(names), DictEvents()
@@ -204,8 +156,6 @@ def test_an_entry_costs_one_number():
     c.apply(_pods(100))
     c.run_until_stable()
     eng = c.engine
-    assert len(eng.trace._new) < logmod._BLOCK and len(eng._event_log._new_codes) < logmod._BLOCK
-    eng.trace._flush()
     assert len(eng.trace._codes) == len(eng.trace) >= 400 and eng.trace._codes.itemsize == 8
     assert len(eng.trace._verb_of) < 15                      # (verb, detail) pairs: 4 nodes' binds and a few steps
     assert len(eng.trace._mark_t) < 10                       # two instants, and the cluster's own set-up
