@@ -25,7 +25,7 @@ from kstate.io.core_v1_container import _image_pull_policy_default
 from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
-from kstate.resources.frozen import FrozenDict, evolve, freeze
+from kstate.resources.frozen import FrozenDict, evolve, field_replacer, freeze
 from kstate.resources.meta import Condition, condition, get_condition, set_condition
 from kstate.resources.namespace import Namespace, NamespaceStatus
 from kstate.resources.node import (
@@ -72,10 +72,17 @@ def admitted_spec(spec):
     return out
 
 
+#: copies made on every pod's create and bind, without evolve's keyword dicts
+#: (or, for the new pod's status, attrs' __init__: a call per field)
+_with_spec_status = field_replacer(Pod, "spec", "status")
+_scheduled = field_replacer(PodStatus, "conditions", "state", "state_since")
+_PENDING = PodStatus(phase="Pending", state="Pending")
+_pending_since = field_replacer(PodStatus, "state_since")
+
+
 def _pod_prepare_create(pod: Pod, api) -> Pod:
     # the status reset and the tolerations in one copy of the pod
-    pod = evolve(pod, spec=admitted_spec(pod.spec), status=PodStatus(phase="Pending", state="Pending",
-                                                                      state_since=api.now))
+    pod = _with_spec_status(pod, admitted_spec(pod.spec), _pending_since(_PENDING, api.now))
     return resolve_pod_priority(pod, api)
 
 
@@ -138,7 +145,7 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
     was = cur.status
     part = status.container_statuses
     if part and part is not was.container_statuses:
-        shared = _shared_part(part, ("c",) + tuple(map(_CONTAINER_FIELDS, part)))
+        shared = _shared_part(part, ("c", *map(_CONTAINER_FIELDS, part)))
         if shared is not part:
             changes["container_statuses"] = shared
     part = status.conditions
@@ -146,7 +153,18 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
         shared = _shared_part(part, tuple(map(id, part)))
         if shared is not part:
             changes["conditions"] = shared
-    return evolve(status, **changes) if changes else status
+    if not changes:
+        return status
+    key = (status.__class__, *changes)
+    write = _STATUS_WRITERS.get(key)
+    if write is None:
+        write = _STATUS_WRITERS[key] = field_replacer(status.__class__, *changes)
+    return write(status, *changes.values())
+
+
+#: (status class, the fields _pod_prepare_status changes) → their
+#: field_replacer: a few entries, used on every pod status write
+_STATUS_WRITERS: dict = {}
 
 
 def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
@@ -319,16 +337,17 @@ def bound_spec(spec, node_name: str):
 
 def _apply_bind(a: Bind, api) -> None:
     """registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True."""
-    pod = api.store.get("Pod", a.namespace, a.name)
+    objects = api.store.objects
+    pod = objects.get(("Pod", a.namespace, a.name))
     if pod is None or pod.metadata.uid != a.uid or pod.spec.node_name:
         return
-    if api.store.get("Node", "", a.node_name) is None:
+    if objects.get(("Node", "", a.node_name)) is None:
         return
     api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
     conds = set_condition(pod.status.conditions, condition("PodScheduled", "True"), api.now)
     api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
                 spec=bound_spec(pod.spec, a.node_name),
-                status=evolve(pod.status, conditions=conds, state="Scheduled", state_since=api.now))
+                status=_scheduled(pod.status, conds, "Scheduled", api.now))
 
 
 # ------------------------------------------------------------------ pod IPs

@@ -88,3 +88,45 @@ def test_a_strategy_that_takes_a_resource_version_numbers_the_object_after_it(mo
     assert taken == [str(before + 1)]
     assert a.metadata.resource_version == str(before + 2)
     assert c.get("ConfigMap", "a").metadata.resource_version == str(before + 2)
+
+
+def test_a_drained_run_gives_back_its_workqueue_and_timer_tables():
+    import sys
+    c, pods = _pods(400)
+    eng = c._engine
+    assert len(pods) == 400 and not eng._queued
+    assert sys.getsizeof(eng._queued) == sys.getsizeof(set())
+    assert sys.getsizeof(eng._waiting) <= 4096 + 128 * len(eng._waiting)
+
+
+def test_shrinking_the_timer_table_keeps_its_keys_in_their_order():
+    import sys
+    c, _ = _pods(4)
+    eng = c._engine
+    eng._waiting = {("ctrl", i): 10_000 + i for i in range(3000)}
+    for i in range(3000):
+        if i % 50:
+            del eng._waiting[("ctrl", i)]
+    kept = list(eng._waiting.items())
+    big = sys.getsizeof(eng._waiting)
+    eng._shrink_tables()
+    assert list(eng._waiting.items()) == kept
+    assert sys.getsizeof(eng._waiting) < big / 10
+
+
+def test_a_write_is_the_evolved_object_with_the_next_resource_version():
+    import pytest
+    from kstate.resources.frozen import evolve
+    c, pods = _pods(2)
+    eng = c._engine
+    pod = pods[0]
+    rv = eng._rv
+    status = evolve(pod.status, message="m")
+    got = eng.replace(pod, "status", "x", status=status)
+    assert repr(got) == repr(attrs.evolve(pod, metadata=attrs.evolve(pod.metadata, resource_version=str(rv + 1)),
+                                          status=status))
+    got = eng.replace(got, "update", "y", spec=pod.spec, status=pod.status)
+    assert got.metadata.resource_version == str(rv + 2) and got.status is pod.status and got.spec is pod.spec
+    for bad in ({"metadata": pod.metadata}, {"nope": 1}):
+        with pytest.raises(TypeError):
+            eng.replace(got, "update", "z", **bad)
