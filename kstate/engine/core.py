@@ -91,7 +91,26 @@ def _owner_kinds(old, new) -> frozenset:
     return frozenset(r.kind for o in (old, new) if o is not None for r in o.metadata.owner_references)
 
 
-def _dispatcher(handlers: list, label: str):
+def _compile_on_first_call(table: list, i: int, handlers: tuple, label: str):
+    """A stand-in for `table[i]`, the dispatch function of `handlers`, that
+    makes it (`_dispatcher`) when first called, puts it in its place and
+    calls it: an engine compiles only what its changes use (a scale run's
+    pods and nodes, not the ~140 kind × event functions: compiling them all
+    cost more than a thousand pod changes save)."""
+    def first(eng, old, new) -> None:
+        dispatch = table[i] = _dispatcher(handlers, label)
+        dispatch(eng, old, new)
+    return first
+
+
+#: the generated dispatch functions by their handler lists: every engine of a
+#: process with the same controllers shares them (making them all took ~50
+#: ms, ten times a small cluster's construction), as do kinds with the same
+#: handlers (a function is named after the first kind and event it served).
+_DISPATCHERS: dict = {}
+
+
+def _dispatcher(handlers: tuple, label: str):
     """One change's informer handlers as one generated function
     `dispatch(engine, old, new)`: each handler is called in turn with its
     arguments bound and its keys enqueued as `Engine._on_change` specifies —
@@ -106,6 +125,9 @@ def _dispatcher(handlers: list, label: str):
     index's state is not empty — otherwise its map returns nothing by
     declaration (`kstate.registry.Watch`), so skipping it changes no key.
     Both are read at the change, from the store and indexes of that moment."""
+    dispatch = _DISPATCHERS.get(handlers)
+    if dispatch is not None:
+        return dispatch
     env: dict[str, Any] = {"_owner_kinds": _owner_kinds}
     body = ["enqueue = eng._enqueue_late if eng._latency else eng.enqueue"] if handlers else ["pass"]
     if any(h.index or h.requires_index for h in handlers):
@@ -142,6 +164,9 @@ def _dispatcher(handlers: list, label: str):
     exec(compile(src, f"<informer handlers: {label}>", "exec"), env)
     dispatch = env["dispatch"]
     dispatch.source = src
+    if len(_DISPATCHERS) >= 4096:      # tests that replace controllers make new lists: stay bounded
+        _DISPATCHERS.clear()
+    _DISPATCHERS[handlers] = dispatch
     return dispatch
 
 
@@ -217,10 +242,13 @@ class Engine:
                 seq += 1
         wildcard = per_kind.pop("*", [])
 
-        def compile(kind: str, entries: list) -> tuple:
+        def compile(kind: str, entries: list) -> list:
             ordered = [h for _, _, h in sorted(entries, key=lambda e: e[:2])]
-            return tuple(_dispatcher([h for h in ordered if event in h.events], f"{kind} {event}")
-                         for event in ("add", "update", "delete"))
+            table: list = []
+            for i, event in enumerate(("add", "update", "delete")):
+                table.append(_compile_on_first_call(table, i, tuple(h for h in ordered if event in h.events),
+                                                    f"{kind} {event}"))
+            return table
 
         kinds = set(per_kind) | set(self.registry.kinds)
         self._dispatch = {k: compile(k, per_kind.get(k, []) + wildcard) for k in sorted(kinds)}
