@@ -9,7 +9,8 @@ the events. Must not parse YAML (io/ does; `kstate.api` joins the two), and
 knows no kind by name: what a kind does on create, update, status write and
 delete comes from its `KindSpec`, who is woken by a change from the
 controllers' `Watch`es, and what is kept for them from their `IndexSpec`s
-(`kstate.registry`).
+(`kstate.registry`) — their handlers compiled into one function per kind and
+event (`_dispatcher`).
 
 Run loop (client-go semantics): at each instant the workqueue is drained to a
 fixed point — a key is never processed twice at once, a key added while queued
