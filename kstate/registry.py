@@ -150,6 +150,17 @@ class Watch:
     #: or a pure `delay(old, new, view) -> ms` (the CronJob controller
     #: requeues a changed schedule at its next fire time).
     delay: Any = 0
+    #: kinds without which the map returns nothing: for a change whose old
+    #: and new object name none of them in an owner reference, while the
+    #: store holds no object of any of them, it maps to no key — so the
+    #: engine does not call it (a cluster of bare pods calls none of the
+    #: workload controllers' pod watches). A promise about the map, which
+    #: must keep it: one that adopts orphans by label needs its kind stored,
+    #: one that follows a controllerRef to a gone owner needs the reference.
+    requires: tuple = ()
+    #: a declared index without which the map returns nothing: while that
+    #: index's state is empty (falsy) it maps to no key, and is not called.
+    requires_index: str = ""
 
 
 class _ControllerFields(NamedTuple):

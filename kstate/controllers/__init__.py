@@ -23,6 +23,11 @@ from kstate.registry import ON_ADD, ON_DELETE, ON_UPDATE, REGISTRY, ControllerSp
 
 #: add or update: the change has a new object (a watch that only reads `new`).
 _LIVE = frozenset({"add", "update"})
+#: what the DaemonSet and StatefulSet controllers' owned-object watches need
+#: stored (`Watch.requires`: owned_keys maps nothing while no set exists).
+_DS, _STS = ("DaemonSet",), ("StatefulSet",)
+#: the Endpoints and EndpointSlice controllers' pod watch maps nothing while no Service selects pods.
+_SERVICES = endpoints.SERVICES_BY_SELECTOR
 
 #: the type of a registered controller (name, observe, reconcile, tier, watches, ...).
 Controller = ControllerSpec
@@ -61,19 +66,19 @@ for _spec in (
     ControllerSpec(replicaset.NAME, replicaset.observe_replicaset, replicaset.reconcile_replicaset, 1,
                    watches=(Watch("ReplicaSet", replicaset.watch_self, order=10),
                             Watch("ReplicationController", replicaset.watch_self, order=10),
-                            Watch("Pod", replicaset.watch_pods, order=50))),
+                            Watch("Pod", replicaset.watch_pods, order=50, requires=replicaset.KINDS))),
     ControllerSpec(daemonset.NAME, daemonset.observe_daemonset, daemonset.reconcile_daemonset, 1,
                    watches=(Watch("DaemonSet", daemonset.watch_self, order=10),
-                            Watch("ControllerRevision", daemonset.watch_owned, order=10),
-                            Watch("Pod", daemonset.watch_owned, order=55),
+                            Watch("ControllerRevision", daemonset.watch_owned, order=10, requires=_DS),
+                            Watch("Pod", daemonset.watch_owned, order=55, requires=_DS),
                             Watch("Node", daemonset.watch_nodes, order=70, events=_LIVE))),
     ControllerSpec(endpoints.ENDPOINTS, endpoints.observe_endpoints, endpoints.reconcile_endpoints, 1,
                    watches=(Watch("Service", endpoints.watch_services, order=10),
-                            Watch("Pod", endpoints.watch_pods, order=55),
+                            Watch("Pod", endpoints.watch_pods, order=55, requires_index=_SERVICES),
                             Watch("Node", endpoints.watch_nodes, order=70, events=ON_UPDATE))),
     ControllerSpec(endpoints.SLICES, endpoints.observe_slices, endpoints.reconcile_slices, 1,
                    watches=(Watch("Service", endpoints.watch_services, order=11),
-                            Watch("Pod", endpoints.watch_pods, order=56),
+                            Watch("Pod", endpoints.watch_pods, order=56, requires_index=_SERVICES),
                             Watch("Node", endpoints.watch_nodes, order=71, events=ON_UPDATE))),
     ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
                    watches=(Watch("*", garbagecollector.watch_removed, order=-100, events=ON_DELETE),
@@ -83,7 +88,8 @@ for _spec in (
     ControllerSpec(deployment.NAME, deployment.observe_deployment, deployment.reconcile_deployment, 2,
                    watches=(Watch("Deployment", deployment.watch_self, order=10),
                             Watch("ReplicaSet", deployment.watch_replica_sets, order=20),
-                            Watch("Pod", deployment.watch_pods, order=60, events=ON_DELETE))),
+                            Watch("Pod", deployment.watch_pods, order=60, events=ON_DELETE,
+                                  requires=replicaset.KINDS))),
     ControllerSpec(metrics.NAME, metrics.observe_metrics, metrics.reconcile_metrics,
                    watches=(Watch("HorizontalPodAutoscaler", metrics.watch_hpas, order=10, events=ON_ADD),
                             Watch("Pod", metrics.watch_pods, order=70, events=ON_ADD))),
@@ -95,7 +101,8 @@ for _spec in (
                    watches=(Watch("Job", job.watch_self, order=10),
                             Watch("Job", job.watch_self_status, order=10, events=frozenset({"update"}),
                                   delay=job.SYNC_JOB_BATCH_PERIOD),
-                            Watch("Pod", job.watch_pods, order=55, delay=job.SYNC_JOB_BATCH_PERIOD))),
+                            Watch("Pod", job.watch_pods, order=55, delay=job.SYNC_JOB_BATCH_PERIOD,
+                                  requires=("Job",)))),
     ControllerSpec(cronjob.NAME, cronjob.observe_cronjob, cronjob.reconcile_cronjob, 2,
                    watches=(Watch("CronJob", cronjob.watch_self, order=10),
                             Watch("CronJob", cronjob.watch_rescheduled, order=10, events=frozenset({"update"}),
@@ -109,12 +116,12 @@ for _spec in (
                             Watch("PersistentVolume", volumes.watch_volumes, order=10))),
     ControllerSpec(statefulset.NAME, statefulset.observe_statefulset, statefulset.reconcile_statefulset, 1,
                    watches=(Watch("StatefulSet", statefulset.watch_self, order=10),
-                            Watch("ControllerRevision", statefulset.watch_owned, order=11),
-                            Watch("Pod", statefulset.watch_owned, order=57),
-                            Watch("PersistentVolumeClaim", statefulset.watch_claims, order=30))),
+                            Watch("ControllerRevision", statefulset.watch_owned, order=11, requires=_STS),
+                            Watch("Pod", statefulset.watch_owned, order=57, requires=_STS),
+                            Watch("PersistentVolumeClaim", statefulset.watch_claims, order=30, requires=_STS))),
     ControllerSpec(disruption.NAME, disruption.observe_disruption, disruption.reconcile_disruption, 1,
                    watches=(Watch("PodDisruptionBudget", disruption.watch_self, order=10),
-                            Watch("Pod", disruption.watch_pods, order=58))),
+                            Watch("Pod", disruption.watch_pods, order=58, requires=(disruption.KIND,)))),
     ControllerSpec(disruption.STALE_NAME, disruption.observe_stale, disruption.reconcile_stale, 1,
                    watches=(Watch("Pod", disruption.watch_pods_stale, order=59, events=_LIVE),)),
     # the last tier: kube-proxy syncs once the instant's endpoint changes are written;

@@ -352,7 +352,9 @@ def reconcile_replicaset(obs: RSObs, now: int) -> Result:
 
 # -- watches (replica_set.go addPod/updatePod/deletePod, addRS/updateRS)
 
-_KINDS = ("ReplicaSet", "ReplicationController")
+#: the kinds this controller syncs: its pod watch maps nothing for a pod
+#: that no object of these kinds owns while none is stored (`Watch.requires`).
+KINDS = _KINDS = ("ReplicaSet", "ReplicationController")
 
 
 def watch_self(old, new, view) -> tuple:

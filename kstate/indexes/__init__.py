@@ -296,7 +296,9 @@ def _placement(node: str, req) -> tuple:
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     """Requests count on a node while the pod is bound and not terminal."""
     m = (new if new is not None else old).metadata
-    key = api.member("Pod", m.namespace, m.name)   # the store's tuple: entries below are filed under it
+    # an equal tuple finds the pod's entries; new entries are filed under the
+    # store's own tuple (api.member), looked up only then (most changes are status writes)
+    key = (m.namespace, m.name)
     out: list = []
     counted = cache.usage.get(key)
     should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
@@ -307,6 +309,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
         counted = None
         out = cache.retry_unschedulable()
     if should and counted is None:
+        key = api.member("Pod", m.namespace, m.name)
         req = sched.pod_requests(new)
         cache.table.add_usage(new.spec.node_name, req)
         cache.usage[key] = _placement(new.spec.node_name, req)
@@ -331,7 +334,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
                     cache.affinity_pods[key] = (node, new, hit[2])
             else:
                 cache._count(key, node, was, -1, respread)
-                cache._count(key, node, new, 1, respread)
+                cache._count(api.member("Pod", m.namespace, m.name), node, new, 1, respread)
             if old is not None and old.metadata.deletion_timestamp is None and new.metadata.deletion_timestamp:
                 out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
         else:
@@ -498,8 +501,11 @@ def _config_refs_init() -> dict:
 
 
 def _config_refs_on_pod(state: dict, old, new, api) -> list:
-    if old is not None and new is not None and old.spec is new.spec:
-        return []   # a status write: the references did not change
+    if old is not None and new is not None:
+        a, b = old.spec, new.spec
+        if a is b or (a.containers is b.containers and a.init_containers is b.init_containers
+                      and a.extra is b.extra):
+            return []   # a status write or a bind: the parts pod_refs reads did not change
     obj = new if new is not None else old
     key = (obj.metadata.namespace, obj.metadata.name)
     by_ref, by_pod = state["by_ref"], state["by_pod"]
