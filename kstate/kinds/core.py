@@ -124,13 +124,30 @@ def _field_reader(cls, nested: dict):
 _CONTAINER_FIELDS = _field_reader(ContainerStatus, {"state": ContainerState, "last_state": ContainerState})
 
 
+#: id → a container-status tuple _STATUS_PARTS holds (cleared with it): the
+#: kubelet hands back the very tuple it read from a stored pod, whose fields
+#: need no reading to find it shared (the entry keeps it alive, so an equal
+#: id is the same object)
+_HELD_STATUSES: dict = {}
+
+
 def _shared_part(part: tuple, key: tuple) -> tuple:
     hit = _STATUS_PARTS.get(key)
     if hit is None:
         if len(_STATUS_PARTS) >= _STATUS_PARTS_MAX:
             _STATUS_PARTS.clear()
+            _HELD_STATUSES.clear()
         _STATUS_PARTS[key] = hit = part
     return hit
+
+
+def _shared_statuses(part: tuple) -> tuple:
+    """_shared_part of a container-status tuple, found by identity first."""
+    if _HELD_STATUSES.get(id(part)) is part:
+        return part
+    shared = _shared_part(part, ("c", *map(_CONTAINER_FIELDS, part)))
+    _HELD_STATUSES[id(shared)] = shared
+    return shared
 
 
 def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
@@ -145,7 +162,7 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
     was = cur.status
     part = status.container_statuses
     if part and part is not was.container_statuses:
-        shared = _shared_part(part, ("c", *map(_CONTAINER_FIELDS, part)))
+        shared = _shared_statuses(part)
         if shared is not part:
             changes["container_statuses"] = shared
     part = status.conditions
