@@ -22,7 +22,7 @@ from kstate.controllers import nodelifecycle
 from kstate.errors import InvalidOperation, SpecError
 from kstate.io import core_v1, tables
 from kstate.io.core_v1_container import _image_pull_policy_default
-from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
+from kstate.kinds.scheduling import admit_pod_priority, resolved_pod_spec
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, field_replacer, freeze
@@ -81,9 +81,10 @@ _pending_since = field_replacer(PodStatus, "state_since")
 
 
 def _pod_prepare_create(pod: Pod, api) -> Pod:
-    # the status reset and the tolerations in one copy of the pod
-    pod = _with_spec_status(pod, admitted_spec(pod.spec), _pending_since(_PENDING, api.now))
-    return resolve_pod_priority(pod, api)
+    # the status reset, the tolerations and the priority in one copy of the pod
+    # (the Priority plugin reads no field DefaultTolerationSeconds sets)
+    return _with_spec_status(pod, resolved_pod_spec(pod, admitted_spec(pod.spec), api),
+                             _pending_since(_PENDING, api.now))
 
 
 def _pod_after_create(pod: Pod, api) -> Pod:
