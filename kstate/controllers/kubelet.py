@@ -39,7 +39,7 @@ kuberuntime_termination_order.go and client-go util/flowcontrol/backoff.go.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Optional
 
 import attrs
@@ -53,7 +53,7 @@ from kstate.controllers.prober import failure_output, has_probes, plan_container
 from kstate.controllers.scheduler import pod_requests
 from kstate.controllers.timing import SIDECAR_RUNNING, Profile, due
 from kstate.controllers.view import key_of, pods_on_node
-from kstate.resources.frozen import EMPTY, FrozenDict, evolve
+from kstate.resources.frozen import EMPTY, FrozenDict, evolve, field_replacer
 from kstate.resources.meta import Condition, condition, get_condition
 from kstate.resources.pod import (
     ContainerState, ContainerStatus, NO_STATE, Pod, PodStatus, TERMINAL_PHASES, is_pod_ready,
@@ -411,7 +411,19 @@ def _with_status(pod: Pod, now: int, state: Optional[str] = None, **changes) -> 
     conts = changes.get("container_statuses", st.container_statuses)
     changes["phase"], changes["conditions"] = _phase_and_conditions(pod, st, changes.get("phase"), state, inits,
                                                                     conts, now)
-    return evolve(pod, status=evolve(st, **changes))
+    key = (st.__class__, *changes)
+    copy = _STATUS_COPIERS.get(key)
+    if copy is None:
+        copy = _STATUS_COPIERS[key] = field_replacer(st.__class__, *changes)
+    return with_pod_status(pod, copy(st, *changes.values()))
+
+
+#: the copies every status the kubelet writes costs, without evolve's keyword
+#: dicts: the pod with a new status (the engine keeps only the status of it),
+#: and the status's fields a write changes → their field_replacer (a few
+#: dozen sets of names, used on every write)
+with_pod_status = field_replacer(Pod, "status")
+_STATUS_COPIERS: dict = {}
 
 
 def default_waiting_reason(pod: Pod) -> str:
@@ -442,24 +454,30 @@ def _waiting(pod: Pod, containers, reason: str) -> tuple[ContainerStatus, ...]:
                             lambda: _waiting_statuses(sts, containers, reason))
 
 
+#: a new container status, field by field (name, image, ready, started,
+#: restart_count, state, last_state) without attrs' __init__ (a call per
+#: field); container_id stays empty, as the kubelet never sets it
+_container_status = partial(field_replacer(ContainerStatus, "name", "image", "ready", "started", "restart_count",
+                                           "state", "last_state"), ContainerStatus(name=""))
+#: an init container's state before it runs
+_INIT_WAITING = ContainerState("waiting", "PodInitializing")
+
+
 def _waiting_statuses(sts, containers, reason: str) -> tuple[ContainerStatus, ...]:
     prev = {s.name: s for s in sts}
     out = []
     for c in containers:
         old = prev.get(c.name)
-        out.append(ContainerStatus(name=c.name, image=c.image, ready=False, started=False,
-                                   restart_count=old.restart_count if old else 0,
-                                   state=ContainerState("waiting", reason),
-                                   last_state=old.last_state if old else NO_STATE))
+        out.append(_container_status(c.name, c.image, False, False, old.restart_count if old else 0,
+                                     ContainerState("waiting", reason), old.last_state if old else NO_STATE))
     return tuple(out)
 
 
 def _running(c, now: int, restart_count: int = 0, last_state: ContainerState = NO_STATE) -> ContainerStatus:
     """A container instance running from `now`: not ready, and not started
     while a startup probe has not succeeded (prober_manager.go isContainerStarted)."""
-    return ContainerStatus(name=c.name, image=c.image, ready=False, started=c.startup_probe is None,
-                           restart_count=restart_count, state=ContainerState("running", started_at=now),
-                           last_state=last_state)
+    return _container_status(c.name, c.image, False, c.startup_probe is None, restart_count,
+                             ContainerState("running", started_at=now), last_state)
 
 
 def _exit_reason(code: int) -> str:
@@ -644,10 +662,9 @@ def _config_error_status(c, old: Optional[ContainerStatus], message: str) -> Con
     startContainer returns ErrCreateContainerConfig when generateContainerConfig
     (makeEnvironmentVariables) fails; the status shows waiting
     CreateContainerConfigError with the error's message."""
-    return ContainerStatus(name=c.name, image=c.image, ready=False, started=False,
-                           restart_count=old.restart_count if old is not None else 0,
-                           state=ContainerState("waiting", CONFIG_ERROR, message),
-                           last_state=old.last_state if old is not None else NO_STATE)
+    return _container_status(c.name, c.image, False, False, old.restart_count if old is not None else 0,
+                             ContainerState("waiting", CONFIG_ERROR, message),
+                             old.last_state if old is not None else NO_STATE)
 
 
 def _failed_event(pod: Pod, message: str) -> RecordEvent:
@@ -1107,7 +1124,7 @@ def admit_pod(obs: KubeletObs, now: int) -> Result:
     if mount_errors:
         return _mount_failed(obs, now, mount_errors, base)
     if pod.spec.init_containers:
-        inits = [ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
+        inits = [_container_status(c.name, c.image, False, None, 0, _INIT_WAITING, NO_STATE)
                  for c in pod.spec.init_containers]
         events: list = []
         if not _start_init_containers(pod, inits, 0, now, obs.config, events):
@@ -1141,7 +1158,7 @@ def _mount_failed(obs: KubeletObs, now: int, errors, base: dict) -> Result:
     containerRuntime.SyncPod)."""
     pod = obs.pod
     if pod.spec.init_containers:
-        inits = tuple(ContainerStatus(name=c.name, image=c.image, state=ContainerState("waiting", "PodInitializing"))
+        inits = tuple(_container_status(c.name, c.image, False, None, 0, _INIT_WAITING, NO_STATE)
                       for c in pod.spec.init_containers)
         new = _with_status(pod, now, "Initializing", init_container_statuses=inits,
                            container_statuses=_waiting(pod, pod.spec.containers, "PodInitializing"), **base)

@@ -29,7 +29,7 @@ from kstate.controllers import kubelet as kl
 from kstate.controllers.actions import RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.prober import has_probes
 from kstate.controllers.scheduler import pod_requests
-from kstate.resources.frozen import evolve
+from kstate.resources.frozen import evolve, field_replacer
 from kstate.resources.meta import ObjectMeta
 from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, is_admitted
 
@@ -54,6 +54,8 @@ _STATUS_BY_ID = ("conditions", "container_statuses", "init_container_statuses")
 _META_KEY = operator.attrgetter(*[f.name for f in attrs.fields(ObjectMeta) if f.name not in _META_IDENTITY])
 _STATUS_KEY = operator.attrgetter(
     *[f.name for f in attrs.fields(PodStatus) if f.name not in _STATUS_IDENTITY + _STATUS_BY_ID])
+#: a member's status: the representative's with the member's addresses
+_with_addresses = field_replacer(PodStatus, *_STATUS_IDENTITY)
 
 #: how KubeletObs's fields enter a class: in the key, or per pod (the pod;
 #: the node's name and addresses, see `_Classes.key`); `admitted` through the
@@ -271,8 +273,8 @@ class _Outcome:
             kind = step[0]
             if kind == _STATUS:
                 _, new, trigger, from_node = step
-                status = evolve(new, pod_ip=pod.status.pod_ip, host_ip=host_ip if from_node else pod.status.host_ip)
-                actions.append(UpdateStatus(Pod(metadata=pod.metadata, spec=pod.spec, status=status), trigger))
+                status = _with_addresses(new, pod.status.pod_ip, host_ip if from_node else pod.status.host_ip)
+                actions.append(UpdateStatus(kl.with_pod_status(pod, status), trigger))
             elif kind == _EVENT:
                 if ref is None:
                     ref = ref_of(pod)

@@ -22,7 +22,7 @@ from kstate.controllers import nodelifecycle
 from kstate.errors import InvalidOperation, SpecError
 from kstate.io import core_v1, tables
 from kstate.io.core_v1_container import _image_pull_policy_default
-from kstate.kinds.scheduling import admit_pod_priority, resolve_pod_priority
+from kstate.kinds.scheduling import admit_pod_priority, resolved_pod_spec
 from kstate.network import ipam
 from kstate.registry import SYSTEM_NAMESPACES, KindSpec, register_action, register_kind
 from kstate.resources.frozen import FrozenDict, evolve, field_replacer, freeze
@@ -81,9 +81,10 @@ _pending_since = field_replacer(PodStatus, "state_since")
 
 
 def _pod_prepare_create(pod: Pod, api) -> Pod:
-    # the status reset and the tolerations in one copy of the pod
-    pod = _with_spec_status(pod, admitted_spec(pod.spec), _pending_since(_PENDING, api.now))
-    return resolve_pod_priority(pod, api)
+    # the status reset, the tolerations and the priority in one copy of the pod
+    # (the Priority plugin reads no field DefaultTolerationSeconds sets)
+    return _with_spec_status(pod, resolved_pod_spec(pod, admitted_spec(pod.spec), api),
+                             _pending_since(_PENDING, api.now))
 
 
 def _pod_after_create(pod: Pod, api) -> Pod:
@@ -124,13 +125,30 @@ def _field_reader(cls, nested: dict):
 _CONTAINER_FIELDS = _field_reader(ContainerStatus, {"state": ContainerState, "last_state": ContainerState})
 
 
+#: id → a container-status tuple _STATUS_PARTS holds (cleared with it): the
+#: kubelet hands back the very tuple it read from a stored pod, whose fields
+#: need no reading to find it shared (the entry keeps it alive, so an equal
+#: id is the same object)
+_HELD_STATUSES: dict = {}
+
+
 def _shared_part(part: tuple, key: tuple) -> tuple:
     hit = _STATUS_PARTS.get(key)
     if hit is None:
         if len(_STATUS_PARTS) >= _STATUS_PARTS_MAX:
             _STATUS_PARTS.clear()
+            _HELD_STATUSES.clear()
         _STATUS_PARTS[key] = hit = part
     return hit
+
+
+def _shared_statuses(part: tuple) -> tuple:
+    """_shared_part of a container-status tuple, found by identity first."""
+    if _HELD_STATUSES.get(id(part)) is part:
+        return part
+    shared = _shared_part(part, ("c", *map(_CONTAINER_FIELDS, part)))
+    _HELD_STATUSES[id(shared)] = shared
+    return shared
 
 
 def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
@@ -145,7 +163,7 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
     was = cur.status
     part = status.container_statuses
     if part and part is not was.container_statuses:
-        shared = _shared_part(part, ("c", *map(_CONTAINER_FIELDS, part)))
+        shared = _shared_statuses(part)
         if shared is not part:
             changes["container_statuses"] = shared
     part = status.conditions

@@ -16,7 +16,7 @@ from typing import Optional
 
 from kstate.errors import Forbidden, SpecError
 from kstate.io import scheduling_v1, tables
-from kstate.registry import KindSpec, register_kind
+from kstate.registry import IndexHandler, IndexSpec, KindSpec, register_index, register_kind
 from kstate.resources.frozen import evolve
 from kstate.resources.meta import ObjectMeta
 from kstate.resources.scheduling import (
@@ -44,13 +44,43 @@ def _batch_classes(batch: dict) -> dict:
     return batch.setdefault("priority_classes", {})
 
 
+#: the declared index that remembers the stored global default class (under
+#: "default"; None: there is none) for the Priority plugin, which asks on
+#: every pod create; any change of a PriorityClass empties it. Not kept in
+#: snapshots: a restored engine asks the store again.
+DEFAULT_CLASS_MEMO = "priority-class-default"
+
+
+_NO_INDEXES: dict = {}
+
+
+def _forget_default(memo: dict, old, new, api) -> None:
+    memo.clear()
+
+
+register_index(IndexSpec(name=DEFAULT_CLASS_MEMO, init=dict, handlers=(IndexHandler(KIND, _forget_default),),
+                         dump=lambda memo: {}, load=lambda raw, api: {}))
+
+
 def get_default_priority_class(api, batch: Optional[dict] = None) -> Optional[PriorityClass]:
     """admission.go getDefaultPriorityClass: the global default class; if a
     race left several, the one with the lowest value (then the first name)."""
-    found: Optional[PriorityClass] = None
     pending = _batch_classes(batch) if batch is not None else {}
-    stored = [pc for pc in api.list(KIND) if pc.metadata.name not in pending]
-    for pc in stored + [pending[n] for n in sorted(pending)]:
+    if not pending:
+        # an engine keeps the memo; another reader of classes (list, get) has none
+        memo = getattr(api, "indexes", _NO_INDEXES).get(DEFAULT_CLASS_MEMO)
+        if memo is not None:
+            found = memo.get("default", memo)
+            if found is memo:
+                found = memo["default"] = _lowest_default(api.list(KIND))
+            return found
+    return _lowest_default([pc for pc in api.list(KIND) if pc.metadata.name not in pending]
+                           + [pending[n] for n in sorted(pending)])
+
+
+def _lowest_default(classes: list) -> Optional[PriorityClass]:
+    found: Optional[PriorityClass] = None
+    for pc in classes:
         if pc.global_default and (found is None or pc.value < found.value):
             found = pc
     return found
@@ -81,6 +111,7 @@ def bootstrap_priority_classes(api) -> None:
     """The API server's post-start hook (AddSystemPriorityClasses): the two
     system classes exist before the trace starts (no trace line; their uids
     come from the bootstrap stream, so no other uid shifts)."""
+    api.indexes.get(DEFAULT_CLASS_MEMO, {}).clear()  # these writes run no informer
     for name, value, description in SYSTEM_PRIORITY_CLASSES:
         if api.get(KIND, "", name) is None:
             api.store.put(PriorityClass(
@@ -158,22 +189,32 @@ def resolve_pod_priority(pod, api):
     `create_refusal` first and do not create a pod the plugin refuses
     (FailedCreate); a pod any other creator makes naming a missing class is
     left unresolved."""
+    spec = resolved_pod_spec(pod, pod.spec, api)
+    return pod if spec is pod.spec else evolve(pod, spec=spec)
+
+
+def resolved_pod_spec(pod, spec, api):
+    """`spec` as `resolve_pod_priority` leaves the pod's spec: `spec` is the
+    pod's, or a copy of it that differs in no field the plugin reads
+    (priority, priorityClassName, preemptionPolicy), so that a create can
+    resolve the spec it is building (one copy of the pod, not two). `spec`
+    itself when nothing changes."""
     try:
         resolved = establish_priority(pod, api)
         _check_pod(pod, resolved)
     except Forbidden:
-        return pod
-    if _RESOLVED[0] is pod.spec and _RESOLVED[1] == resolved:
-        return evolve(pod, spec=_RESOLVED[2])
+        return spec
+    if _RESOLVED[0] is spec and _RESOLVED[1] == resolved:
+        return _RESOLVED[2]
     name, priority, policy = resolved
-    extra = pod.spec.extra
+    extra = spec.extra
     if name and extra.get("priorityClassName") != name:
         extra = extra.set("priorityClassName", name)
     if extra.get("preemptionPolicy") != policy:
         extra = extra.set("preemptionPolicy", policy)
-    out = evolve(pod.spec, priority=priority, extra=extra)
-    _RESOLVED[0], _RESOLVED[1], _RESOLVED[2] = pod.spec, resolved, out
-    return evolve(pod, spec=out)
+    out = spec if extra is spec.extra and spec.priority == priority else evolve(spec, priority=priority, extra=extra)
+    _RESOLVED[0], _RESOLVED[1], _RESOLVED[2] = spec, resolved, out
+    return out
 
 
 # -------------------------------------------------------------- columns

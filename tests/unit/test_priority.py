@@ -201,3 +201,29 @@ def test_controller_pods_get_their_priority_and_a_pod_update_keeps_it():
     # kubectl apply of the same manifest later: what admission added stays.
     again = c.apply(pod("solo"))
     assert (again.spec.priority, again.spec.extra["priorityClassName"]) == (1, "low")
+
+
+def test_the_default_class_a_new_pod_gets_follows_every_change_of_the_classes():
+    # the engine remembers the default between pod creates (DEFAULT_CLASS_MEMO):
+    # a class created, made or unmade the default by an update, or deleted, and
+    # a restored snapshot, all count for the next pod.
+    c = kstate.Cluster(nodes=0)
+
+    def got(name):
+        p = c.apply(pod(name))
+        return p.spec.priority, p.spec.extra.get("priorityClassName", "")
+
+    assert got("a") == (0, "")
+    c.apply(pc("low", 5, default=True))
+    assert got("b") == (5, "low")
+    c.apply(pc("low", 5))
+    assert got("c") == (0, "")
+    c.apply(pc("low", 5, default=True))
+    assert got("d") == (5, "low")
+    c.delete("PriorityClass", "low")
+    assert got("e") == (0, "")
+    c.apply(pc("high", 9, default=True))
+    c = kstate.Cluster.restore(c.snapshot())
+    assert got("f") == (9, "high")
+    c.delete("PriorityClass", "high")
+    assert got("g") == (0, "")
