@@ -122,13 +122,22 @@ class NodeTable:
         i = self.row.get(name)
         if i is None:
             return
-        self.used_cpu[i] += sign * req.cpu
-        self.used_mem[i] += sign * req.memory
-        self.used_pods[i] += sign
-        self.nz_cpu[i] += sign * req.nz_cpu
-        self.nz_mem[i] += sign * req.nz_memory
+        used_cpu = self.used_cpu[i] = self.used_cpu[i] + sign * req.cpu
+        used_mem = self.used_mem[i] = self.used_mem[i] + sign * req.memory
+        used_pods = self.used_pods[i] = self.used_pods[i] + sign
+        nz_cpu = self.nz_cpu[i] = self.nz_cpu[i] + sign * req.nz_cpu
+        nz_mem = self.nz_mem[i] = self.nz_mem[i] + sign * req.nz_memory
+        if not self._scores:
+            return
+        # _score inlined (one row's numbers, every request shape): a bind is one call per pod
+        row = (self.alloc_cpu[i], self.alloc_mem[i], self.alloc_pods[i], used_cpu, used_mem, used_pods,
+               nz_cpu, nz_mem, self.simple_ok[i])
+        memo = self._memo
         for sig, scores in self._scores.items():
-            scores.update(i, self._score(i, sig))
+            v = memo.get(row + (sig,))
+            if v is None:
+                v = self._score(i, sig)
+            scores.update(i, v)
 
     def assumed(self) -> "NodeTable":
         """A copy whose usage a caller may change without touching this table
