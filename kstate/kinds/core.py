@@ -353,6 +353,24 @@ def bound_spec(spec, node_name: str):
     return out
 
 
+#: [conditions, now, the conditions with PodScheduled=True set at now] of the
+#: last bind: pods created alike and bound at one instant (a run of bare pods)
+#: get the same tuple, so it is computed once (tuples of frozen conditions are
+#: values; sharing one changes nothing but the memory).
+_LAST_SCHEDULED: list = [None, None, None]
+
+
+def _scheduled_conditions(conditions: tuple, now: int) -> tuple:
+    """`set_condition(conditions, PodScheduled=True, now)` as BindingREST's
+    podutil.UpdatePodCondition applies it, memoised on the last call."""
+    last = _LAST_SCHEDULED
+    if last[0] is conditions and last[1] == now:
+        return last[2]
+    out = set_condition(conditions, condition("PodScheduled", "True"), now)
+    last[0], last[1], last[2] = conditions, now, out
+    return out
+
+
 def _apply_bind(a: Bind, api) -> None:
     """registry/core/pod/storage BindingREST: nodeName set, PodScheduled=True."""
     objects = api.store.objects
@@ -362,7 +380,7 @@ def _apply_bind(a: Bind, api) -> None:
     if objects.get(("Node", "", a.node_name)) is None:
         return
     api.check_transition("Pod", pod.status.state, "bind", "Scheduled")
-    conds = set_condition(pod.status.conditions, condition("PodScheduled", "True"), api.now)
+    conds = _scheduled_conditions(pod.status.conditions, api.now)
     api.replace(pod, "bind", f"Pending->Scheduled (bind) node={a.node_name}",
                 spec=bound_spec(pod.spec, a.node_name),
                 status=_scheduled(pod.status, conds, "Scheduled", api.now))
