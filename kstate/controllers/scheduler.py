@@ -555,7 +555,9 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
             existing.append(e)
     namespaces = {pod.metadata.namespace}
     candidates = []
-    if not info.empty:
+    # pod_affinity returns the shared NO_AFFINITY for a pod without pod (anti-)affinity
+    no_affinity = info is NO_AFFINITY or info.empty
+    if not no_affinity:
         seen: set = set()
         all_ns = None
         for terms in (info.required_affinity, info.required_anti_affinity, info.preferred_affinity,
@@ -588,7 +590,7 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
         if system_default and use_counts and _counts_apply(cache, pod, selector):
             soft_counts = cache.spread_counts(pod.metadata.namespace, selector)
     preferred = preferred_node_terms(pod)
-    if info.empty and not existing and not tsc and not soft and not preferred:
+    if no_affinity and not existing and not tsc and not soft and not preferred:
         # nothing for the affinity and spreading plugins: the shared empty inputs
         inputs = PLAIN
     else:
@@ -923,6 +925,10 @@ def _histogram(failed: dict, extra: Optional[dict] = None) -> dict:
     return reasons
 
 
+#: node count → num_feasible_nodes_to_find(node count) (a pure function of one small int).
+_WANT: dict = {}
+
+
 def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     """schedulePod → selectHost → bind, or PostFilter (DefaultPreemption)
     and the FailedScheduling diagnosis, for one pending pod."""
@@ -937,14 +943,15 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         if rejected is not None:
             return volumes.unschedulable(pod, rejected, obs.table.size, now, NAME)
     table = obs.table
-    table.prepare()
-    n = table.size
+    n = len(table.names)
     inputs = obs.inputs
     # The Cycle (the plugins' PreFilter states) is built only where nodes are
     # filtered one by one: the cached bare-pod paths need the requests alone.
     cycle = None
     req = pod_requests(pod)
-    want = num_feasible_nodes_to_find(n)
+    want = _WANT.get(n)
+    if want is None:
+        want = _WANT[n] = num_feasible_nodes_to_find(n)
     start = obs.next_start % n if n else 0
     draw = tie_break_draw(pod, obs.next_start)
     chosen = None
@@ -964,7 +971,7 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         if n > len(rows):
             prefiltered[PREFILTER_NODE_AFFINITY] = n - len(rows)
     elif n and obs.nominated is None and not pod.spec.node_name:
-        plain = inputs.plain
+        plain = inputs is PLAIN or inputs.plain
         if (plain or inputs.default_spread_only) and is_simple(pod) and not host_ports(pod) \
                 and not scalar_requests(pod):
             if plain:
