@@ -406,6 +406,8 @@ def _services_selecting(view, pod: Pod) -> list:
     """helper.GetPodServices through the Services-by-selector index: each
     Service is filed under one pair of its selector."""
     idx = view.index(SERVICES_BY_SELECTOR)
+    if not idx:
+        return []
     ns = pod.metadata.namespace
     names: set = set()
     for k, v in pod.metadata.labels.items():
@@ -584,8 +586,11 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
     system_default = False
     soft_counts = None
     if not tsc:
-        selector, soft = pts.system_default_constraints(pod, _services_selecting(view, pod),
-                                                        _owner_selector(view, pod))
+        services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
+        if services or owner is not None:
+            selector, soft = pts.system_default_constraints(pod, services, owner)
+        else:
+            selector, soft = None, ()      # DefaultSelector of nothing: buildDefaultConstraints gives none
         system_default = bool(soft)
         if system_default and use_counts and _counts_apply(cache, pod, selector):
             soft_counts = cache.spread_counts(pod.metadata.namespace, selector)

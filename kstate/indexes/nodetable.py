@@ -249,8 +249,12 @@ class NodeTable:
         is what findNodesThatPassFilters would have examined — chosen
         uniformly among the ties with `draw` (selectHost). Returns (row,
         processed) or None (use the slow path)."""
-        scores = self.scores(req)
-        return None if scores is None else scores.best(start, want, draw)
+        scores = self._scores.get((req.cpu, req.memory, req.nz_cpu, req.nz_memory))
+        if scores is None:     # first use of the shape (or an empty table): `scores` builds it
+            scores = self.scores(req)
+            if scores is None:
+                return None
+        return scores.best(start, want, draw)
 
 
 class ScoreWindow:
