@@ -229,3 +229,18 @@ def test_host_ports_conflict():
     pending = next(x for x in ("a", "b", "c") if not c.get("Pod", x).spec.node_name)
     msg = next(x.message for x in c.get("Pod", pending).status.conditions if x.type == "PodScheduled")
     assert msg.startswith("0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports.")
+
+
+def test_a_bind_sets_pod_scheduled_at_its_own_instant():
+    # the bind apply shares the conditions tuple of pods bound at one instant
+    # (kinds/core.py _scheduled_conditions): a later bind must not reuse it
+    c = kstate.Cluster(nodes=2)
+    c.apply(_pod_doc("first"))
+    c.advance("0s")
+    c.advance("5s")
+    c.apply(_pod_doc("second"))
+    c.advance("0s")
+    times = [next(x for x in c.get("Pod", name).status.conditions if x.type == "PodScheduled")
+             for name in ("first", "second")]
+    assert [t.status for t in times] == ["True", "True"]
+    assert times[1].last_transition_time - times[0].last_transition_time == 5000
