@@ -443,3 +443,11 @@ def test_pods_differing_only_in_identity_share_a_class(pods):
             shared += 1
             assert outcome.result_for(b, classes.host_ip(b.node)) == kubelet.reconcile_kubelet(b, c.engine.now + 1000)
     assert shared >= len(WORLD[pods]) - 1       # only the pod whose pull writes the node stands apart
+
+
+def test_the_recipe_fields_are_all_placed():
+    """A member's actions are copies of its representative's: a field added
+    to one of the copied classes must be placed (kubelet_batch.RECIPE_FIELDS)
+    before the copy may carry it to every member."""
+    for cls, placed in kubelet_batch.RECIPE_FIELDS.items():
+        assert set(placed) == {f.name for f in attrs.fields(cls)}, cls.__name__
