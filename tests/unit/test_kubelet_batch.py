@@ -12,7 +12,9 @@ timing, image sizes, exits, readiness gates; some deleted, a node crashed)
 under four profiles (the default one, one whose start rule selects on a
 label, one with a jitter, one with control-plane latency), and compares the
 kubelet's Results in the order they were applied, the trace, the events,
-the snapshot and the step count with the kubelet's batch form switched off. The class property draws pairs of
+the snapshot and the step count with the kubelet's batch form switched off
+(the run's observations, `observe_kubelet_run`, checked against the one-key
+`observe_kubelet`). The class property draws pairs of
 observations that differ in one input or in their identity and checks that
 equal class keys mean equal outcomes, identity put back."""
 from __future__ import annotations
@@ -121,8 +123,14 @@ def _run(sc: dict, batch: bool, note: bool = False):
         calls.append((len(observations), len(results)))
         return results
 
+    def observe_batch(view, keys):      # the run's observations: each the one-key observe's
+        observations = kubelet.observe_kubelet_run(view, keys)
+        assert observations == [kubelet.observe_kubelet(view, key) for key in keys]
+        return observations
+
     ctrls = dict(CONTROLLERS)
-    ctrls[kubelet.NAME] = spec._replace(reconcile=reconcile, reconcile_batch=reconcile_batch if batch else None)
+    ctrls[kubelet.NAME] = spec._replace(reconcile=reconcile, reconcile_batch=reconcile_batch if batch else None,
+                                        observe_batch=observe_batch if batch else None)
     c = kstate.Cluster(nodes=0, seed=sc["seed"], controllers=ctrls, cluster_cidr=sc["cidr"],
                        profile=_profile(sc["profile"]))
     engine = c.engine
@@ -451,3 +459,13 @@ def test_the_recipe_fields_are_all_placed():
     before the copy may carry it to every member."""
     for cls, placed in kubelet_batch.RECIPE_FIELDS.items():
         assert set(placed) == {f.name for f in attrs.fields(cls)}, cls.__name__
+
+
+def test_replacing_observe_drops_the_run_observe():
+    """`observe_kubelet_run` is a claim about `observe_kubelet` and no other
+    observe: replacing the observe drops it, replacing the reconcile keeps it."""
+    spec = CONTROLLERS[kubelet.NAME]
+    assert spec.observe_batch is kubelet.observe_kubelet_run
+    assert spec._replace(reconcile=kubelet.reconcile_kubelet).observe_batch is kubelet.observe_kubelet_run
+    assert spec._replace(observe=kubelet.observe_kubelet).observe_batch is None
+    assert spec._replace(observe=kubelet.observe_kubelet, observe_batch=len).observe_batch is len
