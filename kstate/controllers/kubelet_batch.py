@@ -107,10 +107,21 @@ def classable(obs: kl.KubeletObs) -> bool:
     kubelet then writes the node's IP as the pod's). Whatever else its sync
     reads is in the class key (`_Classes.key`); what it reads of its
     identity is checked on the representative's outcome (`_Outcome.of`)."""
+    return _state_classable(obs) and _spec_classable(obs.pod)
+
+
+def _state_classable(obs: kl.KubeletObs) -> bool:
+    """What `classable` reads of the pod's metadata, status and memory."""
     pod = obs.pod
     return (pod.metadata.deletion_timestamp is None and pod.status.state in CLASS_STATES and not obs.backoff
-            and not obs.config and obs.crashed is None and not pod.spec.init_containers
-            and not has_probes(pod) and pod.spec.extra.get("hostNetwork") is not True)
+            and not obs.config and obs.crashed is None)
+
+
+def _spec_classable(pod: Pod) -> bool:
+    """What `classable` reads of the pod's spec (`_Classes.spec_classable`
+    remembers it a spec object)."""
+    spec = pod.spec
+    return not spec.init_containers and not has_probes(pod) and spec.extra.get("hostNetwork") is not True
 
 
 def node_host_ip(node) -> str:
@@ -330,6 +341,7 @@ class _Classes:
         self.table: dict = {}
         self._spec: dict = {}          # id(spec) → the class of its spec without the node's name
         self._spec_classes: dict = {}
+        self._spec_ok: dict = {}       # id(spec) → `_spec_classable`
         self._host_ip: dict = {}       # id(node) → its InternalIP
         self._plain: dict = {}         # id(profile) → no rule jitters
 
@@ -344,6 +356,12 @@ class _Classes:
         ok = self._plain.get(id(profile))
         if ok is None:
             ok = self._plain[id(profile)] = profile is not None and not any(r.jitter for r in profile.rules)
+        return ok
+
+    def spec_classable(self, pod: Pod) -> bool:
+        ok = self._spec_ok.get(id(pod.spec))
+        if ok is None:
+            ok = self._spec_ok[id(pod.spec)] = _spec_classable(pod)
         return ok
 
     def spec_class(self, spec) -> int:
@@ -399,6 +417,7 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
     table = classes.table
     images_on: dict = {}            # node → the images the run's starts left there
     reconcile = kl.reconcile_kubelet
+    spec_classable = classes.spec_classable
     for obs in observations:
         pod = obs.pod
         if pod is None or not pod.spec.node_name or not obs.node_alive:
@@ -410,7 +429,7 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
         node = pod.spec.node_name
         images = images_on.get(node, obs.images)
         scheduled = pod.status.state == "Scheduled"
-        if classable(obs) and classes.plain(obs.profile):
+        if _state_classable(obs) and spec_classable(pod) and classes.plain(obs.profile):
             host_ip = classes.host_ip(obs.node)
             key = classes.key(obs, images, admission.verdict(obs) if scheduled else None, host_ip)
             try:

@@ -226,6 +226,25 @@ def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch,
     assert all(p.status.phase == "Running" for p in batched.list("Pod"))
 
 
+@pytest.mark.parametrize("kind", ["probe", "init", "hostnet"])
+def test_pods_outside_every_class_each_run_the_one_pod_reconcile(monkeypatch, kind):
+    """40 pods of one template with probes, an init container or the host's
+    network (not `classable`: the batch remembers that a spec object): every
+    Result applied is a real reconcile's, and the fold's."""
+    real = kubelet.reconcile_kubelet
+    count = [0]
+
+    def counted(obs, now):
+        count[0] += 1
+        return real(obs, now)
+
+    monkeypatch.setattr(kubelet, "reconcile_kubelet", counted)
+    batched, b_results, calls = _run(_bare(kind), True)
+    assert calls and count[0] == len(b_results)
+    folded, f_results, _ = _run(_bare(kind), False)
+    assert b_results == f_results
+
+
 def test_a_recipe_that_misses_part_of_its_representatives_result_keeps_the_class_apart(monkeypatch):
     """Were a field added to an action and not carried by the recipe (here:
     the rebuilt Result loses its last action), the representative's own
