@@ -180,6 +180,9 @@ class _ControllerFields(NamedTuple):
     #: keys, one Result per observation in order, or for a prefix of them
     #: (see ControllerSpec).
     reconcile_batch: Optional[Callable[[Sequence[Any], int], Sequence[Any]]] = None
+    #: `(view, keys) -> observations`: `observe` of each key of a run, in
+    #: order, at one instant (see ControllerSpec).
+    observe_batch: Optional[Callable[[Any, Sequence[Any]], list]] = None
 
 
 class ControllerSpec(_ControllerFields):
@@ -212,12 +215,20 @@ class ControllerSpec(_ControllerFields):
     time: observe, reconcile, apply — exactly the one-key engine. Replacing
     `observe` or `reconcile` (`spec._replace(reconcile=broken)`, as the
     seeded-bug tests do) drops the batch form unless it is replaced too: it
-    is a claim about that pair and no other."""
+    is a claim about that pair and no other.
+
+    `observe_batch(view, keys)`, used only with a batch form, is another
+    speed-up: the observations of a run's keys taken at one instant, which
+    must equal `[observe(view, key) for key in keys]` (it may share what the
+    keys have in common, a node's objects and memory). Replacing `observe`
+    drops it unless it is replaced too."""
     __slots__ = ()
 
     def _replace(self, **changes: Any) -> "ControllerSpec":
         if ("observe" in changes or "reconcile" in changes) and "reconcile_batch" not in changes:
             changes["reconcile_batch"] = None
+        if "observe" in changes and "observe_batch" not in changes:
+            changes["observe_batch"] = None
         return super()._replace(**changes)
 
 

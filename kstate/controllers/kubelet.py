@@ -160,11 +160,54 @@ def observe_kubelet(view, key) -> KubeletObs:
     refs = view.index(POD_CONFIG_REFS)["by_pod"].get(key)
     config = FrozenDict({(kind, ref_name): view.get(kind, ns, ref_name) for kind, ns, ref_name in sorted(refs)}) \
         if refs else EMPTY
-    return KubeletObs(pod=pod, node=node, node_alive=alive, profile=view.profile(),
-                      backoff=view.memory(NAME, pod.metadata.uid, EMPTY), admitted=admitted, config=config,
-                      images=view.memory(NAME, (IMAGES_KEY, node_name), NO_IMAGES),
-                      listed=listed_names(node) if node is not None and node.status.images else NO_IMAGES,
-                      crashed=view.memory(NAME, (CRASH_KEY, node_name), None))
+    return _new_obs(_NO_OBS, pod, node, alive, view.profile(), view.memory(NAME, pod.metadata.uid, EMPTY),
+                    admitted, config, view.memory(NAME, (IMAGES_KEY, node_name), NO_IMAGES),
+                    listed_names(node) if node is not None and node.status.images else NO_IMAGES,
+                    view.memory(NAME, (CRASH_KEY, node_name), None))
+
+
+#: a KubeletObs from all its fields in order: a copy fills the slots directly
+#: (the attrs __init__ takes keywords and sets each field through a call)
+_new_obs = field_replacer(KubeletObs, *[f.name for f in attrs.fields(KubeletObs)])
+_NO_OBS = KubeletObs(pod=None)
+
+
+def observe_kubelet_run(view, keys) -> list:
+    """`observe_kubelet` of each key of a run, at one instant
+    (ControllerSpec.observe_batch): equal observations, with what the pods of
+    one node share — the node, its liveness, the images remembered and
+    listed there, its last crash, its admission totals — looked up once."""
+    get, memory = view.get, view.memory
+    totals = view.index(KUBELET_ADMISSION)["totals"]
+    refs_of = view.index(POD_CONFIG_REFS)["by_pod"]
+    profile = view.profile()
+    nodes: dict = {}
+    out = []
+    append = out.append
+    for key in keys:
+        pod = get("Pod", key[0], key[1])
+        if pod is None or not pod.spec.node_name:
+            append(KubeletObs(pod=pod))
+            continue
+        node_name = pod.spec.node_name
+        shared = nodes.get(node_name)
+        if shared is None:
+            node = get("Node", "", node_name)
+            tot = totals.get(node_name)
+            shared = nodes[node_name] = (
+                node, node is not None and node.status.state in ("Ready", "NotReady"),
+                memory(NAME, (IMAGES_KEY, node_name), NO_IMAGES),
+                listed_names(node) if node is not None and node.status.images else NO_IMAGES,
+                memory(NAME, (CRASH_KEY, node_name), None),
+                (tot[0], tot[1], tot[2]) if tot is not None else (0, 0, 0))
+        node, alive, images, listed, crashed, admitted = shared
+        refs = refs_of.get(key)
+        config = FrozenDict({(kind, ref_name): get(kind, ns, ref_name) for kind, ns, ref_name in sorted(refs)}) \
+            if refs else EMPTY
+        append(_new_obs(_NO_OBS, pod, node, alive, profile, memory(NAME, pod.metadata.uid, EMPTY),
+                        admitted if pod.status.state == "Scheduled" else (0, 0, 0), config, images, listed,
+                        crashed))
+    return out
 
 
 # -- the crash-loop back-off (client-go flowcontrol.Backoff as the kubelet uses it)

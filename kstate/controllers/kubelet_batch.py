@@ -29,6 +29,7 @@ from kstate.controllers import kubelet as kl
 from kstate.controllers.actions import RecordEvent, Result, SetMemory, UpdateStatus, ref_of
 from kstate.controllers.prober import has_probes
 from kstate.controllers.scheduler import pod_requests
+from kstate.resources.event import ObjectReference
 from kstate.resources.frozen import evolve, field_replacer
 from kstate.resources.meta import ObjectMeta
 from kstate.resources.pod import TERMINAL_PHASES, Pod, PodStatus, is_admitted
@@ -56,6 +57,28 @@ _STATUS_KEY = operator.attrgetter(
     *[f.name for f in attrs.fields(PodStatus) if f.name not in _STATUS_IDENTITY + _STATUS_BY_ID])
 #: a member's status: the representative's with the member's addresses
 _with_addresses = field_replacer(PodStatus, *_STATUS_IDENTITY)
+#: a member's actions and Result: the representative's copied with the
+#: member's parts swapped in (a copy fills its slots directly; the attrs
+#: __init__ goes through object.__setattr__ once a field)
+_ref_with = field_replacer(ObjectReference, "name", "uid")
+_event_about = field_replacer(RecordEvent, "involved")
+_update_of = field_replacer(UpdateStatus, "obj")
+_memory_under = field_replacer(SetMemory, "key")
+_result_with = field_replacer(Result, "actions")
+#: how each field of what a recipe copies enters a member's copy: put back
+#: per pod ("member"), in the class key ("key"), checked on the
+#: representative not to name its identity or to be the same for every pod
+#: ("checked"), or the same for every Result of the kubelet's ("same").
+#: A copy carries every field of the representative's, so
+#: tests/unit/test_kubelet_batch.py checks that this names every field: a
+#: field added to one of these classes must be placed here.
+RECIPE_FIELDS = {
+    ObjectReference: {"kind": "same", "name": "member", "namespace": "key", "uid": "member", "api_version": "same"},
+    RecordEvent: {"involved": "member", "reason": "checked", "message": "checked", "type": "key", "source": "same"},
+    UpdateStatus: {"obj": "member", "trigger": "key"},
+    SetMemory: {"controller": "checked", "key": "member", "value": "key"},
+    Result: {"actions": "member", "requeue_after": "key"},
+}
 
 #: how KubeletObs's fields enter a class: in the key, or per pod (the pod;
 #: the node's name and addresses, see `_Classes.key`); `admitted` through the
@@ -84,10 +107,21 @@ def classable(obs: kl.KubeletObs) -> bool:
     kubelet then writes the node's IP as the pod's). Whatever else its sync
     reads is in the class key (`_Classes.key`); what it reads of its
     identity is checked on the representative's outcome (`_Outcome.of`)."""
+    return _state_classable(obs) and _spec_classable(obs.pod)
+
+
+def _state_classable(obs: kl.KubeletObs) -> bool:
+    """What `classable` reads of the pod's metadata, status and memory."""
     pod = obs.pod
     return (pod.metadata.deletion_timestamp is None and pod.status.state in CLASS_STATES and not obs.backoff
-            and not obs.config and obs.crashed is None and not pod.spec.init_containers
-            and not has_probes(pod) and pod.spec.extra.get("hostNetwork") is not True)
+            and not obs.config and obs.crashed is None)
+
+
+def _spec_classable(pod: Pod) -> bool:
+    """What `classable` reads of the pod's spec (`_Classes.spec_classable`
+    remembers it a spec object)."""
+    spec = pod.spec
+    return not spec.init_containers and not has_probes(pod) and spec.extra.get("hostNetwork") is not True
 
 
 def node_host_ip(node) -> str:
@@ -205,11 +239,15 @@ class _Outcome:
     member's pod IP, and its old host IP or its node's), the events (about
     the member), the node's images remembered (under the member's node)."""
 
-    __slots__ = ("steps", "requeue_after", "admits", "images")
+    __slots__ = ("steps", "result", "admits", "images")
 
-    def __init__(self, steps: tuple, requeue_after: Optional[int], admits: bool, images) -> None:
+    def __init__(self, steps: tuple, result: Result, admits: bool, images) -> None:
+        #: (kind, the representative's action, …): the templates a member's
+        #: actions are copied from, with the status it wrote and whether its
+        #: host IP is the node's (_STATUS)
         self.steps = steps
-        self.requeue_after = requeue_after
+        #: the representative's Result (its requeue and any field added to Result)
+        self.result = result
         #: what a member's Result changes in the overlay (`_advance` of the
         #: representative's, which let the run go on): it enters its node's
         #: admission totals; the images its node holds after it (_KEEP: unchanged)
@@ -223,7 +261,8 @@ class _Outcome:
         object, a changed pod IP or an unexplained host IP, an event
         naming the pod, its uid, its node or its addresses, memory under the
         pod's uid or another key — or when the recipe does not give the
-        representative its own Result back."""
+        representative its own Result back (a member's actions are copies of
+        the representative's, `RECIPE_FIELDS`)."""
         pod = obs.pod
         m, st = pod.metadata, pod.status
         node = pod.spec.node_name
@@ -246,42 +285,46 @@ class _Outcome:
                     from_node = True
                 else:
                     return _APART
-                steps.append((_STATUS, new, a.trigger, from_node))
+                steps.append((_STATUS, a, new, from_node))
                 admits = _counted(o) and not _counted(pod)
             elif t is RecordEvent:
                 if ref is None:
                     ref = ref_of(pod)
                 if a.involved != ref or any(s in a.message or s in a.reason for s in names):
                     return _APART
-                steps.append((_EVENT, a.reason, a.message, a.type, a.source))
+                steps.append((_EVENT, a))
             elif t is SetMemory and a.controller == kl.NAME and a.key == (kl.IMAGES_KEY, node):
-                steps.append((_IMAGES, a.value))
+                steps.append((_IMAGES, a))
                 images = a.value if a.value is not None else kl.NO_IMAGES
             else:
                 return _APART
-        outcome = cls(tuple(steps), result.requeue_after, admits, images)
-        # the recipe must give the representative its own Result back: a field
-        # it does not carry (one added to an action or to Result) keeps the class apart
+        outcome = cls(tuple(steps), result, admits, images)
+        # the recipe must give the representative its own Result back: a part
+        # it does not carry keeps the class apart
         return outcome if outcome.result_for(obs, host_ip) == result else _APART
 
     def result_for(self, obs: kl.KubeletObs, host_ip: str) -> Result:
-        """The member's Result: the representative's, about `obs.pod`."""
+        """The member's Result: the representative's, about `obs.pod` — each
+        action a copy of the representative's with the member's parts put in."""
         pod = obs.pod
         ref = None
         actions = []
+        append = actions.append
         for step in self.steps:
             kind = step[0]
-            if kind == _STATUS:
-                _, new, trigger, from_node = step
-                status = _with_addresses(new, pod.status.pod_ip, host_ip if from_node else pod.status.host_ip)
-                actions.append(UpdateStatus(kl.with_pod_status(pod, status), trigger))
-            elif kind == _EVENT:
+            if kind == _EVENT:
                 if ref is None:
-                    ref = ref_of(pod)
-                actions.append(RecordEvent(ref, step[1], step[2], step[3], step[4]))
+                    m = pod.metadata
+                    ref = _ref_with(step[1].involved, m.name, m.uid)
+                append(_event_about(step[1], ref))
+            elif kind == _STATUS:
+                _, template, new, from_node = step
+                st = pod.status
+                status = _with_addresses(new, st.pod_ip, host_ip if from_node else st.host_ip)
+                append(_update_of(template, kl.with_pod_status(pod, status)))
             else:
-                actions.append(SetMemory(kl.NAME, (kl.IMAGES_KEY, pod.spec.node_name), step[1]))
-        return Result(tuple(actions), self.requeue_after)
+                append(_memory_under(step[1], (kl.IMAGES_KEY, pod.spec.node_name)))
+        return _result_with(self.result, tuple(actions))
 
 
 class _Classes:
@@ -298,6 +341,7 @@ class _Classes:
         self.table: dict = {}
         self._spec: dict = {}          # id(spec) → the class of its spec without the node's name
         self._spec_classes: dict = {}
+        self._spec_ok: dict = {}       # id(spec) → `_spec_classable`
         self._host_ip: dict = {}       # id(node) → its InternalIP
         self._plain: dict = {}         # id(profile) → no rule jitters
 
@@ -312,6 +356,12 @@ class _Classes:
         ok = self._plain.get(id(profile))
         if ok is None:
             ok = self._plain[id(profile)] = profile is not None and not any(r.jitter for r in profile.rules)
+        return ok
+
+    def spec_classable(self, pod: Pod) -> bool:
+        ok = self._spec_ok.get(id(pod.spec))
+        if ok is None:
+            ok = self._spec_ok[id(pod.spec)] = _spec_classable(pod)
         return ok
 
     def spec_class(self, spec) -> int:
@@ -367,6 +417,7 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
     table = classes.table
     images_on: dict = {}            # node → the images the run's starts left there
     reconcile = kl.reconcile_kubelet
+    spec_classable = classes.spec_classable
     for obs in observations:
         pod = obs.pod
         if pod is None or not pod.spec.node_name or not obs.node_alive:
@@ -378,7 +429,7 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
         node = pod.spec.node_name
         images = images_on.get(node, obs.images)
         scheduled = pod.status.state == "Scheduled"
-        if classable(obs) and classes.plain(obs.profile):
+        if _state_classable(obs) and spec_classable(pod) and classes.plain(obs.profile):
             host_ip = classes.host_ip(obs.node)
             key = classes.key(obs, images, admission.verdict(obs) if scheduled else None, host_ip)
             try:

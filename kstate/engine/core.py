@@ -508,7 +508,8 @@ class Engine:
         """A batch (docs/performance.md, "Instants and batches"): the run of
         consecutive keys of controller `name` at the head of `queue` (the
         lowest non-empty tier), all observed, reconciled by one call of the
-        controller's `reconcile_batch`, and applied in item order exactly as
+        controller's `reconcile_batch` (observed by its `observe_batch` where
+        it has one), and applied in item order exactly as
         the one-key loop of `_drain` would apply them — each item's key
         unmarked and its pending wake-up dropped just before its result is
         applied (so an earlier item that wakes it does not queue it twice),
@@ -542,7 +543,10 @@ class Engine:
         failed = None
         try:
             try:
-                results = ctrl.reconcile_batch([observe(self, key) for _, key in run], now)
+                observe_batch = ctrl.observe_batch
+                results = ctrl.reconcile_batch(
+                    [observe(self, key) for _, key in run] if observe_batch is None
+                    else observe_batch(self, [key for _, key in run]), now)
             except Exception as exc:
                 results, batched, failed = None, 0, exc
             else:

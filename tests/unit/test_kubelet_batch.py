@@ -12,7 +12,9 @@ timing, image sizes, exits, readiness gates; some deleted, a node crashed)
 under four profiles (the default one, one whose start rule selects on a
 label, one with a jitter, one with control-plane latency), and compares the
 kubelet's Results in the order they were applied, the trace, the events,
-the snapshot and the step count with the kubelet's batch form switched off. The class property draws pairs of
+the snapshot and the step count with the kubelet's batch form switched off
+(the run's observations, `observe_kubelet_run`, checked against the one-key
+`observe_kubelet`). The class property draws pairs of
 observations that differ in one input or in their identity and checks that
 equal class keys mean equal outcomes, identity put back."""
 from __future__ import annotations
@@ -121,8 +123,14 @@ def _run(sc: dict, batch: bool, note: bool = False):
         calls.append((len(observations), len(results)))
         return results
 
+    def observe_batch(view, keys):      # the run's observations: each the one-key observe's
+        observations = kubelet.observe_kubelet_run(view, keys)
+        assert observations == [kubelet.observe_kubelet(view, key) for key in keys]
+        return observations
+
     ctrls = dict(CONTROLLERS)
-    ctrls[kubelet.NAME] = spec._replace(reconcile=reconcile, reconcile_batch=reconcile_batch if batch else None)
+    ctrls[kubelet.NAME] = spec._replace(reconcile=reconcile, reconcile_batch=reconcile_batch if batch else None,
+                                        observe_batch=observe_batch if batch else None)
     c = kstate.Cluster(nodes=0, seed=sc["seed"], controllers=ctrls, cluster_cidr=sc["cidr"],
                        profile=_profile(sc["profile"]))
     engine = c.engine
@@ -216,6 +224,25 @@ def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch,
     assert batched.trace() == folded.trace() and batched.events() == folded.events()
     assert batched.snapshot() == folded.snapshot()
     assert all(p.status.phase == "Running" for p in batched.list("Pod"))
+
+
+@pytest.mark.parametrize("kind", ["probe", "init", "hostnet"])
+def test_pods_outside_every_class_each_run_the_one_pod_reconcile(monkeypatch, kind):
+    """40 pods of one template with probes, an init container or the host's
+    network (not `classable`: the batch remembers that a spec object): every
+    Result applied is a real reconcile's, and the fold's."""
+    real = kubelet.reconcile_kubelet
+    count = [0]
+
+    def counted(obs, now):
+        count[0] += 1
+        return real(obs, now)
+
+    monkeypatch.setattr(kubelet, "reconcile_kubelet", counted)
+    batched, b_results, calls = _run(_bare(kind), True)
+    assert calls and count[0] == len(b_results)
+    folded, f_results, _ = _run(_bare(kind), False)
+    assert b_results == f_results
 
 
 def test_a_recipe_that_misses_part_of_its_representatives_result_keeps_the_class_apart(monkeypatch):
@@ -443,3 +470,21 @@ def test_pods_differing_only_in_identity_share_a_class(pods):
             shared += 1
             assert outcome.result_for(b, classes.host_ip(b.node)) == kubelet.reconcile_kubelet(b, c.engine.now + 1000)
     assert shared >= len(WORLD[pods]) - 1       # only the pod whose pull writes the node stands apart
+
+
+def test_the_recipe_fields_are_all_placed():
+    """A member's actions are copies of its representative's: a field added
+    to one of the copied classes must be placed (kubelet_batch.RECIPE_FIELDS)
+    before the copy may carry it to every member."""
+    for cls, placed in kubelet_batch.RECIPE_FIELDS.items():
+        assert set(placed) == {f.name for f in attrs.fields(cls)}, cls.__name__
+
+
+def test_replacing_observe_drops_the_run_observe():
+    """`observe_kubelet_run` is a claim about `observe_kubelet` and no other
+    observe: replacing the observe drops it, replacing the reconcile keeps it."""
+    spec = CONTROLLERS[kubelet.NAME]
+    assert spec.observe_batch is kubelet.observe_kubelet_run
+    assert spec._replace(reconcile=kubelet.reconcile_kubelet).observe_batch is kubelet.observe_kubelet_run
+    assert spec._replace(observe=kubelet.observe_kubelet).observe_batch is None
+    assert spec._replace(observe=kubelet.observe_kubelet, observe_batch=len).observe_batch is len
