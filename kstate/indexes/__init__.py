@@ -294,7 +294,33 @@ def _placement(node: str, req) -> tuple:
 
 
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
-    """Requests count on a node while the pod is bound and not terminal."""
+    """Requests count on a node while the pod is bound and not terminal.
+
+    The cache holds each counted pod as the store last held it (`usage`,
+    `pods`), so `old` is the counted object whenever it was counted: a
+    change that keeps the spec object, both phases not terminal, the labels
+    object and the deletion timestamp (the kubelet's status writes) keeps
+    the pod counted on the same node with the same requests, ports,
+    affinity anchors and spread counts — only the object held changes, as
+    the general path below would do, without its lookups in `usage`. A
+    create without a node finds nothing counted and counts nothing."""
+    if old is not None:
+        if new is not None and old.spec is new.spec:
+            node = new.spec.node_name
+            om, nm = old.metadata, new.metadata
+            if (node and new.status.phase not in TERMINAL_PHASES and old.status.phase not in TERMINAL_PHASES
+                    and om.labels is nm.labels and om.deletion_timestamp is nm.deletion_timestamp):
+                key = (nm.namespace, nm.name)
+                cache.pods[node][key] = new
+                if om is not nm and cache.affinity_pods:
+                    hit = cache.affinity_pods.get(key)
+                    if hit is not None:
+                        cache.affinity_pods[key] = (node, new, hit[2])
+                if cache.unschedulable:
+                    cache.unschedulable.pop(key, None)
+                return []
+    elif not new.spec.node_name:
+        return []
     m = (new if new is not None else old).metadata
     # an equal tuple finds the pod's entries; new entries are filed under the
     # store's own tuple (api.member), looked up only then (most changes are status writes)
@@ -460,7 +486,19 @@ def _admission_init() -> dict:
 
 
 def _admission_on_pod(state: dict, old, new, api) -> list:
-    """Pods past the kubelet's admission that have not finished."""
+    """Pods past the kubelet's admission that have not finished.
+
+    `by_pod` files a pod exactly while the store holds it bound and
+    admitted (on that node), so a change that keeps the node and the
+    admitted state (a status write after admission or before it) finds
+    nothing to move, and neither does a create that is not admitted: both
+    return before looking the pod up."""
+    if old is not None:
+        if (new is not None and old.spec.node_name == new.spec.node_name
+                and (old.status is new.status or is_admitted(old) == is_admitted(new))):
+            return []
+    elif not (new.spec.node_name and is_admitted(new)):
+        return []
     m = (new if new is not None else old).metadata
     key = (m.namespace, m.name)
     totals, by_pod = state["totals"], state["by_pod"]
@@ -506,6 +544,8 @@ def _config_refs_on_pod(state: dict, old, new, api) -> list:
         if a is b or (a.containers is b.containers and a.init_containers is b.init_containers
                       and a.extra is b.extra):
             return []   # a status write or a bind: the parts pod_refs reads did not change
+    elif old is None and not configrefs.pod_refs(new):
+        return []       # a create referencing nothing: a pod not stored before has nothing filed
     obj = new if new is not None else old
     key = (obj.metadata.namespace, obj.metadata.name)
     by_ref, by_pod = state["by_ref"], state["by_pod"]
@@ -585,6 +625,8 @@ def _claims_on_pod(state: dict, old, new, api) -> list:
     """(namespace, claim) → {(namespace, pod)} for pods not yet bound to a node."""
     if old is not None and new is not None and old.spec is new.spec:
         return []
+    if (old is None or not old.spec.extra) and (new is None or not new.spec.extra):
+        return []   # no volumes on either side: pod_claim_names is empty for both
     for pod, add in ((old, False), (new, True)):
         if pod is None:
             continue
