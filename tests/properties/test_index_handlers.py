@@ -15,7 +15,8 @@ down to which pod object the cache holds.
 from __future__ import annotations
 
 import attrs
-from hypothesis import given, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kstate import Cluster
@@ -216,9 +217,36 @@ def _contents(name: str, state) -> object:
     return _cache_contents(state) if isinstance(state, SchedulerCache) else state
 
 
-@settings(max_examples=300, deadline=None)
+#: histories the random ones may miss: a kubelet's lifecycle after a bind;
+#: a finished pod written back to a running phase with its spec object kept;
+#: equal labels in a new object; an affinity pod's status writes with and
+#: without a new metadata; a terminating pod's writes.
+TABLE = (
+    [("p0", ("create", 0, 0, "")), ("p0", ("bind", "node-0")), ("p0", ("status", 1, True)),
+     ("p0", ("status", 2, True)), ("p0", ("status", 3, True)), ("p0", ("delete-mark", True)),
+     ("p0", ("status", 4, True)), ("p0", ("remove",))],
+    [("p1", ("create", 0, 0, "node-1")), ("p0", ("create", 0, 0, "node-0")), ("p0", ("status", 5, True)),
+     ("p0", ("status", 3, True)), ("p0", ("status", 6, False)), ("p0", ("status", 2, False))],
+    [("p0", ("create", 1, 0, "node-0")), ("p0", ("relabel", 0, False)), ("p0", ("status", 3, True)),
+     ("p0", ("relabel", 1, True)), ("p0", ("status", 3, True))],
+    [("p0", ("create", 2, 0, "node-0")), ("p0", ("status", 3, False)), ("p0", ("status", 3, True)),
+     ("p1", ("park",)), ("p0", ("delete-mark", True)), ("p0", ("status", 3, True)), ("p0", ("delete-mark", False))],
+    [("p0", ("create", 4, 0, "")), ("p0", ("create", 3, 1, "")), ("p1", ("create", 3, 1, "")),
+     ("p1", ("bind", "node-1")), ("p1", ("status", 3, True)), ("p1", ("remove",)), ("p0", ("remove",))],
+)
+
+
 @given(history=histories)
 def test_pod_index_handlers_match_their_plain_definitions(history):
+    _check(history)
+
+
+@pytest.mark.parametrize("history", TABLE)
+def test_pod_index_handlers_on_chosen_histories(history):
+    _check(history)
+
+
+def _check(history) -> None:
     c = Cluster(nodes=2, seed=1)
     eng = c.engine
     real = {name: eng.registry.indexes[name].init() for name in HANDLERS}
