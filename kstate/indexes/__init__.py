@@ -489,22 +489,24 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
     """Pods past the kubelet's admission that have not finished.
 
     `by_pod` files a pod exactly while the store holds it bound and
-    admitted (on that node), so a change that keeps the node and the
-    admitted state (a status write after admission or before it) finds
-    nothing to move, and neither does a create that is not admitted: both
-    return before looking the pod up."""
+    admitted (`is_admitted`, which is False in a terminal phase), on that
+    node. So a change with the pod admitted on neither side (a create, a
+    bind, a status write before admission, a delete of an unadmitted pod)
+    or admitted on both on the same node (a status write after admission)
+    finds nothing to move: it returns before looking the pod up."""
     if old is not None:
-        if (new is not None and old.spec.node_name == new.spec.node_name
-                and (old.status is new.status or is_admitted(old) == is_admitted(new))):
+        if new is not None and old.status is new.status and old.spec.node_name == new.spec.node_name:
             return []
-    elif not (new.spec.node_name and is_admitted(new)):
+        was_admitted = bool(old.spec.node_name) and is_admitted(old)
+    else:
+        was_admitted = False
+    now_admitted = new is not None and bool(new.spec.node_name) and is_admitted(new)
+    if was_admitted == now_admitted and (not now_admitted or old.spec.node_name == new.spec.node_name):
         return []
     m = (new if new is not None else old).metadata
     key = (m.namespace, m.name)
     totals, by_pod = state["totals"], state["by_pod"]
     admitted = by_pod.get(key)
-    now_admitted = (new is not None and bool(new.spec.node_name) and new.status.phase not in TERMINAL_PHASES
-                    and is_admitted(new))
     if admitted is not None and (not now_admitted or admitted[0] != new.spec.node_name):
         tot = totals[admitted[0]]
         tot[0] -= admitted[1].cpu

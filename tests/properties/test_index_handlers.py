@@ -220,8 +220,11 @@ def _contents(name: str, state) -> object:
 #: histories the random ones may miss: a kubelet's lifecycle after a bind;
 #: a finished pod written back to a running phase with its spec object kept;
 #: equal labels in a new object; an affinity pod's status writes with and
-#: without a new metadata; a terminating pod's writes.
+#: without a new metadata; a terminating pod's writes; an admitted pod bound
+#: to another node (a new spec, the same status object).
 TABLE = (
+    [("p0", ("create", 1, 0, "node-0")), ("p0", ("status", 3, True)), ("p0", ("bind", "node-1")),
+     ("p0", ("status", 3, True)), ("p0", ("status", 5, True))],
     [("p0", ("create", 0, 0, "")), ("p0", ("bind", "node-0")), ("p0", ("status", 1, True)),
      ("p0", ("status", 2, True)), ("p0", ("status", 3, True)), ("p0", ("delete-mark", True)),
      ("p0", ("status", 4, True)), ("p0", ("remove",))],
