@@ -326,7 +326,10 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     # store's own tuple (api.member), looked up only then (most changes are status writes)
     key = (m.namespace, m.name)
     out: list = []
-    counted = cache.usage.get(key)
+    # counted exactly while the store held it bound and not terminal: a bind or a create finds
+    # nothing counted without looking in `usage`
+    counted = (cache.usage.get(key) if old is not None and old.spec.node_name
+               and old.status.phase not in TERMINAL_PHASES else None)
     should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
     if counted is not None and (not should or counted[0] != new.spec.node_name):
         cache.table.add_usage(counted[0], counted[1], -1)
@@ -506,7 +509,7 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
     m = (new if new is not None else old).metadata
     key = (m.namespace, m.name)
     totals, by_pod = state["totals"], state["by_pod"]
-    admitted = by_pod.get(key)
+    admitted = by_pod.get(key) if was_admitted else None
     if admitted is not None and (not now_admitted or admitted[0] != new.spec.node_name):
         tot = totals[admitted[0]]
         tot[0] -= admitted[1].cpu
