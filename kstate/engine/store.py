@@ -58,8 +58,10 @@ class Store:
             self.by_kind.setdefault(kind, {}).setdefault(m.namespace, {})[m.name] = member
             if m.uid:
                 self.by_uid[m.uid] = key
-            self._index_labels(obj, key, add=True)
-            self._index_owner(obj, key, add=True)
+            if m.labels:
+                self._index_labels(obj, key, add=True)
+            if m.owner_references:      # a bare pod has none: no call
+                self._index_owner(obj, key, add=True)
             if place is not None:
                 self._index_place(kind, place(obj), member, add=True)
         else:
