@@ -89,10 +89,12 @@ class SchedulerCache:
         counts (unless `spread` is False) of one counted pod (sign −1 removes it)."""
         if spread and pod.metadata.deletion_timestamp is None:
             self._spread_count(node, pod, sign)
-        on = self.pods.setdefault(node, {})
+        on = self.pods.get(node)
         if sign > 0:
+            if on is None:
+                on = self.pods[node] = {}
             on[key] = pod
-        else:
+        elif on is not None:
             on.pop(key, None)
             if not on:
                 del self.pods[node]
@@ -368,7 +370,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
                 out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
         else:
             cache.pods[node][key] = new
-    if new is None or new.spec.node_name:
+    if cache.unschedulable and (new is None or new.spec.node_name):
         cache.unschedulable.pop(key, None)
     return out
 
