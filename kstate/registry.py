@@ -95,6 +95,10 @@ class KindSpec:
     transition_detail: Callable[[Any, Any], str] = _empty
     #: a secondary placement key kept by the store (pods by node, nodes by zone).
     place: Optional[Callable[[Any], Optional[str]]] = None
+    #: the one field of the object `place` reads ("spec": a pod's node), if
+    #: one: a write that keeps that field's object keeps the place, and the
+    #: store does not compute it (most pod writes are status writes).
+    place_reads: Optional[str] = None
     #: (obj, api, batch) -> None before a create is planned: admission
     #: against the cluster's state (a requested podCIDR must be free, also
     #: among the objects of the same apply: `batch` is that apply's scratch

@@ -203,7 +203,8 @@ class Engine:
         self.enforce_machines = enforce_machines
         self.record_trace = record_trace
         self.rng = Streams(seed)
-        self.store = Store({k: s.place for k, s in registry.kinds.items() if s.place is not None})
+        self.store = Store({k: s.place for k, s in registry.kinds.items() if s.place is not None},
+                           {k: s.place_reads for k, s in registry.kinds.items() if s.place_reads})
         self._heap: list[tuple[int, int, int, str, Any]] = []
         self._waiting: dict[tuple[str, Any], int] = {}
         self._queues: list[deque] = [deque() for _ in range(registry.tiers(self.controllers.values()))]

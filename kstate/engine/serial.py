@@ -159,7 +159,7 @@ def restore(data: dict, registry=None):
                     profile=decode(data["profile"], classes), registry=registry,
                     controllers={n: known[n] for n in data["controllers"] if n in known})
     # Engine.__init__ created the system namespaces; the snapshot has them.
-    eng.store = Store(eng.store.place_of)
+    eng.store = Store(eng.store.place_of, eng.store.place_reads)
     for enc in data["objects"]:
         eng.store.put(decode(enc, classes))
     for name in _FIELDS:

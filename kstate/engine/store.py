@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
+_NO_PLACE = (None, None)
 
 
 class Store:
-    def __init__(self, place_of: Optional[dict[str, Callable[[Any], Optional[str]]]] = None) -> None:
+    def __init__(self, place_of: Optional[dict[str, Callable[[Any], Optional[str]]]] = None,
+                 place_reads: Optional[dict[str, str]] = None) -> None:
         self.objects: dict[Key, Any] = {}
         #: kind → namespace → name → the object's member tuple (namespace, name)
         self.by_kind: dict[str, dict[str, dict[str, tuple[str, str]]]] = {}
@@ -30,6 +32,10 @@ class Store:
         #: kind → place → {(namespace, name)}
         self.by_place: dict[str, dict[str, set[tuple[str, str]]]] = {}
         self.place_of = dict(place_of or {})
+        #: kind → the one field its place reads (KindSpec.place_reads)
+        self.place_reads = dict(place_reads or {})
+        #: kind → (place, the field it reads or None): one lookup per write
+        self._places = {k: (f, self.place_reads.get(k)) for k, f in self.place_of.items()}
 
     def get(self, kind: str, namespace: str, name: str) -> Optional[Any]:
         return self.objects.get((kind, namespace, name))
@@ -38,20 +44,24 @@ class Store:
         return len(self.objects)
 
     def put(self, obj: Any) -> Optional[Any]:
-        """Insert or replace; returns the previous object."""
+        """Insert or replace; returns the previous object. A replace that
+        keeps the field a kind's place reads (`place_reads`: a pod's spec on
+        a status write) keeps its place without computing it."""
         m = obj.metadata
         kind = obj.KIND
         key = (kind, m.namespace, m.name)
         old = self.objects.get(key)
         self.objects[key] = obj
-        place = self.place_of.get(kind)
+        place, reads = self._places.get(kind, _NO_PLACE)
         if old is None:
             member = (m.namespace, m.name)
             self.by_kind.setdefault(kind, {}).setdefault(m.namespace, {})[m.name] = member
             if m.uid:
                 self.by_uid[m.uid] = key
-            self._index_labels(obj, key, add=True)
-            self._index_owner(obj, key, add=True)
+            if m.labels:
+                self._index_labels(obj, key, add=True)
+            if m.owner_references:      # a bare pod has none: no call
+                self._index_owner(obj, key, add=True)
             if place is not None:
                 self._index_place(kind, place(obj), member, add=True)
         else:
@@ -59,10 +69,10 @@ class Store:
             if om.labels is not m.labels and om.labels != m.labels:
                 self._index_labels(old, key, add=False)
                 self._index_labels(obj, key, add=True)
-            if om.owner_references != m.owner_references:
+            if om.owner_references is not m.owner_references and om.owner_references != m.owner_references:
                 self._index_owner(old, key, add=False)
                 self._index_owner(obj, key, add=True)
-            if place is not None:
+            if place is not None and (reads is None or getattr(old, reads) is not getattr(obj, reads)):
                 before, after = place(old), place(obj)
                 if before != after:
                     member = self.by_kind[kind][m.namespace][m.name]

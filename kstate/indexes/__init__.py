@@ -89,10 +89,12 @@ class SchedulerCache:
         counts (unless `spread` is False) of one counted pod (sign −1 removes it)."""
         if spread and pod.metadata.deletion_timestamp is None:
             self._spread_count(node, pod, sign)
-        on = self.pods.setdefault(node, {})
+        on = self.pods.get(node)
         if sign > 0:
+            if on is None:
+                on = self.pods[node] = {}
             on[key] = pod
-        else:
+        elif on is not None:
             on.pop(key, None)
             if not on:
                 del self.pods[node]
@@ -294,13 +296,42 @@ def _placement(node: str, req) -> tuple:
 
 
 def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
-    """Requests count on a node while the pod is bound and not terminal."""
+    """Requests count on a node while the pod is bound and not terminal.
+
+    The cache holds each counted pod as the store last held it (`usage`,
+    `pods`), so `old` is the counted object whenever it was counted: a
+    change that keeps the spec object, both phases not terminal, the labels
+    object and the deletion timestamp (the kubelet's status writes) keeps
+    the pod counted on the same node with the same requests, ports,
+    affinity anchors and spread counts — only the object held changes, as
+    the general path below would do, without its lookups in `usage`. A
+    create without a node finds nothing counted and counts nothing."""
+    if old is not None:
+        if new is not None and old.spec is new.spec:
+            node = new.spec.node_name
+            om, nm = old.metadata, new.metadata
+            if (node and new.status.phase not in TERMINAL_PHASES and old.status.phase not in TERMINAL_PHASES
+                    and om.labels is nm.labels and om.deletion_timestamp is nm.deletion_timestamp):
+                key = (nm.namespace, nm.name)
+                cache.pods[node][key] = new
+                if om is not nm and cache.affinity_pods:
+                    hit = cache.affinity_pods.get(key)
+                    if hit is not None:
+                        cache.affinity_pods[key] = (node, new, hit[2])
+                if cache.unschedulable:
+                    cache.unschedulable.pop(key, None)
+                return []
+    elif not new.spec.node_name:
+        return []
     m = (new if new is not None else old).metadata
     # an equal tuple finds the pod's entries; new entries are filed under the
     # store's own tuple (api.member), looked up only then (most changes are status writes)
     key = (m.namespace, m.name)
     out: list = []
-    counted = cache.usage.get(key)
+    # counted exactly while the store held it bound and not terminal: a bind or a create finds
+    # nothing counted without looking in `usage`
+    counted = (cache.usage.get(key) if old is not None and old.spec.node_name
+               and old.status.phase not in TERMINAL_PHASES else None)
     should = new is not None and new.spec.node_name and new.status.phase not in TERMINAL_PHASES
     if counted is not None and (not should or counted[0] != new.spec.node_name):
         cache.table.add_usage(counted[0], counted[1], -1)
@@ -339,7 +370,7 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
                 out = cache.retry_unschedulable()   # a terminating pod stops counting for spreading
         else:
             cache.pods[node][key] = new
-    if new is None or new.spec.node_name:
+    if cache.unschedulable and (new is None or new.spec.node_name):
         cache.unschedulable.pop(key, None)
     return out
 
@@ -460,13 +491,27 @@ def _admission_init() -> dict:
 
 
 def _admission_on_pod(state: dict, old, new, api) -> list:
-    """Pods past the kubelet's admission that have not finished."""
+    """Pods past the kubelet's admission that have not finished.
+
+    `by_pod` files a pod exactly while the store holds it bound and
+    admitted (`is_admitted`, which is False in a terminal phase), on that
+    node. So a change with the pod admitted on neither side (a create, a
+    bind, a status write before admission, a delete of an unadmitted pod)
+    or admitted on both on the same node (a status write after admission)
+    finds nothing to move: it returns before looking the pod up."""
+    if old is not None:
+        if new is not None and old.status is new.status and old.spec.node_name == new.spec.node_name:
+            return []
+        was_admitted = bool(old.spec.node_name) and is_admitted(old)
+    else:
+        was_admitted = False
+    now_admitted = new is not None and bool(new.spec.node_name) and is_admitted(new)
+    if was_admitted == now_admitted and (not now_admitted or old.spec.node_name == new.spec.node_name):
+        return []
     m = (new if new is not None else old).metadata
     key = (m.namespace, m.name)
     totals, by_pod = state["totals"], state["by_pod"]
-    admitted = by_pod.get(key)
-    now_admitted = (new is not None and bool(new.spec.node_name) and new.status.phase not in TERMINAL_PHASES
-                    and is_admitted(new))
+    admitted = by_pod.get(key) if was_admitted else None
     if admitted is not None and (not now_admitted or admitted[0] != new.spec.node_name):
         tot = totals[admitted[0]]
         tot[0] -= admitted[1].cpu
@@ -506,6 +551,8 @@ def _config_refs_on_pod(state: dict, old, new, api) -> list:
         if a is b or (a.containers is b.containers and a.init_containers is b.init_containers
                       and a.extra is b.extra):
             return []   # a status write or a bind: the parts pod_refs reads did not change
+    elif old is None and not configrefs.pod_refs(new):
+        return []       # a create referencing nothing: a pod not stored before has nothing filed
     obj = new if new is not None else old
     key = (obj.metadata.namespace, obj.metadata.name)
     by_ref, by_pod = state["by_ref"], state["by_pod"]
@@ -585,6 +632,8 @@ def _claims_on_pod(state: dict, old, new, api) -> list:
     """(namespace, claim) → {(namespace, pod)} for pods not yet bound to a node."""
     if old is not None and new is not None and old.spec is new.spec:
         return []
+    if (old is None or not old.spec.extra) and (new is None or not new.spec.extra):
+        return []   # no volumes on either side: pod_claim_names is empty for both
     for pod, add in ((old, False), (new, True)):
         if pod is None:
             continue

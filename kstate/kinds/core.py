@@ -454,7 +454,7 @@ POD = register_kind(KindSpec(
     status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
     transition_detail=_pod_transition_detail,
     validate_update=validate_pod_update, pod_spec=(lambda pod: pod.spec, lambda pod, spec: evolve(pod, spec=spec)),
-    place=lambda pod: pod.spec.node_name or None,
+    place=lambda pod: pod.spec.node_name or None, place_reads="spec",
 ))
 
 # =================================================================== Node
