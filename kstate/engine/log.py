@@ -248,7 +248,7 @@ class EventLog:
     takes its place: events come in runs per object (a pod's kubelet
     events), so a repeat is found with one lookup."""
     __slots__ = ("_names", "_obj_name", "_obj_uid", "_other", "_head", "_msgs", "_msg_of", "_codes",
-                 "_first", "_prev", "_repeats", "_last", "_last_e", "_last_ref", "_last_idx", "_last_inv")
+                 "_first", "_prev", "_repeats", "_last", "_last_e", "_last_ref", "_last_idx", "_last_inv", "_scope")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -279,6 +279,8 @@ class EventLog:
         self._last_ref = ""
         self._last_idx: dict = {}
         self._last_inv: Any = None
+        #: the scope (Names.scope) of the last involved object
+        self._scope: tuple = (None, None, -1, {})
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -335,7 +337,15 @@ class EventLog:
             last = self._last_e, self._last_ref, self._last_idx
         else:
             kind, ns, name, uid = obj
-            e = self._object(kind, ns, name, uid)
+            # _object's common case inlined: a name known with this uid, in
+            # the scope of the last object (a pod's namespace)
+            scope = self._scope
+            if kind != scope[0] or ns != scope[1]:
+                scope = self._scope = self._names.scope(kind, ns)
+            nid = scope[3].get(name)
+            e = -1 if nid is None else self._names.event_obj[nid]
+            if e < 0 or self._obj_uid[e] != uid:
+                e = self._object(kind, ns, name, uid)
             h = self._head[e]
             if type(h) is int:
                 codes, prev = self._codes, self._prev
