@@ -108,7 +108,8 @@ class Trace(Sequence):
     another trace. A slice of the tail costs what its length costs, so a
     reader that keeps a cursor (`trace[seen:]`) pays for the new entries
     only."""
-    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of", "_scope")
+    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of", "_scope",
+                 "_last_verb", "_last_detail", "_last_d")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -124,6 +125,10 @@ class Trace(Sequence):
         self._detail_of: list[str] = []
         #: the scope (Names.scope) of the last entry: most entries share it
         self._scope: tuple = (None, None, -1, {})
+        #: the last entry's verb, detail and detail id << 32
+        self._last_verb: Any = None
+        self._last_detail: Any = None
+        self._last_d = 0
 
     def add(self, t: int, verb: str, kind: str, ns: str, name: str, detail: str) -> None:
         codes = self._codes
@@ -131,14 +136,20 @@ class Trace(Sequence):
             self._t = t
             self._mark_at.append(len(codes))
             self._mark_t.append(t)
-        by_detail = self._details.get(verb)
-        if by_detail is None:
-            by_detail = self._details[verb] = {}
-        d = by_detail.get(detail)
-        if d is None:
-            d = by_detail[detail] = len(self._verb_of) << _OBJ_BITS
-            self._verb_of.append(verb)
-            self._detail_of.append(detail)
+        # entries come in runs of one (verb, detail): a batch's creates,
+        # its kubelet's status writes
+        if detail == self._last_detail and verb == self._last_verb:
+            d = self._last_d
+        else:
+            by_detail = self._details.get(verb)
+            if by_detail is None:
+                by_detail = self._details[verb] = {}
+            d = by_detail.get(detail)
+            if d is None:
+                d = by_detail[detail] = len(self._verb_of) << _OBJ_BITS
+                self._verb_of.append(verb)
+                self._detail_of.append(detail)
+            self._last_verb, self._last_detail, self._last_d = verb, detail, d
         scope = self._scope
         if kind != scope[0] or ns != scope[1]:
             scope = self._scope = self._names.scope(kind, ns)
