@@ -663,9 +663,7 @@ class Engine:
         t = type(a)
         if t is RecordEvent:
             # record_event's body: five events a pod at scale, the most frequent action
-            inv = a.involved
-            self._event_log.add(inv.kind, inv.namespace, inv.name, inv.uid, a.reason, a.message, a.type, a.source,
-                                self.now)
+            self._event_log.add_ref(a.involved, a.reason, a.message, a.type, a.source, self.now)
         elif t is UpdateStatus:
             self._apply_update_status(a.obj, a.trigger)
         elif t is SetMemory:
@@ -757,8 +755,7 @@ class Engine:
                      source: str = "") -> None:
         """Record an event, aggregating repeats (same object, reason, message,
         source) into one with a count, as client-go's EventCorrelator does."""
-        self._event_log.add(involved.kind, involved.namespace, involved.name, involved.uid, reason, message, type_,
-                            source, self.now)
+        self._event_log.add_ref(involved, reason, message, type_, source, self.now)
 
     def events(self, kind: Optional[str] = None, name: Optional[str] = None,
                namespace: Optional[str] = None) -> list[Event]:

@@ -108,7 +108,8 @@ class Trace(Sequence):
     another trace. A slice of the tail costs what its length costs, so a
     reader that keeps a cursor (`trace[seen:]`) pays for the new entries
     only."""
-    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of", "_scope")
+    __slots__ = ("_names", "_codes", "_mark_at", "_mark_t", "_t", "_details", "_verb_of", "_detail_of", "_scope",
+                 "_last_verb", "_last_detail", "_last_d")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -124,6 +125,10 @@ class Trace(Sequence):
         self._detail_of: list[str] = []
         #: the scope (Names.scope) of the last entry: most entries share it
         self._scope: tuple = (None, None, -1, {})
+        #: the last entry's verb, detail and detail id << 32
+        self._last_verb: Any = None
+        self._last_detail: Any = None
+        self._last_d = 0
 
     def add(self, t: int, verb: str, kind: str, ns: str, name: str, detail: str) -> None:
         codes = self._codes
@@ -131,14 +136,20 @@ class Trace(Sequence):
             self._t = t
             self._mark_at.append(len(codes))
             self._mark_t.append(t)
-        by_detail = self._details.get(verb)
-        if by_detail is None:
-            by_detail = self._details[verb] = {}
-        d = by_detail.get(detail)
-        if d is None:
-            d = by_detail[detail] = len(self._verb_of) << _OBJ_BITS
-            self._verb_of.append(verb)
-            self._detail_of.append(detail)
+        # entries come in runs of one (verb, detail): a batch's creates,
+        # its kubelet's status writes
+        if detail == self._last_detail and verb == self._last_verb:
+            d = self._last_d
+        else:
+            by_detail = self._details.get(verb)
+            if by_detail is None:
+                by_detail = self._details[verb] = {}
+            d = by_detail.get(detail)
+            if d is None:
+                d = by_detail[detail] = len(self._verb_of) << _OBJ_BITS
+                self._verb_of.append(verb)
+                self._detail_of.append(detail)
+            self._last_verb, self._last_detail, self._last_d = verb, detail, d
         scope = self._scope
         if kind != scope[0] or ns != scope[1]:
             scope = self._scope = self._names.scope(kind, ns)
@@ -228,16 +239,27 @@ class Trace(Sequence):
         return out
 
 
+class _Ref:
+    """The involved object `EventLog.add` is given field by field."""
+    __slots__ = ("kind", "namespace", "name", "uid")
+
+    def __init__(self, kind: str, namespace: str, name: str, uid: str) -> None:
+        self.kind, self.namespace, self.name, self.uid = kind, namespace, name, uid
+
+
 class EventLog:
     """Every distinct event (client-go's EventCorrelator aggregation: the same
     object, reason, message, type and source again is a repeat of the first),
     in order of first occurrence — its serial.
 
     An event object is a (name id, uid) pair. An object's distinct events are
-    chained newest first, so finding a repeat walks its few events (a pod
-    has five); past _CHAIN of them a dictionary of its own takes over."""
+    chained newest first (a pod has five); past _CHAIN of them a dictionary
+    of its own takes over. The last involved object's events are also kept
+    as a code → serial dictionary, built from the chain when another object
+    takes its place: events come in runs per object (a pod's kubelet
+    events), so a repeat is found with one lookup."""
     __slots__ = ("_names", "_obj_name", "_obj_uid", "_other", "_head", "_msgs", "_msg_of", "_codes",
-                 "_first", "_prev", "_repeats", "_last", "_last_e", "_last_ref")
+                 "_first", "_prev", "_repeats", "_last", "_last_e", "_last_ref", "_last_idx", "_last_inv", "_scope")
 
     def __init__(self, names: Names) -> None:
         self._names = names
@@ -261,10 +283,15 @@ class EventLog:
         self._prev = array("q")
         #: serial → [count, last time], once an event repeats
         self._repeats: dict[int, list] = {}
-        #: the last involved object: kind, namespace, name, uid, its id and `namespace/name`
+        #: the last involved object: kind, namespace, name, uid, its id,
+        #: `namespace/name`, its events' code → serial, the reference given
         self._last: tuple = ()
         self._last_e = -1
         self._last_ref = ""
+        self._last_idx: dict = {}
+        self._last_inv: Any = None
+        #: the scope (Names.scope) of the last involved object
+        self._scope: tuple = (None, None, -1, {})
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -309,18 +336,55 @@ class EventLog:
 
     def add(self, kind: str, ns: str, name: str, uid: str, reason: str, message: str, type_: str, source: str,
             now: int) -> None:
+        self.add_ref(_Ref(kind, ns, name, uid), reason, message, type_, source, now)
+
+    def _switch(self, inv) -> tuple:
+        """Make `inv` (anything with kind, namespace, name and uid) the last
+        involved object: its event object, `namespace/name` and code →
+        serial dictionary of its events (built from its chain, or the
+        object's own past _CHAIN)."""
+        obj = (inv.kind, inv.namespace, inv.name, inv.uid)
+        if obj == self._last:
+            last = self._last_e, self._last_ref, self._last_idx
+        else:
+            kind, ns, name, uid = obj
+            # _object's common case inlined: a name known with this uid, in
+            # the scope of the last object (a pod's namespace)
+            scope = self._scope
+            if kind != scope[0] or ns != scope[1]:
+                scope = self._scope = self._names.scope(kind, ns)
+            nid = scope[3].get(name)
+            e = -1 if nid is None else self._names.event_obj[nid]
+            if e < 0 or self._obj_uid[e] != uid:
+                e = self._object(kind, ns, name, uid)
+            h = self._head[e]
+            if type(h) is int:
+                codes, prev = self._codes, self._prev
+                idx = {}
+                while h >= 0:
+                    idx[codes[h]] = h
+                    h = prev[h]
+            else:
+                idx = h
+            last = self._last_e, self._last_ref, self._last_idx = e, f"{ns}/{name}" if ns else name, idx
+            self._last = obj
+        self._last_inv = inv
+        return last
+
+    def add_ref(self, inv, reason: str, message: str, type_: str, source: str, now: int) -> None:
+        """Record an event of `inv`, an ObjectReference (or anything with its
+        kind, namespace, name and uid; taken to stay as it is)."""
         # _key and _new inlined for the common cases: this runs for every
         # event a controller records (five a pod at scale), and a pod's
-        # kubelet events come one after another, hence the last object kept.
+        # kubelet events come one after another with one reference, hence
+        # the last object kept — found by identity first — with a dictionary
+        # of its events, so a repeat is found without walking its chain.
         # (A message without the object's name comes back from replace as
         # the same object; were it a copy, the key would only be longer.)
-        obj = (kind, ns, name, uid)
-        if obj == self._last:
-            e, ref = self._last_e, self._last_ref
+        if inv is self._last_inv:
+            e, ref, idx = self._last_e, self._last_ref, self._last_idx
         else:
-            e = self._last_e = self._object(kind, ns, name, uid)
-            ref = self._last_ref = f"{ns}/{name}" if ns else name
-            self._last = obj
+            e, ref, idx = self._switch(inv)
         template = message.replace(ref, _HOLE) if ref else message
         if template is message or _HOLE in message:
             key: tuple = (reason, message, type_, source)
@@ -330,29 +394,25 @@ class EventLog:
         if m is None:
             m = self._message(key)
         code = m << _OBJ_BITS | e
-        h = self._head[e]
-        if type(h) is int:
-            codes, prev = self._codes, self._prev
-            s, n = h, 0
-            while s >= 0:
-                if codes[s] == code:
-                    break
-                s = prev[s]
-                n += 1
-            else:
-                if n >= _CHAIN:
+        s = idx.get(code)
+        if s is None:
+            codes = self._codes
+            h = self._head[e]
+            if type(h) is int:
+                if len(idx) >= _CHAIN:
                     self._new(e, code, now)
+                    self._last = ()
+                    self._last_inv = None
                     return
-                self._head[e] = len(codes)
-                codes.append(code)
-                self._first.append(now)
-                prev.append(h)
-                return
-        else:
-            s = h.get(code)
-            if s is None:
-                self._new(e, code, now)
-                return
+                s = self._head[e] = len(codes)
+                self._prev.append(h)
+            else:
+                s = len(codes)
+                self._prev.append(-1)
+            codes.append(code)
+            self._first.append(now)
+            idx[code] = s
+            return
         rep = self._repeats.get(s)
         if rep is None:
             self._repeats[s] = [2, now]
@@ -392,6 +452,8 @@ class EventLog:
         e = self._object(kind, ns, name, uid)
         mkey = self._key(f"{ns}/{name}" if ns else name, reason, message, type_, source)
         m = self._msgs.get(mkey)
+        # _new passes the last object's dictionary by
+        self._last, self._last_inv = (), None
         serial = self._new(e, (self._message(mkey) if m is None else m) << _OBJ_BITS | e, first)
         if count != 1:
             self._repeats[serial] = [count, last]

@@ -137,6 +137,62 @@ def test_an_object_with_many_distinct_events_is_found_through_the_index():
     assert all(r[1] == 2 for r in log.records())
 
 
+class _Ref:
+    def __init__(self, kind, namespace, name, uid):
+        self.kind, self.namespace, self.name, self.uid = kind, namespace, name, uid
+
+
+_refs = [("Pod", "default", "p1", "u1"), ("Pod", "default", "p1", "u2"), ("Pod", "default", "p10", "u1"),
+         ("Node", "", "p1", "u1")]
+
+
+@given(st.lists(st.tuples(st.integers(0, 2 * len(_refs) - 1), st.integers(0, 40), st.booleans(), st.integers(0, 2)),
+                max_size=200))
+def test_events_by_reference_aggregate_as_the_key_dictionary(events):
+    """add_ref finds the last object by identity and its events through a
+    dictionary of them: a reference given again, an equal one, and objects
+    past _CHAIN distinct events aggregate as the key dictionary does."""
+    names = Names()
+    log, ref = EventLog(names), DictEvents()
+    pool = [_Ref(*r) for r in _refs] + [_Ref(*r) for r in _refs]   # equal, not the same object
+    now = 0
+    for r, i, warn, dt in events:
+        now += dt
+        inv = pool[r]
+        args = ("Started", f"m{i} {inv.namespace}/{inv.name}", "Warning" if warn else "Normal", "kubelet")
+        log.add_ref(inv, *args, now)
+        ref.add(inv.kind, inv.namespace, inv.name, inv.uid, *args, now)
+    assert log.records() == ref.records()
+
+
+def test_one_reference_past_the_chain_keeps_finding_its_events():
+    names = Names()
+    log, ref = EventLog(names), DictEvents()
+    inv = _Ref("Job", "default", "j", "u")
+    for rnd in range(2):
+        for i in range(3 * logmod._CHAIN):
+            for rep in range(2):
+                args = ("Created", f"Created pod: j-{i}", "Normal", "job", i + rep + rnd)
+                log.add_ref(inv, *args)
+                ref.add("Job", "default", "j", "u", *args)
+    assert log.records() == ref.records()
+    assert all(r[1] == 4 for r in log.records())
+
+
+def test_an_event_restored_between_two_of_its_object_is_a_repeat_of_it():
+    names = Names()
+    log, ref = EventLog(names), DictEvents()
+    inv = _Ref("Pod", "default", "p1", "u1")
+    log.add_ref(inv, "Pulling", "Pulling image", "Normal", "kubelet", 1)
+    ref.add("Pod", "default", "p1", "u1", "Pulling", "Pulling image", "Normal", "kubelet", 1)
+    log.add_record(("Pod", "default", "p1", "u1", "Pulled", "Pulled image", "Normal", "kubelet"), 1, 2, 2)
+    ref.add("Pod", "default", "p1", "u1", "Pulled", "Pulled image", "Normal", "kubelet", 2)
+    log.add_ref(inv, "Pulled", "Pulled image", "Normal", "kubelet", 3)
+    ref.add("Pod", "default", "p1", "u1", "Pulled", "Pulled image", "Normal", "kubelet", 3)
+    assert log.records() == ref.records()
+    assert log.records()[1][1:3] == [2, 3]
+
+
 def test_a_message_naming_its_object_is_stored_once_for_all_objects():
     log = EventLog(Names())
     for i in range(50):
