@@ -180,6 +180,17 @@ def _dispatcher(handlers: tuple, label: str):
     return dispatch
 
 
+#: the most keys one batch call takes (`Engine._drain_run`); the rest of a
+#: longer run stays at the head of the queue for the next call, which the
+#: batched run's equality with the one-key run allows (a run may be cut
+#: anywhere). A batch holds every item's observation and Result until it is
+#: applied: an uncapped run of 150,000 kubelet keys held ~120 MiB of them at
+#: once (peak 451 MiB, above issue 12's 450); at 8,192 the peak is ~340 MiB
+#: and the time that of the uncapped run within the machine's noise (1,024
+#: was ~10 % slower; benchmarks/README.md, "Issue 12: the batch cap").
+RUN_MAX = 8192
+
+
 class Livelock(KstateError):
     """Controllers kept producing work at one instant without converging."""
 
@@ -534,7 +545,7 @@ class Engine:
         fold raises nothing, the batch form's own error is raised after it.
         Returns the step count."""
         run = []
-        while queue and queue[0][0] == name:
+        while queue and queue[0][0] == name and len(run) < RUN_MAX:
             run.append(queue.popleft())
         n = len(run)
         observe, now = ctrl.observe, self.now

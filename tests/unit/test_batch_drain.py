@@ -167,6 +167,19 @@ def test_a_higher_tier_woken_does_not_cut():
     assert _state(batched) == _state(folded)
 
 
+def test_a_run_longer_than_the_cap_is_taken_in_calls_of_at_most_run_max(monkeypatch):
+    """`core.RUN_MAX` bounds what one batch call holds (the memory of its
+    observations and Results); the rest of the run stays at the head of the
+    queue and the next call takes it, the same state as the fold."""
+    monkeypatch.setattr(core, "RUN_MAX", 3)
+    keys = [(TALLY, k) for k in "abcdefg"]
+    calls: list = []
+    batched = _run(_controllers(True, tally_tier=0, echo_tier=1, calls=calls), keys)
+    folded = _run(_controllers(False, tally_tier=0, echo_tier=1), keys)
+    assert calls == [(TALLY, 3), (TALLY, 3)]  # the seventh, a run of one, takes the one-key path
+    assert _state(batched) == _state(folded)
+
+
 def test_a_failed_write_cuts_the_run():
     """'xb' writes with a stale uid: nothing is written, and the items after
     it — computed assuming it landed — are discarded and observed again."""
