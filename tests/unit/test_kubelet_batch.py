@@ -201,13 +201,8 @@ def _bare(kind: str) -> dict:
             "crash": False}
 
 
-@pytest.mark.parametrize("kind", ["bare", "tagged"])
-def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch, kind):
-    """40 pods of one template on 4 nodes: the admission run (one class: all
-    fit) and the start run (two classes: a node's first start records the
-    image it pulled, the later ones find it there — for a tagged image,
-    IfNotPresent, without pulling it again) — three real reconciles for 80
-    Results, each the fold's."""
+def _count_reconciles(monkeypatch) -> list:
+    """A one-item list counting the real one-pod reconciles from now on."""
     real = kubelet.reconcile_kubelet
     count = [0]
 
@@ -216,6 +211,17 @@ def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch,
         return real(obs, now)
 
     monkeypatch.setattr(kubelet, "reconcile_kubelet", counted)
+    return count
+
+
+@pytest.mark.parametrize("kind", ["bare", "tagged"])
+def test_pods_of_one_template_share_three_reconciles_in_two_batches(monkeypatch, kind):
+    """40 pods of one template on 4 nodes: the admission run (one class: all
+    fit) and the start run (two classes: a node's first start records the
+    image it pulled, the later ones find it there — for a tagged image,
+    IfNotPresent, without pulling it again) — three real reconciles for 80
+    Results, each the fold's."""
+    count = _count_reconciles(monkeypatch)
     batched, b_results, calls = _run(_bare(kind), True)
     assert calls == [(40, 40), (40, 40)]
     assert count[0] == 3
@@ -231,14 +237,7 @@ def test_pods_outside_every_class_each_run_the_one_pod_reconcile(monkeypatch, ki
     """40 pods of one template with probes, an init container or the host's
     network (not `classable`: the batch remembers that a spec object): every
     Result applied is a real reconcile's, and the fold's."""
-    real = kubelet.reconcile_kubelet
-    count = [0]
-
-    def counted(obs, now):
-        count[0] += 1
-        return real(obs, now)
-
-    monkeypatch.setattr(kubelet, "reconcile_kubelet", counted)
+    count = _count_reconciles(monkeypatch)
     batched, b_results, calls = _run(_bare(kind), True)
     assert calls and count[0] == len(b_results)
     folded, f_results, _ = _run(_bare(kind), False)
