@@ -396,18 +396,6 @@ def _pod_ips(api) -> dict:
     return api.identity.setdefault("pod-ips", {})
 
 
-class _Taken:
-    """The offsets in use as ipam.next_pod_ip reads them (`off in used`)."""
-
-    __slots__ = ("bits",)
-
-    def __init__(self, bits: int) -> None:
-        self.bits = bits
-
-    def __contains__(self, off: int) -> bool:
-        return bool(self.bits >> off & 1)
-
-
 def _taken_bits(slot: list) -> int:
     """The slot's offsets in use as bits (a snapshot taken before they were
     bits holds a set: converted here, on first use)."""
@@ -418,11 +406,20 @@ def _taken_bits(slot: list) -> int:
 
 
 def allocate_pod_ip(api, node_name: str) -> str:
-    node = api.store.get("Node", "", node_name)
+    """host-local's allocation on the CNI ADD (ipam.next_pod_ip_bits on the
+    node's offsets in use)."""
+    node = api.store.objects.get(("Node", "", node_name))
     if node is None or not node.spec.pod_cidr:
         return ""
-    slot = _pod_ips(api).setdefault(node_name, [0, None])
-    ip, off = ipam.next_pod_ip(node.spec.pod_cidr, _Taken(_taken_bits(slot)), slot[1])
+    ips = api.identity.get("pod-ips")
+    if ips is None:
+        ips = _pod_ips(api)
+    slot = ips.get(node_name)
+    if slot is None:
+        slot = ips[node_name] = [0, None]
+    used = slot[0]
+    ip, off = ipam.next_pod_ip_bits(node.spec.pod_cidr, used if used.__class__ is int else _taken_bits(slot),
+                                    slot[1])
     if ip is None:
         return ""
     slot[0] |= 1 << off

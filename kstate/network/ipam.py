@@ -86,6 +86,48 @@ def next_pod_ip(cidr: str, used: set | frozenset, last: Optional[int]) -> tuple[
     return None, last
 
 
+#: cidr → (base, size, the bits of offsets .2 ….(bcast−1), the dotted prefix of
+#: a range inside one /24 or None): next_pod_ip_bits' per-node constants.
+_BIT_RANGES: dict = {}
+
+
+def _bit_range(cidr: str) -> tuple:
+    hit = _BIT_RANGES.get(cidr)
+    if hit is None:
+        base, size = _range(cidr)
+        usable = ((1 << (size - 1)) - 1) & ~3 if size > 3 else 0
+        prefix = None
+        if base >> 8 == (base + size - 1) >> 8:
+            prefix = _ipv4(base)[:-len(str(base & 255))]
+        if len(_BIT_RANGES) >= 65536:
+            _BIT_RANGES.clear()
+        hit = _BIT_RANGES[cidr] = (base, size, usable, prefix)
+    return hit
+
+
+def next_pod_ip_bits(cidr: str, taken: int, last: Optional[int]) -> tuple[Optional[str], Optional[int]]:
+    """next_pod_ip with the offsets in use as the bits of one int (bit
+    `off` set while offset `off` is taken): the first free offset at or
+    after `last` + 1, else the lowest free one (the wrap), found with bit
+    operations instead of a membership test per offset.
+
+    Example: 10.244.3.0/24, taken .2 and .3 (0b1100), last 3 → ("10.244.3.4", 4).
+    """
+    base, size, usable, prefix = _bit_range(cidr)
+    free = usable & ~taken
+    if not free:
+        return None, last
+    if last is not None:
+        start = 2 + (last - 1) % (size - 3)     # next_pod_ip's first offset tried: last + 1, wrapped
+        above = free >> start << start
+        if above:
+            free = above
+    off = (free & -free).bit_length() - 1
+    if prefix is not None:
+        return prefix + str((base & 255) + off), off
+    return _ipv4(base + off), off
+
+
 def node_internal_ip(index: int) -> str:
     """Node addresses on a kind-like node network 172.18.0.0/16 from .2."""
     return str(ipaddress.ip_address(int(ipaddress.ip_address("172.18.0.0")) + 2 + index))

@@ -1,0 +1,40 @@
+"""ipam.next_pod_ip_bits (the offsets in use as one int's bits, the address
+from a cached prefix) against ipam.next_pod_ip (a membership test per
+offset, the address formatted from the integer): the same address and
+offset for any offsets in use and any last offset, in ranges of one /24,
+smaller ones, ones too small to hold a pod and ones spanning several /24s."""
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kstate.network import ipam
+
+CIDRS = ("10.244.3.0/24", "10.244.0.128/25", "10.0.0.8/29", "10.0.0.0/30", "10.0.0.0/31", "10.0.0.0/32",
+         "10.244.2.0/23", "10.1.0.0/20")
+
+
+@st.composite
+def cases(draw):
+    cidr = draw(st.sampled_from(CIDRS))
+    size = ipam._range(cidr)[1]
+    fill = draw(st.sampled_from((0.0, 0.2, 0.9, 1.0)))
+    rnd = draw(st.randoms(use_true_random=False))
+    used = {off for off in range(size) if rnd.random() < fill}
+    last = draw(st.one_of(st.none(), st.integers(-3, size + 3),
+                          st.sampled_from((0, 1, 2, size - 3, size - 2, size - 1))))
+    return cidr, used, last
+
+
+@given(cases())
+def test_next_pod_ip_bits_matches_the_membership_scan(case):
+    cidr, used, last = case
+    bits = sum(1 << off for off in used)
+    assert ipam.next_pod_ip_bits(cidr, bits, last) == ipam.next_pod_ip(cidr, used, last)
+
+
+def test_next_pod_ip_bits_wraps_to_the_lowest_free_offset():
+    taken = sum(1 << off for off in range(2, 255)) & ~(1 << 7)    # .7 is the only free one
+    assert ipam.next_pod_ip_bits("10.244.3.0/24", taken, 200) == ("10.244.3.7", 7)
+    assert ipam.next_pod_ip_bits("10.244.3.0/24", taken | 1 << 7, 200) == (None, 200)
+    assert ipam.next_pod_ip_bits("10.244.2.0/23", 0, 300) == ("10.244.3.45", 301)
