@@ -335,6 +335,9 @@ class ScoreWindow:
     def ties(self, start: int, want: int):
         """(best score, how many nodes hold it) among the `want` nodes from
         `start`, or None when one of them has a negative score."""
+        quick = self._quick(start, min(want, self.n))
+        if quick is not None:
+            return quick
         top = self._top(start, want)
         return None if top is None else top[:2]
 
@@ -345,7 +348,77 @@ class ScoreWindow:
         filter path must run). The pick: with ties common (ties × 8 ≥
         window), LCG steps from `draw` over window positions until one
         holds the best score, else the (draw mod ties)-th best node in walk
-        order; both uniform over the ties."""
+        order; both uniform over the ties.
+
+        The common case — no block the window touches holds a negative
+        score, ties common — reads the best and its ties off the window's
+        cached geometry (`_quick`) without building `_top`'s pieces."""
+        n = self.n
+        if want > n:
+            want = n
+        quick = self._quick(start, want)
+        if quick is not None and quick[1] * 8 >= want:
+            hi = quick[0]
+            keys = self.keys
+            x = draw
+            while True:
+                x = (x * _LCG_A + _LCG_C) & _MASK64
+                pos = start + (x >> 33) % want
+                if pos >= n:
+                    pos -= n
+                if keys[pos] == hi:
+                    return pos, want
+        return self._best_of_top(start, want, draw)
+
+    def _quick(self, start: int, want: int):
+        """(best, ties) among the `want` (≤ n) nodes from `start` when no
+        block the window touches holds a negative score (so no node of it
+        does), read per run of `_window_runs`: the whole blocks' summaries
+        and the partial blocks' scores. None: `_top` must answer."""
+        runs = _RUNS.get((start, want, self.n, BLOCK))
+        if runs is None:
+            runs = _window_runs(start, want, self.n)
+            if not runs:
+                return None
+        bneg, keys, bmax, bcount = self.bneg, self.keys, self.bmax, self.bcount
+        hi = -1
+        ties = 0
+        for s, e, b0, b1, fa, fb, ba, bb in runs:
+            if any(bneg[b0:b1]):
+                return None
+            if ba == bb:         # no whole block: one partial piece
+                seg = keys[s:e]
+                x = max(seg)
+                c = seg.count(x)
+            else:
+                bm = bmax[ba:bb]
+                x = max(bm)
+                if bm.count(x) == bb - ba:
+                    c = sum(bcount[ba:bb])
+                else:
+                    c = sum([k for m, k in zip(bm, bcount[ba:bb]) if m == x])
+                if s < fa:
+                    seg = keys[s:fa]
+                    y = max(seg)
+                    if y > x:
+                        x, c = y, seg.count(y)
+                    elif y == x:
+                        c += seg.count(y)
+                if fb < e:
+                    seg = keys[fb:e]
+                    y = max(seg)
+                    if y > x:
+                        x, c = y, seg.count(y)
+                    elif y == x:
+                        c += seg.count(y)
+            if x > hi:
+                hi, ties = x, c
+            elif x == hi:
+                ties += c
+        return hi, ties
+
+    def _best_of_top(self, start: int, want: int, draw: int):
+        """`best` from `_top`'s pieces (any window)."""
         top = self._top(start, want)
         if top is None:
             return None
@@ -432,6 +505,36 @@ class ScoreWindow:
         if fb < b:
             out.append((keys[fb:b], fb, b))
         return out
+
+
+#: (start, want ≤ n, n, BLOCK) → `_window_runs`: the search offsets repeat
+#: (start advances by the window), so few are kept.
+_RUNS: dict = {}
+
+
+def _window_runs(start: int, want: int, n: int) -> tuple:
+    """The window of `want` (1 ≤ want ≤ n) nodes from `start` as one run
+    of consecutive rows, two when it wraps: per run (first row, end row,
+    the blocks it touches b0..b1−1, the first and last block boundaries
+    inside it fa ≤ fb or (e, e) when none is whole, its whole blocks
+    ba..bb−1); () when there is no such window (`_top` answers it)."""
+    if not (0 <= start < n and want > 0):
+        return ()
+    out = []
+    end = start + want
+    for s, e in ((start, end),) if end <= n else ((start, n), (0, end - n)):
+        fa = -(-s // BLOCK) * BLOCK
+        fb = e - e % BLOCK
+        if fa >= fb:
+            fa = fb = e
+            ba = bb = 0
+        else:
+            ba, bb = fa // BLOCK, fb // BLOCK
+        out.append((s, e, s // BLOCK, (e - 1) // BLOCK + 1, fa, fb, ba, bb))
+    if len(_RUNS) >= 4 * _MAX_SIGNATURES:
+        _RUNS.clear()
+    runs = _RUNS[(start, want, n, BLOCK)] = tuple(out)
+    return runs
 
 
 def _wrap(values: list, start: int, want: int) -> list:
