@@ -934,12 +934,61 @@ def _histogram(failed: dict, extra: Optional[dict] = None) -> dict:
 _WANT: dict = {}
 
 
+#: id(spec) → (spec, `bare_spec(spec)`): pods of one template share their spec.
+_BARE_MEMO: dict = {}
+
+
+def bare_spec(pod: Pod) -> bool:
+    """The pod's spec asks nothing of a node but room: no schedulingGates,
+    nodeName, PreFilter node names (`prefilter_node_names`), host ports or
+    extended resources, and `is_simple` — the spec's part of the cached
+    bare-pod path's conditions, memoised by the spec's identity."""
+    spec = pod.spec
+    hit = _BARE_MEMO.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    bare = (not spec.extra.get("schedulingGates") and not spec.node_name and is_simple(pod)
+            and prefilter_node_names(pod) is None and not host_ports(pod) and not scalar_requests(pod))
+    if len(_BARE_MEMO) > 4096:
+        _BARE_MEMO.clear()
+    _BARE_MEMO[id(spec)] = (spec, bare)
+    return bare
+
+
+def _bound(pod: Pod, node_name: str, next_start: int) -> Result:
+    """The bind of a placed pod: the search offset moved on, the binding, the Scheduled event."""
+    m = pod.metadata
+    return Result((
+        SetMemory(NAME, "next_start", next_start),
+        Bind(m.namespace, m.name, m.uid, node_name),
+        RecordEvent(ref_of(pod), "Scheduled", f"Successfully assigned {m.namespace}/{m.name} to {node_name}",
+                    "Normal", NAME),
+    ))
+
+
 def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
     """schedulePod → selectHost → bind, or PostFilter (DefaultPreemption)
-    and the FailedScheduling diagnosis, for one pending pod."""
+    and the FailedScheduling diagnosis, for one pending pod.
+
+    A bare pod (`bare_spec`, no plugin input, claim or nomination) is
+    answered first by the node table's cached best score, as the general
+    path below would answer it; when a node of its window is not a simple
+    pod's feasible node, the general path runs."""
     pod = obs.pod
     if pod is None:
         return NOTHING
+    if (obs.inputs is PLAIN and obs.nominated is None and not obs.claims and not pod.status.nominated_node_name
+            and bare_spec(pod)):
+        table = obs.table
+        n = len(table.names)
+        if n:
+            want = _WANT.get(n)
+            if want is None:
+                want = _WANT[n] = num_feasible_nodes_to_find(n)
+            start = obs.next_start % n
+            hit = table.best_simple(pod_requests(pod), start, want, tie_break_draw(pod, obs.next_start))
+            if hit is not None:
+                return _bound(pod, table.names[hit[0]], (start + hit[1]) % n)
     if pod.spec.extra.get("schedulingGates"):      # scheduling_gates(pod), without building the tuple
         return _gated(pod, now)
     # -- VolumeBinding PreFilter (kept in controllers/volumes.py)
@@ -999,14 +1048,7 @@ def reconcile_scheduler(obs: SchedulerObs, now: int) -> Result:
         elif feasible:
             chosen = select_host(feasible, prioritize_nodes(cycle, feasible), draw)
     if chosen is not None:
-        node_name = table.names[chosen]
-        m = pod.metadata
-        return Result((
-            SetMemory(NAME, "next_start", (start + processed) % n),
-            Bind(m.namespace, m.name, m.uid, node_name),
-            RecordEvent(ref_of(pod), "Scheduled", f"Successfully assigned {m.namespace}/{m.name} to {node_name}",
-                        "Normal", NAME),
-        ))
+        return _bound(pod, table.names[chosen], (start + processed) % n)
     if cycle is None:
         cycle = Cycle(pod, inputs, table, obs.cache, obs.nominated)
     return _unschedulable(obs, cycle, n, failed, prefiltered, draw, now)
@@ -1022,11 +1064,9 @@ def _assumable(obs: SchedulerObs) -> bool:
     path. Such a pod's own bind adds only usage: it has no terms for the
     cache's affinity anchors and no constraint to count."""
     pod = obs.pod
-    # `not spec.extra.get("schedulingGates")`: scheduling_gates(pod) is empty, without building the tuple
     return (pod is not None and obs.table is not None and obs.table.size > 0 and not obs.claims
             and obs.nominated is None and obs.inputs.plain and not pod.status.nominated_node_name
-            and not pod.spec.node_name and not pod.spec.extra.get("schedulingGates") and is_simple(pod)
-            and prefilter_node_names(pod) is None and not host_ports(pod) and not scalar_requests(pod))
+            and bare_spec(pod))
 
 
 def _assumed_obs(obs: SchedulerObs, table, next_start: int) -> SchedulerObs:
