@@ -534,7 +534,18 @@ def _counts_apply(cache, pod: Pod, selector) -> bool:
 def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInputs:
     """PreFilter/PreScore inputs of the affinity and spreading plugins.
     `use_counts` False walks the matching pods for the system default
-    constraints too (the reference the cached path is tested against)."""
+    constraints too (the reference the cached path is tested against).
+
+    A pod without affinity or spread constraints, no counted pod with
+    affinity terms, and no Service or owner to spread by (the system
+    default constraints' selector) has nothing for these plugins: PLAIN,
+    found before the walks below."""
+    spec = pod.spec
+    services = owner = None
+    if spec.affinity is None and not cache.affinity_anchor and not spec.extra.get("topologySpreadConstraints"):
+        services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
+        if not services and owner is None:
+            return _with_images_and_pdbs(view, pod, PLAIN)
     table = cache.table
     info = pod_affinity(pod)
     labels = pod.metadata.labels
@@ -586,7 +597,8 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
     system_default = False
     soft_counts = None
     if not tsc:
-        services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
+        if services is None:
+            services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
         if services or owner is not None:
             selector, soft = pts.system_default_constraints(pod, services, owner)
         else:
@@ -611,6 +623,12 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
             ns_labels=_ns_labels(view, namespaces | {e.pod.metadata.namespace for e in existing}) if (
                 candidates or existing) else {},
         )
+    return _with_images_and_pdbs(view, pod, inputs)
+
+
+def _with_images_and_pdbs(view, pod: Pod, inputs: PluginInputs) -> PluginInputs:
+    """`inputs` with ImageLocality's image states and, where preemption may
+    run (plugin inputs, or a positive priority), the namespace's PDBs."""
     image_states = view.index(IMAGE_STATES)
     if image_states["states"]:
         images = imagelocality.gather(image_states, pod)
@@ -636,7 +654,9 @@ def observe_scheduler(view, key, use_counts: bool = True) -> SchedulerObs:
     nominated = view.index(NOMINATED_PODS)["by_node"]
     return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
                         inputs=gather_inputs(view, cache, pod, use_counts), cache=cache,
-                        claims=volumes.observe_pod_claims(view, pod), nominated=nominated or None)
+                        # no spec.extra, no volumes: pod_claim_names is empty
+                        claims=volumes.observe_pod_claims(view, pod) if pod.spec.extra else (),
+                        nominated=nominated or None)
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.

@@ -106,7 +106,8 @@ class SchedulerCache:
                 if not ports:
                     del self.ports[node]
         if sign > 0:
-            anchors = sched.affinity_anchors(pod)
+            # affinity_anchors is () without spec.affinity: the call is skipped then
+            anchors = sched.affinity_anchors(pod) if pod.spec.affinity is not None else ()
             if anchors:
                 self.affinity_pods[key] = (node, pod, anchors)
                 for a in anchors:
@@ -126,12 +127,13 @@ class SchedulerCache:
     def node_zone(self, name: str):
         """The zone label of a node the table holds; None when it has none or is not in the table."""
         row = self.table.row.get(name)
-        return None if row is None else self.table.nodes[row].metadata.labels.get(LABEL_ZONE)
+        return None if row is None else self.table.zone_of[row]
 
     def _spread_count(self, node: str, pod, sign: int) -> None:
         """countPodsMatchSelector's population, kept per label set: a
         counted pod that is not terminating, on `node` and in that node's
-        zone (while the table holds the node)."""
+        zone (while the table holds the node; the table's `zone_of` is its
+        zone label)."""
         m = pod.metadata
         sk = (m.namespace, _label_set_key(m.labels))
         sets = self.spread_sets.get(sk)
@@ -141,18 +143,26 @@ class SchedulerCache:
             sets = self.spread_sets[sk] = SpreadCounts(m.namespace, m.labels)
             for kv in sk[1]:
                 self.spread_anchor.setdefault((m.namespace,) + kv, set()).add(sk)
-        _bump(sets.by_node, node, sign)
-        if sets.layout == self.table.layout and sets.by_node.get(node, 0) == (1 if sign > 0 else 0):
-            # the node started or stopped holding this label set's pods: keep the sorted rows
-            r = self.table.row.get(node)
+        table = self.table
+        r = table.row.get(node)
+        by_node = sets.by_node
+        if sign > 0:
+            on = by_node[node] = by_node.get(node, 0) + sign
             if r is not None:
-                if sign > 0:
-                    insort(sets.rows, r)
-                else:
-                    del sets.rows[bisect_left(sets.rows, r)]
-        zone = self.node_zone(node)
-        if zone is not None:
-            _bump(sets.by_zone, zone, sign)
+                if on == 1 and sets.layout == table.layout:
+                    insort(sets.rows, r)    # the node started holding this label set's pods
+                zone = table.zone_of[r]
+                if zone is not None:
+                    by_zone = sets.by_zone
+                    by_zone[zone] = by_zone.get(zone, 0) + sign
+        else:
+            _bump(by_node, node, sign)
+            if r is not None:
+                if sets.layout == table.layout and node not in by_node:
+                    del sets.rows[bisect_left(sets.rows, r)]   # the node stopped holding them
+                zone = table.zone_of[r]
+                if zone is not None:
+                    _bump(sets.by_zone, zone, sign)
         sets.total += sign
         if sets.total <= 0:
             del self.spread_sets[sk]
