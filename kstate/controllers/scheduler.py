@@ -64,7 +64,8 @@ from kstate.resources.meta import Condition, controller_of, set_condition
 from kstate.resources.pod import NodeSelectorRequirement, Pod
 from kstate.resources.selector import LabelSelector
 from kstate.resources.quantity import cpu_millis, to_int
-from kstate.resources.frozen import evolve
+from kstate.resources.event import ObjectReference
+from kstate.resources.frozen import evolve, field_replacer
 
 NAME = "default-scheduler"
 #: the declared index holding the node table and the unschedulable queue (kstate.indexes).
@@ -975,14 +976,28 @@ def bare_spec(pod: Pod) -> bool:
     return bare
 
 
+#: the bind's actions filled field by field from a template (frozen.field_replacer), without
+#: attrs' frozen __init__ (a __setattr__ call per field): `_bound` builds five objects a pod.
+_NEXT_START = SetMemory(NAME, "next_start", 0)
+_with_value = field_replacer(SetMemory, "value")
+_new_bind = field_replacer(Bind, "namespace", "name", "uid", "node_name")
+_BIND = Bind("", "", "", "")
+_new_ref = field_replacer(ObjectReference, "kind", "name", "namespace", "uid", "api_version")
+_SCHEDULED = RecordEvent(ObjectReference("", ""), "Scheduled", "", "Normal", NAME)
+_scheduled_event = field_replacer(RecordEvent, "involved", "message")
+_with_actions = field_replacer(Result, "actions")
+
+
 def _bound(pod: Pod, node_name: str, next_start: int) -> Result:
-    """The bind of a placed pod: the search offset moved on, the binding, the Scheduled event."""
+    """The bind of a placed pod: the search offset moved on, the binding, the
+    Scheduled event (about `ref_of(pod)`)."""
     m = pod.metadata
-    return Result((
-        SetMemory(NAME, "next_start", next_start),
-        Bind(m.namespace, m.name, m.uid, node_name),
-        RecordEvent(ref_of(pod), "Scheduled", f"Successfully assigned {m.namespace}/{m.name} to {node_name}",
-                    "Normal", NAME),
+    ns, name = m.namespace, m.name
+    return _with_actions(NOTHING, (
+        _with_value(_NEXT_START, next_start),
+        _new_bind(_BIND, ns, name, m.uid, node_name),
+        _scheduled_event(_SCHEDULED, _new_ref(_SCHEDULED.involved, pod.KIND, name, ns, m.uid, pod.API_VERSION),
+                         f"Successfully assigned {ns}/{name} to {node_name}"),
     ))
 
 
