@@ -644,20 +644,26 @@ def pod_priority_of(pod: Pod) -> int:
     return preemption.pod_priority(pod)
 
 
+#: the observation of a key with nothing to schedule (one immutable value, shared)
+_NO_POD = SchedulerObs(pod=None)
+#: SchedulerObs filled from `_NO_POD` (frozen.field_replacer): without attrs' keyword __init__
+_new_obs = field_replacer(SchedulerObs, "pod", "table", "next_start", "inputs", "cache", "claims", "nominated")
+
+
 def observe_scheduler(view, key, use_counts: bool = True) -> SchedulerObs:
     namespace, name = key
     pod = view.get("Pod", namespace, name)
     if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
-        return SchedulerObs(pod=None)
+        return _NO_POD
     cache = view.index(SCHEDULER_CACHE)
-    if pod.spec.extra.get("schedulingGates"):      # scheduling_gates(pod), without building the tuple
+    spec = pod.spec
+    if spec.extra.get("schedulingGates"):      # scheduling_gates(pod), without building the tuple
         return SchedulerObs(pod=pod)
     nominated = view.index(NOMINATED_PODS)["by_node"]
-    return SchedulerObs(pod=pod, table=cache.table, next_start=view.memory(NAME, "next_start", 0),
-                        inputs=gather_inputs(view, cache, pod, use_counts), cache=cache,
-                        # no spec.extra, no volumes: pod_claim_names is empty
-                        claims=volumes.observe_pod_claims(view, pod) if pod.spec.extra else (),
-                        nominated=nominated or None)
+    return _new_obs(_NO_POD, pod, cache.table, view.memory(NAME, "next_start", 0),
+                    gather_inputs(view, cache, pod, use_counts), cache,
+                    # no spec.extra, no volumes: pod_claim_names is empty
+                    volumes.observe_pod_claims(view, pod) if spec.extra else (), nominated or None)
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.
@@ -1104,12 +1110,14 @@ def _assumable(obs: SchedulerObs) -> bool:
             and bare_spec(pod))
 
 
+_with_table = field_replacer(SchedulerObs, "table", "next_start")
+
+
 def _assumed_obs(obs: SchedulerObs, table, next_start: int) -> SchedulerObs:
     """`obs` with the assumed table and search offset (attrs.evolve, at a
-    third of its cost; tests/unit/test_scheduler_batch.py checks that every
+    fraction of its cost; tests/unit/test_scheduler_batch.py checks that every
     other field is carried over)."""
-    return SchedulerObs(pod=obs.pod, table=table, next_start=next_start, inputs=obs.inputs, cache=obs.cache,
-                        claims=obs.claims, nominated=obs.nominated)
+    return _with_table(obs, table, next_start)
 
 
 def reconcile_scheduler_batch(observations, now: int) -> list:
