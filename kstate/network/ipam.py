@@ -52,6 +52,21 @@ def node_cidr_index(cluster_cidr: str, cidr: str, mask: int = DEFAULT_NODE_MASK)
 
 @lru_cache(maxsize=65536)
 def _range(cidr: str) -> tuple[int, int]:
+    """(network address as an int, number of addresses) of a CIDR: read
+    directly from a plain dotted IPv4 "a.b.c.d/m" with no host bits set
+    (ipaddress.ip_network's parse costs ~100x more, once per node), through
+    ipaddress otherwise (which also rejects what is malformed)."""
+    addr, _, mask = cidr.partition("/")
+    parts = addr.split(".")
+    if len(parts) == 4 and mask.isdigit() and all(p.isdigit() and len(p) <= 3 and (p == "0" or p[0] != "0")
+                                                  for p in parts + [mask]):
+        a, b, c, d = (int(p) for p in parts)
+        m = int(mask)
+        if max(a, b, c, d) <= 255 and m <= 32:
+            base = (a << 24) | (b << 16) | (c << 8) | d
+            size = 1 << (32 - m)
+            if base & (size - 1) == 0:
+                return base, size
     net = ipaddress.ip_network(cidr)
     return int(net.network_address), net.num_addresses
 

@@ -2,9 +2,13 @@
 from a cached prefix) against ipam.next_pod_ip (a membership test per
 offset, the address formatted from the integer): the same address and
 offset for any offsets in use and any last offset, in ranges of one /24,
-smaller ones, ones too small to hold a pod and ones spanning several /24s."""
+smaller ones, ones too small to hold a pod and ones spanning several /24s.
+And ipam._range's direct read of a dotted IPv4 CIDR against ipaddress's."""
 from __future__ import annotations
 
+import ipaddress
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,3 +42,32 @@ def test_next_pod_ip_bits_wraps_to_the_lowest_free_offset():
     assert ipam.next_pod_ip_bits("10.244.3.0/24", taken, 200) == ("10.244.3.7", 7)
     assert ipam.next_pod_ip_bits("10.244.3.0/24", taken | 1 << 7, 200) == (None, 200)
     assert ipam.next_pod_ip_bits("10.244.2.0/23", 0, 300) == ("10.244.3.45", 301)
+
+
+def _ipaddress_range(cidr: str):
+    try:
+        net = ipaddress.ip_network(cidr)
+    except ValueError:
+        return "invalid"
+    return int(net.network_address), net.num_addresses
+
+
+def _read_range(cidr: str):
+    try:
+        return ipam._range.__wrapped__(cidr)    # without the lru_cache
+    except ValueError:
+        return "invalid"
+
+
+@given(st.integers(0, 2 ** 32 - 1), st.integers(0, 32), st.booleans())
+def test_range_reads_what_ipaddress_reads(value, mask, host_bits):
+    if not host_bits:
+        value = value >> (32 - mask) << (32 - mask) if mask else 0
+    cidr = f"{ipaddress.ip_address(value)}/{mask}"
+    assert _read_range(cidr) == _ipaddress_range(cidr)
+
+
+@pytest.mark.parametrize("cidr", ["10.244.3.1/24", "010.0.0.0/8", "10.0.0.0/08", "10.0.0.0/33", "1.2.3/24",
+                                  "10.0.0.256/32", "fd00::/64", "10.0.0.0", " 10.0.0.0/8", "0.0.0.0/0"])
+def test_range_leaves_the_unusual_to_ipaddress(cidr):
+    assert _read_range(cidr) == _ipaddress_range(cidr)
