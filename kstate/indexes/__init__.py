@@ -315,22 +315,28 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     the pod counted on the same node with the same requests, ports,
     affinity anchors and spread counts — only the object held changes, as
     the general path below would do, without its lookups in `usage`. A
-    create without a node finds nothing counted and counts nothing."""
+    create without a node finds nothing counted and counts nothing. A bind
+    (a pod the store held without a node now has one, not terminal) finds
+    nothing counted either: `_cache_bind` counts it."""
     if old is not None:
-        if new is not None and old.spec is new.spec:
-            node = new.spec.node_name
-            om, nm = old.metadata, new.metadata
-            if (node and new.status.phase not in TERMINAL_PHASES and old.status.phase not in TERMINAL_PHASES
-                    and om.labels is nm.labels and om.deletion_timestamp is nm.deletion_timestamp):
-                key = (nm.namespace, nm.name)
-                cache.pods[node][key] = new
-                if om is not nm and cache.affinity_pods:
-                    hit = cache.affinity_pods.get(key)
-                    if hit is not None:
-                        cache.affinity_pods[key] = (node, new, hit[2])
-                if cache.unschedulable:
-                    cache.unschedulable.pop(key, None)
-                return []
+        if new is not None:
+            spec = new.spec
+            if old.spec is spec:
+                node = spec.node_name
+                om, nm = old.metadata, new.metadata
+                if (node and new.status.phase not in TERMINAL_PHASES and old.status.phase not in TERMINAL_PHASES
+                        and om.labels is nm.labels and om.deletion_timestamp is nm.deletion_timestamp):
+                    key = (nm.namespace, nm.name)
+                    cache.pods[node][key] = new
+                    if om is not nm and cache.affinity_pods:
+                        hit = cache.affinity_pods.get(key)
+                        if hit is not None:
+                            cache.affinity_pods[key] = (node, new, hit[2])
+                    if cache.unschedulable:
+                        cache.unschedulable.pop(key, None)
+                    return []
+            elif spec.node_name and not old.spec.node_name and new.status.phase not in TERMINAL_PHASES:
+                return _cache_bind(cache, new, spec.node_name, api)
     elif not new.spec.node_name:
         return []
     m = (new if new is not None else old).metadata
@@ -383,6 +389,24 @@ def _cache_on_pod(cache: SchedulerCache, old, new, api) -> list:
     if cache.unschedulable and (new is None or new.spec.node_name):
         cache.unschedulable.pop(key, None)
     return out
+
+
+def _cache_bind(cache: SchedulerCache, new, node: str, api) -> list:
+    """_cache_on_pod's general path for a bind: the pod starts counting on
+    `node` (its requests, the per-node pods, ports, anchors and spread
+    counts), the pods parked on a relation it may satisfy are retried, and
+    it leaves the unschedulable queue."""
+    m = new.metadata
+    key = api.member("Pod", m.namespace, m.name)    # the store's own tuple
+    req = sched.pod_requests(new)
+    cache.table.add_usage(node, req)
+    cache.usage[key] = _placement(node, req)
+    cache._count(key, node, new, 1)
+    if cache.unschedulable:
+        out = cache.retry_unschedulable(relational_only=True)
+        cache.unschedulable.pop(key, None)
+        return out
+    return []
 
 
 def _cache_on_node(cache: SchedulerCache, old, new, api) -> list:

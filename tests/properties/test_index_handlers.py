@@ -8,7 +8,8 @@ the property drives both with the same random histories of a few pods —
 creates with or without a node, binds (a new spec object), status writes
 that keep the spec and labels objects (with a new or the same metadata),
 terminal phases, relabels (a new labels object, also with equal contents),
-deletion marks, removals, pods parked as unschedulable — and asks after
+deletion marks, removals, pods parked as unschedulable (others, or the
+pod itself before its bind) — and asks after
 every change for the same enqueued keys and the same index contents,
 down to which pod object the cache holds.
 """
@@ -176,6 +177,7 @@ ops = st.one_of(
     st.tuples(st.just("delete-mark"), st.booleans()),
     st.tuples(st.just("remove")),
     st.tuples(st.just("park")),
+    st.tuples(st.just("park"), st.just("self")),    # the pod itself parked, as the scheduler parks it
 )
 histories = st.lists(st.tuples(st.sampled_from(("p0", "p1")), ops), min_size=1, max_size=25)
 
@@ -236,6 +238,7 @@ TABLE = (
      ("p1", ("park",)), ("p0", ("delete-mark", True)), ("p0", ("status", 3, True)), ("p0", ("delete-mark", False))],
     [("p0", ("create", 4, 0, "")), ("p0", ("create", 3, 1, "")), ("p1", ("create", 3, 1, "")),
      ("p1", ("bind", "node-1")), ("p1", ("status", 3, True)), ("p1", ("remove",)), ("p0", ("remove",))],
+    [("p0", ("create", 0, 0, "")), ("p0", ("park", "self")), ("p1", ("park",)), ("p0", ("bind", "node-0"))],
 )
 
 
@@ -262,8 +265,9 @@ def _check(history) -> None:
     for i, (name, op) in enumerate(history):
         old = pods.get(name)
         if op[0] == "park":
+            parked = ("default", name) if op[1:] == ("self",) else ("default", f"parked-{i}")
             for state in (real[SCHEDULER_CACHE], plain[SCHEDULER_CACHE]):
-                state.unschedulable[("default", f"parked-{i}")] = (0, i)
+                state.unschedulable[parked] = (0, i)
             continue
         new = _next(old, op, name)
         if new is old:
