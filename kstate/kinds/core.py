@@ -409,7 +409,10 @@ def allocate_pod_ip(api, node_name: str) -> str:
     """host-local's allocation on the CNI ADD (ipam.next_pod_ip_bits on the
     node's offsets in use)."""
     node = api.store.objects.get(("Node", "", node_name))
-    if node is None or not node.spec.pod_cidr:
+    if node is None:
+        return ""
+    cidr = node.spec.pod_cidr
+    if not cidr:
         return ""
     ips = api.identity.get("pod-ips")
     if ips is None:
@@ -418,11 +421,12 @@ def allocate_pod_ip(api, node_name: str) -> str:
     if slot is None:
         slot = ips[node_name] = [0, None]
     used = slot[0]
-    ip, off = ipam.next_pod_ip_bits(node.spec.pod_cidr, used if used.__class__ is int else _taken_bits(slot),
-                                    slot[1])
+    if used.__class__ is not int:
+        used = _taken_bits(slot)
+    ip, off = ipam.next_pod_ip_bits(cidr, used, slot[1])
     if ip is None:
         return ""
-    slot[0] |= 1 << off
+    slot[0] = used | 1 << off
     slot[1] = off
     return ip
 

@@ -128,7 +128,8 @@ def next_pod_ip_bits(cidr: str, taken: int, last: Optional[int]) -> tuple[Option
 
     Example: 10.244.3.0/24, taken .2 and .3 (0b1100), last 3 → ("10.244.3.4", 4).
     """
-    base, size, usable, prefix = _bit_range(cidr)
+    hit = _BIT_RANGES.get(cidr)
+    base, size, usable, prefix = hit if hit is not None else _bit_range(cidr)
     free = usable & ~taken
     if not free:
         return None, last
