@@ -135,15 +135,27 @@ def pod_requests(pod: Pod) -> Requests:
     1000m + 100m) = 1100m.
     """
     spec = pod.spec
-    containers, inits = spec.containers, spec.init_containers
+    containers = spec.containers
+    last = _LAST_REQUESTS
+    if last[0] is containers and last[1] is spec.init_containers:
+        return last[2]
+    inits = spec.init_containers
     hit = _REQUESTS_MEMO.get(id(containers))
     if hit is not None and hit[0] is containers and hit[1] is inits:
-        return hit[2]
-    req = _pod_requests(pod)
-    if len(_REQUESTS_MEMO) > 4096:
-        _REQUESTS_MEMO.clear()
-    _REQUESTS_MEMO[id(containers)] = (containers, inits, req)
+        req = hit[2]
+    else:
+        req = _pod_requests(pod)
+        if len(_REQUESTS_MEMO) > 4096:
+            _REQUESTS_MEMO.clear()
+        _REQUESTS_MEMO[id(containers)] = (containers, inits, req)
+    last[0], last[1], last[2] = containers, inits, req
     return req
+
+
+#: the memo's last hit (containers, init containers, Requests): consecutive
+#: calls are mostly about pods of one template (one pod is asked for ~6 times
+#: on its way to Running), answered without the dict.
+_LAST_REQUESTS: list = [None, None, None]
 
 
 def _container_requests(c) -> tuple[int, int, int, int]:
