@@ -47,7 +47,7 @@ class SchedulerCache:
     the PodTopologySpread counts per label set (`SpreadCounts`)."""
 
     __slots__ = ("table", "usage", "unschedulable", "pods", "affinity_pods", "affinity_anchor", "ports",
-                 "domains", "spread_sets", "spread_anchor")
+                 "domains", "spread_sets", "spread_anchor", "_spread_memo")
 
     def __init__(self) -> None:
         self.table = NodeTable()
@@ -68,6 +68,10 @@ class SchedulerCache:
         self.spread_sets: dict = {}
         #: (namespace, label key, value) → {spread_sets keys whose labels hold that pair}.
         self.spread_anchor: dict = {}
+        #: id(labels) → (labels, namespace, its SpreadCounts): `_count_add`'s way to the label set
+        #: (a workload's pods share one labels mapping); an entry whose counts were dropped
+        #: (total 0) is looked up again.
+        self._spread_memo: dict = {}
 
     def retry_unschedulable(self, relational_only: bool = False) -> list[tuple[str, Any]]:
         """MoveAllToActiveOrBackoffQueue: capacity or nodes changed. The
@@ -87,14 +91,13 @@ class SchedulerCache:
     def _count(self, key, node: str, pod, sign: int, spread: bool = True) -> None:
         """The per-node pods, host ports, affinity-term anchors and spread
         counts (unless `spread` is False) of one counted pod (sign −1 removes it)."""
-        if spread and pod.metadata.deletion_timestamp is None:
-            self._spread_count(node, pod, sign)
-        on = self.pods.get(node)
         if sign > 0:
-            if on is None:
-                on = self.pods[node] = {}
-            on[key] = pod
-        elif on is not None:
+            self._count_add(key, node, pod, spread)
+            return
+        if spread and pod.metadata.deletion_timestamp is None:
+            self._spread_uncount(node, pod)
+        on = self.pods.get(node)
+        if on is not None:
             on.pop(key, None)
             if not on:
                 del self.pods[node]
@@ -105,22 +108,62 @@ class SchedulerCache:
                 del ports[hp]
                 if not ports:
                     del self.ports[node]
-        if sign > 0:
-            # affinity_anchors is () without spec.affinity: the call is skipped then
-            anchors = sched.affinity_anchors(pod) if pod.spec.affinity is not None else ()
-            if anchors:
-                self.affinity_pods[key] = (node, pod, anchors)
-                for a in anchors:
-                    self.affinity_anchor.setdefault(a, set()).add(key)
-        else:
-            hit = self.affinity_pods.pop(key, None)
-            if hit is not None:
-                for a in hit[2]:
-                    keys = self.affinity_anchor.get(a)
-                    if keys is not None:
-                        keys.discard(key)
-                        if not keys:
-                            del self.affinity_anchor[a]
+        hit = self.affinity_pods.pop(key, None)
+        if hit is not None:
+            for a in hit[2]:
+                keys = self.affinity_anchor.get(a)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self.affinity_anchor[a]
+
+    def _count_add(self, key, node: str, pod, spread: bool = True) -> None:
+        """`_count` with sign +1 (a bind's path, once a pod): the pod joins
+        its label set's spread counts (see `_spread_uncount`), the set found
+        by the identity of the pod's labels mapping (`_spread_memo`)."""
+        m = pod.metadata
+        if spread and m.deletion_timestamp is None:
+            labels = m.labels
+            hit = self._spread_memo.get(id(labels))
+            if hit is not None and hit[0] is labels and hit[1] == m.namespace and hit[2].total > 0:
+                sets = hit[2]    # a deleted SpreadCounts had its total at 0: never reused
+            else:
+                sk = (m.namespace, _label_set_key(labels))
+                sets = self.spread_sets.get(sk)
+                if sets is None:
+                    sets = self.spread_sets[sk] = SpreadCounts(m.namespace, labels)
+                    for kv in sk[1]:
+                        self.spread_anchor.setdefault((m.namespace,) + kv, set()).add(sk)
+                if len(self._spread_memo) >= 4096:
+                    self._spread_memo.clear()
+                self._spread_memo[id(labels)] = (labels, m.namespace, sets)
+            table = self.table
+            r = table.row.get(node)
+            by_node = sets.by_node
+            on = by_node[node] = by_node.get(node, 0) + 1
+            if r is not None:
+                if on == 1 and sets.layout == table.layout:
+                    insort(sets.rows, r)    # the node started holding this label set's pods
+                zone = table.zone_of[r]
+                if zone is not None:
+                    by_zone = sets.by_zone
+                    by_zone[zone] = by_zone.get(zone, 0) + 1
+            sets.total += 1
+        on = self.pods.get(node)
+        if on is None:
+            on = self.pods[node] = {}
+        on[key] = pod
+        ports = sched.host_ports(pod)
+        if ports:
+            for hp in ports:
+                mine = self.ports.setdefault(node, {})
+                mine[hp] = mine.get(hp, 0) + 1
+        # affinity_anchors is () without spec.affinity: the call is skipped then
+        anchors = sched.affinity_anchors(pod) if pod.spec.affinity is not None else ()
+        if anchors:
+            self.affinity_pods[key] = (node, pod, anchors)
+            for a in anchors:
+                self.affinity_anchor.setdefault(a, set()).add(key)
 
     # -- PodTopologySpread counts per label set
 
@@ -129,41 +172,27 @@ class SchedulerCache:
         row = self.table.row.get(name)
         return None if row is None else self.table.zone_of[row]
 
-    def _spread_count(self, node: str, pod, sign: int) -> None:
-        """countPodsMatchSelector's population, kept per label set: a
+    def _spread_uncount(self, node: str, pod) -> None:
+        """countPodsMatchSelector's population, kept per label set (a
         counted pod that is not terminating, on `node` and in that node's
-        zone (while the table holds the node; the table's `zone_of` is its
-        zone label)."""
+        zone while the table holds the node; the table's `zone_of` is its
+        zone label): the pod leaves it. `_count_add` is the way in."""
         m = pod.metadata
         sk = (m.namespace, _label_set_key(m.labels))
         sets = self.spread_sets.get(sk)
         if sets is None:
-            if sign < 0:
-                return
-            sets = self.spread_sets[sk] = SpreadCounts(m.namespace, m.labels)
-            for kv in sk[1]:
-                self.spread_anchor.setdefault((m.namespace,) + kv, set()).add(sk)
+            return
         table = self.table
         r = table.row.get(node)
         by_node = sets.by_node
-        if sign > 0:
-            on = by_node[node] = by_node.get(node, 0) + sign
-            if r is not None:
-                if on == 1 and sets.layout == table.layout:
-                    insort(sets.rows, r)    # the node started holding this label set's pods
-                zone = table.zone_of[r]
-                if zone is not None:
-                    by_zone = sets.by_zone
-                    by_zone[zone] = by_zone.get(zone, 0) + sign
-        else:
-            _bump(by_node, node, sign)
-            if r is not None:
-                if sets.layout == table.layout and node not in by_node:
-                    del sets.rows[bisect_left(sets.rows, r)]   # the node stopped holding them
-                zone = table.zone_of[r]
-                if zone is not None:
-                    _bump(sets.by_zone, zone, sign)
-        sets.total += sign
+        _bump(by_node, node, -1)
+        if r is not None:
+            if sets.layout == table.layout and node not in by_node:
+                del sets.rows[bisect_left(sets.rows, r)]   # the node stopped holding them
+            zone = table.zone_of[r]
+            if zone is not None:
+                _bump(sets.by_zone, zone, -1)
+        sets.total -= 1
         if sets.total <= 0:
             del self.spread_sets[sk]
             for kv in sk[1]:
@@ -218,7 +247,7 @@ class SchedulerCache:
 
     def _spread_rows(self, sets: "SpreadCounts") -> list:
         """The sorted table rows of the nodes holding this label set's pods,
-        kept up to date by _spread_count and rebuilt once after the table's
+        kept up to date by _count_add and _spread_uncount, rebuilt once after the table's
         rows moved (a node joined or left)."""
         if sets.layout != self.table.layout:
             sets.rows = _occupied_rows(self.table, sets.by_node)
@@ -401,7 +430,7 @@ def _cache_bind(cache: SchedulerCache, new, node: str, api) -> list:
     req = sched.pod_requests(new)
     cache.table.add_usage(node, req)
     cache.usage[key] = _placement(node, req)
-    cache._count(key, node, new, 1)
+    cache._count_add(key, node, new)
     if cache.unschedulable:
         out = cache.retry_unschedulable(relational_only=True)
         cache.unschedulable.pop(key, None)

@@ -223,7 +223,9 @@ def _contents(name: str, state) -> object:
 #: a finished pod written back to a running phase with its spec object kept;
 #: equal labels in a new object; an affinity pod's status writes with and
 #: without a new metadata; a terminating pod's writes; an admitted pod bound
-#: to another node (a new spec, the same status object).
+#: to another node (a new spec, the same status object); the scheduler
+#: parking the pod itself before its bind; a label set's spread counts
+#: dropped and begun anew.
 TABLE = (
     [("p0", ("create", 1, 0, "node-0")), ("p0", ("status", 3, True)), ("p0", ("bind", "node-1")),
      ("p0", ("status", 3, True)), ("p0", ("status", 5, True))],
@@ -239,6 +241,9 @@ TABLE = (
     [("p0", ("create", 4, 0, "")), ("p0", ("create", 3, 1, "")), ("p1", ("create", 3, 1, "")),
      ("p1", ("bind", "node-1")), ("p1", ("status", 3, True)), ("p1", ("remove",)), ("p0", ("remove",))],
     [("p0", ("create", 0, 0, "")), ("p0", ("park", "self")), ("p1", ("park",)), ("p0", ("bind", "node-0"))],
+    # a label set's counts dropped (its last pod removed) and begun anew by a pod with the same labels
+    [("p0", ("create", 0, 0, "node-0")), ("p0", ("remove",)), ("p0", ("create", 0, 0, "node-1")),
+     ("p1", ("create", 0, 0, "")), ("p1", ("bind", "node-1"))],
 )
 
 
@@ -282,3 +287,28 @@ def _check(history) -> None:
             got, want = fn(real[index], old, new, eng), reference(plain[index], old, new, eng)
             assert got == want, (index, op)
             assert _contents(index, real[index]) == _contents(index, plain[index]), (index, op)
+        assert _spread_of(real[SCHEDULER_CACHE]) == _spread_recount(real[SCHEDULER_CACHE]), op
+
+
+def _spread_of(cache: SchedulerCache) -> dict:
+    return {k: (v.by_node, v.by_zone, v.total) for k, v in cache.spread_sets.items()}
+
+
+def _spread_recount(cache: SchedulerCache) -> dict:
+    """The spread counts from scratch: the counted pods not terminating, per
+    (namespace, label pairs), per node and per zone of a node in the table
+    (both handlers keep them through the cache's own methods, so the
+    comparison above cannot see a fault there)."""
+    out: dict = {}
+    for node, on in cache.pods.items():
+        for pod in on.values():
+            m = pod.metadata
+            if m.deletion_timestamp is not None:
+                continue
+            by_node, by_zone, total = out.get((m.namespace, tuple(sorted(m.labels.items()))), ({}, {}, 0))
+            by_node[node] = by_node.get(node, 0) + 1
+            zone = cache.node_zone(node)
+            if zone is not None:
+                by_zone[zone] = by_zone.get(zone, 0) + 1
+            out[(m.namespace, tuple(sorted(m.labels.items())))] = (by_node, by_zone, total + 1)
+    return out
