@@ -350,16 +350,19 @@ class ScoreWindow:
         holds the best score, else the (draw mod ties)-th best node in walk
         order; both uniform over the ties.
 
-        The common case — no block the window touches holds a negative
-        score, ties common — reads the best and its ties off the window's
-        cached geometry (`_quick`) without building `_top`'s pieces."""
+        When no block the window touches holds a negative score, the best
+        and its ties are read off the window's cached geometry (`_quick`)
+        and the k-th best is found per run of it; `_top`'s pieces are built
+        only when a block holds one (`_best_of_top`)."""
         n = self.n
         if want > n:
             want = n
         quick = self._quick(start, want)
-        if quick is not None and quick[1] * 8 >= want:
-            hi = quick[0]
-            keys = self.keys
+        if quick is None:
+            return self._best_of_top(start, want, draw)
+        hi, ties = quick
+        keys = self.keys
+        if ties * 8 >= want:
             x = draw
             while True:
                 x = (x * _LCG_A + _LCG_C) & _MASK64
@@ -368,7 +371,37 @@ class ScoreWindow:
                     pos -= n
                 if keys[pos] == hi:
                     return pos, want
-        return self._best_of_top(start, want, draw)
+        # the k-th best in walk order, per run: its head, its whole blocks, its tail
+        k = draw % ties
+        bmax, bcount = self.bmax, self.bcount
+        for s, e, _, _, fa, fb, ba, bb in _RUNS[(start, want, n, BLOCK)]:
+            if ba == bb:
+                parts = ((s, e),)
+            else:
+                parts = ((s, fa), None, (fb, e))
+            for part in parts:
+                if part is None:        # the whole blocks: skip by their summaries
+                    for blk in range(ba, bb):
+                        if bmax[blk] != hi:
+                            continue
+                        if k >= bcount[blk]:
+                            k -= bcount[blk]
+                            continue
+                        a, b = blk * BLOCK, blk * BLOCK + BLOCK
+                        break
+                    else:
+                        continue
+                else:
+                    a, b = part
+                    c = keys[a:b].count(hi) if a < b else 0
+                    if k >= c:
+                        k -= c
+                        continue
+                i = a - 1
+                for _ in range(k + 1):
+                    i = keys.index(hi, i + 1, b)
+                return i, want
+        raise AssertionError("the tie count and the occurrences disagree")
 
     def _quick(self, start: int, want: int):
         """(best, ties) among the `want` (≤ n) nodes from `start` when no
