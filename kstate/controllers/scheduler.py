@@ -551,14 +551,17 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
 
     A pod without affinity or spread constraints, no counted pod with
     affinity terms, and no Service or owner to spread by (the system
-    default constraints' selector) has nothing for these plugins: PLAIN,
-    found before the walks below."""
+    default constraints' selector: no Service has a selector, the pod has
+    no owner) has nothing for these plugins: PLAIN, found before the walks
+    below (which `use_counts` False takes, as the reference)."""
     spec = pod.spec
-    services = owner = None
-    if spec.affinity is None and not cache.affinity_anchor and not spec.extra.get("topologySpreadConstraints"):
-        services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
-        if not services and owner is None:
+    if (use_counts and spec.affinity is None and not cache.affinity_anchor
+            and not spec.extra.get("topologySpreadConstraints") and not pod.metadata.owner_references
+            and not view.index(SERVICES_BY_SELECTOR)):
+        # _with_images_and_pdbs(PLAIN) is PLAIN without image states or a positive priority (pod_priority)
+        if view.index(IMAGE_STATES)["states"] or (spec.priority or 0) > 0:
             return _with_images_and_pdbs(view, pod, PLAIN)
+        return PLAIN
     table = cache.table
     info = pod_affinity(pod)
     labels = pod.metadata.labels
@@ -610,8 +613,7 @@ def gather_inputs(view, cache, pod: Pod, use_counts: bool = True) -> PluginInput
     system_default = False
     soft_counts = None
     if not tsc:
-        if services is None:
-            services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
+        services, owner = _services_selecting(view, pod), _owner_selector(view, pod)
         if services or owner is not None:
             selector, soft = pts.system_default_constraints(pod, services, owner)
         else:

@@ -1,8 +1,8 @@
 """The scheduler's bare-pod entry (reconcile_scheduler's first branch:
 bare_spec, no plugin input, claim or nomination → NodeTable.best_simple)
-against the general path it short-cuts, and the bind actions `_bound`
+against the general path it short-cuts, the bind actions `_bound`
 builds from templates against the same actions built by their attrs
-constructors."""
+constructors, and gather_inputs' early PLAIN against its walks."""
 from __future__ import annotations
 
 import attrs
@@ -11,6 +11,7 @@ import pytest
 import kstate
 from kstate.controllers import scheduler as sched
 from kstate.controllers.actions import Bind, RecordEvent, Result, SetMemory, ref_of
+from kstate.resources.meta import OwnerReference
 
 
 def _pod(name, cpu="100m", **spec):
@@ -60,3 +61,40 @@ def test_bound_builds_what_the_constructors_build():
     ))
     assert got == want
     assert repr(got) == repr(want)
+
+
+def _inputs_both_ways(engine, pod):
+    cache = engine.index(sched.SCHEDULER_CACHE)
+    return sched.gather_inputs(engine, cache, pod), sched.gather_inputs(engine, cache, pod, use_counts=False)
+
+
+def test_gather_inputs_early_plain_answers_as_the_walks():
+    """gather_inputs' early PLAIN (no terms, constraints, Service or owner)
+    against the walks it skips (use_counts False takes them): the PDBs a
+    positive priority needs, an owner, a Service selecting the pod."""
+    c = _cluster(3)
+    c.apply(_pod("a"))
+    engine = c.engine
+    pod = engine.get("Pod", "default", "a")
+    fast, walked = _inputs_both_ways(engine, pod)
+    assert fast is sched.PLAIN and fast == walked
+    c.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "pdb"},
+             "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "x"}}}})
+    urgent = attrs.evolve(pod, spec=attrs.evolve(pod.spec, priority=5))
+    fast, walked = _inputs_both_ways(engine, urgent)
+    assert fast.pdbs and fast == walked
+    c.apply({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
+             "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "x"}},
+                      "template": {"metadata": {"labels": {"app": "x"}},
+                                   "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}})
+    rs = engine.get("ReplicaSet", "default", "rs")
+    owned = attrs.evolve(pod, metadata=attrs.evolve(pod.metadata, owner_references=(
+        OwnerReference(api_version="apps/v1", kind="ReplicaSet", name="rs", uid=rs.metadata.uid, controller=True),)))
+    fast, walked = _inputs_both_ways(engine, owned)
+    # the owner's default spreading: counted by the cache (use_counts) or walked, the same constraints
+    assert fast.system_default and fast.soft and fast.soft == walked.soft and fast.soft_counts is not None
+    c.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc"},
+             "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]}})
+    fast, walked = _inputs_both_ways(engine, pod)
+    # the Service's default spreading: counted by the cache (use_counts) or walked, the same constraints
+    assert fast.system_default and fast.soft and fast.soft == walked.soft and fast.soft_counts is not None
