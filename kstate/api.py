@@ -21,7 +21,8 @@ from kstate.engine.core import Engine
 from kstate.errors import (
     AlreadyExists, APIStatusError, InvalidOperation, KstateError, NotFound, NotStable, SpecError, TooManyRequests,
 )
-from kstate.io import load_sourced_file, parse_manifests, parse_sourced_manifests
+from kstate.io import load_sourced_file, parse_manifests
+from kstate.io.manifests import DocumentSources, parse_manifest_sources
 from kstate.io.profile import load_profile
 from kstate.network import ipallocator, ipam
 import kstate.kinds  # noqa: F401  (registers the built-in kinds, controllers and indexes)
@@ -305,8 +306,8 @@ class Cluster:
         list of those, or YAML text (multi-document). All documents or none.
         Returns the stored object, or a list when several were given."""
         _check_str(source, "source")
-        pairs = parse_sourced_manifests(value, source=source or "<input>", schemas=self.validate_schemas)
-        stored = self._apply_objects([o for o, _ in pairs], [s for _, s in pairs])
+        objs, sources = parse_manifest_sources(value, source=source or "<input>", schemas=self.validate_schemas)
+        stored = self._apply_objects(objs, sources)
         many = len(stored) != 1 or isinstance(value, (list, tuple)) or (
             isinstance(value, str) and len(stored) != 1)
         return stored if many else stored[0]
@@ -322,7 +323,10 @@ class Cluster:
         causes, as `.source`."""
         from kstate.engine.core import gc_paused
         with gc_paused():
-            return self._apply_objects_now(list(objs), list(sources) if sources is not None else None)
+            # sources is only indexed (for an error): a DocumentSources makes
+            # its strings then, so it is not copied into a list
+            return self._apply_objects_now(list(objs), sources if sources is None or isinstance(
+                sources, DocumentSources) else list(sources))
 
     def _resolve_custom(self, objs, sources) -> list:
         """Custom resources get their scope and kind from their
