@@ -332,6 +332,8 @@ class Cluster:
         """Custom resources get their scope and kind from their
         CustomResourceDefinition, applied earlier or in the same batch;
         without one they are refused as the API server refuses them."""
+        if not any(issubclass(t, Unstructured) for t in {o.__class__ for o in objs}):
+            return objs          # nothing to resolve (no custom resource can be among them)
         crds = None
         out = []
         for i, obj in enumerate(objs):
@@ -382,25 +384,28 @@ class Cluster:
         eng = self._engine
         new_namespaces, seen = state["new_namespaces"], state["seen"]
         kind, m = obj.KIND, obj.metadata
-        key = (kind, m.namespace, m.name)
-        if m.name and key in seen:
-            raise SpecError(f'Duplicate value: {kind} "{m.name}" appears twice in one apply', "metadata.name")
+        name, namespace = m.name, m.namespace
+        key = (kind, namespace, name)
+        if name and key in seen:
+            raise SpecError(f'Duplicate value: {kind} "{name}" appears twice in one apply', "metadata.name")
         seen.add(key)
-        if kind == SCOPE_KIND and m.name:
-            new_namespaces.add(m.name)
-        if REGISTRY.kind(kind).namespaced:
-            ns = eng.get(SCOPE_KIND, "", m.namespace)
-            if ns is None and m.namespace not in new_namespaces:
-                raise InvalidOperation(f'namespaces "{m.namespace}" not found', "metadata.namespace")
-        cur = eng.get(kind, m.namespace, m.name) if m.name else None
+        if kind == SCOPE_KIND and name:
+            new_namespaces.add(name)
+        spec = REGISTRY.kind(kind)
+        objects = eng.store.objects      # Engine.get's body, twice an object
+        if spec.namespaced:
+            ns = objects.get((SCOPE_KIND, "", namespace))
+            if ns is None and namespace not in new_namespaces:
+                raise InvalidOperation(f'namespaces "{namespace}" not found', "metadata.namespace")
+        cur = objects.get(key) if name else None
         if cur is not None:
             return ("update", self._checked_update(cur, obj))
-        if REGISTRY.kind(kind).namespaced and ns is not None and ns.status.phase == "Terminating":
+        if spec.namespaced and ns is not None and ns.status.phase == "Terminating":
             # NamespaceLifecycle admission refuses creates only: what is
             # already in a Terminating namespace may still be updated.
-            raise InvalidOperation(f"unable to create new content in namespace {m.namespace} because it is "
+            raise InvalidOperation(f"unable to create new content in namespace {namespace} because it is "
                                    "being terminated", "metadata.namespace")
-        REGISTRY.kind(kind).admit(obj, eng, state)
+        spec.admit(obj, eng, state)
         return ("create", obj)
 
     def _checked_update(self, cur, obj):
