@@ -80,11 +80,18 @@ _PENDING = PodStatus(phase="Pending", state="Pending")
 _pending_since = field_replacer(PodStatus, "state_since")
 
 
+#: (time, the Pending status since then): the pods one apply creates at one
+#: instant share one (it is immutable, as every resource part)
+_PENDING_AT: list = [None, _PENDING]
+
+
 def _pod_prepare_create(pod: Pod, api) -> Pod:
     # the status reset, the tolerations and the priority in one copy of the pod
     # (the Priority plugin reads no field DefaultTolerationSeconds sets)
-    return _with_spec_status(pod, resolved_pod_spec(pod, admitted_spec(pod.spec), api),
-                             _pending_since(_PENDING, api.now))
+    now = api.now
+    if _PENDING_AT[0] != now:
+        _PENDING_AT[0], _PENDING_AT[1] = now, _pending_since(_PENDING, now)
+    return _with_spec_status(pod, resolved_pod_spec(pod, admitted_spec(pod.spec), api), _PENDING_AT[1])
 
 
 def _pod_after_create(pod: Pod, api) -> Pod:
