@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import operator
 import os
+import re
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
@@ -155,30 +156,56 @@ def _doc_source(source: str, index: int, many: bool) -> str:
 #: share spec and status, so only the first is decoded again; the others
 #: differ by a name, which is checked on its own.
 _VALIDATED: dict = {}
-#: the entry of _VALIDATED found or added last, as (type, KIND, metadata
-#: class, metadata fields but the name, spec, status, validated object): the
-#: siblings of one template come in a row, and comparing their metadata
-#: field by field (in C, identical values first) costs less than the copy
-#: without the name and the hash that the dict's key needs. Always an entry
-#: of _VALIDATED, so both lookups answer alike.
-_LAST: list = [None]
-#: metadata class → operator.attrgetter of the fields its __eq__ compares,
-#: the name left out.
-_META_REST: dict = {}
 #: kinds whose names follow another rule than a DNS-1123 subdomain.
 _OTHER_NAME_RULES = frozenset({"Namespace", "Service"})
-#: class → field_replacer(class, field): the copy of a validated sibling
-#: with its own name, without evolve's keyword handling.
-_WITH_METADATA: dict = {}
-_WITH_NAME: dict = {}
+#: fields.dns1123_subdomain_error's test without its groups' captures.
+_DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_RE.pattern.replace("(", "(?:"))
 
 
-def _meta_rest(m: Any) -> Any:
-    get = _META_REST.get(m.__class__)
+class _Template:
+    """The entry of _VALIDATED found or added last and what its siblings are
+    checked against: the siblings of one template come in a row, and
+    comparing their metadata field by field (`rest_of`, in C, identical
+    values first) costs less than the copy without the name and the hash
+    that the dict's key needs. Always an entry of _VALIDATED, so both
+    lookups answer alike. (A sibling is not returned as it is even when it
+    equals its validation: a round trip may reorder the keys of `extra`.)
+    """
+
+    __slots__ = ("cls", "kind", "meta_cls", "rest_of", "rest", "spec", "status", "obj", "with_name",
+                 "with_metadata")
+
+    def __init__(self, doc: Any, rest: tuple, spec: Any, status: Any, obj: Any):
+        m = doc.metadata
+        self.cls, self.kind, self.meta_cls, self.rest_of = doc.__class__, doc.KIND, m.__class__, _rest_getter(m)
+        self.rest, self.spec, self.status, self.obj = rest, spec, status, obj
+        self.with_name = _replacer(obj.metadata.__class__, "name")
+        self.with_metadata = _replacer(obj.__class__, "metadata")
+
+
+#: (class, field) → field_replacer(class, field), made once
+_REPLACERS: dict = {}
+
+
+def _replacer(cls: type, name: str) -> Callable[[Any, Any], Any]:
+    r = _REPLACERS.get((cls, name))
+    if r is None:
+        r = _REPLACERS[cls, name] = field_replacer(cls, name)
+    return r
+
+
+_LAST: list = [None]
+#: metadata class → operator.attrgetter of its fields but the name (all of
+#: them: a field its __eq__ leaves out only makes fewer siblings found here)
+_REST_GETTERS: dict = {}
+
+
+def _rest_getter(m: Any) -> Callable[[Any], tuple]:
+    get = _REST_GETTERS.get(m.__class__)
     if get is None:
-        names = [a.name for a in attrs.fields(m.__class__) if a.eq and a.name != "name"]
-        get = _META_REST[m.__class__] = operator.attrgetter(*names)
-    return get(m)
+        names = [a.name for a in attrs.fields(m.__class__) if a.name != "name"]
+        get = _REST_GETTERS[m.__class__] = operator.attrgetter(*names)
+    return get
 
 
 def _sibling_key(doc: Any) -> Optional[tuple]:
@@ -189,30 +216,31 @@ def _sibling_key(doc: Any) -> Optional[tuple]:
 
 
 def _validated_sibling(doc: Any) -> Any:
+    """The validation of `doc` if a resource object that differs from it only
+    by its name was validated (the round trip of `_expand`), else None."""
     m = getattr(doc, "metadata", None)
-    last = _LAST[0]
-    if (last is not None and m is not None and doc.__class__ is last[0] and m.__class__ is last[2]
-            and doc.spec is last[4] and getattr(doc, "status", None) is last[5] and m.name
-            and doc.KIND == last[1] and _meta_rest(m) == last[3]):
-        obj = last[6]
+    t = _LAST[0]
+    if (t is not None and doc.__class__ is t.cls and m.__class__ is t.meta_cls and doc.spec is t.spec
+            and getattr(doc, "status", None) is t.status and m.name and doc.KIND == t.kind):
+        rest = t.rest_of(m)
+        if rest != t.rest:
+            t = None
     else:
+        t = None
+    if t is None:
+        if not _is_resource(doc):
+            return None
         key = _sibling_key(doc)
         hit = _VALIDATED.get(key) if key is not None else None
         if hit is None or hit[0] is not doc.spec or hit[1] is not getattr(doc, "status", None):
             return None
-        obj = hit[2]
-        _LAST[0] = (doc.__class__, doc.KIND, m.__class__, _meta_rest(m), hit[0], hit[1], obj)
+        rest = _rest_getter(m)(m)
+        t = _LAST[0] = _Template(doc, rest, *hit)
     name = m.name
-    if len(name) > 253 or _DNS1123_SUBDOMAIN_RE.fullmatch(name) is None:
+    if len(name) > 253 or _DNS1123_SUBDOMAIN.fullmatch(name) is None:
         return None              # the full decode reports it (dns1123_subdomain_error) at its path
-    meta = obj.metadata
-    with_name = _WITH_NAME.get(meta.__class__)
-    if with_name is None:
-        with_name = _WITH_NAME[meta.__class__] = field_replacer(meta.__class__, "name")
-    with_metadata = _WITH_METADATA.get(obj.__class__)
-    if with_metadata is None:
-        with_metadata = _WITH_METADATA[obj.__class__] = field_replacer(obj.__class__, "metadata")
-    return with_metadata(obj, with_name(meta, name))
+    obj = t.obj
+    return t.with_metadata(obj, t.with_name(obj.metadata, name))
 
 
 def _remember_validated(doc: Any, obj: Any) -> None:
@@ -221,10 +249,9 @@ def _remember_validated(doc: Any, obj: Any) -> None:
         return
     if len(_VALIDATED) > 1024:
         _VALIDATED.clear()
-    status = getattr(doc, "status", None)
-    _VALIDATED[key] = (doc.spec, status, obj)
     m = doc.metadata
-    _LAST[0] = (doc.__class__, doc.KIND, m.__class__, _meta_rest(m), doc.spec, status, obj)
+    hit = _VALIDATED[key] = (doc.spec, getattr(doc, "status", None), obj)
+    _LAST[0] = _Template(doc, _rest_getter(m)(m), *hit)
 
 
 def _expand(doc: Any, source: str) -> list[Any]:
@@ -354,7 +381,7 @@ def _parse_manifests(value: Any, source: str) -> tuple[list, DocumentSources]:
         if text and not isinstance(doc, dict):
             raise SpecError(f"document {index} is not a mapping (got {json_type(doc)})", "",
                             _doc_source(src, index, many))
-        hit = None if text or not _is_resource(doc) else _validated_sibling(doc)
+        hit = None if text else _validated_sibling(doc)
         if hit is not None:
             out.append(hit)
             if indices is not None:
