@@ -824,11 +824,13 @@ class Engine:
         meta = (_with_server_fields(m, uid, self.now, str(rv), spec.generation) if m.__class__ is ObjectMeta
                 else evolve(m, uid=uid, creation_timestamp=self.now, resource_version=str(rv),
                             generation=spec.generation))
-        write = _META_WRITERS.get(obj.__class__)
-        if write is None:
-            write = _META_WRITERS[obj.__class__] = field_replacer(obj.__class__, "metadata")
-        obj = write(obj, meta)
-        obj = spec.prepare_create(obj, self)
+        if spec.prepare_create_with is not None:
+            obj = spec.prepare_create_with(obj, meta, self)
+        else:
+            write = _META_WRITERS.get(obj.__class__)
+            if write is None:
+                write = _META_WRITERS[obj.__class__] = field_replacer(obj.__class__, "metadata")
+            obj = spec.prepare_create(write(obj, meta), self)
         if self._rv == rv - 1:
             self._rv = rv
             obj = self._store_new(obj, spec)
