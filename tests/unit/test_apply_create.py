@@ -1,11 +1,14 @@
 """Pods of one template created in bulk: what the create path remembers from
 one pod to the next (the priority resolution, the Pending status) must
-follow the cluster as it changes between applies."""
+follow the cluster as it changes between applies; and the collector, paused
+over an apply, is on again after it."""
 from __future__ import annotations
 
 import attrs
+import pytest
 
 from kstate import Cluster
+from kstate.errors import SpecError
 from kstate.io import parse_object
 
 HIGH = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
@@ -44,3 +47,21 @@ def test_pods_created_later_are_pending_since_their_own_creation():
     created = [c.get("Pod", p.metadata.name).metadata.creation_timestamp for p in pods]
     assert since == created and since[2] - since[0] == 5000
     assert [c.get("Pod", p.metadata.name).status.phase for p in pods] == ["Pending"] * 3
+
+
+def test_apply_leaves_the_collector_on_also_when_it_refuses():
+    import gc
+    c = Cluster(nodes=0)
+    assert gc.isenabled()
+    with pytest.raises(SpecError):
+        c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "Bad_Name"},
+                 "spec": {"containers": [{"name": "app", "image": "nginx"}]}})
+    assert gc.isenabled()
+    c.apply(_pods(["p-0"]))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        c.apply(_pods(["p-1"]))
+        assert not gc.isenabled()      # a caller's choice is kept
+    finally:
+        gc.enable()
