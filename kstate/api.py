@@ -366,18 +366,20 @@ class Cluster:
         # Validate everything first (all or nothing), then write.
         state = {"new_namespaces": set(), "seen": set(), "cidrs": {}}
         plan = []
+        planned = self._plan
         for i, obj in enumerate(objs):
             try:
-                plan.append(self._plan(obj, state))
+                plan.append(planned(obj, state))
             except SpecError as e:
                 if sources and not e.source:
                     raise e.at(source=sources[i]) from None
                 raise
         eng = self._engine
+        create = eng.create
         out = []
         for verb, obj in plan:
             if verb == "create":
-                out.append(eng.create(obj))
+                out.append(create(obj))
             else:
                 eng.update(obj)
                 out.append(eng.get(obj.KIND, obj.metadata.namespace, obj.metadata.name))
@@ -386,18 +388,19 @@ class Cluster:
     def _plan(self, obj, state) -> tuple:
         """("create" | "update", the object to write) for one object of an
         apply, or the SpecError that refuses the whole apply."""
-        eng = self._engine
-        new_namespaces, seen = state["new_namespaces"], state["seen"]
         kind, m = obj.KIND, obj.metadata
         name, namespace = m.name, m.namespace
         key = (kind, namespace, name)
+        seen = state["seen"]
         if name and key in seen:
             raise SpecError(f'Duplicate value: {kind} "{name}" appears twice in one apply', "metadata.name")
         seen.add(key)
+        new_namespaces = state["new_namespaces"]
         if kind == SCOPE_KIND and name:
             new_namespaces.add(name)
-        spec = REGISTRY.kind(kind)
-        objects = eng.store.objects      # Engine.get's body, twice an object
+        spec = REGISTRY.kinds[kind]          # REGISTRY.kind's body
+        eng = self._engine
+        objects = eng.store.objects          # Engine.get's body, twice an object
         if spec.namespaced:
             ns = objects.get((SCOPE_KIND, "", namespace))
             if ns is None and namespace not in new_namespaces:
