@@ -194,6 +194,7 @@ def _replacer(cls: type, name: str) -> Callable[[Any, Any], Any]:
     return r
 
 
+#: the _Template of the entry found or added last (None before the first)
 _LAST: list = [None]
 #: metadata class → operator.attrgetter of its fields but the name (all of
 #: them: a field its __eq__ leaves out only makes fewer siblings found here)

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kstate import Cluster
 from kstate.errors import SpecError
 from kstate.io import parse_object, parse_sourced_manifests, to_manifest
+from kstate.io import manifests
+from kstate.io.fields import dns1123_subdomain_error
 from kstate.io.manifests import parse_manifest_sources
 from kstate.resources import FrozenDict
 
@@ -74,3 +78,11 @@ def test_an_apply_names_the_document_of_the_object_it_refuses():
     assert info.value.source == "<input> (document 3)"
     assert info.value.path == "metadata.namespace"
     assert c.engine.list("Pod") == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab09-.A_", min_size=1, max_size=12) | st.sampled_from(
+    ["a", "-a", "a-", "a..b", "a.b", "a.-b", "0", "x" * 253, "x" * 254, "a" * 63 + "." + "b" * 63]))
+def test_the_sibling_name_check_is_dns1123_subdomain_error(name):
+    ok = len(name) <= 253 and manifests._DNS1123_SUBDOMAIN.fullmatch(name) is not None
+    assert ok == (dns1123_subdomain_error(name) is None)
