@@ -71,6 +71,11 @@ class KindSpec:
     #: (obj, api) -> obj before it is stored: status reset, admission
     #: defaults, identity the API server assigns (PrepareForCreate).
     prepare_create: Callable[[Any, Any], Any] = _same
+    #: (obj, server metadata, api) -> prepare_create(obj with that metadata,
+    #: api), built in one copy of the object (a pod's create: the engine's
+    #: copy with the metadata and the strategy's with spec and status are
+    #: one). None: the engine copies the metadata in, then prepare_create.
+    prepare_create_with: Optional[Callable[[Any, Any, Any], Any]] = None
     #: (obj, api) -> obj after it is stored, before watchers see it.
     after_create: Callable[[Any, Any], Any] = _same
     #: (cur, status, api) -> status before a status write is stored.

@@ -45,7 +45,10 @@ Error conventions: see `kstate.io.fields`.
 """
 from __future__ import annotations
 
+import operator
 import os
+import re
+from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
 import attrs
@@ -57,6 +60,7 @@ from kstate.io.core_v1_pod import (  # noqa: F401 (ANN_* re-exported)
     ANN_START_AFTER, ANN_STOP_AFTER, TIMING_ANNOTATIONS, parse_pod_template,
     pod_template_to_manifest, qos_class,
 )
+from kstate.io.fields import _DNS1123_SUBDOMAIN_RE  # the test of dns1123_subdomain_error
 from kstate.io.fields import (  # noqa: F401 (dns1123_* re-exported)
     Ctx, at_index, dns1123_label_error, dns1123_subdomain_error, generic_out, json_type, show,
 )
@@ -64,7 +68,7 @@ from kstate.io.stored import SCHEMAS, decode_custom, is_custom_group
 from kstate.io.yamlio import MAX_ALIAS_NODES, MAX_INPUT_BYTES, load_documents, load_indexed, read_text_file
 from kstate.version import KUBERNETES_VERSION
 from kstate.registry import REGISTRY
-from kstate.resources.frozen import evolve
+from kstate.resources.frozen import evolve, field_replacer
 from kstate.resources import Namespace, Node, Pod
 
 __all__ = [
@@ -154,6 +158,55 @@ def _doc_source(source: str, index: int, many: bool) -> str:
 _VALIDATED: dict = {}
 #: kinds whose names follow another rule than a DNS-1123 subdomain.
 _OTHER_NAME_RULES = frozenset({"Namespace", "Service"})
+#: fields.dns1123_subdomain_error's test without its groups' captures.
+_DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_RE.pattern.replace("(", "(?:"))
+
+
+class _Template:
+    """The entry of _VALIDATED found or added last and what its siblings are
+    checked against: the siblings of one template come in a row, and
+    comparing their metadata field by field (`rest_of`, in C, identical
+    values first) costs less than the copy without the name and the hash
+    that the dict's key needs. Always an entry of _VALIDATED, so both
+    lookups answer alike. (A sibling is not returned as it is even when it
+    equals its validation: a round trip may reorder the keys of `extra`.)
+    """
+
+    __slots__ = ("cls", "kind", "meta_cls", "rest_of", "rest", "spec", "status", "obj", "with_name",
+                 "with_metadata")
+
+    def __init__(self, doc: Any, rest: tuple, spec: Any, status: Any, obj: Any):
+        m = doc.metadata
+        self.cls, self.kind, self.meta_cls, self.rest_of = doc.__class__, doc.KIND, m.__class__, _rest_getter(m)
+        self.rest, self.spec, self.status, self.obj = rest, spec, status, obj
+        self.with_name = _replacer(obj.metadata.__class__, "name")
+        self.with_metadata = _replacer(obj.__class__, "metadata")
+
+
+#: (class, field) → field_replacer(class, field), made once
+_REPLACERS: dict = {}
+
+
+def _replacer(cls: type, name: str) -> Callable[[Any, Any], Any]:
+    r = _REPLACERS.get((cls, name))
+    if r is None:
+        r = _REPLACERS[cls, name] = field_replacer(cls, name)
+    return r
+
+
+#: the _Template of the entry found or added last (None before the first)
+_LAST: list = [None]
+#: metadata class → operator.attrgetter of its fields but the name (all of
+#: them: a field its __eq__ leaves out only makes fewer siblings found here)
+_REST_GETTERS: dict = {}
+
+
+def _rest_getter(m: Any) -> Callable[[Any], tuple]:
+    get = _REST_GETTERS.get(m.__class__)
+    if get is None:
+        names = [a.name for a in attrs.fields(m.__class__) if a.name != "name"]
+        get = _REST_GETTERS[m.__class__] = operator.attrgetter(*names)
+    return get
 
 
 def _sibling_key(doc: Any) -> Optional[tuple]:
@@ -164,14 +217,31 @@ def _sibling_key(doc: Any) -> Optional[tuple]:
 
 
 def _validated_sibling(doc: Any) -> Any:
-    key = _sibling_key(doc)
-    hit = _VALIDATED.get(key) if key is not None else None
-    if hit is None or hit[0] is not doc.spec or hit[1] is not getattr(doc, "status", None):
-        return None
-    if dns1123_subdomain_error(doc.metadata.name) is not None:
-        return None              # the full decode reports it at its path
-    obj = hit[2]
-    return evolve(obj, metadata=evolve(obj.metadata, name=doc.metadata.name))
+    """The validation of `doc` if a resource object that differs from it only
+    by its name was validated (the round trip of `_expand`), else None."""
+    m = getattr(doc, "metadata", None)
+    t = _LAST[0]
+    if (t is not None and doc.__class__ is t.cls and m.__class__ is t.meta_cls and doc.spec is t.spec
+            and getattr(doc, "status", None) is t.status and m.name and doc.KIND == t.kind):
+        rest = t.rest_of(m)
+        if rest != t.rest:
+            t = None
+    else:
+        t = None
+    if t is None:
+        if not _is_resource(doc):
+            return None
+        key = _sibling_key(doc)
+        hit = _VALIDATED.get(key) if key is not None else None
+        if hit is None or hit[0] is not doc.spec or hit[1] is not getattr(doc, "status", None):
+            return None
+        rest = _rest_getter(m)(m)
+        t = _LAST[0] = _Template(doc, rest, *hit)
+    name = m.name
+    if len(name) > 253 or _DNS1123_SUBDOMAIN.fullmatch(name) is None:
+        return None              # the full decode reports it (dns1123_subdomain_error) at its path
+    obj = t.obj
+    return t.with_metadata(obj, t.with_name(obj.metadata, name))
 
 
 def _remember_validated(doc: Any, obj: Any) -> None:
@@ -180,17 +250,17 @@ def _remember_validated(doc: Any, obj: Any) -> None:
         return
     if len(_VALIDATED) > 1024:
         _VALIDATED.clear()
-    _VALIDATED[key] = (doc.spec, getattr(doc, "status", None), obj)
+    m = doc.metadata
+    hit = _VALIDATED[key] = (doc.spec, getattr(doc, "status", None), obj)
+    _LAST[0] = _Template(doc, _rest_getter(m)(m), *hit)
 
 
 def _expand(doc: Any, source: str) -> list[Any]:
     """Objects of one document: a `v1 List` expands to its items. A resource
     object (perhaps built or changed with attrs.evolve) is validated exactly
-    like a manifest: through its Kubernetes JSON shape and back."""
+    like a manifest: through its Kubernetes JSON shape and back (the caller
+    has looked for a validated sibling first: `_validated_sibling`)."""
     if _is_resource(doc):
-        hit = _validated_sibling(doc)
-        if hit is not None:
-            return [hit]
         try:
             shape = to_manifest(doc)
         except (TypeError, ValueError, AttributeError) as exc:
@@ -226,7 +296,7 @@ def _expand(doc: Any, source: str) -> list[Any]:
 
 def parse_manifests(value: Any, source: str = "", schemas: bool = False) -> tuple[Resource, ...]:
     """The resources of `parse_sourced_manifests`, without their sources."""
-    return tuple(obj for obj, _ in parse_sourced_manifests(value, source, schemas=schemas))
+    return tuple(parse_manifest_sources(value, source, schemas=schemas)[0])
 
 
 def parse_sourced_manifests(value: Any, source: str = "",
@@ -245,6 +315,15 @@ def parse_sourced_manifests(value: Any, source: str = "",
     simulate against Kubernetes' OpenAPI schemas (the optional extra
     `kstate[schemas]`; see kstate.io.schemas).
     """
+    objs, sources = parse_manifest_sources(value, source, schemas=schemas)
+    return tuple(zip(objs, sources))
+
+
+def parse_manifest_sources(value: Any, source: str = "",
+                           schemas: bool = False) -> tuple[list, "DocumentSources"]:
+    """`parse_sourced_manifests` as two sequences, the resources and their
+    sources (a `DocumentSources`, whose strings are made when read: an apply
+    reads one only for an error)."""
     token = SCHEMAS.set(KUBERNETES_VERSION if schemas else None)
     try:
         return _parse_manifests(value, source)
@@ -252,15 +331,41 @@ def parse_sourced_manifests(value: Any, source: str = "",
         SCHEMAS.reset(token)
 
 
-def _parse_manifests(value: Any, source: str) -> tuple[tuple[Resource, str], ...]:
-    if isinstance(value, str):
+class DocumentSources(Sequence):
+    """The source of each object of a `parse_manifest_sources`: `source`, or
+    "source (document i)" with several documents, where i is the document the
+    object came from (`indices`, or with None: object k came from document
+    k + 1)."""
+
+    __slots__ = ("_source", "_many", "_indices", "_len")
+
+    def __init__(self, source: str, many: bool, indices: Optional[list], length: int):
+        self._source, self._many, self._indices, self._len = source, many, indices, length
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._len))]
+        k = operator.index(i)
+        if k < 0:
+            k += self._len
+        if not 0 <= k < self._len:
+            raise IndexError("document source index out of range")
+        return _doc_source(self._source, self._indices[k] if self._indices is not None else k + 1, self._many)
+
+
+def _parse_manifests(value: Any, source: str) -> tuple[list, DocumentSources]:
+    text = isinstance(value, str)
+    if text:
         src = source or "<string>"
         docs = load_indexed(value, src)
         many = len(docs) > 1
     elif isinstance(value, list):
         src = source
-        docs = list(enumerate(value, 1))
-        many = len(docs) > 1
+        docs = enumerate(value, 1)
+        many = len(value) > 1
     elif isinstance(value, dict) or _is_resource(value):
         src = source
         docs, many = [(1, value)], False
@@ -268,12 +373,28 @@ def _parse_manifests(value: Any, source: str) -> tuple[tuple[Resource, str], ...
         raise SpecError("manifests must be a mapping, a list, YAML text or a resource object "
                         f"(got {type(value).__name__})", "", source)
     out: list[Any] = []
+    # the document of each object, kept only from the first object whose
+    # document is not its position (a List's items, an empty YAML document);
+    # a validated sibling is a list's element (text has no resource objects),
+    # at its position unless an earlier document was a List
+    indices: Optional[list] = None
     for index, doc in docs:
-        dsrc = _doc_source(src, index, many)
-        if isinstance(value, str) and not isinstance(doc, dict):
-            raise SpecError(f"document {index} is not a mapping (got {json_type(doc)})", "", dsrc)
-        out.extend((obj, dsrc) for obj in _expand(doc, dsrc))
-    return tuple(out)
+        if text and not isinstance(doc, dict):
+            raise SpecError(f"document {index} is not a mapping (got {json_type(doc)})", "",
+                            _doc_source(src, index, many))
+        hit = None if text else _validated_sibling(doc)
+        if hit is not None:
+            out.append(hit)
+            if indices is not None:
+                indices.append(index)
+            continue
+        objs = _expand(doc, _doc_source(src, index, many))
+        if indices is None and (len(objs) != 1 or index != len(out) + 1):
+            indices = list(range(1, len(out) + 1))
+        out.extend(objs)
+        if indices is not None:
+            indices.extend([index] * len(objs))
+    return out, DocumentSources(src, many, indices, len(out))
 
 
 def load_file(path: str | os.PathLike, schemas: bool = False) -> tuple[Resource, ...]:

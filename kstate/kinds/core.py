@@ -74,17 +74,30 @@ def admitted_spec(spec):
 
 #: copies made on every pod's create and bind, without evolve's keyword dicts
 #: (or, for the new pod's status, attrs' __init__: a call per field)
-_with_spec_status = field_replacer(Pod, "spec", "status")
+_with_metadata_spec_status = field_replacer(Pod, "metadata", "spec", "status")
 _scheduled = field_replacer(PodStatus, "conditions", "state", "state_since")
 _PENDING = PodStatus(phase="Pending", state="Pending")
 _pending_since = field_replacer(PodStatus, "state_since")
 
 
+#: (time, the Pending status since then): the pods one apply creates at one
+#: instant share one (it is immutable, as every resource part)
+_PENDING_AT: list = [None, _PENDING]
+
+
 def _pod_prepare_create(pod: Pod, api) -> Pod:
-    # the status reset, the tolerations and the priority in one copy of the pod
-    # (the Priority plugin reads no field DefaultTolerationSeconds sets)
-    return _with_spec_status(pod, resolved_pod_spec(pod, admitted_spec(pod.spec), api),
-                             _pending_since(_PENDING, api.now))
+    return _pod_prepare_create_with(pod, pod.metadata, api)
+
+
+def _pod_prepare_create_with(pod: Pod, meta, api) -> Pod:
+    # the server's metadata, the status reset, the tolerations and the
+    # priority in one copy of the pod (the Priority plugin reads no field
+    # DefaultTolerationSeconds sets, nor one of the server's metadata)
+    now = api.now
+    if _PENDING_AT[0] != now:
+        _PENDING_AT[0], _PENDING_AT[1] = now, _pending_since(_PENDING, now)
+    return _with_metadata_spec_status(pod, meta, resolved_pod_spec(pod, admitted_spec(pod.spec), api),
+                                      _PENDING_AT[1])
 
 
 def _pod_after_create(pod: Pod, api) -> Pod:
@@ -450,7 +463,8 @@ POD = register_kind(KindSpec(
     decode=core_v1.DECODERS[("v1", "Pod")], encode=core_v1.EMITTERS[Pod],
     columns=tables.POD_COLUMNS, row=tables.pod_row,
     generation=0, machine="pod", gone_state="Deleted",
-    prepare_create=_pod_prepare_create, after_create=_pod_after_create, prepare_status=_pod_prepare_status,
+    prepare_create=_pod_prepare_create, prepare_create_with=_pod_prepare_create_with,
+    after_create=_pod_after_create, prepare_status=_pod_prepare_status,
     admit=admit_pod_priority,
     status_detail=_pod_status_detail, delete=delete_pod, on_remove=_pod_on_remove,
     transition_detail=_pod_transition_detail,

@@ -179,7 +179,9 @@ def admit_pod_priority(pod, api, batch: dict) -> None:
     _check_pod(pod, establish_priority(pod, api, batch))
 
 
-_RESOLVED: list = [None, None, None]  # (spec in, resolution, spec out): pods of one template share a spec
+#: (spec in, resolution, spec out, the pod's spec, the default class it was
+#: resolved with or _NO_INDEXES): pods of one template share a spec
+_RESOLVED: list = [None, None, None, None, _NO_INDEXES]
 
 
 def resolve_pod_priority(pod, api):
@@ -199,6 +201,13 @@ def resolved_pod_spec(pod, spec, api):
     (priority, priorityClassName, preemptionPolicy), so that a create can
     resolve the spec it is building (one copy of the pod, not two). `spec`
     itself when nothing changes."""
+    if _RESOLVED[0] is spec and _RESOLVED[3] is pod.spec and _RESOLVED[4] is not _NO_INDEXES:
+        # the last pod's template, naming no class: its resolution holds
+        # while the default class memo holds the same class (a change of any
+        # PriorityClass empties the memo)
+        memo = getattr(api, "indexes", _NO_INDEXES).get(DEFAULT_CLASS_MEMO)
+        if memo is not None and memo.get("default", memo) is _RESOLVED[4]:
+            return _RESOLVED[2]
     try:
         resolved = establish_priority(pod, api)
         _check_pod(pod, resolved)
@@ -214,6 +223,12 @@ def resolved_pod_spec(pod, spec, api):
         extra = extra.set("preemptionPolicy", policy)
     out = spec if extra is spec.extra and spec.priority == priority else evolve(spec, priority=priority, extra=extra)
     _RESOLVED[0], _RESOLVED[1], _RESOLVED[2] = spec, resolved, out
+    # a class named in the pod is looked up anew each time; the default one
+    # is what establish_priority's get_default_priority_class just filled in
+    memo = getattr(api, "indexes", _NO_INDEXES).get(DEFAULT_CLASS_MEMO)
+    named = pod.spec.extra.get("priorityClassName")
+    _RESOLVED[3], _RESOLVED[4] = pod.spec, (memo.get("default", _NO_INDEXES)
+                                            if memo is not None and not named else _NO_INDEXES)
     return out
 
 
