@@ -81,6 +81,8 @@ _with_server_fields = field_replacer(ObjectMeta, "uid", "creation_timestamp", "r
 #: field_replacer that makes the written copy: `evolve` with keywords cost
 #: ~2,400 machine instructions more a write (its keyword dicts, built twice).
 _WRITERS: dict = {}
+#: class → the field_replacer of a status write (metadata, status).
+_STATUS_WRITERS: dict = {}
 
 
 class _Handler(NamedTuple):
@@ -94,6 +96,7 @@ class _Handler(NamedTuple):
     delay: Any = 0
     requires: tuple = ()
     requires_index: str = ""
+    ignores_status: bool = False
 
 
 def _owner_kinds(old, new) -> frozenset:
@@ -246,21 +249,24 @@ class Engine:
             self._put_new(registry.kind(SCOPE_KIND).cls(metadata=ObjectMeta(name=ns)))
 
     def _compile_handlers(self) -> None:
-        """Per kind and event ("add", "update", "delete"), the informer
-        handlers in the order they run — declared index updates and controller
-        watches (for this kind or for "*"), sorted by their order, then by
-        registration — compiled into one dispatch function each
-        (`_dispatcher`)."""
+        """Per kind and event ("add", "update", "delete", and "status": an
+        update of the status alone, whose handlers are the update's but
+        those that declare `ignores_status`), the informer handlers in the
+        order they run — declared index updates and controller watches (for
+        this kind or for "*"), sorted by their order, then by registration —
+        compiled into one dispatch function each (`_dispatcher`)."""
         per_kind: dict[str, list] = {}
         seq = 0
         for spec in self.registry.indexes.values():
             for h in spec.handlers:
-                per_kind.setdefault(h.kind, []).append((h.order, seq, _Handler(spec.name, h.fn, h.events)))
+                per_kind.setdefault(h.kind, []).append((h.order, seq, _Handler(
+                    spec.name, h.fn, h.events, ignores_status=h.ignores_status)))
                 seq += 1
         for ctrl in self.controllers.values():
             for w in ctrl.watches:
                 per_kind.setdefault(w.kind, []).append((w.order, seq, _Handler(
-                    ctrl.name, w.map, w.events, False, w.delay, tuple(w.requires), w.requires_index)))
+                    ctrl.name, w.map, w.events, False, w.delay, tuple(w.requires), w.requires_index,
+                    w.ignores_status)))
                 seq += 1
         wildcard = per_kind.pop("*", [])
 
@@ -270,6 +276,9 @@ class Engine:
             for i, event in enumerate(("add", "update", "delete")):
                 table.append(_compile_on_first_call(table, i, tuple(h for h in ordered if event in h.events),
                                                     f"{kind} {event}"))
+            table.append(_compile_on_first_call(
+                table, 3, tuple(h for h in ordered if "update" in h.events and not h.ignores_status),
+                f"{kind} status"))
             return table
 
         kinds = set(per_kind) | set(self.registry.kinds)
@@ -717,9 +726,15 @@ class Engine:
             machine.check(old_state, trigger, new_state)
 
     def _apply_update_status(self, obj, trigger: Optional[str]) -> None:
+        """PUT of the status subresource: the stored object with `obj`'s
+        status (after the kind's prepare_status) and a new resourceVersion —
+        `replace(cur, "status", detail, status=...)`, whose informer event
+        is a status-only update (`_on_status_change`)."""
         m = obj.metadata
         kind = obj.KIND
-        cur = self.store.objects.get((kind, m.namespace, m.name))
+        key = (kind, m.namespace, m.name)
+        store = self.store
+        cur = store.objects.get(key)
         if cur is None or cur.metadata.uid != m.uid:
             return  # 404 / conflict: the object is gone or was replaced
         spec = self.registry.kinds[kind]
@@ -733,7 +748,24 @@ class Engine:
                 detail = f"{detail} {extra}"
         else:
             detail = spec.status_detail(cur.status, status)
-        self._replace(cur, "status", detail, status=status)
+        self._rv = rv = self._rv + 1
+        cm = cur.metadata
+        meta = (_with_resource_version(cm, str(rv)) if cm.__class__ is ObjectMeta
+                else evolve(cm, resource_version=str(rv)))
+        write = _STATUS_WRITERS.get(cur.__class__)
+        if write is None:
+            write = _STATUS_WRITERS[cur.__class__] = field_replacer(cur.__class__, "metadata", "status")
+        new = write(cur, meta, status)
+        if store.put_status(key, cur, new):
+            if self.record_trace:
+                self.trace.add(self.now - self.start, "status", kind, cm.namespace, cm.name, detail)
+            self._dispatch.get(kind, self._wildcard)[3](self, cur, new)
+            return
+        # prepare_status wrote the object itself: the general write, from what the store holds now
+        old = store.put(new)
+        if self.record_trace:
+            self.trace.add(self.now - self.start, "status", kind, cm.namespace, cm.name, detail)
+        self._on_change(old, new)
 
     def update(self, obj) -> None:
         """PUT of metadata (labels, annotations, owners, finalizers) and spec
@@ -912,6 +944,14 @@ class Engine:
         self._dispatch.get(old.KIND, self._wildcard)[2](self, old, new)
         if old.metadata.namespace and self.registry.kind(old.KIND).namespaced:
             self.maybe_finish_namespace(old.metadata.namespace)
+
+    def _on_status_change(self, old, new) -> None:
+        """`_on_change(old, new)` for an update of the status alone (`new`
+        is `old` with another status and resourceVersion: the same spec
+        object, the metadata equal but for its resourceVersion): the update's
+        handlers but those that declare `ignores_status`, which would map it
+        to nothing (`kstate.registry.Watch`)."""
+        self._dispatch.get(new.KIND, self._wildcard)[3](self, old, new)
 
     # ------------------------------------------------------ snapshots
 

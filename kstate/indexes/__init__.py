@@ -576,7 +576,7 @@ def _config_refs_on_pod(state: dict, old, new, api) -> list:
 
 
 register_index(IndexSpec(name=POD_CONFIG_REFS, init=_config_refs_init,
-                         handlers=(IndexHandler("Pod", _config_refs_on_pod, order=2),)))
+                         handlers=(IndexHandler("Pod", _config_refs_on_pod, order=2, ignores_status=True),)))
 
 # --------------------------------------------------------- metrics-server load
 
@@ -651,4 +651,4 @@ def _claims_on_pod(state: dict, old, new, api) -> list:
 
 
 register_index(IndexSpec(name=PODS_BY_CLAIM, init=dict,
-                         handlers=(IndexHandler("Pod", _claims_on_pod, order=3),)))
+                         handlers=(IndexHandler("Pod", _claims_on_pod, order=3, ignores_status=True),)))
