@@ -590,7 +590,7 @@ class Engine:
                 steps += 1
                 if steps > MAX_STEPS_PER_INSTANT:
                     raise Livelock(f"controllers did not converge at t={now - self.start} ms (last: {name} {key})")
-                if not wrote or any(lower):
+                if not wrote or (lower and any(lower)):
                     break
         finally:
             if i < n:
@@ -608,13 +608,21 @@ class Engine:
         wrote = True
         for a in result.actions:
             t = type(a)
-            if t is RecordEvent or t is SetMemory:
+            if t is RecordEvent:
+                # apply_action's branches for a kubelet's actions, without its call
+                self._event_log.add_ref(a.involved, a.reason, a.message, a.type, a.source, self.now)
+            elif t is UpdateStatus:
+                rv = self._rv
+                self._apply_update_status(a.obj, a.trigger)
+                if self._rv == rv:      # a status write removes nothing: it wrote, or not at all
+                    wrote = False
+            elif t is SetMemory:
                 self.apply_action(a)
-                continue
-            before = (self._rv, self._removals)
-            self.apply_action(a)
-            if (self._rv, self._removals) == before:
-                wrote = False
+            else:
+                before = (self._rv, self._removals)
+                self.apply_action(a)
+                if (self._rv, self._removals) == before:
+                    wrote = False
         return wrote
 
     def is_queued(self, controller: str, key: Any) -> bool:
