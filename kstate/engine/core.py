@@ -137,7 +137,9 @@ def _dispatcher(handlers: tuple, label: str):
     owner reference; one that declares `requires_index` only when that
     index's state is not empty — otherwise its map returns nothing by
     declaration (`kstate.registry.Watch`), so skipping it changes no key.
-    Both are read at the change, from the store and indexes of that moment."""
+    Both are read at the change, from the store and indexes of that moment
+    (watches change neither, so a run of gated watches one after another is
+    first tested as a whole: closed unless one of its gates may be open)."""
     dispatch = _DISPATCHERS.get(handlers)
     if dispatch is not None:
         return dispatch
@@ -149,9 +151,29 @@ def _dispatcher(handlers: tuple, label: str):
         body += ["kinds = eng.store.by_kind",
                  "owners = _owner_kinds(old, new) if ((old is not None and old.metadata.owner_references)"
                  " or (new is not None and new.metadata.owner_references)) else ()"]
+    gated = [not h.index and bool(h.requires or h.requires_index) for h in handlers]
+    run_pad = ""
     for i, h in enumerate(handlers):
         env[f"f{i}"], env[f"n{i}"], env[f"d{i}"] = h.fn, h.name, h.delay
-        body.append(f"# {'index' if h.index else 'watch of'} {h.name}: {getattr(h.fn, '__qualname__', h.fn)}")
+        if not gated[i]:
+            run_pad = ""
+        elif not (i and gated[i - 1]):
+            j = i
+            while j < len(handlers) and gated[j]:
+                j += 1
+            run_pad = ""
+            if j - i > 1:
+                # the run's own test, true whenever one of its gates is: a pod change that opens
+                # none (a bare pod's) pays one isdisjoint and skips the run, instead of a lookup
+                # and an owner test per required kind
+                kinds_of_run = frozenset(k for g in handlers[i:j] for k in g.requires)
+                env[f"r{i}"] = kinds_of_run
+                tests = (["owners", f"not r{i}.isdisjoint(kinds)"] if kinds_of_run else []) + \
+                    [f"indexes[{x!r}]" for x in sorted({g.requires_index for g in handlers[i:j]} - {""})]
+                body.append(f"if {' or '.join(tests)}:")
+                run_pad = "    "
+        body.append(f"{run_pad}# {'index' if h.index else 'watch of'} {h.name}: "
+                    f"{getattr(h.fn, '__qualname__', h.fn)}")
         if h.index:
             body += [f"out = f{i}(indexes[n{i}], old, new, eng)",
                      "if out:",
@@ -161,9 +183,9 @@ def _dispatcher(handlers: tuple, label: str):
         gates = [f"kinds.get({k!r})" for k in h.requires] + [f"{k!r} in owners" for k in h.requires]
         if h.requires_index:
             gates.append(f"indexes[{h.requires_index!r}]")
-        pad = "    " if gates else ""
+        pad = run_pad + ("    " if gates else "")
         if gates:
-            body.append(f"if {' or '.join(gates)}:")
+            body.append(f"{run_pad}if {' or '.join(gates)}:")
         body += [f"{pad}out = f{i}(old, new, eng)", f"{pad}if out:"]
         if h.delay:
             if callable(h.delay):
