@@ -83,6 +83,10 @@ _with_server_fields = field_replacer(ObjectMeta, "uid", "creation_timestamp", "r
 _WRITERS: dict = {}
 #: class → the field_replacer of a status write (metadata, status).
 _STATUS_WRITERS: dict = {}
+#: ((kind, old state, trigger, new state), the kind's transition detail) →
+#: the status write's trace detail: a few texts, written ~300,000 times at
+#: scale (bounded: cleared when full).
+_STEP_DETAILS: dict = {}
 
 
 class _Handler(NamedTuple):
@@ -265,6 +269,9 @@ class Engine:
         #: allocators the kinds keep with the API server (node CIDRs, pod IPs):
         #: name → mutable state, snapshotted with the engine.
         self.identity: dict[str, Any] = {}
+        #: (kind, old state, trigger, new state) of the status writes whose
+        #: lifecycle step was checked (check_transition) and allowed
+        self._checked_steps: set = set()
         self.indexes: dict[str, Any] = {name: spec.init() for name, spec in registry.indexes.items()}
         self._compile_handlers()
         for ns in SYSTEM_NAMESPACES:
@@ -769,13 +776,22 @@ class Engine:
             return  # 404 / conflict: the object is gone or was replaced
         spec = self.registry.kinds[kind]
         old_state, new_state = cur.status.state, obj.status.state
-        self.check_transition(kind, old_state, trigger, new_state)
+        step = (kind, old_state, trigger, new_state)
+        if step not in self._checked_steps:
+            self.check_transition(kind, old_state, trigger, new_state)
+            if self.enforce_machines:   # passed where it is enforced: passes again
+                self._checked_steps.add(step)
         status = spec.prepare_status(cur, obj.status, self)
         if trigger or old_state != new_state:
-            detail = f"{old_state}->{new_state} ({trigger or '<none>'})"
             extra = spec.transition_detail(cur.status, status)
-            if extra:
-                detail = f"{detail} {extra}"
+            detail = _STEP_DETAILS.get((step, extra))
+            if detail is None:
+                detail = f"{old_state}->{new_state} ({trigger or '<none>'})"
+                if extra:
+                    detail = f"{detail} {extra}"
+                if len(_STEP_DETAILS) >= 4096:
+                    _STEP_DETAILS.clear()
+                _STEP_DETAILS[(step, extra)] = detail
         else:
             detail = spec.status_detail(cur.status, status)
         self._rv = rv = self._rv + 1
