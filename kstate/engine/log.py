@@ -355,7 +355,14 @@ class EventLog:
                 scope = self._scope = self._names.scope(kind, ns)
             nid = scope[3].get(name)
             e = -1 if nid is None else self._names.event_obj[nid]
-            if e < 0 or self._obj_uid[e] != uid:
+            if e < 0 and nid is not None:
+                # a name the trace knows, without an event yet (a pod's first, its
+                # scheduler's): _object's last step, the name already found
+                e = self._names.event_obj[nid] = len(self._obj_uid)
+                self._obj_name.append(nid)
+                self._obj_uid.append(uid)
+                self._head.append(-1)
+            elif e < 0 or self._obj_uid[e] != uid:
                 e = self._object(kind, ns, name, uid)
             h = self._head[e]
             if type(h) is int:
