@@ -117,7 +117,7 @@ class Trace(Sequence):
         self._names = names
         #: one per entry: detail id << 32 | object id. Unsigned: an unsigned
         #: array takes an int directly, a signed one through PyArg_Parse
-        #: (~700 machine instructions more an append, one a write).
+        #: (~300 machine instructions more an append, one a write).
         self._codes = array(_CODES)
         #: the time changes at entry _mark_at[k] to _mark_t[k]
         self._mark_at: list[int] = []
