@@ -170,6 +170,15 @@ class Watch:
     #: a declared index without which the map returns nothing: while that
     #: index's state is empty (falsy) it maps to no key, and is not called.
     requires_index: str = ""
+    #: the map returns no key for a change of the status alone — one that
+    #: keeps the spec object (`old.spec is new.spec`) and the metadata but
+    #: for its resourceVersion: the engine's status writes (`UpdateStatus`),
+    #: two of a pod's three updates — so the engine does not call it for
+    #: those. A promise about the map, which must keep it whatever the
+    #: store holds: a map that reads only the spec and metadata of `old`
+    #: and `new` and returns nothing when they are unchanged can make it;
+    #: one that reads the status, or the store about `new` (its node), cannot.
+    ignores_status: bool = False
 
 
 class _ControllerFields(NamedTuple):
@@ -250,6 +259,9 @@ class IndexHandler:
     fn: Callable[[Any, Any, Any, Any], Iterable[tuple[str, Any]]]
     order: int = 0
     events: frozenset = frozenset({"add", "update", "delete"})
+    #: as `Watch.ignores_status`: for a change of the status alone `fn`
+    #: changes nothing in `state` and returns nothing, so it is not called.
+    ignores_status: bool = False
 
 
 @attrs.frozen(eq=False)

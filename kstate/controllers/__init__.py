@@ -35,7 +35,8 @@ Controller = ControllerSpec
 for _spec in (
     ControllerSpec(scheduler.NAME, scheduler.observe_scheduler, scheduler.reconcile_scheduler,
                    watches=(Watch("Pod", scheduler.watch_pods, order=10, events=ON_ADD),
-                            Watch("Pod", scheduler.watch_gates_lifted, order=10, events=ON_UPDATE),
+                            Watch("Pod", scheduler.watch_gates_lifted, order=10, events=ON_UPDATE,
+                                  ignores_status=True),
                             Watch("PersistentVolumeClaim", volumes.watch_claims_for_scheduler, order=20))),
     # scheduler.reconcile_scheduler_batch (the assume overlay) is not registered yet: with every
     # item still applied through the one-object write path it costs ~3 % more instructions than
@@ -58,7 +59,8 @@ for _spec in (
                    watches=(Watch("Node", nodelifecycle.watch_nodes_for_zones, order=20),)),
     ControllerSpec(nodelifecycle.TAINT_EVICTION, nodelifecycle.observe_taint_eviction,
                    nodelifecycle.reconcile_taint_eviction,
-                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_eviction, order=40, events=_LIVE),
+                   watches=(Watch("Pod", nodelifecycle.watch_pods_for_eviction, order=40, events=_LIVE,
+                                  requires_index=nodelifecycle.NOEXECUTE_NODES),
                             Watch("Node", nodelifecycle.watch_nodes_for_eviction, order=50, events=ON_UPDATE))),
     ControllerSpec(nodelifecycle.PODGC, nodelifecycle.observe_podgc, nodelifecycle.reconcile_podgc,
                    watches=(Watch("Pod", nodelifecycle.watch_pods_for_podgc, order=20, events=_LIVE),
@@ -84,8 +86,9 @@ for _spec in (
     ControllerSpec(garbagecollector.NAME, garbagecollector.observe_gc, garbagecollector.reconcile_gc, 1,
                    watches=(Watch("*", garbagecollector.watch_removed, order=-100, events=ON_DELETE),
                             Watch("*", garbagecollector.watch_deleting, order=1000,
-                                  events=_LIVE),
-                            Watch("*", garbagecollector.watch_owner_refs, order=1001, events=_LIVE))),
+                                  events=_LIVE, ignores_status=True),
+                            Watch("*", garbagecollector.watch_owner_refs, order=1001, events=_LIVE,
+                                  ignores_status=True))),
     ControllerSpec(deployment.NAME, deployment.observe_deployment, deployment.reconcile_deployment, 2,
                    watches=(Watch("Deployment", deployment.watch_self, order=10),
                             Watch("ReplicaSet", deployment.watch_replica_sets, order=20),

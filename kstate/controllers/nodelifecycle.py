@@ -38,6 +38,9 @@ NAME = "node-lifecycle-controller"
 ZONE = "node-lifecycle-zone"
 TAINT_EVICTION = "taint-eviction-controller"
 PODGC = "pod-garbage-collector"
+#: the declared index of the nodes that carry a NoExecute taint (kstate.indexes):
+#: watch_pods_for_eviction maps nothing while it is empty (Watch.requires_index).
+NOEXECUTE_NODES = "noexecute-nodes"
 
 NODE_MONITOR_PERIOD_MS = 5_000
 NODE_MONITOR_GRACE_MS = 50_000          # 50 s since 1.32 (40 s before; kubernetes PR #126287), so at 1.35

@@ -85,6 +85,13 @@ _WRITERS: dict = {}
 #: server's metadata
 _META_WRITERS: dict = {}
 
+#: class → the field_replacer of a status write (metadata, status).
+_STATUS_WRITERS: dict = {}
+#: ((kind, old state, trigger, new state), the kind's transition detail) →
+#: the status write's trace detail: a few texts, written ~300,000 times at
+#: scale (bounded: cleared when full).
+_STEP_DETAILS: dict = {}
+
 
 class _Handler(NamedTuple):
     """One informer handler as `_compile_handlers` files it: a declared
@@ -97,6 +104,7 @@ class _Handler(NamedTuple):
     delay: Any = 0
     requires: tuple = ()
     requires_index: str = ""
+    ignores_status: bool = False
 
 
 def _owner_kinds(old, new) -> frozenset:
@@ -137,7 +145,9 @@ def _dispatcher(handlers: tuple, label: str):
     owner reference; one that declares `requires_index` only when that
     index's state is not empty — otherwise its map returns nothing by
     declaration (`kstate.registry.Watch`), so skipping it changes no key.
-    Both are read at the change, from the store and indexes of that moment."""
+    Both are read at the change, from the store and indexes of that moment
+    (watches change neither, so a run of gated watches one after another is
+    first tested as a whole: closed unless one of its gates may be open)."""
     dispatch = _DISPATCHERS.get(handlers)
     if dispatch is not None:
         return dispatch
@@ -149,9 +159,29 @@ def _dispatcher(handlers: tuple, label: str):
         body += ["kinds = eng.store.by_kind",
                  "owners = _owner_kinds(old, new) if ((old is not None and old.metadata.owner_references)"
                  " or (new is not None and new.metadata.owner_references)) else ()"]
+    gated = [not h.index and bool(h.requires or h.requires_index) for h in handlers]
+    run_pad = ""
     for i, h in enumerate(handlers):
         env[f"f{i}"], env[f"n{i}"], env[f"d{i}"] = h.fn, h.name, h.delay
-        body.append(f"# {'index' if h.index else 'watch of'} {h.name}: {getattr(h.fn, '__qualname__', h.fn)}")
+        if not gated[i]:
+            run_pad = ""
+        elif not (i and gated[i - 1]):
+            j = i
+            while j < len(handlers) and gated[j]:
+                j += 1
+            run_pad = ""
+            if j - i > 1:
+                # the run's own test, true whenever one of its gates is: a pod change that opens
+                # none (a bare pod's) pays one isdisjoint and skips the run, instead of a lookup
+                # and an owner test per required kind
+                kinds_of_run = frozenset(k for g in handlers[i:j] for k in g.requires)
+                env[f"r{i}"] = kinds_of_run
+                tests = (["owners", f"not r{i}.isdisjoint(kinds)"] if kinds_of_run else []) + \
+                    [f"indexes[{x!r}]" for x in sorted({g.requires_index for g in handlers[i:j]} - {""})]
+                body.append(f"if {' or '.join(tests)}:")
+                run_pad = "    "
+        body.append(f"{run_pad}# {'index' if h.index else 'watch of'} {h.name}: "
+                    f"{getattr(h.fn, '__qualname__', h.fn)}")
         if h.index:
             body += [f"out = f{i}(indexes[n{i}], old, new, eng)",
                      "if out:",
@@ -161,9 +191,9 @@ def _dispatcher(handlers: tuple, label: str):
         gates = [f"kinds.get({k!r})" for k in h.requires] + [f"{k!r} in owners" for k in h.requires]
         if h.requires_index:
             gates.append(f"indexes[{h.requires_index!r}]")
-        pad = "    " if gates else ""
+        pad = run_pad + ("    " if gates else "")
         if gates:
-            body.append(f"if {' or '.join(gates)}:")
+            body.append(f"{run_pad}if {' or '.join(gates)}:")
         body += [f"{pad}out = f{i}(old, new, eng)", f"{pad}if out:"]
         if h.delay:
             if callable(h.delay):
@@ -243,27 +273,33 @@ class Engine:
         #: allocators the kinds keep with the API server (node CIDRs, pod IPs):
         #: name → mutable state, snapshotted with the engine.
         self.identity: dict[str, Any] = {}
+        #: (kind, old state, trigger, new state) of the status writes whose
+        #: lifecycle step was checked (check_transition) and allowed
+        self._checked_steps: set = set()
         self.indexes: dict[str, Any] = {name: spec.init() for name, spec in registry.indexes.items()}
         self._compile_handlers()
         for ns in SYSTEM_NAMESPACES:
             self._put_new(registry.kind(SCOPE_KIND).cls(metadata=ObjectMeta(name=ns)))
 
     def _compile_handlers(self) -> None:
-        """Per kind and event ("add", "update", "delete"), the informer
-        handlers in the order they run — declared index updates and controller
-        watches (for this kind or for "*"), sorted by their order, then by
-        registration — compiled into one dispatch function each
-        (`_dispatcher`)."""
+        """Per kind and event ("add", "update", "delete", and "status": an
+        update of the status alone, whose handlers are the update's but
+        those that declare `ignores_status`), the informer handlers in the
+        order they run — declared index updates and controller watches (for
+        this kind or for "*"), sorted by their order, then by registration —
+        compiled into one dispatch function each (`_dispatcher`)."""
         per_kind: dict[str, list] = {}
         seq = 0
         for spec in self.registry.indexes.values():
             for h in spec.handlers:
-                per_kind.setdefault(h.kind, []).append((h.order, seq, _Handler(spec.name, h.fn, h.events)))
+                per_kind.setdefault(h.kind, []).append((h.order, seq, _Handler(
+                    spec.name, h.fn, h.events, ignores_status=h.ignores_status)))
                 seq += 1
         for ctrl in self.controllers.values():
             for w in ctrl.watches:
                 per_kind.setdefault(w.kind, []).append((w.order, seq, _Handler(
-                    ctrl.name, w.map, w.events, False, w.delay, tuple(w.requires), w.requires_index)))
+                    ctrl.name, w.map, w.events, False, w.delay, tuple(w.requires), w.requires_index,
+                    w.ignores_status)))
                 seq += 1
         wildcard = per_kind.pop("*", [])
 
@@ -273,6 +309,9 @@ class Engine:
             for i, event in enumerate(("add", "update", "delete")):
                 table.append(_compile_on_first_call(table, i, tuple(h for h in ordered if event in h.events),
                                                     f"{kind} {event}"))
+            table.append(_compile_on_first_call(
+                table, 3, tuple(h for h in ordered if "update" in h.events and not h.ignores_status),
+                f"{kind} status"))
             return table
 
         kinds = set(per_kind) | set(self.registry.kinds)
@@ -586,7 +625,7 @@ class Engine:
                 steps += 1
                 if steps > MAX_STEPS_PER_INSTANT:
                     raise Livelock(f"controllers did not converge at t={now - self.start} ms (last: {name} {key})")
-                if not wrote or any(lower):
+                if not wrote or (lower and any(lower)):
                     break
         finally:
             if i < n:
@@ -604,13 +643,21 @@ class Engine:
         wrote = True
         for a in result.actions:
             t = type(a)
-            if t is RecordEvent or t is SetMemory:
+            if t is RecordEvent:
+                # apply_action's branches for a kubelet's actions, without its call
+                self._event_log.add_ref(a.involved, a.reason, a.message, a.type, a.source, self.now)
+            elif t is UpdateStatus:
+                rv = self._rv
+                self._apply_update_status(a.obj, a.trigger)
+                if self._rv == rv:      # a status write removes nothing: it wrote, or not at all
+                    wrote = False
+            elif t is SetMemory:
                 self.apply_action(a)
-                continue
-            before = (self._rv, self._removals)
-            self.apply_action(a)
-            if (self._rv, self._removals) == before:
-                wrote = False
+            else:
+                before = (self._rv, self._removals)
+                self.apply_action(a)
+                if (self._rv, self._removals) == before:
+                    wrote = False
         return wrote
 
     def is_queued(self, controller: str, key: Any) -> bool:
@@ -722,23 +769,55 @@ class Engine:
             machine.check(old_state, trigger, new_state)
 
     def _apply_update_status(self, obj, trigger: Optional[str]) -> None:
+        """PUT of the status subresource: the stored object with `obj`'s
+        status (after the kind's prepare_status) and a new resourceVersion —
+        `replace(cur, "status", detail, status=...)`, whose informer event
+        is a status-only update (`_on_status_change`)."""
         m = obj.metadata
         kind = obj.KIND
-        cur = self.store.objects.get((kind, m.namespace, m.name))
+        key = (kind, m.namespace, m.name)
+        store = self.store
+        cur = store.objects.get(key)
         if cur is None or cur.metadata.uid != m.uid:
             return  # 404 / conflict: the object is gone or was replaced
         spec = self.registry.kinds[kind]
         old_state, new_state = cur.status.state, obj.status.state
-        self.check_transition(kind, old_state, trigger, new_state)
+        step = (kind, old_state, trigger, new_state)
+        if step not in self._checked_steps:
+            self.check_transition(kind, old_state, trigger, new_state)
+            if self.enforce_machines:   # passed where it is enforced: passes again
+                self._checked_steps.add(step)
         status = spec.prepare_status(cur, obj.status, self)
         if trigger or old_state != new_state:
-            detail = f"{old_state}->{new_state} ({trigger or '<none>'})"
             extra = spec.transition_detail(cur.status, status)
-            if extra:
-                detail = f"{detail} {extra}"
+            detail = _STEP_DETAILS.get((step, extra))
+            if detail is None:
+                detail = f"{old_state}->{new_state} ({trigger or '<none>'})"
+                if extra:
+                    detail = f"{detail} {extra}"
+                if len(_STEP_DETAILS) >= 4096:
+                    _STEP_DETAILS.clear()
+                _STEP_DETAILS[(step, extra)] = detail
         else:
             detail = spec.status_detail(cur.status, status)
-        self._replace(cur, "status", detail, status=status)
+        self._rv = rv = self._rv + 1
+        cm = cur.metadata
+        meta = (_with_resource_version(cm, str(rv)) if cm.__class__ is ObjectMeta
+                else evolve(cm, resource_version=str(rv)))
+        write = _STATUS_WRITERS.get(cur.__class__)
+        if write is None:
+            write = _STATUS_WRITERS[cur.__class__] = field_replacer(cur.__class__, "metadata", "status")
+        new = write(cur, meta, status)
+        if store.put_status(key, cur, new):
+            if self.record_trace:
+                self.trace.add(self.now - self.start, "status", kind, cm.namespace, cm.name, detail)
+            self._dispatch.get(kind, self._wildcard)[3](self, cur, new)
+            return
+        # prepare_status wrote the object itself: the general write, from what the store holds now
+        old = store.put(new)
+        if self.record_trace:
+            self.trace.add(self.now - self.start, "status", kind, cm.namespace, cm.name, detail)
+        self._on_change(old, new)
 
     def update(self, obj) -> None:
         """PUT of metadata (labels, annotations, owners, finalizers) and spec
@@ -921,6 +1000,14 @@ class Engine:
         self._dispatch.get(old.KIND, self._wildcard)[2](self, old, new)
         if old.metadata.namespace and self.registry.kind(old.KIND).namespaced:
             self.maybe_finish_namespace(old.metadata.namespace)
+
+    def _on_status_change(self, old, new) -> None:
+        """`_on_change(old, new)` for an update of the status alone (`new`
+        is `old` with another status and resourceVersion: the same spec
+        object, the metadata equal but for its resourceVersion): the update's
+        handlers but those that declare `ignores_status`, which would map it
+        to nothing (`kstate.registry.Watch`)."""
+        self._dispatch.get(new.KIND, self._wildcard)[3](self, old, new)
 
     # ------------------------------------------------------ snapshots
 

@@ -12,7 +12,7 @@ public objects (`Event`) from what these render.
 Why: at 150,000 pods the trace holds ~600,000 entries and the log ~750,000
 events; as tuples of six strings and event keys of eight they were the
 largest thing the engine kept after the pods themselves. Here an entry is
-one int in an `array('q')` — `detail id << 32 | object id`, the detail id
+one int in an `array('Q')` — `detail id << 32 | object id`, the detail id
 naming a (verb, detail) pair — and an event is (`message id << 32 | event
 object id`, first time), the message id naming (reason, message, type,
 source) with the involved object's `namespace/name` cut out of the message
@@ -32,6 +32,8 @@ from typing import Any, Iterator, Optional
 
 _OBJ_BITS = 32
 _OBJ_MASK = (1 << _OBJ_BITS) - 1
+#: the array type of the trace's and the event log's codes (unsigned, see Trace._codes).
+_CODES = "Q"
 #: how many distinct events an object keeps in its chain before its events
 #: are found through a dictionary of its own instead (EventLog.add).
 _CHAIN = 16
@@ -113,8 +115,10 @@ class Trace(Sequence):
 
     def __init__(self, names: Names) -> None:
         self._names = names
-        #: one per entry: detail id << 32 | object id
-        self._codes = array("q")
+        #: one per entry: detail id << 32 | object id. Unsigned: an unsigned
+        #: array takes an int directly, a signed one through PyArg_Parse
+        #: (~300 machine instructions more an append, one a write).
+        self._codes = array(_CODES)
         #: the time changes at entry _mark_at[k] to _mark_t[k]
         self._mark_at: list[int] = []
         self._mark_t: list[int] = []
@@ -228,7 +232,10 @@ class Trace(Sequence):
             out._details.setdefault(verb, {})[detail] = len(out._verb_of) << _OBJ_BITS
             out._verb_of.append(verb)
             out._detail_of.append(detail)
-        out._codes = array("q", data["codes"])
+        try:
+            out._codes = array(_CODES, data["codes"])
+        except OverflowError:
+            raise ValueError("a trace entry is negative or too large") from None
         out._mark_at, out._mark_t = list(data["mark_at"]), list(data["mark_t"])
         if len(out._mark_at) != len(out._mark_t) or (out._codes and out._mark_at[:1] != [0]):
             raise ValueError("trace marks do not match its entries")
@@ -278,7 +285,7 @@ class EventLog:
         #: per serial: message id << 32 | event object id; first time; the
         #: object's previous event (-1: none). The times are the engine's
         #: clock values, shared by the events of an instant.
-        self._codes = array("q")
+        self._codes = array(_CODES)
         self._first: list[int] = []
         self._prev = array("q")
         #: serial → [count, last time], once an event repeats
@@ -355,7 +362,14 @@ class EventLog:
                 scope = self._scope = self._names.scope(kind, ns)
             nid = scope[3].get(name)
             e = -1 if nid is None else self._names.event_obj[nid]
-            if e < 0 or self._obj_uid[e] != uid:
+            if e < 0 and nid is not None:
+                # a name the trace knows, without an event yet (a pod's first, its
+                # scheduler's): _object's last step, the name already found
+                e = self._names.event_obj[nid] = len(self._obj_uid)
+                self._obj_name.append(nid)
+                self._obj_uid.append(uid)
+                self._head.append(-1)
+            elif e < 0 or self._obj_uid[e] != uid:
                 e = self._object(kind, ns, name, uid)
             h = self._head[e]
             if type(h) is int:
@@ -521,7 +535,7 @@ class EventLog:
         times: dict[int, int] = {}
         for code, first in zip(data["codes"], data["first"]):
             e = code & _OBJ_MASK
-            if e >= len(out._obj_uid) or code >> _OBJ_BITS >= len(out._msg_of):
+            if code < 0 or e >= len(out._obj_uid) or code >> _OBJ_BITS >= len(out._msg_of):
                 raise ValueError(f"event {code} names no object or message")
             out._new(e, code, times.setdefault(first, first))
         for s, c, t in data["repeats"]:

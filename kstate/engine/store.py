@@ -80,6 +80,26 @@ class Store:
                     self._index_place(kind, after, member, add=True)
         return old
 
+    def put_status(self, key: Key, cur: Any, obj: Any) -> bool:
+        """`put(obj)` for `obj` the stored `cur` with another status and
+        resourceVersion only (a status write: the same spec object, the
+        metadata's other fields the same objects): the kind, uid, label and
+        owner indexes stay as they are, and so does a place that reads
+        another field than the status. False, writing nothing, if `cur` is
+        not the object stored at `key`."""
+        objects = self.objects
+        if objects.get(key) is not cur:
+            return False
+        objects[key] = obj
+        place, reads = self._places.get(key[0], _NO_PLACE)
+        if place is not None and (reads is None or reads == "status"):
+            before, after = place(cur), place(obj)
+            if before != after:
+                member = self.by_kind[key[0]][key[1]][key[2]]
+                self._index_place(key[0], before, member, add=False)
+                self._index_place(key[0], after, member, add=True)
+        return True
+
     def remove(self, kind: str, namespace: str, name: str) -> Optional[Any]:
         key = (kind, namespace, name)
         old = self.objects.pop(key, None)

@@ -23,6 +23,7 @@ from typing import Any
 from kstate.controllers import configrefs, kubelet, metrics
 from kstate.controllers import endpoints as endpoints_ctl
 from kstate.controllers import kubeproxy as kubeproxy_ctl
+from kstate.controllers import nodelifecycle as nodelifecycle_ctl
 from kstate.controllers import volumes as volumes_ctl
 from kstate.controllers import scheduler as sched
 from kstate.controllers.scheduling import imagelocality
@@ -639,7 +640,7 @@ def _config_refs_on_pod(state: dict, old, new, api) -> list:
 
 
 register_index(IndexSpec(name=POD_CONFIG_REFS, init=_config_refs_init,
-                         handlers=(IndexHandler("Pod", _config_refs_on_pod, order=2),)))
+                         handlers=(IndexHandler("Pod", _config_refs_on_pod, order=2, ignores_status=True),)))
 
 # --------------------------------------------------------- metrics-server load
 
@@ -686,6 +687,23 @@ register_index(IndexSpec(name=kubeproxy_ctl.SYNC_INDEX, init=ProxySyncState, own
                          load=kubeproxy_ctl.index_load,
                          handlers=(IndexHandler("Service", kubeproxy_ctl.index_on_service, order=90),
                                    IndexHandler("EndpointSlice", kubeproxy_ctl.index_on_slice, order=90))))
+# -- nodes with a NoExecute taint (the taint-eviction controller's pod watch maps nothing without one)
+
+def _noexecute_on_node(state: set, old, new, api) -> list:
+    """The names of the stored nodes with a NoExecute taint: the test
+    nodelifecycle.watch_pods_for_eviction makes of a pod's node, so that a
+    pod change is not mapped (nor its node looked up) while no node has one."""
+    name = (new if new is not None else old).metadata.name
+    if new is not None and any(t.effect == "NoExecute" for t in new.spec.taints):
+        state.add(name)
+    else:
+        state.discard(name)
+    return []
+
+
+register_index(IndexSpec(name=nodelifecycle_ctl.NOEXECUTE_NODES, init=set,
+                         handlers=(IndexHandler("Node", _noexecute_on_node, order=-20),)))
+
 # -- pods by claim (the scheduler's wake-up when a claim its pod names binds)
 
 PODS_BY_CLAIM = volumes_ctl.PODS_BY_CLAIM
@@ -714,4 +732,4 @@ def _claims_on_pod(state: dict, old, new, api) -> list:
 
 
 register_index(IndexSpec(name=PODS_BY_CLAIM, init=dict,
-                         handlers=(IndexHandler("Pod", _claims_on_pod, order=3),)))
+                         handlers=(IndexHandler("Pod", _claims_on_pod, order=3, ignores_status=True),)))

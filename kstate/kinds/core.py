@@ -138,10 +138,10 @@ def _field_reader(cls, nested: dict):
 _CONTAINER_FIELDS = _field_reader(ContainerStatus, {"state": ContainerState, "last_state": ContainerState})
 
 
-#: id → a container-status tuple _STATUS_PARTS holds (cleared with it): the
-#: kubelet hands back the very tuple it read from a stored pod, whose fields
-#: need no reading to find it shared (the entry keeps it alive, so an equal
-#: id is the same object)
+#: id → a container-status or conditions tuple _STATUS_PARTS holds (cleared
+#: with it): the kubelet hands back the very tuple it read from a stored pod,
+#: whose fields need no reading to find it shared (the entry keeps it alive,
+#: so an equal id is the same object)
 _HELD_STATUSES: dict = {}
 
 
@@ -164,6 +164,18 @@ def _shared_statuses(part: tuple) -> tuple:
     return shared
 
 
+def _shared_conditions(part: tuple) -> tuple:
+    """_shared_part of a conditions tuple, found by identity first: the
+    kubelet's batch form hands the pods of one class the same tuple, the
+    shared one after the first (its key, the elements' ids, is a new
+    tuple of new ints each time)."""
+    if _HELD_STATUSES.get(id(part)) is part:
+        return part
+    shared = _shared_part(part, tuple(map(id, part)))
+    _HELD_STATUSES[id(shared)] = shared
+    return shared
+
+
 def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
     """The CNI plugin's ADD: the sandbox gets an address from its node's
     range. The conditions and container statuses a write changes are stored
@@ -181,7 +193,7 @@ def _pod_prepare_status(cur: Pod, status: PodStatus, api) -> PodStatus:
             changes["container_statuses"] = shared
     part = status.conditions
     if part and part is not was.conditions:
-        shared = _shared_part(part, tuple(map(id, part)))
+        shared = _shared_conditions(part)
         if shared is not part:
             changes["conditions"] = shared
     if not changes:
@@ -214,17 +226,28 @@ def _pod_status_detail(old: PodStatus, new: PodStatus) -> str:
 _READINESS = ("Ready", "ContainersReady")
 
 
+#: [old conditions, new conditions, their transition detail] of the last
+#: call: the pods a kubelet run starts carry the same shared tuples
+#: (_shared_conditions), so one computation serves the run.
+_LAST_TRANSITION: list = [None, None, ""]
+
+
 def _pod_transition_detail(old: PodStatus, new: PodStatus) -> str:
     """A lifecycle step that also makes the pod Ready says so: containers
     without a readiness probe start ready, so "ContainerCreating->Running
     (start)" and Ready=True are one write (kubelet.ready_as_started)."""
+    last = _LAST_TRANSITION
+    if last[0] is old.conditions and last[1] is new.conditions:
+        return last[2]
     parts = []
     for c in new.conditions:
         if c.type in _READINESS and c.status == "True":
             prev = get_condition(old.conditions, c.type)
             if prev is None or prev.status != "True":
                 parts.append(f"{c.type}=True")
-    return " ".join(parts)
+    out = " ".join(parts)
+    last[0], last[1], last[2] = old.conditions, new.conditions, out
+    return out
 
 
 def delete_pod(pod: Pod, api, grace_period: Optional[int], propagation: Optional[str] = None) -> None:

@@ -5,6 +5,8 @@ snapshots keep them (also snapshots taken before they were coded); and an
 entry really costs one number."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from hypothesis import given, strategies as st
@@ -267,6 +269,18 @@ def test_an_edited_snapshot_log_is_refused():
         assert "snapshot" in str(e)
     else:
         raise AssertionError("a trace code naming no detail restored")
+
+
+@pytest.mark.parametrize("part", ["trace", "events"])
+def test_a_snapshot_log_with_a_negative_code_is_refused(part):
+    """The codes are kept unsigned: a negative one (here naming object 0 and
+    detail or message -1) is refused as an edit, not an error of the array."""
+    c = _cluster()
+    snap = json.loads(json.dumps(c.snapshot()))
+    log = snap["engine"]["log"]
+    (log["trace"] if part == "trace" else log["events"])["codes"][0] = -(1 << 32)
+    with pytest.raises(kstate.SpecError, match="snapshot"):
+        kstate.Cluster.restore(snap)
 
 
 def test_no_trace_records_nothing_but_events():

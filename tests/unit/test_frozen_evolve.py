@@ -124,6 +124,15 @@ class _WithMeta(metaclass=_Meta):
     a: int = 0
 
 
+@attrs.frozen
+class _WithNew:
+    """A class of its own __new__: a twin, made by calling it, would run it."""
+    a: int = 0
+
+    def __new__(cls, *args, **kwargs):
+        return super().__new__(cls)
+
+
 def test_a_copy_is_an_instance_of_the_class_itself_and_stays_frozen():
     import weakref
     from kstate.resources.frozen import _writable_twin
@@ -136,7 +145,7 @@ def test_a_copy_is_an_instance_of_the_class_itself_and_stays_frozen():
     assert _writable_twin(ObjectMeta, ("name",)) is not None
 
 
-@pytest.mark.parametrize("inst", [_WithHook(1), _WithMeta(1), _Dicted(1)])
+@pytest.mark.parametrize("inst", [_WithHook(1), _WithMeta(1), _Dicted(1), _WithNew(1)])
 def test_classes_a_writable_twin_cannot_serve_are_copied_all_the_same(inst):
     from kstate.resources.frozen import _writable_twin
     before = list(_Hooked.seen)
