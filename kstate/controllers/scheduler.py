@@ -127,9 +127,10 @@ def pod_requests(pod: Pod) -> Requests:
     more, the most any init container needs while it runs — a regular init
     container with every sidecar before it, a sidecar with itself and the
     sidecars before it. Non-zero variants give a container without a
-    request 100m / 200Mi. Memoised by the identity of the container tuples:
-    pods of one template share them, also after binding gives each pod its
-    own PodSpec (a memo keyed on the spec missed there).
+    request 100m / 200Mi. Memoised by the identity of the container tuples
+    and the pod-level resources: pods of one template share them, also after
+    binding gives each pod its own PodSpec (a memo keyed on the spec missed
+    there).
 
     Example: app 250m, init [sidecar 100m, regular 1], → max(250m + 100m,
     1000m + 100m) = 1100m.
@@ -137,25 +138,25 @@ def pod_requests(pod: Pod) -> Requests:
     spec = pod.spec
     containers = spec.containers
     last = _LAST_REQUESTS
-    if last[0] is containers and last[1] is spec.init_containers:
-        return last[2]
-    inits = spec.init_containers
+    if last[0] is containers and last[1] is spec.init_containers and last[2] is spec.resources:
+        return last[3]
+    inits, level = spec.init_containers, spec.resources
     hit = _REQUESTS_MEMO.get(id(containers))
-    if hit is not None and hit[0] is containers and hit[1] is inits:
-        req = hit[2]
+    if hit is not None and hit[0] is containers and hit[1] is inits and hit[2] is level:
+        req = hit[3]
     else:
         req = _pod_requests(pod)
         if len(_REQUESTS_MEMO) > 4096:
             _REQUESTS_MEMO.clear()
-        _REQUESTS_MEMO[id(containers)] = (containers, inits, req)
-    last[0], last[1], last[2] = containers, inits, req
+        _REQUESTS_MEMO[id(containers)] = (containers, inits, level, req)
+    last[0], last[1], last[2], last[3] = containers, inits, level, req
     return req
 
 
-#: the memo's last hit (containers, init containers, Requests): consecutive
+#: the memo's last hit (containers, init containers, pod-level resources, Requests): consecutive
 #: calls are mostly about pods of one template (one pod is asked for ~6 times
 #: on its way to Running), answered without the dict.
-_LAST_REQUESTS: list = [None, None, None]
+_LAST_REQUESTS: list = [None, None, None, None]
 
 
 def _container_requests(c) -> tuple[int, int, int, int]:

@@ -52,6 +52,24 @@ def test_pod_requests_non_zero_defaults_and_init_max():
     assert pod_requests(p).cpu == 1000
 
 
+def test_pod_requests_pod_level_resources_of_pods_sharing_their_containers():
+    """Pods made from one template by attrs.evolve share the containers tuple;
+    pod-level requests (PodLevelResources) set on one of them stand for that
+    pod alone (resource/helpers.go PodRequests), also when the other was asked
+    about first: the memo is keyed on both."""
+    import attrs
+    (plain,) = parse_manifests(_pod_doc("a", cpu="250m"))
+    (level,) = parse_manifests({**_pod_doc("b", cpu="250m"), "spec": {
+        "containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "250m"}}}],
+        "resources": {"requests": {"cpu": "2"}}}})
+    sibling = attrs.evolve(plain, spec=attrs.evolve(plain.spec, resources=level.spec.resources))
+    assert sibling.spec.containers is plain.spec.containers
+    assert pod_requests(plain).cpu == 250
+    assert pod_requests(sibling).cpu == 2000
+    assert pod_requests(plain).cpu == 250
+    assert pod_requests(sibling).cpu == 2000
+
+
 def _init(name, cpu=None, sidecar=False):
     c = {"name": name, "image": "x"}
     if cpu:
