@@ -174,8 +174,23 @@ def restore(data: dict, registry=None):
         if name in data["indexes"]:
             raw = decode(data["indexes"][name], classes)
             eng.indexes[name] = spec.load(raw, eng) if spec.load is not None else raw
+        else:
+            _rebuild_index(eng, spec)
     eng.rng.setstate({k: _to_rng_state(v) for k, v in decode(data["rng"], classes).items()})
     return eng
+
+
+def _rebuild_index(eng, spec) -> None:
+    """An index the snapshot does not hold (it was made before the index
+    existed) is filled as an informer's initial list fills it: every stored
+    object of each kind the index follows, in key order, as an add. The
+    (controller, key) pairs it returns are dropped: the snapshot's queues
+    already hold what the controllers had to do."""
+    state = eng.indexes[spec.name]
+    for h in spec.handlers:
+        if "add" in h.events:
+            for obj in eng.store.list(h.kind):
+                h.fn(state, None, obj, eng)
 
 
 def _to_rng_state(v):
