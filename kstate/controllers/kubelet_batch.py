@@ -20,6 +20,7 @@ GeneralPredicates, checked against the pods the node admitted before
 """
 from __future__ import annotations
 
+import itertools
 import operator
 from typing import Optional
 
@@ -118,10 +119,41 @@ def _state_classable(obs: kl.KubeletObs) -> bool:
 
 
 def _spec_classable(pod: Pod) -> bool:
-    """What `classable` reads of the pod's spec (`_Classes.spec_classable`
-    remembers it a spec object)."""
+    """What `classable` reads of the pod's spec (`spec_facts` remembers it
+    a spec object)."""
     spec = pod.spec
     return not spec.init_containers and not has_probes(pod) and spec.extra.get("hostNetwork") is not True
+
+
+#: id(spec) → (spec, its class number, `_spec_classable`). A bound pod's spec
+#: is shared by the pods of its template on its node (kinds/core.py
+#: bound_spec), so this is worked out once a spec object, not once a batch
+#: call: a call of 8,192 pods spread over 5,000 nodes meets most nodes' specs
+#: once or twice. Memoised on identity, the entry holding the spec.
+_SPECS: dict = {}
+#: the spec without its node's name → its class number (pods of one template
+#: share it on every node). Numbers come from one counter and are never
+#: reused, so clearing the memos when full only makes later classes finer.
+_SPEC_CLASSES: dict = {}
+_SPECS_MAX = 1 << 14
+_spec_numbers = itertools.count()
+
+
+def spec_facts(pod: Pod) -> tuple:
+    """(spec, class number, `_spec_classable`) of the pod's spec."""
+    spec = pod.spec
+    hit = _SPECS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit
+    if len(_SPECS) >= _SPECS_MAX:
+        _SPECS.clear()
+        _SPEC_CLASSES.clear()
+    unbound = evolve(spec, node_name="")
+    number = _SPEC_CLASSES.get(unbound)
+    if number is None:
+        number = _SPEC_CLASSES[unbound] = next(_spec_numbers)
+    hit = _SPECS[id(spec)] = (spec, number, _spec_classable(pod))
+    return hit
 
 
 def node_host_ip(node) -> str:
@@ -130,6 +162,29 @@ def node_host_ip(node) -> str:
     if node is None:
         return ""
     return next((a.address for a in node.status.addresses if a.type == "InternalIP"), "")
+
+
+#: id(node.status.addresses) → (those addresses, the InternalIP among them):
+#: a node's status keeps its addresses tuple across its writes, and a batch
+#: call meets most nodes once or twice. Memoised on identity, the entry
+#: holding the tuple; cleared when full.
+_HOST_IPS: dict = {}
+_HOST_IPS_MAX = 1 << 14
+
+
+def host_ip(node) -> str:
+    """`node_host_ip`, memoised on the node's addresses."""
+    if node is None:
+        return ""
+    addresses = node.status.addresses
+    hit = _HOST_IPS.get(id(addresses))
+    if hit is not None and hit[0] is addresses:
+        return hit[1]
+    if len(_HOST_IPS) >= _HOST_IPS_MAX:
+        _HOST_IPS.clear()
+    ip = node_host_ip(node)
+    _HOST_IPS[id(addresses)] = (addresses, ip)
+    return ip
 
 
 def _counted(pod: Pod) -> bool:
@@ -339,17 +394,7 @@ class _Classes:
 
     def __init__(self) -> None:
         self.table: dict = {}
-        self._spec: dict = {}          # id(spec) → the class of its spec without the node's name
-        self._spec_classes: dict = {}
-        self._spec_ok: dict = {}       # id(spec) → `_spec_classable`
-        self._host_ip: dict = {}       # id(node) → its InternalIP
         self._plain: dict = {}         # id(profile) → no rule jitters
-
-    def host_ip(self, node) -> str:
-        ip = self._host_ip.get(id(node))
-        if ip is None:
-            ip = self._host_ip[id(node)] = node_host_ip(node)
-        return ip
 
     def plain(self, profile) -> bool:
         """No rule of the profile depends on the pod's identity (a jitter draws from its uid)."""
@@ -358,25 +403,12 @@ class _Classes:
             ok = self._plain[id(profile)] = profile is not None and not any(r.jitter for r in profile.rules)
         return ok
 
-    def spec_classable(self, pod: Pod) -> bool:
-        ok = self._spec_ok.get(id(pod.spec))
-        if ok is None:
-            ok = self._spec_ok[id(pod.spec)] = _spec_classable(pod)
-        return ok
-
-    def spec_class(self, spec) -> int:
-        c = self._spec.get(id(spec))
-        if c is None:
-            c = self._spec[id(spec)] = self._spec_classes.setdefault(evolve(spec, node_name=""),
-                                                                      len(self._spec_classes))
-        return c
-
     def key(self, obs: kl.KubeletObs, images, verdict, host_ip: str) -> tuple:
         pod = obs.pod
         st = pod.status
         node = obs.node
         listed = obs.listed
-        return (_META_KEY(pod.metadata), self.spec_class(pod.spec), _STATUS_KEY(st),
+        return (_META_KEY(pod.metadata), spec_facts(pod)[1], _STATUS_KEY(st),
                 tuple(map(id, st.conditions)), id(st.container_statuses), id(st.init_container_statuses),
                 st.host_ip == "", host_ip == "", st.host_ip == host_ip,
                 obs.node_alive, node is not None and bool(node.spec.pod_cidr),
@@ -417,7 +449,6 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
     table = classes.table
     images_on: dict = {}            # node → the images the run's starts left there
     reconcile = kl.reconcile_kubelet
-    spec_classable = classes.spec_classable
     for obs in observations:
         pod = obs.pod
         if pod is None or not pod.spec.node_name or not obs.node_alive:
@@ -429,9 +460,9 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
         node = pod.spec.node_name
         images = images_on.get(node, obs.images)
         scheduled = pod.status.state == "Scheduled"
-        if _state_classable(obs) and spec_classable(pod) and classes.plain(obs.profile):
-            host_ip = classes.host_ip(obs.node)
-            key = classes.key(obs, images, admission.verdict(obs) if scheduled else None, host_ip)
+        if _state_classable(obs) and spec_facts(pod)[2] and classes.plain(obs.profile):
+            ip = host_ip(obs.node)
+            key = classes.key(obs, images, admission.verdict(obs) if scheduled else None, ip)
             try:
                 outcome = table.get(key)
             except TypeError:      # an unhashable part (a value of an unforeseen type): no class
@@ -439,10 +470,10 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
             if outcome is None or outcome is _APART:
                 result = reconcile(_overlaid(obs, admission, images, scheduled), now)
                 if outcome is None:
-                    table[key] = _Outcome.of(obs, result, host_ip)
+                    table[key] = _Outcome.of(obs, result, ip)
             else:
                 # the representative's Result passed `_advance`; the member's changes the overlay alike
-                out.append(outcome.result_for(obs, host_ip))
+                out.append(outcome.result_for(obs, ip))
                 if outcome.admits:
                     admission.admit(obs, pod)     # the member's pod as written has its own spec
                 if outcome.images is not _KEEP:

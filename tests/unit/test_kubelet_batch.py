@@ -425,13 +425,13 @@ def _check_members(draw, pods):
     for o in (a, b):
         assert kubelet_batch.classable(o)
         verdict = kubelet.can_admit_pod(o.pod, o.node, o.admitted) if o.pod.status.state == "Scheduled" else None
-        keys.append(classes.key(o, o.images, verdict, classes.host_ip(o.node)))
+        keys.append(classes.key(o, o.images, verdict, kubelet_batch.host_ip(o.node)))
     if keys[0] != keys[1]:
         return False
-    outcome = kubelet_batch._Outcome.of(a, kubelet.reconcile_kubelet(a, now), classes.host_ip(a.node))
+    outcome = kubelet_batch._Outcome.of(a, kubelet.reconcile_kubelet(a, now), kubelet_batch.host_ip(a.node))
     if outcome is kubelet_batch._APART:
         return False
-    assert outcome.result_for(b, classes.host_ip(b.node)) == kubelet.reconcile_kubelet(b, now)
+    assert outcome.result_for(b, kubelet_batch.host_ip(b.node)) == kubelet.reconcile_kubelet(b, now)
     return True
 
 
@@ -461,13 +461,13 @@ def test_pods_differing_only_in_identity_share_a_class(pods):
         b = _obs(member, node, lambda strategy: next(fixed))
         classes = kubelet_batch._Classes()
         verdicts = [kubelet.can_admit_pod(o.pod, o.node, o.admitted) if pods == 1 else None for o in (a, b)]
-        ka, kb = (classes.key(o, o.images, v, classes.host_ip(o.node)) for o, v in zip((a, b), verdicts))
+        ka, kb = (classes.key(o, o.images, v, kubelet_batch.host_ip(o.node)) for o, v in zip((a, b), verdicts))
         assert ka == kb
         outcome = kubelet_batch._Outcome.of(a, kubelet.reconcile_kubelet(a, c.engine.now + 1000),
-                                            classes.host_ip(a.node))
+                                            kubelet_batch.host_ip(a.node))
         if outcome is not kubelet_batch._APART:
             shared += 1
-            assert outcome.result_for(b, classes.host_ip(b.node)) == kubelet.reconcile_kubelet(b, c.engine.now + 1000)
+            assert outcome.result_for(b, kubelet_batch.host_ip(b.node)) == kubelet.reconcile_kubelet(b, c.engine.now + 1000)
     assert shared >= len(WORLD[pods]) - 1       # only the pod whose pull writes the node stands apart
 
 
