@@ -1867,8 +1867,8 @@ def pods_differ_semantically(old: Pod, new: Pod) -> bool:
 
     Example: the scheduler's bind (spec.nodeName set) → True; the node
     controller writing Ready=False → False."""
-    if old.spec is not new.spec and old.spec != new.spec:
-        return True
+    if old.spec is not new.spec and (old.spec.node_name != new.spec.node_name or old.spec != new.spec):
+        return True     # the node's name first: a bind differs there, without comparing the whole spec
     a, b = old.metadata, new.metadata
     if a is b:
         return False
