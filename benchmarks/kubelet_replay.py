@@ -10,7 +10,7 @@ observation reads (the stored objects, the controllers' memory, the
 kubelet-admission and pod-config-refs indexes as they were, the profile,
 the time), and every Pod change in order. `replay` loads that and runs, per
 rep: `observe_kubelet_run` + `reconcile_kubelet_batch` on each captured call
-(`--part batch`), the kubelet-admission index handler over every Pod change
+(`--part batch`; `observe` alone), the kubelet-admission index handler over every Pod change
 on a fresh index (`index`), the kubelet's `watch_pods` over every Pod change
 (`watch`). Under callgrind, (reps 3 − reps 1) / 2 is the steady cost of one
 rep of a part, the loading and the first rep's warm-up left out. The garbage
@@ -111,6 +111,9 @@ def replay(args) -> None:
         if args.part == "batch":
             for view, keys, now in calls:
                 kubelet_batch.reconcile_kubelet_batch(kubelet.observe_kubelet_run(view, keys), now)
+        elif args.part == "observe":
+            for view, keys, now in calls:
+                kubelet.observe_kubelet_run(view, keys)
         elif args.part == "index":
             state = REGISTRY.indexes[KUBELET_ADMISSION].init()
             for old, new in changes:
@@ -120,7 +123,7 @@ def replay(args) -> None:
             for old, new in changes:
                 watch(old, new, None)
         spent += time.perf_counter() - t
-    items = sum(len(k) for _, k, _ in calls) if args.part == "batch" else len(changes)
+    items = sum(len(k) for _, k, _ in calls) if args.part in ("batch", "observe") else len(changes)
     print({"part": args.part, "reps": args.reps, "items": items,
            "us_per_item": round(1e6 * spent / max(1, args.reps * items), 3)})
 
@@ -136,7 +139,7 @@ def main(argv=None) -> None:
     rep = sub.add_parser("replay")
     rep.add_argument("capture")
     rep.add_argument("--reps", type=int, default=3)
-    rep.add_argument("--part", choices=("batch", "index", "watch"), default="batch")
+    rep.add_argument("--part", choices=("batch", "observe", "index", "watch"), default="batch")
     args = ap.parse_args(argv)
     capture(args) if args.cmd == "capture" else replay(args)
 
