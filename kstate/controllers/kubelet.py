@@ -201,7 +201,7 @@ def observe_kubelet_run(view, keys) -> list:
                 memory(NAME, (CRASH_KEY, node_name), None),
                 (tot[0], tot[1], tot[2]) if tot is not None else (0, 0, 0))
         node, alive, images, listed, crashed, admitted = shared
-        refs = refs_of.get(key)
+        refs = refs_of.get(key) if refs_of else None      # most runs: no pod references a ConfigMap or Secret
         config = FrozenDict({(kind, ref_name): get(kind, ns, ref_name) for kind, ns, ref_name in sorted(refs)}) \
             if refs else EMPTY
         append(_new_obs(_NO_OBS, pod, node, alive, profile, memory(NAME, pod.metadata.uid, EMPTY),
@@ -1867,8 +1867,8 @@ def pods_differ_semantically(old: Pod, new: Pod) -> bool:
 
     Example: the scheduler's bind (spec.nodeName set) → True; the node
     controller writing Ready=False → False."""
-    if old.spec is not new.spec and old.spec != new.spec:
-        return True
+    if old.spec is not new.spec and (old.spec.node_name != new.spec.node_name or old.spec != new.spec):
+        return True     # the node's name first: a bind differs there, without comparing the whole spec
     a, b = old.metadata, new.metadata
     if a is b:
         return False

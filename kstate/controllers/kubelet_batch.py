@@ -11,7 +11,9 @@ and the derivation of a member's Result from its class representative's.
 The one-pod reconcile stays `kubelet.reconcile_kubelet`: every outcome here
 is that function's, on a representative, with what is per pod put back.
 Must not import engine/ or io/; pure, like every reconcile: the overlay and
-the class table are built and dropped inside one call.
+the class table are built and dropped inside one call; what outlives it
+(`spec_facts`, `node_facts`) is memoised on the identity of immutable
+objects it holds, so it answers as recomputing would.
 
 Kubernetes has no counterpart (each kubelet syncs its own pods, one pod
 worker each); the admission it mirrors is lifecycle/predicate.go
@@ -20,6 +22,7 @@ GeneralPredicates, checked against the pods the node admitted before
 """
 from __future__ import annotations
 
+import itertools
 import operator
 from typing import Optional
 
@@ -118,10 +121,45 @@ def _state_classable(obs: kl.KubeletObs) -> bool:
 
 
 def _spec_classable(pod: Pod) -> bool:
-    """What `classable` reads of the pod's spec (`_Classes.spec_classable`
-    remembers it a spec object)."""
+    """What `classable` reads of the pod's spec (`spec_facts` remembers it
+    a spec object)."""
     spec = pod.spec
     return not spec.init_containers and not has_probes(pod) and spec.extra.get("hostNetwork") is not True
+
+
+#: id(spec) → (spec, its class number, `_spec_classable`, its requests —
+#: pod_requests, which reads only the spec). A bound pod's spec
+#: is shared by the pods of its template on its node (kinds/core.py
+#: bound_spec), so this is worked out once a spec object, not once a batch
+#: call: a call of 8,192 pods spread over 5,000 nodes meets most nodes' specs
+#: once or twice. Memoised on identity, the entry holding the spec.
+_SPECS: dict = {}
+#: the spec without its node's name → its class number (pods of one template
+#: share it on every node). Numbers come from one counter and are never
+#: reused, so clearing the memos when full only makes later classes finer.
+_SPEC_CLASSES: dict = {}
+_SPECS_MAX = 1 << 14
+_spec_numbers = itertools.count()
+
+
+def spec_facts(pod: Pod) -> tuple:
+    """(spec, class number, `_spec_classable`, pod_requests) of the pod's spec."""
+    spec = pod.spec
+    hit = _SPECS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit
+    if len(_SPECS) >= _SPECS_MAX:
+        _SPECS.clear()
+        _SPEC_CLASSES.clear()
+    unbound = evolve(spec, node_name="")
+    try:
+        number = _SPEC_CLASSES.get(unbound)
+        if number is None:
+            number = _SPEC_CLASSES[unbound] = next(_spec_numbers)
+    except TypeError:      # an unhashable part (a value of an unforeseen type): a class of its own
+        number = next(_spec_numbers)
+    hit = _SPECS[id(spec)] = (spec, number, _spec_classable(pod), pod_requests(pod))
+    return hit
 
 
 def node_host_ip(node) -> str:
@@ -130,6 +168,31 @@ def node_host_ip(node) -> str:
     if node is None:
         return ""
     return next((a.address for a in node.status.addresses if a.type == "InternalIP"), "")
+
+
+#: id(node) → (node, `node_host_ip`, whether it has a pod CIDR): what the
+#: class key reads of a node, which a batch call meets once or twice (a call
+#: of 8,192 pods on 5,000 nodes), so worked out once a node object — its
+#: identity compared, the node object not read again (at 150,000 pods it is
+#: rarely in the CPU's cache). The entry holds the node; cleared when full.
+_NODES: dict = {}
+_NODES_MAX = 1 << 13
+
+
+def node_facts(node) -> tuple:
+    """(node, `node_host_ip`, a pod CIDR or not)."""
+    hit = _NODES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit
+    if len(_NODES) >= _NODES_MAX:
+        _NODES.clear()
+    hit = _NODES[id(node)] = (node, node_host_ip(node), node is not None and bool(node.spec.pod_cidr))
+    return hit
+
+
+def host_ip(node) -> str:
+    """`node_host_ip`, memoised on the node's identity (`node_facts`)."""
+    return node_facts(node)[1]
 
 
 def _counted(pod: Pod) -> bool:
@@ -146,19 +209,43 @@ class _Admission:
 
     The verdict of can_admit_pod for a pod awaiting admission is the class
     key's admission input. It is monotone in what the node admitted, so it
-    is checked once per node and pod spec against everything the run could
-    admit there (the totals observed plus the requests of every other pod of
-    the run awaiting admission on that node): if that fits, every such pod
-    fits whatever was admitted before it. Only nodes where that fails are
-    checked pod by pod, against the exact totals."""
+    is checked once per node and distinct requests against everything the
+    run could admit there (the totals observed plus the requests of every
+    other pod of the run awaiting admission on that node, summed in one pass
+    over the run): if that fits, every such pod fits whatever was admitted
+    before it. Only nodes where that fails are checked pod by pod, against
+    the exact totals."""
 
     def __init__(self, observations) -> None:
-        #: node → the run's items awaiting admission there (the bound of what it can admit)
-        self._waiting: dict = {}
+        #: node → the bound of what the run can admit there: [the totals
+        #: observed, the node, cpu m, memory B, pods — the totals plus the
+        #: requests of every item awaiting admission there —, (requests, pod)
+        #: of each distinct requests among them]; the totals None when the
+        #: items disagree on the totals or the node (no bound: pod by pod)
+        bounds = self._bounds = {}
         for obs in observations:
             pod = obs.pod
             if pod is not None and obs.node is not None and pod.status.state == "Scheduled":
-                self._waiting.setdefault(pod.spec.node_name, []).append(obs)
+                facts = _SPECS.get(id(pod.spec))
+                if facts is None or facts[0] is not pod.spec:
+                    facts = spec_facts(pod)
+                req = facts[3]
+                b = bounds.get(pod.spec.node_name)
+                if b is None:
+                    a = obs.admitted
+                    bounds[pod.spec.node_name] = [a, obs.node, a[0] + req.cpu, a[1] + req.memory, a[2] + 1,
+                                                  [(req, pod)]]
+                    continue
+                if b[0] is None:
+                    continue
+                if obs.admitted != b[0] or obs.node is not b[1]:
+                    b[0] = None
+                    continue
+                b[2] += req.cpu
+                b[3] += req.memory
+                b[4] += 1
+                if req is not b[5][0][0] and all(r is not req for r, _ in b[5]):
+                    b[5].append((req, pod))
         #: node → [cpu m, memory B, pods] admitted by the run's items applied so far
         self._added: dict = {}
         #: node → whether every pod of the run awaiting admission there fits (computed on first use)
@@ -177,31 +264,21 @@ class _Admission:
         node = obs.pod.spec.node_name
         fit = self._all_fit.get(node)
         if fit is None:
-            fit = self._all_fit[node] = self._fits_all(self._waiting.get(node, ()))
+            fit = self._all_fit[node] = self._fits_all(self._bounds.get(node))
         if fit:
             return None
         return kl.can_admit_pod(obs.pod, obs.node, self.observed(obs))
 
     @staticmethod
-    def _fits_all(waiting: list) -> bool:
-        if not waiting:
+    def _fits_all(bound) -> bool:
+        """Each distinct requests fits beside the bound less itself (can_admit_pod
+        reads of the pod only its requests, pod_requests: one object for the
+        pods of a template)."""
+        if bound is None or bound[0] is None:
             return False
-        base = waiting[0].admitted
-        node = waiting[0].node
-        cpu, mem, pods = base
-        for obs in waiting:
-            if obs.admitted != base or obs.node is not node:
-                return False
-            req = pod_requests(obs.pod)
-            cpu, mem, pods = cpu + req.cpu, mem + req.memory, pods + 1
-        seen = set()
-        for obs in waiting:
-            spec = obs.pod.spec
-            if id(spec) in seen:
-                continue
-            seen.add(id(spec))
-            req = pod_requests(obs.pod)
-            if kl.can_admit_pod(obs.pod, node, (cpu - req.cpu, mem - req.memory, pods - 1)) is not None:
+        _, node, cpu, mem, pods, distinct = bound
+        for req, pod in distinct:
+            if kl.can_admit_pod(pod, node, (cpu - req.cpu, mem - req.memory, pods - 1)) is not None:
                 return False
         return True
 
@@ -221,7 +298,8 @@ class _Admission:
         """Item `obs` wrote its pod admitted (`new`): its requests count on
         its node from the next item on, as the index counts them."""
         node = new.spec.node_name
-        req = pod_requests(new)
+        facts = _SPECS.get(id(new.spec))
+        req = facts[3] if facts is not None and facts[0] is new.spec else pod_requests(new)
         added = self._added.get(node)
         if added is None:
             added = self._added[node] = [0, 0, 0]
@@ -239,13 +317,15 @@ class _Outcome:
     member's pod IP, and its old host IP or its node's), the events (about
     the member), the node's images remembered (under the member's node)."""
 
-    __slots__ = ("steps", "result", "admits", "images")
+    __slots__ = ("steps", "ref", "result", "admits", "images")
 
     def __init__(self, steps: tuple, result: Result, admits: bool, images) -> None:
-        #: (kind, the representative's action, …): the templates a member's
-        #: actions are copied from, with the status it wrote and whether its
-        #: host IP is the node's (_STATUS)
+        #: (kind, the representative's action, the status it wrote, whether
+        #: its host IP is the node's — the last two for _STATUS only): the
+        #: templates a member's actions are copied from
         self.steps = steps
+        #: the events' subject (the representative), None without events
+        self.ref = next((s[1].involved for s in steps if s[0] == _EVENT), None)
         #: the representative's Result (its requeue and any field added to Result)
         self.result = result
         #: what a member's Result changes in the overlay (`_advance` of the
@@ -292,9 +372,9 @@ class _Outcome:
                     ref = ref_of(pod)
                 if a.involved != ref or any(s in a.message or s in a.reason for s in names):
                     return _APART
-                steps.append((_EVENT, a))
+                steps.append((_EVENT, a, None, False))
             elif t is SetMemory and a.controller == kl.NAME and a.key == (kl.IMAGES_KEY, node):
-                steps.append((_IMAGES, a))
+                steps.append((_IMAGES, a, None, False))
                 images = a.value if a.value is not None else kl.NO_IMAGES
             else:
                 return _APART
@@ -307,23 +387,19 @@ class _Outcome:
         """The member's Result: the representative's, about `obs.pod` — each
         action a copy of the representative's with the member's parts put in."""
         pod = obs.pod
-        ref = None
+        m = pod.metadata
+        ref = None if self.ref is None else _ref_with(self.ref, m.name, m.uid)
         actions = []
         append = actions.append
-        for step in self.steps:
-            kind = step[0]
+        for kind, template, new, from_node in self.steps:
             if kind == _EVENT:
-                if ref is None:
-                    m = pod.metadata
-                    ref = _ref_with(step[1].involved, m.name, m.uid)
-                append(_event_about(step[1], ref))
+                append(_event_about(template, ref))
             elif kind == _STATUS:
-                _, template, new, from_node = step
                 st = pod.status
                 status = _with_addresses(new, st.pod_ip, host_ip if from_node else st.host_ip)
                 append(_update_of(template, kl.with_pod_status(pod, status)))
             else:
-                append(_memory_under(step[1], (kl.IMAGES_KEY, pod.spec.node_name)))
+                append(_memory_under(template, (kl.IMAGES_KEY, pod.spec.node_name)))
         return _result_with(self.result, tuple(actions))
 
 
@@ -339,17 +415,11 @@ class _Classes:
 
     def __init__(self) -> None:
         self.table: dict = {}
-        self._spec: dict = {}          # id(spec) → the class of its spec without the node's name
-        self._spec_classes: dict = {}
-        self._spec_ok: dict = {}       # id(spec) → `_spec_classable`
-        self._host_ip: dict = {}       # id(node) → its InternalIP
         self._plain: dict = {}         # id(profile) → no rule jitters
-
-    def host_ip(self, node) -> str:
-        ip = self._host_ip.get(id(node))
-        if ip is None:
-            ip = self._host_ip[id(node)] = node_host_ip(node)
-        return ip
+        #: id(conditions) → the identities of its elements: the pods that took
+        #: one step at one instant share the tuple (the call's observations
+        #: hold every pod, so an identity stays theirs for the call)
+        self._conditions: dict = {}
 
     def plain(self, profile) -> bool:
         """No rule of the profile depends on the pod's identity (a jitter draws from its uid)."""
@@ -358,28 +428,33 @@ class _Classes:
             ok = self._plain[id(profile)] = profile is not None and not any(r.jitter for r in profile.rules)
         return ok
 
-    def spec_classable(self, pod: Pod) -> bool:
-        ok = self._spec_ok.get(id(pod.spec))
-        if ok is None:
-            ok = self._spec_ok[id(pod.spec)] = _spec_classable(pod)
-        return ok
+    def classify(self, obs: kl.KubeletObs) -> Optional[int]:
+        """`classable`, with `plain` for the profile: the class number of the
+        pod's spec if it is, else None."""
+        spec = obs.pod.spec
+        facts = _SPECS.get(id(spec))
+        if facts is None or facts[0] is not spec:
+            facts = spec_facts(obs.pod)
+        if not facts[2] or not _state_classable(obs):
+            return None
+        plain = self._plain.get(id(obs.profile))
+        return facts[1] if (self.plain(obs.profile) if plain is None else plain) else None
 
-    def spec_class(self, spec) -> int:
-        c = self._spec.get(id(spec))
-        if c is None:
-            c = self._spec[id(spec)] = self._spec_classes.setdefault(evolve(spec, node_name=""),
-                                                                      len(self._spec_classes))
-        return c
-
-    def key(self, obs: kl.KubeletObs, images, verdict, host_ip: str) -> tuple:
+    def key(self, obs: kl.KubeletObs, images, verdict, host_ip: str, spec_class: Optional[int] = None,
+            pod_cidr: Optional[bool] = None) -> tuple:
+        """The class key; `spec_class` as `classify` gave it and `pod_cidr` as
+        `node_facts` (else looked up)."""
         pod = obs.pod
         st = pod.status
-        node = obs.node
         listed = obs.listed
-        return (_META_KEY(pod.metadata), self.spec_class(pod.spec), _STATUS_KEY(st),
-                tuple(map(id, st.conditions)), id(st.container_statuses), id(st.init_container_statuses),
+        conditions = st.conditions
+        ids = self._conditions.get(id(conditions))
+        if ids is None:
+            ids = self._conditions[id(conditions)] = tuple(map(id, conditions))
+        return (_META_KEY(pod.metadata), spec_facts(pod)[1] if spec_class is None else spec_class, _STATUS_KEY(st),
+                ids, id(st.container_statuses), id(st.init_container_statuses),
                 st.host_ip == "", host_ip == "", st.host_ip == host_ip,
-                obs.node_alive, node is not None and bool(node.spec.pod_cidr),
+                obs.node_alive, node_facts(obs.node)[2] if pod_cidr is None else pod_cidr,
                 # a restored snapshot gives the kubelet's memory of images back as a set
                 images if type(images) is frozenset else frozenset(images),
                 listed if type(listed) is frozenset else frozenset(listed),
@@ -412,37 +487,54 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
     a node's first start records the image it pulled, the later ones find
     it there."""
     out: list = []
+    append = out.append
     admission = _Admission(observations)
+    all_fit = admission._all_fit
     classes = _Classes()
     table = classes.table
+    classify, key_of = classes.classify, classes.key
+    nodes = _NODES
+    last = (_APART, None)           # (key, outcome) of the last classable pod looked up
     images_on: dict = {}            # node → the images the run's starts left there
     reconcile = kl.reconcile_kubelet
-    spec_classable = classes.spec_classable
     for obs in observations:
         pod = obs.pod
         if pod is None or not pod.spec.node_name or not obs.node_alive:
             result = reconcile(obs, now)         # nothing to do for it
-            out.append(result)
+            append(result)
             if result.actions:
                 break
             continue
         node = pod.spec.node_name
         images = images_on.get(node, obs.images)
         scheduled = pod.status.state == "Scheduled"
-        if _state_classable(obs) and spec_classable(pod) and classes.plain(obs.profile):
-            host_ip = classes.host_ip(obs.node)
-            key = classes.key(obs, images, admission.verdict(obs) if scheduled else None, host_ip)
-            try:
-                outcome = table.get(key)
-            except TypeError:      # an unhashable part (a value of an unforeseen type): no class
-                outcome = key = _APART
+        spec_class = classify(obs)
+        if spec_class is not None:
+            facts = nodes.get(id(obs.node))
+            if facts is None or facts[0] is not obs.node:
+                facts = node_facts(obs.node)
+            ip = facts[1]
+            # a node where every pod of the run awaiting admission fits: no verdict to take
+            key = key_of(obs, images, None if not scheduled or all_fit.get(node) else admission.verdict(obs), ip,
+                         spec_class, facts[2])
+            if key == last[0]:
+                # the previous classable pod's class (a run's pods mostly come class by class):
+                # an equality test of parts that are mostly the same objects, no hash
+                outcome = last[1]
+            else:
+                try:
+                    outcome = table.get(key)
+                except TypeError:      # an unhashable part (a value of an unforeseen type): no class
+                    outcome = key = _APART
+                last = (key, outcome)
             if outcome is None or outcome is _APART:
                 result = reconcile(_overlaid(obs, admission, images, scheduled), now)
                 if outcome is None:
-                    table[key] = _Outcome.of(obs, result, host_ip)
+                    outcome = table[key] = _Outcome.of(obs, result, ip)
+                    last = (key, outcome)
             else:
                 # the representative's Result passed `_advance`; the member's changes the overlay alike
-                out.append(outcome.result_for(obs, host_ip))
+                append(outcome.result_for(obs, ip))
                 if outcome.admits:
                     admission.admit(obs, pod)     # the member's pod as written has its own spec
                 if outcome.images is not _KEEP:
@@ -450,7 +542,7 @@ def reconcile_kubelet_batch(observations, now: int) -> list:
                 continue
         else:
             result = reconcile(_overlaid(obs, admission, images, scheduled), now)
-        out.append(result)
+        append(result)
         if not _advance(obs, result, admission, images_on):
             break
     return out

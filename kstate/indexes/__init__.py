@@ -554,6 +554,15 @@ def _admission_init() -> dict:
     return {"totals": {}, "by_pod": {}}
 
 
+#: lifecycle states of a pod its kubelet has not admitted (`is_admitted` is
+#: False in them, whatever else the pod holds).
+_BEFORE_ADMISSION = frozenset({"Pending", "Scheduled"})
+#: lifecycle states in which `is_admitted` is True unless the phase is
+#: terminal (all but those before admission and Terminating, which depends
+#: on the container statuses).
+_ADMITTED = frozenset({"Initializing", "ContainerCreating", "Running", "CrashLoopBackOff", "Terminated"})
+
+
 def _admission_on_pod(state: dict, old, new, api) -> list:
     """Pods past the kubelet's admission that have not finished.
 
@@ -562,13 +571,19 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
     node. So a change with the pod admitted on neither side (a create, a
     bind, a status write before admission, a delete of an unadmitted pod)
     or admitted on both on the same node (a status write after admission)
-    finds nothing to move: it returns before looking the pod up."""
-    if old is not None:
-        if new is not None and old.status is new.status and old.spec.node_name == new.spec.node_name:
+    finds nothing to move: it returns before looking the pod up — a pod
+    before admission on both sides (a bare pod's create and bind), or in an
+    admitted state on both on one node (its start), without `is_admitted`."""
+    if new is not None:
+        now = new.status.state
+        if now in _BEFORE_ADMISSION and (old is None or old.status.state in _BEFORE_ADMISSION):
             return []
-        was_admitted = bool(old.spec.node_name) and is_admitted(old)
-    else:
-        was_admitted = False
+        if old is not None and old.spec.node_name == new.spec.node_name and (
+                old.status is new.status or (now in _ADMITTED and old.status.state in _ADMITTED
+                                             and new.status.phase not in TERMINAL_PHASES
+                                             and old.status.phase not in TERMINAL_PHASES)):
+            return []
+    was_admitted = old is not None and bool(old.spec.node_name) and is_admitted(old)
     now_admitted = new is not None and bool(new.spec.node_name) and is_admitted(new)
     if was_admitted == now_admitted and (not now_admitted or old.spec.node_name == new.spec.node_name):
         return []
@@ -585,7 +600,9 @@ def _admission_on_pod(state: dict, old, new, api) -> list:
         admitted = None
     if now_admitted and admitted is None:
         req = sched.pod_requests(new)
-        tot = totals.setdefault(new.spec.node_name, [0, 0, 0])
+        tot = totals.get(new.spec.node_name)
+        if tot is None:
+            tot = totals[new.spec.node_name] = [0, 0, 0]
         tot[0] += req.cpu
         tot[1] += req.memory
         tot[2] += 1

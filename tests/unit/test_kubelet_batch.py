@@ -425,13 +425,13 @@ def _check_members(draw, pods):
     for o in (a, b):
         assert kubelet_batch.classable(o)
         verdict = kubelet.can_admit_pod(o.pod, o.node, o.admitted) if o.pod.status.state == "Scheduled" else None
-        keys.append(classes.key(o, o.images, verdict, classes.host_ip(o.node)))
+        keys.append(classes.key(o, o.images, verdict, kubelet_batch.host_ip(o.node)))
     if keys[0] != keys[1]:
         return False
-    outcome = kubelet_batch._Outcome.of(a, kubelet.reconcile_kubelet(a, now), classes.host_ip(a.node))
+    outcome = kubelet_batch._Outcome.of(a, kubelet.reconcile_kubelet(a, now), kubelet_batch.host_ip(a.node))
     if outcome is kubelet_batch._APART:
         return False
-    assert outcome.result_for(b, classes.host_ip(b.node)) == kubelet.reconcile_kubelet(b, now)
+    assert outcome.result_for(b, kubelet_batch.host_ip(b.node)) == kubelet.reconcile_kubelet(b, now)
     return True
 
 
@@ -461,13 +461,13 @@ def test_pods_differing_only_in_identity_share_a_class(pods):
         b = _obs(member, node, lambda strategy: next(fixed))
         classes = kubelet_batch._Classes()
         verdicts = [kubelet.can_admit_pod(o.pod, o.node, o.admitted) if pods == 1 else None for o in (a, b)]
-        ka, kb = (classes.key(o, o.images, v, classes.host_ip(o.node)) for o, v in zip((a, b), verdicts))
+        ka, kb = (classes.key(o, o.images, v, kubelet_batch.host_ip(o.node)) for o, v in zip((a, b), verdicts))
         assert ka == kb
         outcome = kubelet_batch._Outcome.of(a, kubelet.reconcile_kubelet(a, c.engine.now + 1000),
-                                            classes.host_ip(a.node))
+                                            kubelet_batch.host_ip(a.node))
         if outcome is not kubelet_batch._APART:
             shared += 1
-            assert outcome.result_for(b, classes.host_ip(b.node)) == kubelet.reconcile_kubelet(b, c.engine.now + 1000)
+            assert outcome.result_for(b, kubelet_batch.host_ip(b.node)) == kubelet.reconcile_kubelet(b, c.engine.now + 1000)
     assert shared >= len(WORLD[pods]) - 1       # only the pod whose pull writes the node stands apart
 
 
@@ -487,3 +487,38 @@ def test_replacing_observe_drops_the_run_observe():
     assert spec._replace(reconcile=kubelet.reconcile_kubelet).observe_batch is kubelet.observe_kubelet_run
     assert spec._replace(observe=kubelet.observe_kubelet).observe_batch is None
     assert spec._replace(observe=kubelet.observe_kubelet, observe_batch=len).observe_batch is len
+
+
+def test_spec_and_node_facts_follow_the_objects_they_were_taken_from(monkeypatch):
+    """`spec_facts` and `node_facts` outlive a batch call, memoised on
+    identity: pods of one template bound to two nodes share a spec class, a
+    spec that differs beyond the node's name does not, and a node written
+    anew (another InternalIP, no pod CIDR) is read anew, not answered from
+    the facts of the node object it replaced."""
+    for memo in ("_SPECS", "_SPEC_CLASSES", "_NODES"):     # empty, so that no clearing when full interferes
+        monkeypatch.setattr(kubelet_batch, memo, {})
+    c, scheduled, _, nodes = WORLD
+    pod = scheduled[0]
+    elsewhere = evolve(pod, spec=evolve(pod.spec, node_name="node-1"))
+    bigger = evolve(pod, spec=evolve(pod.spec, restart_policy="Never"))
+    number = kubelet_batch.spec_facts(pod)[1]
+    assert kubelet_batch.spec_facts(elsewhere)[1] == number
+    assert kubelet_batch.spec_facts(bigger)[1] != number
+    assert kubelet_batch.spec_facts(pod)[3] == kstate.controllers.scheduler.pod_requests(pod)
+    node = nodes[0]
+    assert kubelet_batch.node_facts(node)[1:] == (kubelet_batch.node_host_ip(node), True)
+    moved = evolve(node, spec=evolve(node.spec, pod_cidr=""), status=evolve(node.status, addresses=tuple(
+        evolve(a, address="192.0.2.99") if a.type == "InternalIP" else a for a in node.status.addresses)))
+    assert kubelet_batch.node_facts(moved)[1:] == ("192.0.2.99", False)
+    assert kubelet_batch.host_ip(node) == kubelet_batch.node_host_ip(node) != "192.0.2.99"
+
+
+def test_a_spec_with_an_unhashable_part_is_a_class_of_its_own():
+    """A spec holding a value that cannot be hashed (a type the freezing
+    did not foresee) gets a class number of its own instead of raising."""
+    pod = WORLD[1][0]
+    odd = evolve(pod, spec=evolve(pod.spec, extra=pod.spec.extra.set("x-unforeseen", ["a list"])))
+    twin = evolve(odd, spec=evolve(odd.spec))
+    first, second = kubelet_batch.spec_facts(odd), kubelet_batch.spec_facts(twin)
+    assert first[1] != second[1] and first[1] != kubelet_batch.spec_facts(pod)[1]
+    assert kubelet_batch.spec_facts(odd) is first
