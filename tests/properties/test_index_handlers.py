@@ -166,7 +166,9 @@ LABELS = (FrozenDict({"app": "a"}), FrozenDict({"app": "b"}))
 NODES = ("", "node-0", "node-1")
 #: (phase, kstate state) pairs a kubelet writes, terminal ones included.
 STATUSES = (("Pending", "Pending"), ("Pending", "Scheduled"), ("Pending", "ContainerCreating"),
-            ("Running", "Running"), ("Running", "Terminating"), ("Succeeded", "Succeeded"), ("Failed", "Failed"))
+            ("Running", "Running"), ("Running", "Terminating"), ("Succeeded", "Succeeded"), ("Failed", "Failed"),
+            # admitted states in a terminal phase and back (the admission index's early exit reads both phases)
+            ("Running", "Terminated"), ("Failed", "Terminated"), ("Running", "CrashLoopBackOff"))
 
 ops = st.one_of(
     st.tuples(st.just("create"), st.integers(0, len(SPECS) - 1), st.integers(0, len(LABELS) - 1),
@@ -224,7 +226,8 @@ def _contents(name: str, state) -> object:
 #: equal labels in a new object; an affinity pod's status writes with and
 #: without a new metadata; a terminating pod's writes; an admitted pod bound
 #: to another node (a new spec, the same status object); the scheduler
-#: parking the pod itself before its bind; a label set's spread counts
+#: parking the pod itself before its bind; a finished pod in an admitted
+#: state written back to a running phase; a label set's spread counts
 #: dropped and begun anew.
 TABLE = (
     [("p0", ("create", 1, 0, "node-0")), ("p0", ("status", 3, True)), ("p0", ("bind", "node-1")),
@@ -241,6 +244,10 @@ TABLE = (
     [("p0", ("create", 4, 0, "")), ("p0", ("create", 3, 1, "")), ("p1", ("create", 3, 1, "")),
      ("p1", ("bind", "node-1")), ("p1", ("status", 3, True)), ("p1", ("remove",)), ("p0", ("remove",))],
     [("p0", ("create", 0, 0, "")), ("p0", ("park", "self")), ("p1", ("park",)), ("p0", ("bind", "node-0"))],
+    # an admitted state in a terminal phase (not counted) and back to a running phase in an
+    # admitted state on the same node (counted again): the admission exit must read both phases
+    [("p0", ("create", 0, 0, "node-0")), ("p0", ("status", 3, True)), ("p0", ("status", 8, True)),
+     ("p0", ("status", 7, True)), ("p0", ("status", 8, False)), ("p0", ("status", 9, True))],
     # a label set's counts dropped (its last pod removed) and begun anew by a pod with the same labels
     [("p0", ("create", 0, 0, "node-0")), ("p0", ("remove",)), ("p0", ("create", 0, 0, "node-1")),
      ("p1", ("create", 0, 0, "")), ("p1", ("bind", "node-1"))],
