@@ -257,6 +257,43 @@ class NodeTable:
         return scores.best(start, want, draw)
 
 
+def _sample_best(keys, n: int, start: int, want: int, hi: int, draw: int) -> int:
+    """The position of a best-scored node in the window of `want` nodes from
+    `start` (wrapping at `n`), drawn by rejection: positions from the draw's
+    generator until one scores `hi`. Used where at least one in eight of the
+    window ties for best, so it takes ~8 tries at most on average."""
+    x = draw
+    while True:
+        x = (x * _LCG_A + _LCG_C) & _MASK64
+        pos = start + (x >> 33) % want
+        if pos >= n:
+            pos -= n
+        if keys[pos] == hi:
+            return pos
+
+
+def _kth_block(bmax, bcount, hi: int, k: int, ba: int, bb: int) -> tuple:
+    """(k left, the block) holding the k-th (from 0) node scoring `hi` among
+    blocks ba..bb-1, skipped whole by their summaries (best score, its
+    count); (k left after them all, None) when they hold fewer."""
+    for blk in range(ba, bb):
+        if bmax[blk] != hi:
+            continue
+        if k >= bcount[blk]:
+            k -= bcount[blk]
+            continue
+        return k, blk
+    return k, None
+
+
+def _kth_index(keys, hi: int, k: int, a: int, b: int) -> int:
+    """The position of the k-th (from 0) node scoring `hi` in keys[a:b]."""
+    i = a - 1
+    for _ in range(k + 1):
+        i = keys.index(hi, i + 1, b)
+    return i
+
+
 class ScoreWindow:
     """Every node's score for one request shape (`keys`, in table order; a
     negative score marks a node a simple pod cannot use), cut into blocks
@@ -363,14 +400,7 @@ class ScoreWindow:
         hi, ties = quick
         keys = self.keys
         if ties * 8 >= want:
-            x = draw
-            while True:
-                x = (x * _LCG_A + _LCG_C) & _MASK64
-                pos = start + (x >> 33) % want
-                if pos >= n:
-                    pos -= n
-                if keys[pos] == hi:
-                    return pos, want
+            return _sample_best(keys, n, start, want, hi, draw), want
         # the k-th best in walk order, per run: its head, its whole blocks, its tail
         k = draw % ties
         bmax, bcount = self.bmax, self.bcount
@@ -381,26 +411,16 @@ class ScoreWindow:
                 parts = ((s, fa), None, (fb, e))
             for part in parts:
                 if part is None:        # the whole blocks: skip by their summaries
-                    for blk in range(ba, bb):
-                        if bmax[blk] != hi:
-                            continue
-                        if k >= bcount[blk]:
-                            k -= bcount[blk]
-                            continue
-                        a, b = blk * BLOCK, blk * BLOCK + BLOCK
-                        break
-                    else:
+                    k, blk = _kth_block(bmax, bcount, hi, k, ba, bb)
+                    if blk is None:
                         continue
-                else:
-                    a, b = part
-                    c = keys[a:b].count(hi) if a < b else 0
-                    if k >= c:
-                        k -= c
-                        continue
-                i = a - 1
-                for _ in range(k + 1):
-                    i = keys.index(hi, i + 1, b)
-                return i, want
+                    return _kth_index(keys, hi, k, blk * BLOCK, blk * BLOCK + BLOCK), want
+                a, b = part
+                c = keys[a:b].count(hi) if a < b else 0
+                if k >= c:
+                    k -= c
+                    continue
+                return _kth_index(keys, hi, k, a, b), want
         raise AssertionError("the tie count and the occurrences disagree")
 
     def _quick(self, start: int, want: int):
@@ -430,20 +450,14 @@ class ScoreWindow:
                     c = sum(bcount[ba:bb])
                 else:
                     c = sum([k for m, k in zip(bm, bcount[ba:bb]) if m == x])
-                if s < fa:
-                    seg = keys[s:fa]
-                    y = max(seg)
-                    if y > x:
-                        x, c = y, seg.count(y)
-                    elif y == x:
-                        c += seg.count(y)
-                if fb < e:
-                    seg = keys[fb:e]
-                    y = max(seg)
-                    if y > x:
-                        x, c = y, seg.count(y)
-                    elif y == x:
-                        c += seg.count(y)
+                for a, b in ((s, fa), (fb, e)):     # the partial blocks at its ends
+                    if a < b:
+                        seg = keys[a:b]
+                        y = max(seg)
+                        if y > x:
+                            x, c = y, seg.count(y)
+                        elif y == x:
+                            c += seg.count(y)
             if x > hi:
                 hi, ties = x, c
             elif x == hi:
@@ -458,14 +472,7 @@ class ScoreWindow:
         hi, ties, want, pieces, counts = top
         keys, n = self.keys, self.n
         if ties * 8 >= want:
-            x = draw
-            while True:
-                x = (x * _LCG_A + _LCG_C) & _MASK64
-                pos = start + (x >> 33) % want
-                if pos >= n:
-                    pos -= n
-                if keys[pos] == hi:
-                    return pos, want
+            return _sample_best(keys, n, start, want, hi, draw), want
         # the k-th best in walk order: skip whole pieces, then whole blocks, then step
         k = draw % ties
         bmax, bcount = self.bmax, self.bcount
@@ -474,18 +481,9 @@ class ScoreWindow:
                 k -= c
                 continue
             if seg is None:
-                for blk in range(a, b):
-                    if bmax[blk] != hi:
-                        continue
-                    if k >= bcount[blk]:
-                        k -= bcount[blk]
-                        continue
-                    a, b = blk * BLOCK, blk * BLOCK + BLOCK
-                    break
-            i = a - 1
-            for _ in range(k + 1):
-                i = keys.index(hi, i + 1, b)
-            return i, want
+                k, blk = _kth_block(bmax, bcount, hi, k, a, b)
+                a, b = blk * BLOCK, blk * BLOCK + BLOCK
+            return _kth_index(keys, hi, k, a, b), want
         raise AssertionError("the tie count and the occurrences disagree")
 
     def _top(self, start: int, want: int):

@@ -23,7 +23,7 @@ from kstate.controllers import nodelifecycle
 from kstate.resources.node import Taint
 from kstate.resources.pod import Container, Pod, PodSpec, PodStatus
 from kstate.resources.meta import ObjectMeta
-from tests.properties.test_informer_dispatch import _indexes, plain_on_change
+from tests.properties.test_informer_dispatch import _indexes, plain_on_change, recording
 
 NODES = ("node-0", "node-1")
 TAINTS = ((), (Taint("dead", "NoExecute"),), (Taint("cold", "NoSchedule"),),
@@ -38,13 +38,7 @@ ops = st.one_of(
 
 
 def _cluster():
-    c = Cluster(nodes=2, seed=3)
-    eng = c.engine
-    log: list = []
-    eng.enqueue = lambda ctrl, key: log.append(("now", ctrl, key))
-    eng._enqueue_late = lambda ctrl, key: log.append(("late", ctrl, key))
-    eng.enqueue_after = lambda ctrl, key, d: log.append(("after", ctrl, key, d))
-    return eng, log
+    return recording(Cluster(nodes=2, seed=3))
 
 
 def _drive(eng, log, history, on_change) -> list:

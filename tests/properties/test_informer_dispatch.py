@@ -153,15 +153,23 @@ def plain_on_change(eng, old, new) -> None:
         eng.maybe_finish_namespace(obj.metadata.namespace)
 
 
-def _cluster(stored: list, latency: bool):
-    c = Cluster(nodes=1, seed=3)
-    if stored:
-        c.apply("---".join(WORKLOADS[k] for k in stored))
+def recording(c: Cluster) -> tuple:
+    """(the cluster's engine, a log): every key its handlers enqueue from now
+    on is appended to the log ("now", "late" or "after" with the delay)
+    instead of queued, so two engines' dispatches can be compared."""
     eng = c.engine
     log: list = []
     eng.enqueue = lambda ctrl, key: log.append(("now", ctrl, key))
     eng._enqueue_late = lambda ctrl, key: log.append(("late", ctrl, key))
     eng.enqueue_after = lambda ctrl, key, d: log.append(("after", ctrl, key, d))
+    return eng, log
+
+
+def _cluster(stored: list, latency: bool):
+    c = Cluster(nodes=1, seed=3)
+    if stored:
+        c.apply("---".join(WORKLOADS[k] for k in stored))
+    eng, log = recording(c)
     if latency:
         eng._latency = {"*": 10}
     return eng, log

@@ -29,7 +29,7 @@ from kstate.registry import REGISTRY
 from kstate.resources.frozen import FrozenDict, deep_freeze
 from kstate.resources.meta import ObjectMeta, OwnerReference, condition
 from kstate.resources.pod import Container, Pod, PodSpec, PodStatus
-from tests.properties.test_informer_dispatch import _indexes, plain_on_change
+from tests.properties.test_informer_dispatch import _indexes, plain_on_change, recording
 
 _RS = """
 apiVersion: apps/v1
@@ -92,12 +92,7 @@ def _pod(name: str, v: dict, status: PodStatus) -> Pod:
 def _cluster(controllers=None):
     c = Cluster(nodes=1, seed=3, controllers=controllers)
     c.apply(_RS)
-    eng = c.engine
-    log: list = []
-    eng.enqueue = lambda ctrl, key: log.append(("now", ctrl, key))
-    eng._enqueue_late = lambda ctrl, key: log.append(("late", ctrl, key))
-    eng.enqueue_after = lambda ctrl, key, d: log.append(("after", ctrl, key, d))
-    return eng, log
+    return recording(c)
 
 
 def _drive(eng, log, history, gated: bool) -> list:
