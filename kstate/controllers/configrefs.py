@@ -110,10 +110,12 @@ def pod_refs(pod) -> frozenset:
     it reads, which pods of one template share (binding gives a pod its own
     PodSpec, not new containers)."""
     spec = pod.spec
-    parts = (spec.containers, spec.init_containers, spec.extra)
     hit = _REFS_MEMO.get(id(spec.containers))
-    if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
-        return hit[1]
+    if hit is not None:
+        held = hit[0]
+        if held[0] is spec.containers and held[1] is spec.init_containers and held[2] is spec.extra:
+            return hit[1]
+    parts = (spec.containers, spec.init_containers, spec.extra)
     out = {(kind, name) for _v, kind, name, _s in _volume_sources(pod) if name}
     for c in spec.init_containers + spec.containers:
         out.update((kind, name) for kind, name, _k, _o in _env_refs(c) if name)

@@ -313,6 +313,24 @@ def test_refs_of_a_pod():
     assert configrefs.pod_refs(p) == {("ConfigMap", "a"), ("Secret", "b"), ("Secret", "c")}
 
 
+def test_refs_of_pods_sharing_a_templates_containers():
+    """pod_refs is memoised on the identity of what it reads: pods made from
+    one template with attrs.evolve share the containers tuple, but one with
+    other volumes or init containers has other references."""
+    import attrs
+    c = _cluster()
+    p = _pod(c, volumes=[{"name": "v", "configMap": {"name": "a"}}],
+             init=[{"name": "i", "image": "busybox", "env": [
+                 {"name": "E", "valueFrom": {"secretKeyRef": {"name": "c", "key": "k"}}}]}])
+    bare = _pod(c, name="q")
+    no_volumes = attrs.evolve(p, spec=attrs.evolve(p.spec, extra=bare.spec.extra))
+    no_inits = attrs.evolve(p, spec=attrs.evolve(p.spec, init_containers=()))
+    assert configrefs.pod_refs(p) == {("ConfigMap", "a"), ("Secret", "c")}
+    assert configrefs.pod_refs(no_volumes) == {("Secret", "c")}
+    assert configrefs.pod_refs(no_inits) == {("ConfigMap", "a")}
+    assert configrefs.pod_refs(p) == {("ConfigMap", "a"), ("Secret", "c")}
+
+
 def test_reconcile_is_pure_and_quiet_at_its_fixed_point():
     c = _cluster()
     _pod(c, env_from=[{"configMapRef": {"name": "web"}}])
