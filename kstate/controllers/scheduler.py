@@ -677,8 +677,8 @@ def observe_scheduler(view, key, use_counts: bool = True) -> SchedulerObs:
     nominated = view.index(NOMINATED_PODS)["by_node"]
     return _new_obs(_NO_POD, pod, cache.table, view.memory(NAME, "next_start", 0),
                     gather_inputs(view, cache, pod, use_counts), cache,
-                    # no spec.extra, no volumes: pod_claim_names is empty
-                    volumes.observe_pod_claims(view, pod) if spec.extra else (), nominated or None)
+                    # no volumes: pod_claim_names is empty
+                    volumes.observe_pod_claims(view, pod) if "volumes" in spec.extra else (), nominated or None)
 
 
 #: schedule_one.go findNodesThatFitPod: the status of nodes a PreFilter result left out.

@@ -730,7 +730,7 @@ def _claims_on_pod(state: dict, old, new, api) -> list:
     """(namespace, claim) → {(namespace, pod)} for pods not yet bound to a node."""
     if old is not None and new is not None and old.spec is new.spec:
         return []
-    if (old is None or not old.spec.extra) and (new is None or not new.spec.extra):
+    if (old is None or "volumes" not in old.spec.extra) and (new is None or "volumes" not in new.spec.extra):
         return []   # no volumes on either side: pod_claim_names is empty for both
     for pod, add in ((old, False), (new, True)):
         if pod is None:
