@@ -421,9 +421,22 @@ def non_terminating_pod_has_stale_disruption_condition(pod, now: int) -> tuple[b
 
 
 def watch_pods_stale(old, new, view) -> Iterable:
-    if new is None or get_condition(new.status.conditions, "DisruptionTarget") is None:
+    if new is None:
+        return ()
+    conditions = new.status.conditions
+    if conditions is _WITHOUT_TARGET[0]:
+        return ()
+    if get_condition(conditions, "DisruptionTarget") is None:
+        _WITHOUT_TARGET[0] = conditions
         return ()
     return ((new.metadata.namespace, new.metadata.name),)
+
+
+#: the last conditions tuple found without DisruptionTarget: pods written
+#: alike share their conditions tuple (kinds/core.py _shared_part), so a
+#: pod's change is mostly answered by its identity, not a walk (every pod
+#: change calls this watch).
+_WITHOUT_TARGET: list = [None]
 
 
 def observe_stale(view, key):
