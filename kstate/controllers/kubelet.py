@@ -1896,6 +1896,10 @@ def need_to_reconcile_pod_readiness(pod: Pod) -> bool:
     Example: containers ready, Ready=True → False; the node controller
     sets Ready=False → True; a DisruptionTarget condition added → False."""
     st = pod.status
+    spec = pod.spec
+    plain = not spec.readiness_gates and not spec.init_containers
+    if plain and st.conditions is _AGREEING[0] and st.container_statuses is _AGREEING[1]:
+        return False
     for ready in st.conditions:
         if ready.type == "Ready":
             break
@@ -1903,12 +1907,22 @@ def need_to_reconcile_pod_readiness(pod: Pod) -> bool:
         return False
     if _ready_disagrees(pod, ready):
         return True
+    if plain:
+        # without gates or init containers the answer reads only these two
+        # tuples, which pods written alike share: remember the last pair
+        _AGREEING[0], _AGREEING[1] = st.conditions, st.container_statuses
+        return False
     if not pod.spec.readiness_gates or st.state not in ("Initializing", "ContainerCreating", "Running",
                                                          "CrashLoopBackOff"):
         return False
     want = get_condition(_conditions(pod, st.conditions, st.phase, st.state, st.init_container_statuses,
                                      st.container_statuses, 0), "Ready")
     return want is not None and (want.status != ready.status or want.message != ready.message)
+
+
+#: (conditions, container statuses) of the last plain pod (no readiness
+#: gates, no init containers) whose Ready agreed with its containers
+_AGREEING: list = [None, None]
 
 
 def watch_pods(old, new, view) -> tuple:

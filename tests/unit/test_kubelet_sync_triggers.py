@@ -216,6 +216,27 @@ def test_a_readiness_disagreement_syncs():
     assert not kl.need_to_reconcile_pod_readiness(p)
 
 
+def test_the_readiness_answer_is_remembered_only_for_its_two_tuples():
+    """need_to_reconcile_pod_readiness remembers the last (conditions,
+    container statuses) pair of a plain pod whose Ready agreed: a pod with
+    the same conditions tuple but a container not ready disagrees, and so
+    does one with the same tuples but an init sidecar that is not ready."""
+    c, p = _running_ready()
+    assert not kl.need_to_reconcile_pod_readiness(p)           # remembered
+    sts = p.status.container_statuses
+    unready = attrs.evolve(p, status=attrs.evolve(p.status, container_statuses=tuple(
+        attrs.evolve(s, ready=False) for s in sts)))
+    assert unready.status.conditions is p.status.conditions
+    assert kl.need_to_reconcile_pod_readiness(unready)
+    sidecar = attrs.evolve(sts[0], name="side")
+    with_init = attrs.evolve(p, spec=attrs.evolve(p.spec, init_containers=(attrs.evolve(
+        p.spec.containers[0], name="side", restart_policy="Always"),)),
+        status=attrs.evolve(p.status, init_container_statuses=(attrs.evolve(sidecar, ready=False),)))
+    assert with_init.status.conditions is p.status.conditions
+    assert with_init.status.container_statuses is sts
+    assert kl.need_to_reconcile_pod_readiness(with_init)
+
+
 @pytest.mark.parametrize("change", [
     lambda p: attrs.evolve(p, metadata=attrs.evolve(p.metadata, labels=freeze({"app": "web"}))),
     lambda p: attrs.evolve(p, metadata=attrs.evolve(p.metadata, annotations=freeze({"kstate.io/exit-after": "1s"}))),
