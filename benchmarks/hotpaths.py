@@ -112,7 +112,9 @@ def main(argv=None) -> dict:
         "scheduler.pod_requests": lambda: scheduler.pod_requests(pod),
         "quantity.cpu_millis('100m')": lambda: cpu_millis("100m"),
         "quantity.to_int('128Mi')": lambda: to_int("128Mi"),
-        "ipam.next_pod_ip": lambda: ipam.next_pod_ip(node_cidr, set(), 40),
+        # the allocator as each revision has it: a set of offsets, or their bits
+        "ipam: the next pod IP": (lambda: ipam.next_pod_ip_bits(node_cidr, 0, 40)) if hasattr(
+            ipam, "next_pod_ip_bits") else (lambda: ipam.next_pod_ip(node_cidr, set(), 40)),
         "core.admit_default_tolerations (pod without)": (
             lambda p=make_pods(1)[0]: core.admit_default_tolerations(p)),
         "core.admit_default_tolerations (already has)": lambda: core.admit_default_tolerations(pod),

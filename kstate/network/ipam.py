@@ -81,26 +81,6 @@ def pod_ip_offset(cidr: str, ip: str) -> int:
     return ((a << 24) | (b << 16) | (c << 8) | d) - _range(cidr)[0]
 
 
-def next_pod_ip(cidr: str, used: set | frozenset, last: Optional[int]) -> tuple[Optional[str], Optional[int]]:
-    """host-local allocator: the next free offset after `last` in .2 ….(bcast−1),
-    wrapping; .1 is the bridge gateway. Returns (ip or None when full, offset).
-
-    Example: 10.244.3.0/24, nothing used → ("10.244.3.2", 2); then .3; a freed
-    .2 is handed out again only after .254.
-    """
-    base, size = _range(cidr)
-    first, last_ok = 2, size - 2
-    span = last_ok - first + 1
-    if span <= 0:
-        return None, last
-    start = first if last is None else last + 1
-    for j in range(span):
-        off = first + (start - first + j) % span
-        if off not in used:
-            return _ipv4(base + off), off
-    return None, last
-
-
 #: cidr → (base, size, the bits of offsets .2 ….(bcast−1), the dotted prefix of
 #: a range inside one /24 or None): next_pod_ip_bits' per-node constants.
 _BIT_RANGES: dict = {}
@@ -121,12 +101,17 @@ def _bit_range(cidr: str) -> tuple:
 
 
 def next_pod_ip_bits(cidr: str, taken: int, last: Optional[int]) -> tuple[Optional[str], Optional[int]]:
-    """next_pod_ip with the offsets in use as the bits of one int (bit
-    `off` set while offset `off` is taken): the first free offset at or
-    after `last` + 1, else the lowest free one (the wrap), found with bit
-    operations instead of a membership test per offset.
+    """host-local allocator (containernetworking/plugins
+    plugins/ipam/host-local/backend/allocator/allocator.go: GetIter from the
+    last reserved IP, RangeIter.Next): the next free offset after `last` in
+    .2 ….(bcast−1), wrapping; .1 is the bridge gateway. Returns (ip or None when full,
+    offset). The offsets in use are the bits of one int (bit `off` set while
+    offset `off` is taken), so the first free offset at or after `last` + 1,
+    else the lowest free one (the wrap), is found with bit operations.
 
-    Example: 10.244.3.0/24, taken .2 and .3 (0b1100), last 3 → ("10.244.3.4", 4).
+    Examples: 10.244.3.0/24, nothing used → ("10.244.3.2", 2); taken .2 and
+    .3 (0b1100), last 3 → ("10.244.3.4", 4); a freed .2 is handed out again
+    only after .254.
     """
     hit = _BIT_RANGES.get(cidr)
     base, size, usable, prefix = hit if hit is not None else _bit_range(cidr)
@@ -134,7 +119,7 @@ def next_pod_ip_bits(cidr: str, taken: int, last: Optional[int]) -> tuple[Option
     if not free:
         return None, last
     if last is not None:
-        start = 2 + (last - 1) % (size - 3)     # next_pod_ip's first offset tried: last + 1, wrapped
+        start = 2 + (last - 1) % (size - 3)     # the first offset tried: last + 1, wrapped into .2 ….(bcast−1)
         above = free >> start << start
         if above:
             free = above
