@@ -73,11 +73,7 @@ class Store:
                 self._index_owner(old, key, add=False)
                 self._index_owner(obj, key, add=True)
             if place is not None and (reads is None or getattr(old, reads) is not getattr(obj, reads)):
-                before, after = place(old), place(obj)
-                if before != after:
-                    member = self.by_kind[kind][m.namespace][m.name]
-                    self._index_place(kind, before, member, add=False)
-                    self._index_place(kind, after, member, add=True)
+                self._move_place(place, key, old, obj)
         return old
 
     def put_status(self, key: Key, cur: Any, obj: Any) -> bool:
@@ -93,12 +89,18 @@ class Store:
         objects[key] = obj
         place, reads = self._places.get(key[0], _NO_PLACE)
         if place is not None and (reads is None or reads == "status"):
-            before, after = place(cur), place(obj)
-            if before != after:
-                member = self.by_kind[key[0]][key[1]][key[2]]
-                self._index_place(key[0], before, member, add=False)
-                self._index_place(key[0], after, member, add=True)
+            self._move_place(place, key, cur, obj)
         return True
+
+    def _move_place(self, place, key: Key, old: Any, obj: Any) -> None:
+        """The stored object at `key` replaced `old` by `obj`: refile it if
+        its place changed."""
+        before, after = place(old), place(obj)
+        if before != after:
+            kind, ns, name = key
+            member = self.by_kind[kind][ns][name]
+            self._index_place(kind, before, member, add=False)
+            self._index_place(kind, after, member, add=True)
 
     def remove(self, kind: str, namespace: str, name: str) -> Optional[Any]:
         key = (kind, namespace, name)
